@@ -1,0 +1,75 @@
+// CShim: the one C module for what Swift cannot import directly, on glibc (host) and musl
+// (firmware) alike. libc itself comes through this module: there is no Glibc module on the
+// firmware target, so Swift code imports CShim, never Glibc. One function per awkward construct
+// (errno, variadic calls, ioctls, macros), each prefixed `edge_`.
+#ifndef EDGE_CSHIM_H
+#define EDGE_CSHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <time.h>
+#include <poll.h>
+#include <signal.h>
+#include <termios.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+
+/// errno of the calling thread.
+int edge_errno(void);
+void edge_set_errno(int value);
+
+/// open(2) without varargs.
+int edge_open(const char *path, int flags, unsigned int mode);
+/// fcntl(2) with an int argument, without varargs.
+int edge_fcntl_int(int fd, int cmd, int arg);
+/// ioctl(2) with a pointer argument, without varargs.
+int edge_ioctl_ptr(int fd, unsigned long request, void *arg);
+
+/// Monotonic clock (CLOCK_MONOTONIC) in nanoseconds.
+uint64_t edge_monotonic_ns(void);
+/// Wall clock (CLOCK_REALTIME) in nanoseconds since 1970-01-01 UTC.
+int64_t edge_realtime_ns(void);
+/// Sleeps for the given nanoseconds (nanosleep, restarted on EINTR).
+void edge_sleep_ns(uint64_t ns);
+
+/// Opens a pseudo-terminal pair's master side (O_RDWR | O_NOCTTY), grants and unlocks it and
+/// writes the slave path into `name` (NUL-terminated). Returns the master fd or -1 with errno.
+int edge_openpty_master(char *name, size_t name_capacity);
+/// Puts a terminal into raw mode (cfmakeraw) at the given speed in baud (0: leave speed).
+int edge_tty_make_raw(int fd, unsigned int baud);
+
+/// Writes all bytes to fd, retrying short writes and EINTR. Returns 0 or -1 with errno.
+int edge_write_all(int fd, const void *bytes, size_t count);
+
+/// Signal handling without sigaction's union: sets a flag-only handler that records the signal
+/// number into a process-wide pending mask readable with edge_signals_take().
+int edge_signal_catch(int signo);
+/// Returns and clears the mask of caught signals (bit n set = signal n arrived).
+uint64_t edge_signals_take(void);
+/// Ignores a signal (SIG_IGN), e.g. SIGPIPE.
+int edge_signal_ignore(int signo);
+
+/// WIFEXITED/WEXITSTATUS/WIFSIGNALED/WTERMSIG as functions.
+int edge_wait_exited(int status);
+int edge_wait_exit_status(int status);
+int edge_wait_signaled(int status);
+int edge_wait_term_signal(int status);
+
+/// The git revision this binary was built from (the EDGE_GIT_REVISION define, or "unknown").
+const char *edge_build_revision(void);
+
+#endif

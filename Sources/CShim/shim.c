@@ -1,0 +1,132 @@
+// _GNU_SOURCE only here, never in the header: it changes struct layouts (fd_set) that other C
+// modules (libmodbus, mbedTLS) also see, and the module importer requires one definition.
+#define _GNU_SOURCE 1
+#include "CShim.h"
+#include <stdarg.h>
+
+int edge_errno(void) { return errno; }
+void edge_set_errno(int value) { errno = value; }
+
+int edge_open(const char *path, int flags, unsigned int mode) {
+    int fd;
+    do { fd = open(path, flags, (mode_t)mode); } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+int edge_fcntl_int(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
+
+int edge_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+
+uint64_t edge_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int64_t edge_realtime_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000ll + (int64_t)ts.tv_nsec;
+}
+
+void edge_sleep_ns(uint64_t ns) {
+    struct timespec req = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) }, rem;
+    while (nanosleep(&req, &rem) != 0 && errno == EINTR) req = rem;
+}
+
+int edge_openpty_master(char *name, size_t name_capacity) {
+    int fd = posix_openpt(O_RDWR | O_NOCTTY);
+    if (fd < 0) return -1;
+    if (grantpt(fd) != 0 || unlockpt(fd) != 0 || ptsname_r(fd, name, name_capacity) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+static speed_t edge_speed(unsigned int baud) {
+    switch (baud) {
+    case 1200: return B1200;
+    case 2400: return B2400;
+    case 4800: return B4800;
+    case 9600: return B9600;
+    case 19200: return B19200;
+    case 38400: return B38400;
+    case 57600: return B57600;
+    case 115200: return B115200;
+    case 230400: return B230400;
+    default: return 0;
+    }
+}
+
+int edge_tty_make_raw(int fd, unsigned int baud) {
+    struct termios tio;
+    if (tcgetattr(fd, &tio) != 0) return -1;
+    cfmakeraw(&tio);
+    if (baud != 0) {
+        speed_t s = edge_speed(baud);
+        if (s == 0) { errno = EINVAL; return -1; }
+        cfsetispeed(&tio, s);
+        cfsetospeed(&tio, s);
+    }
+    return tcsetattr(fd, TCSANOW, &tio);
+}
+
+int edge_write_all(int fd, const void *bytes, size_t count) {
+    const unsigned char *p = bytes;
+    while (count > 0) {
+        ssize_t n = write(fd, p, count);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += n;
+        count -= (size_t)n;
+    }
+    return 0;
+}
+
+static volatile sig_atomic_t edge_pending_signals[64];
+
+static void edge_signal_handler(int signo) {
+    if (signo > 0 && signo < 64) edge_pending_signals[signo] = 1;
+}
+
+int edge_signal_catch(int signo) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = edge_signal_handler;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(signo, &sa, NULL);
+}
+
+uint64_t edge_signals_take(void) {
+    uint64_t mask = 0;
+    for (int i = 1; i < 64; i++) {
+        if (edge_pending_signals[i]) {
+            edge_pending_signals[i] = 0;
+            mask |= (1ull << i);
+        }
+    }
+    return mask;
+}
+
+int edge_signal_ignore(int signo) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(signo, &sa, NULL);
+}
+
+int edge_wait_exited(int status) { return WIFEXITED(status); }
+int edge_wait_exit_status(int status) { return WEXITSTATUS(status); }
+int edge_wait_signaled(int status) { return WIFSIGNALED(status); }
+int edge_wait_term_signal(int status) { return WTERMSIG(status); }
+
+#ifndef EDGE_GIT_REVISION
+#define EDGE_GIT_REVISION "unknown"
+#endif
+const char *edge_build_revision(void) { return EDGE_GIT_REVISION; }

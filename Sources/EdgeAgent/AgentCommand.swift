@@ -1,0 +1,57 @@
+import CShim
+import EdgeCore
+
+/// The `edge-agent` command line: which subcommand to run, and its exit status. Kept free of
+/// Foundation and of CommandLine (absent in Embedded Swift); arguments arrive as argc/argv.
+enum AgentCommand {
+    static let usage = """
+        edge-agent: a firmware edge agent for Modbus field devices and the EnOS IoT cloud
+
+        usage: edge-agent <command> [options]
+
+        commands:
+          version     print version, git revision, board and build type
+          selftest    exercise the linked C libraries (mbedTLS, libmodbus), CRCs and clocks
+          help        print this text (also --help, -h)
+
+        """
+
+    /// argv as Strings (start-up only; allocates).
+    static func arguments(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(Int(argc))
+        for i in 0..<Int(argc) {
+            if let arg = argv[i] { result.append(String(cString: arg)) }
+        }
+        return result
+    }
+
+    /// Runs the command named by `arguments[1]`; returns the process exit status.
+    static func run(arguments: [String]) -> Int32 {
+        guard arguments.count >= 2 else {
+            StandardOutput.write(usage, fd: 2)
+            return 2
+        }
+        switch arguments[1] {
+        case "help", "--help", "-h":
+            StandardOutput.write(usage, fd: 1)
+            return 0
+        case "version", "--version":
+            printVersion()
+            return 0
+        case "selftest":
+            return SelfTest.run() ? 0 : 1
+        default:
+            StandardOutput.errorLine("edge-agent: unknown command '\(arguments[1])' (try: edge-agent help)")
+            return 2
+        }
+    }
+
+    static func printVersion() {
+        StandardOutput.line("edge-agent \(BuildInfo.version)")
+        StandardOutput.line("revision: \(BuildInfo.revision)")
+        StandardOutput.line("board: \(BuildInfo.board)")
+        StandardOutput.line("build: \(BuildInfo.buildType)")
+        StandardOutput.line("libraries: \(LinkedLibraries.mbedTLSVersion), libmodbus \(LinkedLibraries.modbusVersion)")
+    }
+}

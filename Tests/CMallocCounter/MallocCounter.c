@@ -1,0 +1,67 @@
+#include "CMallocCounter.h"
+#include <stddef.h>
+#include <stdlib.h>
+#include <errno.h>
+
+// glibc's real allocator entry points: calling them avoids dlsym (which itself allocates).
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+
+static __thread int counting;
+static __thread edge_malloc_counts counts;
+static volatile int interposed;
+
+void edge_malloc_counter_start(void) {
+    edge_malloc_counts zero = {0, 0, 0, 0};
+    counts = zero;
+    counting = 1;
+}
+
+edge_malloc_counts edge_malloc_counter_stop(void) {
+    counting = 0;
+    return counts;
+}
+
+int edge_malloc_counter_is_active(void) {
+    interposed = 0;
+    // Through volatile pointers, so the compiler cannot elide the malloc/free pair.
+    void *(*volatile m)(size_t) = malloc;
+    void (*volatile f)(void *) = free;
+    f(m(1));
+    return interposed;
+}
+
+static inline void count_alloc(size_t n) {
+    interposed = 1;
+    if (counting) { counts.allocations++; counts.bytes += n; }
+}
+
+void *malloc(size_t n) { count_alloc(n); return __libc_malloc(n); }
+
+void *calloc(size_t n, size_t size) { count_alloc(n * size); return __libc_calloc(n, size); }
+
+void *realloc(void *p, size_t n) {
+    if (p == NULL) count_alloc(n);
+    else if (counting) { counts.reallocations++; counts.bytes += n; }
+    return __libc_realloc(p, n);
+}
+
+void free(void *p) {
+    if (p != NULL && counting) counts.frees++;
+    __libc_free(p);
+}
+
+int posix_memalign(void **out, size_t alignment, size_t n) {
+    count_alloc(n);
+    void *p = __libc_memalign(alignment, n);
+    if (p == NULL) return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+void *aligned_alloc(size_t alignment, size_t n) { count_alloc(n); return __libc_memalign(alignment, n); }
+
+void *memalign(size_t alignment, size_t n) { count_alloc(n); return __libc_memalign(alignment, n); }

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// Runs the host `edge-agent` binary as a user would. EDGE_AGENT_BINARY names it (the Makefile
+/// sets it); otherwise the debug build's path is used.
+@Suite struct AgentBinaryTests {
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static var binary: String {
+        ProcessInfo.processInfo.environment["EDGE_AGENT_BINARY"]
+            ?? packageRoot.appendingPathComponent(".build/debug/edge-agent").path
+    }
+
+    static func run(_ args: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func versionNamesVersionRevisionBoardAndBuild() throws {
+        let (status, output) = try Self.run(["version"])
+        #expect(status == 0)
+        let version = try String(contentsOf: Self.packageRoot.appendingPathComponent("VERSION"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(output.contains("edge-agent \(version)\n"), "VERSION file and HostBuildInfo disagree: \(output)")
+        #expect(output.contains("revision: "))
+        #expect(output.contains("board: host"))
+        #expect(output.contains("build: host-"))
+        #expect(output.contains("mbed TLS 2."))
+        #expect(output.contains("libmodbus 3."))
+    }
+
+    @Test func selftestPassesEveryCheck() throws {
+        let (status, output) = try Self.run(["selftest"])
+        #expect(status == 0, "\(output)")
+        for check in ["crc32", "crc16-modbus", "sha256", "ecdsa-p256-verify", "modbus-rtu-pty", "clock"] {
+            #expect(output.contains("ok   \(check)\n"), "\(check) missing in: \(output)")
+        }
+        #expect(output.hasSuffix("selftest: ok\n"))
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let (status, output) = try Self.run(["--help"])
+        #expect(status == 0)
+        #expect(output.contains("selftest"))
+        #expect(output.contains("version"))
+    }
+
+    @Test func unknownCommandIsAClearErrorWithStatus2() throws {
+        let (status, output) = try Self.run(["frobnicate"])
+        #expect(status == 2)
+        #expect(output.contains("unknown command 'frobnicate'"))
+    }
+}

@@ -1,0 +1,222 @@
+# Firmware build: Sources/ compiled as Embedded Swift for a board's CPU, linked fully static
+# against musl, libmodbus and mbedTLS built for that CPU (Toolchain/build-deps.sh).
+#
+#   make firmware BOARD=<board>   out/<board>/edge-agent (stripped) and edge-agent.debug
+#   make size [BOARDS="..."]      stripped sizes and the largest symbols and input files
+#   make test-firmware            builds qemu-aarch64 and qemu-armv7, runs them under qemu-user
+#   make firmware-clean           removes build/firmware and out/ (keeps the cached deps)
+#
+# Included from the top-level Makefile. Only the entry points above are defined there; the build
+# itself runs in a sub-make of this file (FW_INNER=1), so that host targets never parse board or
+# toolchain files and none of our variables leak into the top-level Makefile.
+#
+# Swift modules: every folder of Sources/ with .swift files is one module, compiled in the order
+# its `import` lines give (Toolchain/swift-modules.sh), with FIRMWARE_MAIN_MODULE last. To leave a
+# host-only module out, add it to FIRMWARE_EXCLUDE_MODULES; to force an order, set
+# FIRMWARE_SWIFT_MODULES (dependencies first, main module last).
+# C modules: a folder of Sources/ with .c files is compiled for the target (headers in include/);
+# every module.modulemap under Sources/ is given to the Clang importer.
+
+FW_MK   := $(lastword $(MAKEFILE_LIST))
+FW_ROOT := $(patsubst %/,%,$(dir $(FW_MK)))
+
+BOARD ?= qemu-aarch64
+FIRMWARE_TEST_BOARDS ?= qemu-aarch64 qemu-armv7
+
+ifndef FW_INNER
+# ---------------------------------------------------------------------------------------------
+# Entry points (parsed by every make invocation of the top-level Makefile: keep them cheap).
+
+FW_SUBMAKE = $(MAKE) --no-print-directory -C $(FW_ROOT) -f firmware.mk FW_INNER=1
+
+.PHONY: firmware size test-firmware firmware-test firmware-deps firmware-clean
+
+firmware:
+	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-all
+
+firmware-deps:
+	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-deps
+
+# Sizes of every board built so far, or of BOARDS (built if needed).
+size:
+	@boards="$(BOARDS)"; \
+	if [ -z "$$boards" ]; then boards=$$(cd $(FW_ROOT) && ls -d out/*/edge-agent.debug 2>/dev/null | cut -d/ -f2); fi; \
+	if [ -z "$$boards" ]; then boards="$(FIRMWARE_TEST_BOARDS)"; fi; \
+	for b in $$boards; do $(FW_SUBMAKE) BOARD=$$b fw-size || exit 1; done
+
+test-firmware firmware-test:
+	@for b in $(FIRMWARE_TEST_BOARDS); do $(FW_SUBMAKE) BOARD=$$b fw-test || exit 1; done
+
+firmware-clean:
+	rm -rf $(FW_ROOT)/build/firmware $(FW_ROOT)/out
+
+else
+# ---------------------------------------------------------------------------------------------
+# The build for one board (sub-make, run from the repository root).
+
+SWIFT_BIN ?= /opt/swift/usr/bin
+SWIFTC    := $(SWIFT_BIN)/swiftc
+CLANG     := $(SWIFT_BIN)/clang
+OBJCOPY   := $(SWIFT_BIN)/llvm-objcopy
+NM        := $(SWIFT_BIN)/llvm-nm
+SWIFT_EMBEDDED_LIBS := $(SWIFT_BIN)/../lib/swift/embedded
+
+FW_BOARD_JSON := Board/$(BOARD)/board.json
+ifeq ($(wildcard $(FW_BOARD_JSON)),)
+$(error firmware: no board file $(FW_BOARD_JSON))
+endif
+# The board names its toolchain: "toolchain": "aarch64-linux-musl".
+FW_TOOLCHAIN := $(shell sed -n 's/.*"toolchain"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' $(FW_BOARD_JSON) | head -n1)
+ifeq ($(wildcard Toolchain/$(FW_TOOLCHAIN)/toolchain.mk),)
+$(error firmware: board $(BOARD) names toolchain "$(FW_TOOLCHAIN)", which has no Toolchain/$(FW_TOOLCHAIN)/toolchain.mk)
+endif
+include Toolchain/$(FW_TOOLCHAIN)/toolchain.mk
+
+# Dependencies (sysroot, libmodbus, mbedTLS) are per toolchain and shared by its boards.
+FW_DEPS    := build/toolchain/$(FW_TOOLCHAIN)
+FW_SYSROOT := $(FW_DEPS)/sysroot
+FW_PREFIX  := $(FW_DEPS)/prefix
+FW_DEPS_STAMP := $(FW_DEPS)/.done
+
+FW_BUILD := build/firmware/$(BOARD)
+FW_OUT   := out/$(BOARD)
+FW_MODS  := $(FW_BUILD)/modules
+FW_BIN   := $(FW_OUT)/edge-agent
+FW_DEBUG := $(FW_OUT)/edge-agent.debug
+FW_MAP   := $(FW_BUILD)/edge-agent.map
+
+# --- modules ---------------------------------------------------------------------------------
+FIRMWARE_MAIN_MODULE     ?= EdgeAgent
+FIRMWARE_EXCLUDE_MODULES ?=
+FIRMWARE_SWIFT_MODULES   ?= $(filter-out $(FIRMWARE_EXCLUDE_MODULES),$(shell Toolchain/swift-modules.sh order Sources $(FIRMWARE_MAIN_MODULE)))
+FW_LIB_MODULES := $(filter-out $(FIRMWARE_MAIN_MODULE),$(FIRMWARE_SWIFT_MODULES))
+# Host-only files of the main module (HostBuildInfo.swift: the firmware generates BuildInfo).
+FIRMWARE_HOST_ONLY_FILES ?= Sources/$(FIRMWARE_MAIN_MODULE)/HostBuildInfo.swift
+
+FW_C_MODULES  := $(patsubst Sources/%/,%,$(sort $(dir $(wildcard Sources/*/*.c))))
+FW_MODULEMAPS := $(wildcard Sources/*/module.modulemap Sources/*/include/module.modulemap)
+FW_C_HEADERS  := $(wildcard Sources/*/*.h Sources/*/include/*.h)
+
+# --- flags -----------------------------------------------------------------------------------
+# The bare-metal Swift triples define neither __linux__ nor __unix__; musl's headers and ours
+# test them, so define what the *-linux-musl clang target would.
+FW_TARGET_DEFINES := -D__linux__=1 -D__linux=1 -D__unix__=1 -D__unix=1 -D__gnu_linux__=1 -D_GNU_SOURCE=1
+FW_C_INCLUDES := -nostdinc -isystem $(FW_SYSROOT)/usr/include \
+  -isystem $(shell $(CLANG) -print-resource-dir)/include -I$(FW_PREFIX)/include
+
+FW_CFLAGS := --target=$(CLANG_TARGET) --sysroot=$(FW_SYSROOT) $(FW_C_INCLUDES) \
+  -Os -ffunction-sections -fdata-sections -fno-stack-protector -D_GNU_SOURCE -DEDGE_FIRMWARE=1 \
+  $(TC_CFLAGS)
+
+FW_SWIFTFLAGS := -target $(SWIFT_TARGET) -enable-experimental-feature Embedded -wmo -Osize \
+  -parse-as-library -D EDGE_FIRMWARE \
+  -Xfrontend -function-sections -Xfrontend -disable-stack-protector \
+  -I $(FW_MODS) \
+  $(addprefix -Xcc ,$(FW_C_INCLUDES) $(FW_TARGET_DEFINES) -DEDGE_FIRMWARE=1 $(TC_CFLAGS)) \
+  $(addprefix -Xcc -fmodule-map-file=,$(FW_MODULEMAPS)) \
+  $(TC_SWIFTFLAGS)
+
+FW_LIBS := $(FW_PREFIX)/lib/libmodbus.a $(FW_PREFIX)/lib/libmbedtls.a \
+  $(FW_PREFIX)/lib/libmbedx509.a $(FW_PREFIX)/lib/libmbedcrypto.a \
+  $(SWIFT_EMBEDDED_LIBS)/$(SWIFT_TARGET)/libswiftUnicodeDataTables.a
+
+FW_LDFLAGS := --target=$(CLANG_TARGET) -fuse-ld=lld -static -nostdlib \
+  -Wl,--gc-sections -Wl,-Map=$(FW_MAP) -Wl,--build-id=none
+
+# --- build info ------------------------------------------------------------------------------
+FW_VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+FW_REVISION := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+FW_BUILDINFO := $(FW_BUILD)/BuildInfo.swift
+# Written while the makefile is read, and only when its text changes, so that a new git revision
+# recompiles only the main module.
+FW_BUILDINFO_TEXT := // Generated by firmware.mk for board $(BOARD). Do not edit.\n\
+/// What this binary is: for `edge-agent version`.\n\
+enum BuildInfo {\n\
+    static let version = "$(FW_VERSION)"\n\
+    static let revision = "$(FW_REVISION)"\n\
+    static let board = "$(BOARD)"\n\
+    static let buildType = "firmware-release"\n\
+}\n
+$(shell mkdir -p $(FW_BUILD) && printf '$(FW_BUILDINFO_TEXT)' > $(FW_BUILDINFO).tmp && \
+  { cmp -s $(FW_BUILDINFO).tmp $(FW_BUILDINFO) && rm -f $(FW_BUILDINFO).tmp || mv $(FW_BUILDINFO).tmp $(FW_BUILDINFO); })
+
+# --- rules -----------------------------------------------------------------------------------
+.PHONY: fw-all fw-deps fw-size fw-test
+.DELETE_ON_ERROR:
+
+fw-all: $(FW_BIN)
+	@ls -l $(FW_BIN) | awk '{ printf "firmware: %s (%s, %s) %d bytes\n", $$NF, "$(BOARD)", "$(FW_TOOLCHAIN)", $$5 }'
+
+fw-deps: $(FW_DEPS_STAMP)
+
+$(FW_DEPS_STAMP): Toolchain/build-deps.sh Toolchain/$(FW_TOOLCHAIN)/toolchain.mk
+	Toolchain/build-deps.sh $(FW_TOOLCHAIN) $(FW_DEPS)
+	@touch $@
+
+# C modules (CShim): one object per .c file.
+FW_C_OBJS := $(foreach m,$(FW_C_MODULES),$(patsubst Sources/$(m)/%.c,$(FW_BUILD)/c/$(m)/%.o,$(wildcard Sources/$(m)/*.c)))
+$(FW_BUILD)/c/%.o: Sources/%.c $(FW_C_HEADERS) $(FW_DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(FW_CFLAGS) -I Sources/$(firstword $(subst /, ,$*))/include -c $< -o $@
+
+# Swift library modules: one object and one .swiftmodule each, after the modules they import.
+define FW_SWIFT_LIB
+FW_OBJ_$(1) := $(FW_BUILD)/swift/$(1).o
+$(FW_MODS)/$(1).swiftmodule: $(FW_BUILD)/swift/$(1).o ;
+$(FW_BUILD)/swift/$(1).o: $(wildcard Sources/$(1)/*.swift) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) \
+    $(foreach d,$(filter $(FIRMWARE_SWIFT_MODULES),$(shell Toolchain/swift-modules.sh imports Sources $(1))),$(FW_MODS)/$(d).swiftmodule)
+	@mkdir -p $(FW_MODS) $(FW_BUILD)/swift
+	$(SWIFTC) $(FW_SWIFTFLAGS) -module-name $(1) -emit-module -emit-module-path $(FW_MODS)/$(1).swiftmodule \
+	  -c $(wildcard Sources/$(1)/*.swift) -o $(FW_BUILD)/swift/$(1).o
+endef
+$(foreach m,$(FW_LIB_MODULES),$(eval $(call FW_SWIFT_LIB,$(m))))
+
+# The main module: its sources minus the host-only ones, plus the generated BuildInfo.swift.
+FW_MAIN_SRCS := $(filter-out $(FIRMWARE_HOST_ONLY_FILES),$(wildcard Sources/$(FIRMWARE_MAIN_MODULE)/*.swift)) $(FW_BUILDINFO)
+FW_MAIN_OBJ  := $(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).o
+$(FW_MAIN_OBJ): $(FW_MAIN_SRCS) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) \
+    $(foreach d,$(FW_LIB_MODULES),$(FW_MODS)/$(d).swiftmodule)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(FW_SWIFTFLAGS) -module-name $(FIRMWARE_MAIN_MODULE) -c $(FW_MAIN_SRCS) -o $@
+
+FW_SWIFT_OBJS := $(foreach m,$(FW_LIB_MODULES),$(FW_BUILD)/swift/$(m).o) $(FW_MAIN_OBJ)
+
+$(FW_DEBUG): $(FW_SWIFT_OBJS) $(FW_C_OBJS) $(FW_DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(FW_LDFLAGS) -o $@ \
+	  $(FW_SYSROOT)/usr/lib/crt1.o $(FW_SYSROOT)/usr/lib/crti.o \
+	  $(FW_SWIFT_OBJS) $(FW_C_OBJS) $(FW_LIBS) \
+	  $(FW_SYSROOT)/usr/lib/libc.a $(FW_SYSROOT)/usr/lib/libgcc.a \
+	  $(FW_SYSROOT)/usr/lib/crtn.o
+
+$(FW_BIN): $(FW_DEBUG)
+	$(OBJCOPY) --strip-all $< $@
+
+# --- size ------------------------------------------------------------------------------------
+fw-size: $(FW_BIN)
+	@echo "== $(BOARD) ($(FW_TOOLCHAIN))"
+	@ls -l $(FW_BIN) $(FW_DEBUG) | awk '{ printf "  %-34s %9d bytes\n", $$NF, $$5 }'
+	@echo "  largest symbols:"
+	@$(NM) --size-sort -S -r -C $(FW_DEBUG) | head -n 20 | \
+	  awk '{ n=strtonum("0x" $$2); $$1=$$2=""; sub(/^  /, ""); printf "  %8d %s\n", n, $$0 }'
+	@echo "  bytes per input file (allocated sections, from the link map):"
+	@python3 Toolchain/map-summary.py $(FW_MAP) | head -n 25
+
+# --- test under qemu-user ---------------------------------------------------------------------
+fw-test: $(FW_BIN)
+	@command -v file >/dev/null || apt-get install -y file
+	@if [ -n "$(QEMU)" ]; then command -v $(QEMU) >/dev/null || apt-get install -y qemu-user; fi
+	@set -e; bin=$(FW_BIN); run="$(QEMU) $$bin"; \
+	desc=$$(file -b $$bin); echo "$(BOARD): $$desc"; \
+	case "$$desc" in *"statically linked"*) ;; *) echo "FAIL: $$bin is not statically linked"; exit 1;; esac; \
+	case "$(DEBIAN_ARCH)" in arm64) arch="ARM aarch64";; armel) arch="ARM, EABI5";; amd64) arch="x86-64";; esac; \
+	case "$$desc" in *"$$arch"*) ;; *) echo "FAIL: $$bin is not $$arch"; exit 1;; esac; \
+	out=$$($$run version); echo "$$out" | sed 's/^/  version> /'; \
+	case "$$out" in *"$(BOARD)"*) ;; *) echo "FAIL: version does not name board $(BOARD)"; exit 1;; esac; \
+	case "$$out" in *firmware*) ;; *) echo "FAIL: version does not say firmware"; exit 1;; esac; \
+	rc=0; out=$$($$run selftest) || rc=$$?; echo "$$out" | sed 's/^/  selftest> /'; \
+	[ $$rc -eq 0 ] || { echo "FAIL: selftest exited $$rc"; exit 1; }; \
+	echo "$$out" | grep -qx 'selftest: ok' || { echo "FAIL: no 'selftest: ok' line"; exit 1; }; \
+	echo "$(BOARD): firmware test passed"
+
+endif
