@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the host build, the tests and the demo need on a fresh Debian 12 machine:
+# Debian packages (apt-get) and Python packages (pip). Quiet and quick when all is present.
+set -euo pipefail
+
+APT_PACKAGES=(
+    libmodbus-dev libmbedtls-dev      # host build: the C libraries
+    mosquitto mosquitto-clients       # tests and demo: a real broker and reference client
+    socat                             # tests and demo: pseudo-terminal pairs for Modbus RTU
+    qemu-user file                    # firmware tests: run ARM binaries, check their ELF type
+    libubootenv-tool                  # OTA tests: Debian's fw_printenv / fw_setenv
+    openssl                           # tests: keys and certificates
+    dpkg-dev                          # firmware deps: dpkg-source for Debian's source packages
+)
+PIP_PACKAGES=(
+    "pymodbus==3.6.9"                 # tests and demo: an independent Modbus implementation
+    "pyserial==3.5"                   # pymodbus's serial transport
+)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    case "$p" in \#*) continue;; esac
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-host-deps: apt-get install ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+need_pip=()
+for spec in "${PIP_PACKAGES[@]}"; do
+    name="${spec%%==*}"; version="${spec##*==}"
+    have="$("$PYTHON" -c "import importlib.metadata as m; print(m.version('$name'))" 2>/dev/null || true)"
+    [ "$have" = "$version" ] || need_pip+=("$spec")
+done
+if [ "${#need_pip[@]}" -gt 0 ]; then
+    echo "install-host-deps: pip install ${need_pip[*]}"
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check "${need_pip[@]}"
+fi
