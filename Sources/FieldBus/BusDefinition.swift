@@ -1,0 +1,46 @@
+/// Where a bus is: a serial port (RTU) or a TCP endpoint.
+public enum BusTransportSettings: Equatable, Sendable {
+    case serial(SerialSettings)
+    case tcp(TCPSettings)
+}
+
+/// One field bus and how the scheduler treats it: timeouts, retries, the inter-frame gap, when
+/// a device counts as offline and how a dead device is probed (exponential back-off, capped).
+public struct BusDefinition: Equatable, Sendable {
+    public var name: String
+    public var transport: BusTransportSettings
+    public var responseTimeoutMilliseconds: UInt32
+    public var byteTimeoutMilliseconds: UInt32
+    /// Overrides the 3.5-character gap between frames (serial), in microseconds.
+    public var interFrameGapMicroseconds: UInt32?
+    /// Extra attempts after a failed request (timeout, CRC error) while the device is online.
+    public var retries: UInt8
+    /// Consecutive failed transactions after which a device is offline.
+    public var offlineAfterFailures: UInt8
+    public var probeBackoffMinimumMilliseconds: UInt32
+    public var probeBackoffMaximumMilliseconds: UInt32
+
+    public init(name: String, transport: BusTransportSettings, responseTimeoutMilliseconds: UInt32 = 500,
+                byteTimeoutMilliseconds: UInt32 = 50, interFrameGapMicroseconds: UInt32? = nil,
+                retries: UInt8 = 1, offlineAfterFailures: UInt8 = 3,
+                probeBackoffMinimumMilliseconds: UInt32 = 1000, probeBackoffMaximumMilliseconds: UInt32 = 60_000) {
+        self.name = name
+        self.transport = transport
+        self.responseTimeoutMilliseconds = responseTimeoutMilliseconds
+        self.byteTimeoutMilliseconds = byteTimeoutMilliseconds
+        self.interFrameGapMicroseconds = interFrameGapMicroseconds
+        self.retries = retries
+        self.offlineAfterFailures = offlineAfterFailures
+        self.probeBackoffMinimumMilliseconds = probeBackoffMinimumMilliseconds
+        self.probeBackoffMaximumMilliseconds = probeBackoffMaximumMilliseconds
+    }
+
+    /// The silence the scheduler keeps between the end of one transaction and the next request.
+    public var interFrameGapNanoseconds: UInt64 {
+        if let gap = interFrameGapMicroseconds { return UInt64(gap) * 1000 }
+        switch transport {
+        case .serial(let s): return s.interFrameGapNanoseconds
+        case .tcp: return 0
+        }
+    }
+}

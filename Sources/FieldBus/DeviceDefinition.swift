@@ -1,0 +1,38 @@
+/// The cloud identity of a sub-device (EnOS product key and device key).
+public struct CloudIdentity: Equatable, Sendable {
+    public var productKey: String
+    public var deviceKey: String
+
+    public init(productKey: String, deviceKey: String) {
+        self.productKey = productKey
+        self.deviceKey = deviceKey
+    }
+}
+
+/// One field device: an instance of a template at a unit id on a bus, optionally polled at its
+/// own interval (which then applies to all its points), with its identity in the cloud.
+public struct DeviceDefinition: Equatable, Sendable {
+    public var name: String
+    /// Index into the configuration's templates.
+    public var template: Int
+    public var unitId: UInt8
+    /// Index into the configuration's buses.
+    public var bus: Int
+    public var intervalOverrideMilliseconds: UInt32?
+    public var cloud: CloudIdentity?
+
+    public init(name: String, template: Int, unitId: UInt8, bus: Int,
+                intervalOverrideMilliseconds: UInt32? = nil, cloud: CloudIdentity? = nil) {
+        self.name = name
+        self.template = template
+        self.unitId = unitId
+        self.bus = bus
+        self.intervalOverrideMilliseconds = intervalOverrideMilliseconds
+        self.cloud = cloud
+    }
+
+    /// The interval a point of `template` is polled at on this device, in milliseconds.
+    @inlinable public func interval(of point: PointDefinition, in template: DeviceTemplate) -> UInt32 {
+        intervalOverrideMilliseconds ?? point.intervalMilliseconds ?? template.defaultIntervalMilliseconds
+    }
+}

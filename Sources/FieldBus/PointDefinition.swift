@@ -1,0 +1,39 @@
+/// One measuring point of a device model: where it lives, how it is encoded, how it is scaled
+/// (engineering value = raw × scale + offset), how often it is polled and whether the cloud may
+/// write it (and within which engineering range).
+public struct PointDefinition: Equatable, Sendable {
+    public var identifier: String
+    public var table: RegisterTable
+    public var address: UInt16
+    public var dataType: PointDataType
+    public var order: WordOrder
+    public var scale: Double
+    public var offset: Double
+    /// Poll interval in milliseconds; nil takes the template's default.
+    public var intervalMilliseconds: UInt32?
+    public var writable: Bool
+    /// Engineering values a write may set; nil allows anything the type can hold.
+    public var allowedRange: ClosedRange<Double>?
+
+    public init(identifier: String, table: RegisterTable, address: UInt16, dataType: PointDataType,
+                order: WordOrder = .abcd, scale: Double = 1, offset: Double = 0,
+                intervalMilliseconds: UInt32? = nil, writable: Bool = false,
+                allowedRange: ClosedRange<Double>? = nil) {
+        self.identifier = identifier
+        self.table = table
+        self.address = address
+        self.dataType = dataType
+        self.order = order
+        self.scale = scale
+        self.offset = offset
+        self.intervalMilliseconds = intervalMilliseconds
+        self.writable = writable
+        self.allowedRange = allowedRange
+    }
+
+    /// Units (bits or registers) the point occupies in its table.
+    @inlinable public var width: UInt16 { table.holdsBits ? 1 : dataType.registerCount }
+
+    /// True when scale and offset leave the raw value unchanged.
+    @inlinable public var isUnscaled: Bool { scale == 1 && offset == 0 }
+}
