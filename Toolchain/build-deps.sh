@@ -47,7 +47,7 @@ need_tools() {
   command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
   if [ -n "$missing" ]; then
     log "installing$missing"
-    apt-get install -y --no-install-recommends $missing
+    apt-get update -q && apt-get install -y --no-install-recommends $missing
   fi
 }
 
@@ -108,8 +108,7 @@ fetch_sources() {
   apt_setup
   log "fetching Debian source packages libmodbus, mbedtls"
   rm -rf "$src"; mkdir -p "$src"
-  (cd "$src" && apt_private -q source --download-only libmodbus mbedtls >/dev/null 2>&1 \
-    || apt_private source --download-only libmodbus mbedtls)
+  (cd "$src" && apt_private -q source --download-only libmodbus mbedtls >/dev/null)
   # apt checked the files against the signed Sources index; dpkg-source only warns that it has no
   # keyring for the uploaders' signatures, so its chatter goes to a log.
   (cd "$src" && dpkg-source -x libmodbus_*.dsc libmodbus && dpkg-source -x mbedtls_*.dsc mbedtls) \
