@@ -2,7 +2,7 @@ import CShim
 
 /// Owns one open file descriptor: closed exactly once, in `close()` or `deinit`. Not copyable,
 /// so no two owners can close the same descriptor.
-public struct FileDescriptor: ~Copyable {
+@frozen public struct FileDescriptor: ~Copyable {
     /// The raw descriptor, valid while this owner lives.
     public let rawValue: Int32
 
