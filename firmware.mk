@@ -145,6 +145,15 @@ $(shell mkdir -p $(FW_BUILD) && \
 fw_record = $(shell mkdir -p $(dir $(1)) && printf '%s\n' '$(strip $(2))' > $(1).tmp && \
   { cmp -s $(1).tmp $(1) && rm -f $(1).tmp || mv $(1).tmp $(1); })
 
+# Short command lines unless V=1.
+ifeq ($(V),1)
+FW_Q :=
+fw_say :=
+else
+FW_Q := @
+fw_say = @echo "  $(1)"
+endif
+
 # --- rules -----------------------------------------------------------------------------------
 .PHONY: fw-all fw-deps fw-size fw-test
 .DELETE_ON_ERROR:
@@ -163,7 +172,8 @@ FW_C_OBJS := $(foreach m,$(FW_C_MODULES),$(patsubst $(FW_SRC)/$(m)/%.c,$(FW_BUIL
 $(call fw_record,$(FW_BUILD)/c/cflags.cmd,$(CLANG) $(FW_CFLAGS))
 $(FW_BUILD)/c/%.o: $(FW_SRC)/%.c $(FW_C_HEADERS) $(FW_DEPS_STAMP) $(FW_BUILD)/c/cflags.cmd
 	@mkdir -p $(@D)
-	$(CLANG) $(FW_CFLAGS) -I $(FW_SRC)/$(firstword $(subst /, ,$*))/include -c $< -o $@
+	$(call fw_say,CC      $(BOARD) $<)
+	$(FW_Q)$(CLANG) $(FW_CFLAGS) -I $(FW_SRC)/$(firstword $(subst /, ,$*))/include -c $< -o $@
 
 # Swift library modules: one object and one .swiftmodule each, after the modules they import.
 define FW_SWIFT_LIB
@@ -174,7 +184,8 @@ $(FW_BUILD)/swift/$(1).o: $(wildcard $(FW_SRC)/$(1)/*.swift) $(FW_MODULEMAPS) $(
     $(FW_BUILD)/swift/$(1).cmd \
     $(foreach d,$(filter $(FIRMWARE_SWIFT_MODULES),$(shell Toolchain/swift-modules.sh imports $(FW_SRC) $(1))),$(FW_MODS)/$(d).swiftmodule)
 	@mkdir -p $(FW_MODS) $(FW_BUILD)/swift
-	$(SWIFTC) $(FW_SWIFTFLAGS) -parse-as-library -module-name $(1) -emit-module -emit-module-path $(FW_MODS)/$(1).swiftmodule \
+	$(call fw_say,SWIFTC  $(BOARD) $(1))
+	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) -parse-as-library -module-name $(1) -emit-module -emit-module-path $(FW_MODS)/$(1).swiftmodule \
 	  -c $(wildcard $(FW_SRC)/$(1)/*.swift) -o $(FW_BUILD)/swift/$(1).o
 	@touch $(FW_MODS)/$(1).swiftmodule $(FW_BUILD)/swift/$(1).o # swiftc keeps an unchanged output's old time
 endef
@@ -192,7 +203,8 @@ $(call fw_record,$(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).cmd,$(FW_SWIFTFLAGS) 
 $(FW_MAIN_OBJ): $(FW_MAIN_SRCS) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) $(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).cmd \
     $(foreach d,$(FW_LIB_MODULES),$(FW_MODS)/$(d).swiftmodule)
 	@mkdir -p $(@D)
-	$(SWIFTC) $(FW_SWIFTFLAGS) $(FW_MAIN_ENTRY) -module-name $(FIRMWARE_MAIN_MODULE) -c $(FW_MAIN_SRCS) -o $@
+	$(call fw_say,SWIFTC  $(BOARD) $(FIRMWARE_MAIN_MODULE))
+	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) $(FW_MAIN_ENTRY) -module-name $(FIRMWARE_MAIN_MODULE) -c $(FW_MAIN_SRCS) -o $@
 	@touch $@
 
 FW_SWIFT_OBJS := $(foreach m,$(FW_LIB_MODULES),$(FW_BUILD)/swift/$(m).o) $(FW_MAIN_OBJ)
@@ -200,14 +212,16 @@ FW_SWIFT_OBJS := $(foreach m,$(FW_LIB_MODULES),$(FW_BUILD)/swift/$(m).o) $(FW_MA
 $(call fw_record,$(FW_BUILD)/link.cmd,$(CLANG) $(FW_LDFLAGS) $(FW_SWIFT_OBJS) $(FW_C_OBJS) $(FW_LIBS))
 $(FW_DEBUG): $(FW_SWIFT_OBJS) $(FW_C_OBJS) $(FW_DEPS_STAMP) $(FW_BUILD)/link.cmd
 	@mkdir -p $(@D)
-	$(CLANG) $(FW_LDFLAGS) -o $@ \
+	$(call fw_say,LINK    $@)
+	$(FW_Q)$(CLANG) $(FW_LDFLAGS) -o $@ \
 	  $(FW_SYSROOT)/usr/lib/crt1.o $(FW_SYSROOT)/usr/lib/crti.o \
 	  $(FW_SWIFT_OBJS) $(FW_C_OBJS) $(FW_LIBS) \
 	  $(FW_SYSROOT)/usr/lib/libc.a $(FW_SYSROOT)/usr/lib/libgcc.a \
 	  $(FW_SYSROOT)/usr/lib/crtn.o
 
 $(FW_BIN): $(FW_DEBUG)
-	$(OBJCOPY) --strip-all $< $@
+	$(call fw_say,STRIP   $@)
+	$(FW_Q)$(OBJCOPY) --strip-all $< $@
 
 # --- size ------------------------------------------------------------------------------------
 fw-size: $(FW_BIN)
