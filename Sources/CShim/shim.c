@@ -130,3 +130,78 @@ int edge_wait_term_signal(int status) { return WTERMSIG(status); }
 #define EDGE_GIT_REVISION "unknown"
 #endif
 const char *edge_build_revision(void) { return EDGE_GIT_REVISION; }
+
+// ---- field bus (FieldBus module) ----
+#include <modbus/modbus.h>
+#include <linux/serial.h>
+#include <pthread.h>
+
+int edge_modbus_enobase(void) { return MODBUS_ENOBASE; }
+int edge_modbus_embbadcrc(void) { return EMBBADCRC; }
+int edge_modbus_embbaddata(void) { return EMBBADDATA; }
+int edge_modbus_embbadexc(void) { return EMBBADEXC; }
+int edge_modbus_embunkexc(void) { return EMBUNKEXC; }
+int edge_modbus_embmdata(void) { return EMBMDATA; }
+int edge_modbus_embbadslave(void) { return EMBBADSLAVE; }
+
+int edge_modbus_exception_code(int errnum) {
+    if (errnum > MODBUS_ENOBASE && errnum <= EMBXGTAR) return errnum - MODBUS_ENOBASE;
+    return 0;
+}
+
+int edge_rs485_configure(int fd, int enable, int rts_on_send, int rts_after_send,
+                         unsigned int delay_before_ms, unsigned int delay_after_ms) {
+    struct serial_rs485 rs;
+    memset(&rs, 0, sizeof rs);
+    if (enable) {
+        rs.flags = SER_RS485_ENABLED;
+        if (rts_on_send) rs.flags |= SER_RS485_RTS_ON_SEND;
+        if (rts_after_send) rs.flags |= SER_RS485_RTS_AFTER_SEND;
+        rs.delay_rts_before_send = delay_before_ms;
+        rs.delay_rts_after_send = delay_after_ms;
+    }
+    return ioctl(fd, TIOCSRS485, &rs);
+}
+
+struct edge_thread_start_args { void (*body)(void *); void *context; };
+
+static void *edge_thread_trampoline(void *raw) {
+    struct edge_thread_start_args args = *(struct edge_thread_start_args *)raw;
+    free(raw);
+    args.body(args.context);
+    return NULL;
+}
+
+int edge_thread_start(void (*body)(void *), void *context, uint64_t *handle) {
+    struct edge_thread_start_args *args = malloc(sizeof *args);
+    if (!args) return ENOMEM;
+    args->body = body;
+    args->context = context;
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, edge_thread_trampoline, args);
+    if (rc != 0) { free(args); return rc; }
+    _Static_assert(sizeof(pthread_t) <= sizeof(uint64_t), "pthread_t fits a uint64_t");
+    *handle = 0;
+    memcpy(handle, &thread, sizeof thread);
+    return 0;
+}
+
+int edge_thread_join(uint64_t handle) {
+    pthread_t thread;
+    memcpy(&thread, &handle, sizeof thread);
+    return pthread_join(thread, NULL);
+}
+
+int edge_pipe_nonblocking(int fds[2]) {
+    if (pipe(fds) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    }
+    return 0;
+}
+
+int edge_poll_in(int fd, int timeout_ms) {
+    struct pollfd p = { fd, POLLIN, 0 };
+    return poll(&p, 1, timeout_ms);
+}

@@ -72,4 +72,33 @@ int edge_wait_term_signal(int status);
 /// The git revision this binary was built from (the EDGE_GIT_REVISION define, or "unknown").
 const char *edge_build_revision(void);
 
+// ---- field bus (FieldBus module): libmodbus' compound error macros, RS-485, threads, wake-up ----
+
+/// libmodbus' error numbers (compound EMBX*/EMB* macros Swift cannot import).
+int edge_modbus_enobase(void);
+int edge_modbus_embbadcrc(void);
+int edge_modbus_embbaddata(void);
+int edge_modbus_embbadexc(void);
+int edge_modbus_embunkexc(void);
+int edge_modbus_embmdata(void);
+int edge_modbus_embbadslave(void);
+/// The Modbus exception code (1..255) an errno from libmodbus stands for, or 0 if it is none.
+int edge_modbus_exception_code(int errnum);
+
+/// Configures the kernel's RS-485 mode (TIOCSRS485) on a serial fd: enable, RTS level while
+/// sending and after, delays before/after send in ms. Returns 0, or -1 with errno.
+int edge_rs485_configure(int fd, int enable, int rts_on_send, int rts_after_send,
+                         unsigned int delay_before_ms, unsigned int delay_after_ms);
+
+/// Starts a joinable pthread running body(context); its handle goes into *handle.
+/// Returns 0 or an errno value.
+int edge_thread_start(void (*body)(void *), void *context, uint64_t *handle);
+/// Joins a thread started by edge_thread_start. Returns 0 or an errno value.
+int edge_thread_join(uint64_t handle);
+
+/// A pipe with both ends non-blocking and close-on-exec: fds[0] read end, fds[1] write end.
+int edge_pipe_nonblocking(int fds[2]);
+/// poll(2) on one fd for POLLIN with a timeout in ms (-1: forever). Returns poll's result.
+int edge_poll_in(int fd, int timeout_ms);
+
 #endif

@@ -1,0 +1,65 @@
+import EdgeCore
+
+/// One decoded point reading: which device (index in the configuration) and point (index in
+/// its template), the value, its quality and when it was read.
+public struct Sample: Equatable, Sendable {
+    public var device: Int
+    public var point: Int
+    public var value: PointValue
+    public var quality: Quality
+    public var time: WallTime
+
+    public init(device: Int, point: Int, value: PointValue, quality: Quality, time: WallTime) {
+        self.device = device
+        self.point = point
+        self.value = value
+        self.quality = quality
+        self.time = time
+    }
+}
+
+/// A write the cloud or console asked for: `value` (engineering units) to a device's point;
+/// `verify` reads the registers back and compares.
+public struct WriteCommand: Equatable, Sendable {
+    public var id: UInt32
+    public var device: Int
+    public var point: Int
+    public var value: PointValue
+    public var verify: Bool
+
+    public init(id: UInt32, device: Int, point: Int, value: PointValue, verify: Bool = false) {
+        self.id = id
+        self.device = device
+        self.point = point
+        self.value = value
+        self.verify = verify
+    }
+}
+
+/// How a write ended.
+public enum WriteOutcome: Equatable, Sendable {
+    case ok
+    /// The value could not be encoded for the point (range, type, writability).
+    case rejected(EncodeError)
+    /// The transaction failed (timeout, exception code, CRC…).
+    case failed(ModbusError)
+    /// The device is offline; nothing was sent.
+    case deviceOffline
+    /// No such device on this bus, or no such point.
+    case unknownPoint
+    /// The read-back after the write returned other registers than written.
+    case verificationMismatch
+}
+
+/// What a bus scheduler reports to the rest of the agent.
+public enum BusEvent: Equatable, Sendable {
+    case sample(Sample)
+    case deviceOnline(device: Int, time: WallTime)
+    case deviceOffline(device: Int, time: WallTime)
+    case writeCompleted(id: UInt32, device: Int, point: Int, outcome: WriteOutcome)
+}
+
+/// Receives a scheduler's events as they happen (a queue to another thread, or a test's array).
+public protocol BusEventSink {
+    mutating func deliver(_ event: BusEvent)
+}

@@ -1,0 +1,328 @@
+import EdgeCore
+
+/// What the scheduler wants next from its driver.
+public enum SchedulerStep: Equatable, Sendable {
+    /// One transaction ran; call `step` again.
+    case transacted
+    /// Nothing may go on the wire before this instant (the next deadline or the end of the
+    /// inter-frame gap): sleep until then, or until a write arrives.
+    case waitUntil(MonotonicInstant)
+    /// Nothing to poll at all.
+    case idle
+}
+
+/// The one owner of a bus: polls its devices' planned reads earliest-deadline-first, runs queued
+/// writes ahead of polls, keeps the inter-frame gap, retries failures, takes a device offline
+/// after K consecutive failures and probes it with capped exponential back-off (one request, so
+/// a dead device costs one timeout per back-off step), and keeps statistics. Non-blocking in
+/// itself: `step` runs at most one transaction and otherwise says how long to wait; time comes
+/// from the injected clock. Buffers are sized at start-up; `step` allocates nothing.
+public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeClock>: ~Copyable {
+    public var transport: Transport
+    public let clock: Clock
+    public let bus: BusDefinition
+    public private(set) var devices: [DeviceState]
+    public private(set) var reads: [ScheduledRead]
+    public private(set) var plannedPoints: [PlannedPoint]
+    public private(set) var statistics = BusStatistics()
+    let templates: [DeviceTemplate]
+    var writes: WriteQueue
+    let gapNanoseconds: UInt64
+    /// End of the last transaction; nil before the first (no gap to keep).
+    var lastTransactionEnd: MonotonicInstant? = nil
+    let registers: UnsafeMutableBufferPointer<UInt16>
+    let bits: UnsafeMutableBufferPointer<UInt8>
+    let verifyRegisters: UnsafeMutableBufferPointer<UInt16>
+
+    /// Plans the reads of the devices on bus `busIndex` (their index in `devices` is what events
+    /// name). Throws the first planning error; configuration validation reports them all earlier.
+    public init(bus: BusDefinition, busIndex: Int, templates: [DeviceTemplate], devices: [DeviceDefinition],
+                transport: consuming Transport, clock: Clock, writeQueueCapacity: Int = 16) throws(PlanError) {
+        self.transport = transport
+        self.clock = clock
+        self.bus = bus
+        self.templates = templates
+        self.writes = WriteQueue(capacity: writeQueueCapacity)
+        self.gapNanoseconds = bus.interFrameGapNanoseconds
+        let now = clock.monotonicNow()
+        var states: [DeviceState] = []
+        var reads: [ScheduledRead] = []
+        var planned: [PlannedPoint] = []
+        for (index, device) in devices.enumerated() where device.bus == busIndex {
+            let template = templates[device.template]
+            var state = DeviceState(device: index, unitId: device.unitId, template: device.template)
+            state.firstRead = reads.count
+            state.backoffMilliseconds = bus.probeBackoffMinimumMilliseconds
+            let slot = states.count
+            // One plan per distinct interval, shortest first.
+            var intervals: [UInt32] = []
+            for point in template.points {
+                let interval = device.interval(of: point, in: template)
+                if !intervals.contains(interval) { intervals.append(interval) }
+            }
+            intervals.sort()
+            for interval in intervals {
+                var selection: [Int] = []
+                for i in template.points.indices where device.interval(of: template.points[i], in: template) == interval {
+                    selection.append(i)
+                }
+                let plan = try RequestPlanner.plan(template, selection: selection)
+                for var request in plan.requests {
+                    request.firstPoint += planned.count
+                    reads.append(ScheduledRead(slot: slot, request: request,
+                                               intervalNanoseconds: UInt64(max(interval, 1)) * 1_000_000, deadline: now))
+                }
+                planned.append(contentsOf: plan.points)
+            }
+            states.append(state)
+        }
+        self.devices = states
+        self.reads = reads
+        self.plannedPoints = planned
+        self.registers = .allocate(capacity: Int(DeviceLimits.protocolMaxRegisters))
+        self.registers.initialize(repeating: 0)
+        self.bits = .allocate(capacity: Int(DeviceLimits.protocolMaxBits))
+        self.bits.initialize(repeating: 0)
+        self.verifyRegisters = .allocate(capacity: Int(DeviceLimits.protocolMaxRegisters))
+        self.verifyRegisters.initialize(repeating: 0)
+        statistics.startedAtNanoseconds = now.nanoseconds
+    }
+
+    deinit {
+        registers.deallocate()
+        bits.deallocate()
+        verifyRegisters.deallocate()
+    }
+
+    /// Queues a write to run before the next poll; false (and counted) when the queue is full.
+    public mutating func enqueue(_ write: WriteCommand) -> Bool {
+        if writes.push(write) { return true }
+        statistics.writesDropped &+= 1
+        return false
+    }
+
+    /// Writes waiting to run.
+    public var pendingWrites: Int { writes.count }
+
+    /// Runs at most one transaction (a queued write, else the most overdue read or probe) and
+    /// delivers what came of it to `sink`.
+    public mutating func step<Sink: BusEventSink>(sink: inout Sink) -> SchedulerStep {
+        let now = clock.monotonicNow()
+        let gapEnd = lastTransactionEnd?.advanced(byNanoseconds: gapNanoseconds) ?? now
+        if !writes.isEmpty {
+            if now < gapEnd { return .waitUntil(gapEnd) }
+            if let write = writes.pop() { runWrite(write, sink: &sink) }
+            return .transacted
+        }
+        // Earliest deadline first over online devices' reads and offline devices' probes.
+        var best = -1
+        var bestDeadline = MonotonicInstant(nanoseconds: .max)
+        for i in reads.indices {
+            let slot = reads[i].slot
+            let deadline: MonotonicInstant
+            if devices[slot].online {
+                deadline = reads[i].deadline
+            } else if devices[slot].firstRead == i {
+                deadline = devices[slot].probeDeadline
+            } else {
+                continue
+            }
+            if deadline < bestDeadline {
+                best = i
+                bestDeadline = deadline
+            }
+        }
+        guard best >= 0 else { return .idle }
+        let due = max(bestDeadline, gapEnd)
+        if now < due { return .waitUntil(due) }
+        runRead(best, now: now, sink: &sink)
+        return .transacted
+    }
+
+    // MARK: - Reads
+
+    mutating func runRead<Sink: BusEventSink>(_ index: Int, now: MonotonicInstant, sink: inout Sink) {
+        let read = reads[index]
+        let slot = read.slot
+        let probing = !devices[slot].online
+        if !probing && read.attempts == 0 {
+            let late = now.nanoseconds(since: read.deadline)
+            statistics.polls &+= 1
+            statistics.jitterTotalNanoseconds &+= late
+            statistics.jitterMaximumNanoseconds = max(statistics.jitterMaximumNanoseconds, late)
+        }
+        let request = read.request
+        let unit = devices[slot].unitId
+        var failure: ModbusError? = nil
+        do throws(ModbusError) {
+            if request.table.holdsBits {
+                try transport.readBits(unit: unit, table: request.table, address: request.address,
+                                       count: request.count, into: bits)
+            } else {
+                try transport.readRegisters(unit: unit, table: request.table, address: request.address,
+                                            count: request.count, into: registers)
+            }
+        } catch {
+            failure = error
+        }
+        let end = clock.monotonicNow()
+        lastTransactionEnd = end
+        let took = end.nanoseconds(since: now)
+        statistics.transactions.record(nanoseconds: took, error: failure)
+        devices[slot].statistics.record(nanoseconds: took, error: failure)
+        let wall = clock.wallNow()
+
+        guard let error = failure, error.isFailure else {
+            // The device answered: good values, or an exception for every point of the read.
+            devices[slot].consecutiveFailures = 0
+            if probing { bringOnline(slot, at: end, wall: wall, sink: &sink) }
+            emitSamples(of: read, quality: failure?.quality ?? .good, time: wall, sink: &sink)
+            reschedule(index, after: end)
+            return
+        }
+        devices[slot].consecutiveFailures &+= 1
+        if probing {
+            let doubled = UInt64(devices[slot].backoffMilliseconds) * 2
+            devices[slot].backoffMilliseconds = UInt32(min(doubled, UInt64(bus.probeBackoffMaximumMilliseconds)))
+            devices[slot].probeDeadline = end.advanced(byMilliseconds: UInt64(devices[slot].backoffMilliseconds))
+            return
+        }
+        if devices[slot].consecutiveFailures >= UInt32(max(bus.offlineAfterFailures, 1)) {
+            emitSamples(of: read, quality: error.quality, time: wall, sink: &sink)
+            takeOffline(slot, at: end, wall: wall, sink: &sink)
+            return
+        }
+        if read.attempts < bus.retries {
+            reads[index].attempts += 1 // retried as soon as the gap allows: its deadline has passed
+            return
+        }
+        emitSamples(of: read, quality: error.quality, time: wall, sink: &sink)
+        reschedule(index, after: end)
+    }
+
+    /// Moves a read's deadline to its next period after `end`, counting skipped periods.
+    mutating func reschedule(_ index: Int, after end: MonotonicInstant) {
+        reads[index].attempts = 0
+        let interval = reads[index].intervalNanoseconds
+        var next = reads[index].deadline.advanced(byNanoseconds: interval)
+        if next <= end {
+            let behind = end.nanoseconds(since: next)
+            let skipped = behind / interval + 1
+            statistics.missedDeadlines &+= skipped
+            next = next.advanced(byNanoseconds: skipped * interval)
+        }
+        reads[index].deadline = next
+    }
+
+    mutating func takeOffline<Sink: BusEventSink>(_ slot: Int, at end: MonotonicInstant, wall: WallTime, sink: inout Sink) {
+        devices[slot].online = false
+        devices[slot].backoffMilliseconds = bus.probeBackoffMinimumMilliseconds
+        devices[slot].probeDeadline = end.advanced(byMilliseconds: UInt64(bus.probeBackoffMinimumMilliseconds))
+        for i in reads.indices where reads[i].slot == slot { reads[i].attempts = 0 }
+        sink.deliver(.deviceOffline(device: devices[slot].device, time: wall))
+    }
+
+    mutating func bringOnline<Sink: BusEventSink>(_ slot: Int, at end: MonotonicInstant, wall: WallTime, sink: inout Sink) {
+        devices[slot].online = true
+        devices[slot].backoffMilliseconds = bus.probeBackoffMinimumMilliseconds
+        // Everything of the device is due now (the probe's own read is rescheduled by the caller).
+        for i in reads.indices where reads[i].slot == slot {
+            reads[i].deadline = end
+            reads[i].attempts = 0
+        }
+        sink.deliver(.deviceOnline(device: devices[slot].device, time: wall))
+    }
+
+    func emitSamples<Sink: BusEventSink>(of read: ScheduledRead, quality: Quality, time: WallTime, sink: inout Sink) {
+        let slot = read.slot
+        let device = devices[slot].device
+        let templateIndex = devices[slot].template
+        let first = read.request.firstPoint
+        for i in first..<(first + read.request.pointCount) {
+            let planned = plannedPoints[i]
+            let value: PointValue
+            if quality.isGood {
+                let point = templates[templateIndex].points[planned.point]
+                if read.request.table.holdsBits {
+                    value = PointCodec.decode(point, bits: UnsafeBufferPointer(bits), at: Int(planned.offset))
+                } else {
+                    value = PointCodec.decode(point, registers: UnsafeBufferPointer(registers), at: Int(planned.offset))
+                }
+            } else {
+                value = .uint(0)
+            }
+            sink.deliver(.sample(Sample(device: device, point: planned.point, value: value, quality: quality, time: time)))
+        }
+    }
+
+    // MARK: - Writes
+
+    mutating func runWrite<Sink: BusEventSink>(_ write: WriteCommand, sink: inout Sink) {
+        var slot = -1
+        for i in devices.indices where devices[i].device == write.device { slot = i }
+        guard slot >= 0, write.point >= 0, write.point < templates[devices[slot].template].points.count else {
+            sink.deliver(.writeCompleted(id: write.id, device: write.device, point: write.point, outcome: .unknownPoint))
+            return
+        }
+        guard devices[slot].online else {
+            sink.deliver(.writeCompleted(id: write.id, device: write.device, point: write.point, outcome: .deviceOffline))
+            return
+        }
+        let point = templates[devices[slot].template].points[write.point]
+        let unit = devices[slot].unitId
+        let start = clock.monotonicNow()
+        var outcome = WriteOutcome.ok
+        var wireError: ModbusError? = nil
+        var touchedWire = false
+        if point.table == .coil {
+            do throws(EncodeError) {
+                let on = try PointCodec.encodeCoil(write.value, for: point)
+                touchedWire = true
+                do throws(ModbusError) {
+                    try transport.writeCoil(unit: unit, address: point.address, value: on)
+                    if write.verify {
+                        try transport.readBits(unit: unit, table: .coil, address: point.address, count: 1, into: bits)
+                        if (bits[0] != 0) != on { outcome = .verificationMismatch }
+                    }
+                } catch {
+                    wireError = error
+                    outcome = .failed(error)
+                }
+            } catch {
+                outcome = .rejected(error)
+            }
+        } else {
+            do throws(EncodeError) {
+                let count = try PointCodec.encode(write.value, for: point, into: registers)
+                touchedWire = true
+                do throws(ModbusError) {
+                    if count == 1 {
+                        try transport.writeRegister(unit: unit, address: point.address, value: registers[0])
+                    } else {
+                        try transport.writeRegisters(unit: unit, address: point.address,
+                                                     values: UnsafeBufferPointer(rebasing: registers[0..<count]))
+                    }
+                    if write.verify {
+                        try transport.readRegisters(unit: unit, table: .holdingRegister, address: point.address,
+                                                    count: UInt16(count), into: verifyRegisters)
+                        for i in 0..<count where verifyRegisters[i] != registers[i] { outcome = .verificationMismatch }
+                    }
+                } catch {
+                    wireError = error
+                    outcome = .failed(error)
+                }
+            } catch {
+                outcome = .rejected(error)
+            }
+        }
+        if touchedWire {
+            let end = clock.monotonicNow()
+            lastTransactionEnd = end
+            let took = end.nanoseconds(since: start)
+            statistics.writes &+= 1
+            statistics.transactions.record(nanoseconds: took, error: wireError)
+            devices[slot].statistics.record(nanoseconds: took, error: wireError)
+        }
+        sink.deliver(.writeCompleted(id: write.id, device: write.device, point: write.point, outcome: outcome))
+    }
+}
