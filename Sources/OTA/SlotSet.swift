@@ -1,0 +1,87 @@
+import CShim
+import EdgeCore
+
+/// The two A/B slots of a gateway: each a file, block device or partition path, from the board
+/// description. Text form, one slot per line: `A /dev/mmcblk0p2` or `A=/dev/mmcblk0p2`
+/// (`#` comments and blank lines ignored).
+public struct SlotSet: Equatable, Sendable {
+    public var a: String
+    public var b: String
+
+    public init(a: String, b: String) {
+        self.a = a
+        self.b = b
+    }
+
+    /// The path of a slot.
+    public func path(_ slot: BootSlotName) -> String { slot == .a ? a : b }
+
+    public static func parse(_ text: String) throws(SlotError) -> SlotSet {
+        var a: String? = nil, b: String? = nil
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            if trimmed.isEmpty || trimmed.first == "#" { continue }
+            let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" || $0 == "\r" })
+            guard fields.count == 2, let slot = BootSlotName(fields[0]) else {
+                throw .descriptionInvalid(line: lineNumber, "expected `A path` or `B path`")
+            }
+            if slot == .a { a = String(fields[1]) } else { b = String(fields[1]) }
+        }
+        guard let a else { throw .missingSlot(.a) }
+        guard let b else { throw .missingSlot(.b) }
+        return SlotSet(a: a, b: b)
+    }
+
+    /// Opens the slot `target` for writing an image, refusing the booted slot, by name and by
+    /// identity (the two paths may name the same device, e.g. through a symlink). A regular file
+    /// is truncated (its old content must not outlive a shorter image); a device is not.
+    public func openForInstall(_ target: BootSlotName, booted: BootSlotName) throws(SlotError) -> FileSlotDevice {
+        guard target != booted else { throw .targetIsBooted(target) }
+        let path = path(target)
+        var bootedStat = stat()
+        var targetStat = stat()
+        if stat(self.path(booted), &bootedStat) == 0 && stat(path, &targetStat) == 0
+            && bootedStat.st_dev == targetStat.st_dev && bootedStat.st_ino == targetStat.st_ino {
+            throw .targetIsBooted(target)
+        }
+        return try FileSlotDevice.open(path, slot: target)
+    }
+}
+
+/// Which slot is running, and how that was learnt.
+public struct BootedSlot: Equatable, Sendable {
+    public enum Source: Equatable, Sendable {
+        /// `rauc.slot=` or `edge.slot=` on the kernel command line: authoritative.
+        case commandLine
+        /// The first slot in BOOT_ORDER with attempts left: what the bootloader picks, but
+        /// ambiguous when a slot just used its last attempt.
+        case environment
+    }
+    public var slot: BootSlotName
+    public var source: Source
+
+    public init(slot: BootSlotName, source: Source) {
+        self.slot = slot
+        self.source = source
+    }
+
+    /// From kernel command line text (`/proc/cmdline`), when it names the slot.
+    public static func fromCommandLine(_ text: String) -> BootedSlot? {
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
+            for prefix in ["rauc.slot=", "edge.slot="] where word.hasPrefix(prefix) {
+                if let slot = BootSlotName(word.dropFirst(prefix.utf8.count)) { return BootedSlot(slot: slot, source: .commandLine) }
+            }
+        }
+        return nil
+    }
+
+    /// The command line if it names the slot, else the environment's best guess.
+    public static func detect<S: EnvironmentStorage>(commandLine: String?, environment: borrowing BootEnvironment<S>) -> BootedSlot? {
+        if let commandLine, let found = fromCommandLine(commandLine) { return found }
+        if let slot = Bootchooser.nextBoot(environment) { return BootedSlot(slot: slot, source: .environment) }
+        if let first = Bootchooser.order(environment)?.first { return BootedSlot(slot: first, source: .environment) }
+        return nil
+    }
+}
