@@ -131,6 +131,27 @@ int edge_wait_term_signal(int status) { return WTERMSIG(status); }
 #endif
 const char *edge_build_revision(void) { return EDGE_GIT_REVISION; }
 
+#include <mtd/mtd-user.h>
+
+int edge_mtd_get_info(int fd, edge_mtd_info *info) {
+    struct mtd_info_user mi;
+    memset(&mi, 0, sizeof mi);
+    if (ioctl(fd, MEMGETINFO, &mi) != 0) return -1;
+    info->type = mi.type;
+    info->flags = mi.flags;
+    info->size = mi.size;
+    info->erasesize = mi.erasesize;
+    info->writesize = mi.writesize;
+    return 0;
+}
+
+int edge_mtd_erase(int fd, uint32_t start, uint32_t length) {
+    struct erase_info_user ei;
+    ei.start = start;
+    ei.length = length;
+    return ioctl(fd, MEMERASE, &ei);
+}
+
 // ---- field bus (FieldBus module) ----
 #include <modbus/modbus.h>
 #include <linux/serial.h>

@@ -72,6 +72,19 @@ int edge_wait_term_signal(int status);
 /// The git revision this binary was built from (the EDGE_GIT_REVISION define, or "unknown").
 const char *edge_build_revision(void);
 
+/// Linux MTD character devices (ring log on raw flash): geometry from MEMGETINFO.
+typedef struct {
+    uint32_t type;       // MTD_NORFLASH, MTD_NANDFLASH, ...
+    uint32_t flags;
+    uint32_t size;       // total bytes
+    uint32_t erasesize;  // erase-block bytes
+    uint32_t writesize;  // program unit (1 for NOR, the page size for NAND)
+} edge_mtd_info;
+/// Fills `info` from MEMGETINFO. Returns 0, or -1 with errno (ENOTTY: not an MTD device).
+int edge_mtd_get_info(int fd, edge_mtd_info *info);
+/// Erases [start, start + length) with MEMERASE. Returns 0, or -1 with errno.
+int edge_mtd_erase(int fd, uint32_t start, uint32_t length);
+
 // ---- field bus (FieldBus module): libmodbus' compound error macros, RS-485, threads, wake-up ----
 
 /// libmodbus' error numbers (compound EMBX*/EMB* macros Swift cannot import).

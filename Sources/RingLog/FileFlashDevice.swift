@@ -1,0 +1,137 @@
+import CShim
+import EdgeCore
+
+/// A regular file or block device of fixed size used as flash: pwrite to program, fdatasync to
+/// sync, an erase writes 0xFF over the sector. The flash rules are enforced cheaply: a per-sector
+/// write watermark refuses any program below the highest byte programmed since the sector's last
+/// erase (in this process), and debug builds also check that the target bytes read 0xFF.
+/// Opening never changes the contents unless `createOrResize` is asked for.
+public struct FileFlashDevice: FlashDevice, ~Copyable {
+    public let name: String
+    public let geometry: FlashGeometry
+    let fd: FileDescriptor
+    let watermarks: UnsafeMutableBufferPointer<Int>
+    let erasedChunk: UnsafeMutableRawBufferPointer
+    #if DEBUG
+    let checkChunk: UnsafeMutableRawBufferPointer
+    #endif
+
+    /// Opens `path`, which must be exactly `geometry.size` bytes. With `createOrResize`, a missing
+    /// file is created and a file of another size is resized (new bytes read 0xFF only after the
+    /// caller erases them, e.g. with `RingLog.format`).
+    public init(path: String, geometry: FlashGeometry, createOrResize: Bool = false) throws(FlashError) {
+        if let problem = geometry.problem {
+            throw FlashError(device: path, operation: .open, offset: 0, kind: .wrongGeometry, detail: problem)
+        }
+        let flags = O_RDWR | O_CLOEXEC | (createOrResize ? O_CREAT : 0)
+        let opened: FileDescriptor
+        do throws(Errno) { opened = try FileDescriptor.open(path, flags: flags, mode: 0o644) } catch {
+            throw FlashError(device: path, operation: .open, offset: 0, kind: .system(error))
+        }
+        let end = lseek(opened.rawValue, 0, SEEK_END)
+        if end < 0 {
+            throw FlashError(device: path, operation: .open, offset: 0, kind: .system(Errno.current), detail: "cannot find the size")
+        }
+        if Int(end) != geometry.size {
+            if !createOrResize {
+                throw FlashError(device: path, operation: .open, offset: 0, kind: .wrongGeometry,
+                                 detail: "found \(end) bytes, expected \(geometry.size); use format to resize")
+            }
+            if ftruncate(opened.rawValue, off_t(geometry.size)) != 0 {
+                throw FlashError(device: path, operation: .open, offset: 0, kind: .system(Errno.current),
+                                 detail: "cannot resize from \(end) to \(geometry.size) bytes")
+            }
+        }
+        name = path
+        self.geometry = geometry
+        fd = opened
+        watermarks = UnsafeMutableBufferPointer<Int>.allocate(capacity: geometry.sectorCount)
+        for i in 0..<geometry.sectorCount { watermarks.initializeElement(at: i, to: i * geometry.sectorSize) }
+        let chunk = min(geometry.sectorSize, 65536)
+        erasedChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        erasedChunk.initializeMemory(as: UInt8.self, repeating: 0xFF)
+        #if DEBUG
+        checkChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        #endif
+    }
+
+    deinit {
+        watermarks.deallocate()
+        erasedChunk.deallocate()
+        #if DEBUG
+        checkChunk.deallocate()
+        #endif
+    }
+
+    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(FlashError) {
+        guard offset >= 0, buffer.count <= geometry.size - offset else {
+            throw FlashError(device: name, operation: .read, offset: offset, kind: .outOfRange)
+        }
+        var done = 0
+        while done < buffer.count {
+            let n: Int
+            do throws(Errno) {
+                n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: Int64(offset + done))
+            } catch {
+                throw FlashError(device: name, operation: .read, offset: offset + done, kind: .system(error))
+            }
+            if n == 0 {
+                throw FlashError(device: name, operation: .read, offset: offset + done, kind: .outOfRange, detail: "end of file")
+            }
+            done += n
+        }
+    }
+
+    public mutating func program(at offset: Int, from bytes: UnsafeRawBufferPointer) throws(FlashError) {
+        guard offset >= 0, bytes.count <= geometry.size - offset else {
+            throw FlashError(device: name, operation: .program, offset: offset, kind: .outOfRange)
+        }
+        guard bytes.count > 0 else { return }
+        let first = offset / geometry.sectorSize
+        let last = (offset + bytes.count - 1) / geometry.sectorSize
+        for s in first...last where offset < watermarks[s] && offset + bytes.count > s * geometry.sectorSize {
+            throw FlashError(device: name, operation: .program, offset: offset, kind: .notErased,
+                             detail: "sector \(s) already written up to \(watermarks[s])")
+        }
+        #if DEBUG
+        var checked = 0
+        while checked < bytes.count {
+            let n = min(checkChunk.count, bytes.count - checked)
+            let window = UnsafeMutableRawBufferPointer(rebasing: checkChunk[0..<n])
+            try read(at: offset + checked, into: window)
+            for i in 0..<n where window[i] != 0xFF {
+                throw FlashError(device: name, operation: .program, offset: offset + checked + i, kind: .notErased)
+            }
+            checked += n
+        }
+        #endif
+        do throws(Errno) { try fd.write(bytes, at: Int64(offset)) } catch {
+            throw FlashError(device: name, operation: .program, offset: offset, kind: .system(error))
+        }
+        for s in first...last { watermarks[s] = min(offset + bytes.count, (s + 1) * geometry.sectorSize) }
+    }
+
+    public mutating func erase(sector: Int) throws(FlashError) {
+        let start = sector * geometry.sectorSize
+        guard sector >= 0, sector < geometry.sectorCount else {
+            throw FlashError(device: name, operation: .erase, offset: start, kind: .outOfRange)
+        }
+        var done = 0
+        while done < geometry.sectorSize {
+            let n = min(erasedChunk.count, geometry.sectorSize - done)
+            do throws(Errno) {
+                try fd.write(UnsafeRawBufferPointer(rebasing: erasedChunk[0..<n]), at: Int64(start + done))
+            } catch {
+                throw FlashError(device: name, operation: .erase, offset: start + done, kind: .system(error))
+            }
+            done += n
+        }
+        watermarks[sector] = start
+    }
+
+    public mutating func sync() throws(FlashError) {
+        do throws(Errno) { try fd.synchronizeData() } catch {
+            throw FlashError(device: name, operation: .sync, offset: 0, kind: .system(error))
+        }
+    }
+}
