@@ -10,13 +10,26 @@ import EdgeCore
 /// The CRC covers the full 64-bit sequence number and the sector's own sequence, so a record
 /// can never be mistaken for one of an earlier life of the same sector. A word of 0xFFFFFFFF
 /// where a record would start means "nothing written yet"; a word of 0 is padding up to the next
-/// program unit (NAND pages). Kinds: 1 data, 2 cursor checkpoint (8-byte payload).
+/// program unit (NAND pages). Kinds: 1 data, 2 cursor checkpoint (8-byte payload), 3 drop count
+/// (16-byte payload).
 public enum RecordFormat {
     public static let overhead = 16
     /// Largest length the framing can express.
     public static let maximumEncodablePayload = 0xFF_FFFF
     public static let dataKind: UInt8 = 1
     public static let checkpointKind: UInt8 = 2
+    /// Written into the old head just before the drop policy erases the oldest sector: the
+    /// cumulative dropped records and bytes (u64, u64), so the count survives a cut right after.
+    public static let dropKind: UInt8 = 3
+
+    /// The payload length a non-data kind must have (nil: any).
+    @inlinable static func fixedLength(of kind: UInt8) -> Int? {
+        switch kind {
+        case checkpointKind: return 8
+        case dropKind: return 16
+        default: return nil
+        }
+    }
 
     /// Bytes a record with this payload takes on flash.
     @inlinable public static func framedSize(payload: Int) -> Int { (overhead + payload + 3) & ~3 }
@@ -55,6 +68,8 @@ public enum ScannedRecord: Equatable {
     case data(sequence: UInt64, offset: Int, length: Int, wallMilliseconds: Int64)
     /// A cursor checkpoint.
     case checkpoint(acknowledged: UInt64, offset: Int)
+    /// Cumulative drop counters written before an erase.
+    case drops(records: UInt64, bytes: UInt64, offset: Int)
     /// Nothing more: erased bytes (or the end of the image) start at `offset`.
     case end(offset: Int)
     /// A torn or corrupt record at `offset`: nothing after it in this sector can be trusted.
@@ -94,9 +109,8 @@ public struct RecordScanner {
             let kind = UInt8(word >> 24)
             let length = Int(word & 0xFF_FFFF)
             let size = RecordFormat.framedSize(payload: length)
-            guard kind == RecordFormat.dataKind || kind == RecordFormat.checkpointKind,
-                  offset + size <= image.count,
-                  kind == RecordFormat.dataKind || length == 8 else { return .corrupt(offset: offset) }
+            guard kind == RecordFormat.dataKind || RecordFormat.fixedLength(of: kind) == length,
+                  offset + size <= image.count else { return .corrupt(offset: offset) }
             let delta = LittleEndian.load32(p, offset + 4)
             guard delta == dataRecords else { return .corrupt(offset: offset) }
             let sequence = header.baseSequence &+ UInt64(delta)
@@ -108,6 +122,10 @@ public struct RecordScanner {
             offset += size
             if kind == RecordFormat.checkpointKind {
                 return .checkpoint(acknowledged: LittleEndian.load64(p, at + RecordFormat.overhead), offset: at)
+            }
+            if kind == RecordFormat.dropKind {
+                return .drops(records: LittleEndian.load64(p, at + RecordFormat.overhead),
+                              bytes: LittleEndian.load64(p, at + RecordFormat.overhead + 8), offset: at)
             }
             dataRecords += 1
             let timeDelta = Int32(bitPattern: LittleEndian.load32(p, at + 8))

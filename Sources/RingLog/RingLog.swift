@@ -76,9 +76,8 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         }
         let sectorBytes = max(g.sectorSize, 256)
         let pad = g.programUnit > 4 ? g.programUnit : 0
-        var capacity = max(options.writeBufferSize, 256)
-        capacity = min(capacity, sectorBytes + pad)
-        capacity = (capacity + 3) & ~3
+        var capacity = min(max(options.writeBufferSize, 256), sectorBytes)
+        capacity = (capacity + 3) & ~3 + pad
         let limit = capacity - pad
         let largest = (min(limit, sectorBytes) - SectorHeader.size - RecordFormat.overhead) & ~3
         if problem == nil && largest < 8 {
@@ -140,7 +139,7 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         }
         let size = RecordFormat.framedSize(payload: payload.count)
         let wall = timestamp.milliseconds
-        try reserve(size, wall: wall)
+        try reserve(size + sectorReserve, wall: wall)
         let state = sectors[head]
         let timeDelta = Int32(truncatingIfNeeded: wall &- state.header.baseWallMilliseconds)
         let sequence = nextSequence
@@ -229,9 +228,9 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
             due = now.nanoseconds(since: lastCheckpoint) >= options.checkpointIntervalMilliseconds &* 1_000_000
         }
         guard due else { return }
-        let size = RecordFormat.framedSize(payload: 8)
+        let size = Self.checkpointSize
         do throws(RingLogError) {
-            try reserve(size, wall: clock.wallNow().milliseconds)
+            try reserve(size + (options.whenFull == .refuseAppends ? 0 : sectorReserve), wall: clock.wallNow().milliseconds)
         } catch {
             if error.kind == .full { return }  // refused: the cursor stays in RAM until there is room
             throw error
@@ -269,6 +268,14 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         }
         if bufferCount + size > bufferLimit { try flush(sync: true) }
     }
+
+    static var checkpointSize: Int { RecordFormat.framedSize(payload: 8) }
+    static var dropRecordSize: Int { RecordFormat.framedSize(payload: 16) }
+
+    /// Bytes every sector keeps free at its end: when appends may be refused, room for one cursor
+    /// checkpoint (so an acknowledgement can be persisted while full); when the oldest is dropped,
+    /// room for the drop record written before the erase.
+    var sectorReserve: Int { options.whenFull == .refuseAppends ? Self.checkpointSize : Self.dropRecordSize }
 
     static func fitsTimeDelta(_ delta: Int64) -> Bool { delta >= Int64(Int32.min) && delta <= Int64(Int32.max) }
 
@@ -323,14 +330,32 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
                 }
             }
         }
-        if bufferCount > 0 { try flush(sync: true) }
         if liveCount == sectorCount {
             let t = sectors[tail]
             if t.use == .live && t.records > 0 && t.endSequence - 1 > acknowledged {
                 let first = max(t.baseSequence, acknowledged + 1)
                 counters.droppedRecords += t.endSequence - first
                 counters.droppedBytes += unacknowledgedBytes(inSector: tail)
+                // Persist the new counts (durably, before the erase) in the head's reserved room.
+                if head >= 0 && !mustRotate && sectors[head].end + Self.dropRecordSize <= sectorSize {
+                    if bufferCount + Self.dropRecordSize > bufferLimit { try flush(sync: false) }
+                    let state = sectors[head]
+                    var counts: (UInt64, UInt64) = (counters.droppedRecords.littleEndian, counters.droppedBytes.littleEndian)
+                    withUnsafeBytes(of: &counts) { bytes in
+                        _ = RecordFormat.encode(into: buffer.baseAddress! + bufferCount, kind: RecordFormat.dropKind,
+                                                sectorSequence: state.header.sectorSequence, sequence: nextSequence,
+                                                sequenceDelta: UInt32(truncatingIfNeeded: nextSequence &- state.header.baseSequence),
+                                                timeDelta: 0, payload: bytes)
+                    }
+                    bufferCount += Self.dropRecordSize
+                    sectors[head].end += Self.dropRecordSize
+                    unsyncedBytes += Self.dropRecordSize
+                }
             }
+        }
+        if bufferCount > 0 { try flush(sync: true) }
+        if liveCount == sectorCount {
+            let t = sectors[tail]
             if t.use == .live { oldest = max(oldest, t.endSequence) }
             tail = (tail + 1) % sectorCount
             liveCount -= 1
@@ -383,7 +408,7 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
             switch scanner.next() {
             case .data(let sequence, _, let length, _):
                 if sequence > acknowledged { total += UInt64(length) }
-            case .checkpoint: continue
+            case .checkpoint, .drops: continue
             case .end, .corrupt: return total
             }
         }

@@ -10,7 +10,7 @@ public enum FullPolicy: Equatable, Sendable {
 /// Tuning of a `RingLog`, fixed at open: RAM use, when appends become durable on their own, and
 /// how often the consumer cursor is checkpointed.
 public struct RingLogOptions: Equatable, Sendable {
-    /// RAM write buffer in bytes (clamped to [256, sector size + program unit]). Also bounds the
+    /// RAM write buffer in bytes (clamped to [256, sector size]; plus one program unit on NAND). Also bounds the
     /// largest record: `maximumPayload` is the buffer (or sector) less an 80-byte sector header
     /// and the 16-byte record overhead.
     public var writeBufferSize = 16 * 1024

@@ -40,7 +40,7 @@ extension RingLog where Device: ~Copyable {
             let kind = UInt8(word >> 24)
             let length = Int(word & 0xFF_FFFF)
             let size = RecordFormat.framedSize(payload: length)
-            if kind == RecordFormat.checkpointKind && length == 8 && cursor.offset + size <= state.end {
+            if kind != RecordFormat.dataKind && RecordFormat.fixedLength(of: kind) == length && cursor.offset + size <= state.end {
                 cursor.offset += size
                 continue
             }

@@ -87,6 +87,8 @@ extension RingLog where Device: ~Copyable {
 
         // Scan the ring from the oldest sector.
         var cursor = sectors[head].header.acknowledged
+        var droppedRecords: UInt64 = 0
+        var droppedBytes: UInt64 = 0
         var previousEnd: UInt64 = 0
         for step in 0..<length {
             let i = (tail + step) % sectorCount
@@ -101,6 +103,8 @@ extension RingLog where Device: ~Copyable {
             try readDevice(at: i * sectorSize, into: image)
             var scanner = RecordScanner(image: UnsafeRawBufferPointer(image), header: sectors[i].header, programUnit: unit)
             cursor = max(cursor, sectors[i].header.acknowledged)
+            droppedRecords = max(droppedRecords, sectors[i].header.droppedRecords)
+            droppedBytes = max(droppedBytes, sectors[i].header.droppedBytes)
             var end = SectorHeader.size
             var torn = false
             scan: while true {
@@ -112,6 +116,9 @@ extension RingLog where Device: ~Copyable {
                     sectors[i].lastWall = wall
                 case .checkpoint(let acknowledged, _):
                     cursor = max(cursor, acknowledged)
+                case .drops(let records, let bytes, _):
+                    droppedRecords = max(droppedRecords, records)
+                    droppedBytes = max(droppedBytes, bytes)
                 case .end(let offset):
                     end = offset
                     break scan
@@ -146,8 +153,8 @@ extension RingLog where Device: ~Copyable {
         acknowledged = min(cursor, durable)
         persistedAcknowledgement = acknowledged
         nextSectorSequence = h.header.sectorSequence + 1
-        counters.droppedRecords = h.header.droppedRecords
-        counters.droppedBytes = h.header.droppedBytes
+        counters.droppedRecords = droppedRecords
+        counters.droppedBytes = droppedBytes
         bufferStart = head * sectorSize + h.end
         bufferCount = 0
         // Free sectors: erased ones need no erase before use.

@@ -91,6 +91,13 @@ import Testing
         if log.acknowledgedSequence > outcome.acknowledged {
             Issue.record("cut \(cut): cursor \(log.acknowledgedSequence) beyond last acknowledgement \(outcome.acknowledged)")
         }
+        // Records gone without being acknowledged were counted as dropped, cut or not.
+        let oldest = log.oldestSequence
+        if oldest > outcome.acknowledged + 1 {
+            let gone = oldest - 1 - outcome.acknowledged
+            let counted = log.statistics().droppedRecords
+            if counted < gone { Issue.record("cut \(cut): \(gone) unacknowledged records gone, \(counted) counted") }
+        }
         if records.isEmpty == false && log.nextAppendSequence != records.last!.0 + 1 {
             Issue.record("cut \(cut): next sequence \(log.nextAppendSequence) after newest \(records.last!.0)")
         }
