@@ -1,0 +1,188 @@
+/// Conversions between binary doubles and decimal digits, written here because Embedded Swift has
+/// no `Double(String)` or `description` for floating point, and because both directions must run
+/// on caller buffers without allocating (JSON numbers in MQTT payloads and config files).
+///
+/// Precision, decimal to double (`double(significand:exponent:negative:)`):
+/// - exact (correctly rounded, identical to `strtod`) when the significand has at most 15-16
+///   digits (≤ 2^53) and the decimal exponent is within ±22, which covers config values and
+///   measurements such as `230.5`, `-0.0125`, `1e6`, `6.02e23` (extended fast path);
+/// - otherwise the significand is scaled by 10^exponent in double-double arithmetic (about 104
+///   bits) and rounded once: correct except within about 2^-100 of a halfway case, where it can be
+///   one ULP off; subnormal results (below 2.2e-308) can be one ULP off as well.
+/// Digits beyond the 19th are dropped (relative error < 1e-18 before rounding).
+///
+/// Precision, double to decimal (`shortestDigits(of:maxDigits:)`): the shortest digit string of
+/// at most `maxDigits` (≤ 15) significant digits that reads back to the same double, or the
+/// `maxDigits`-digit rounding when none does. 15 digits is what a double holds for sure (DBL_DIG):
+/// every decimal of up to 15 digits survives text → double → text unchanged.
+public enum DecimalConversion {
+    /// 10^k for 0 ≤ k ≤ 22 exactly (every such power is representable); larger k approximately.
+    @inlinable
+    public static func powerOfTen(_ k: Int) -> Double {
+        var result = 1.0
+        var k = k
+        // Exact in steps of 10 while the power stays ≤ 10^22.
+        while k >= 8 { result *= 1e8; k -= 8 }
+        while k > 0 { result *= 10; k -= 1 }
+        return result
+    }
+
+    /// significand × 10^exponent, rounded to a double (see the type's precision notes).
+    /// Returns ±infinity on overflow and ±0 on underflow.
+    public static func double(significand: UInt64, exponent: Int, negative: Bool) -> Double {
+        var value: Double
+        if significand == 0 {
+            value = 0
+        } else if significand <= (1 << 53) && exponent >= -22 && exponent <= 22 {
+            // Clinger's fast path: one correctly rounded operation on exact operands.
+            value = exponent >= 0 ? Double(significand) * powerOfTen(exponent)
+                                  : Double(significand) / powerOfTen(-exponent)
+        } else if significand <= (1 << 53) && exponent > 22 && exponent <= 22 + 15
+                    && significand <= (1 << 53) / UInt64(powerOfTenInteger(exponent - 22)) {
+            // Still exact: move the extra powers into the significand first.
+            value = Double(significand * UInt64(powerOfTenInteger(exponent - 22))) * 1e22
+        } else {
+            if exponent > 400 { return negative ? -.infinity : .infinity }
+            if exponent < -400 - 20 { return negative ? -0.0 : 0.0 }
+            value = scaledInDoubleDouble(significand, exponent)
+        }
+        return negative ? -value : value
+    }
+
+    /// A double-double: hi + lo with |lo| ≤ ulp(hi)/2, about 106 bits of precision.
+    struct DoubleDouble {
+        var hi: Double
+        var lo: Double
+
+        static func sum(_ a: Double, _ b: Double) -> DoubleDouble {
+            let s = a + b
+            let bb = s - a
+            let err = (a - (s - bb)) + (b - bb)
+            return DoubleDouble(hi: s, lo: err)
+        }
+
+        static func * (x: DoubleDouble, y: DoubleDouble) -> DoubleDouble {
+            let p = x.hi * y.hi
+            let err = (-p).addingProduct(x.hi, y.hi)   // exact low part of x.hi * y.hi (fma)
+            let lo = err + (x.hi * y.lo + x.lo * y.hi)
+            return sum(p, lo)
+        }
+
+        static func / (x: DoubleDouble, y: DoubleDouble) -> DoubleDouble {
+            let q1 = x.hi / y.hi
+            let r = x - y * DoubleDouble(hi: q1, lo: 0)
+            let q2 = r.hi / y.hi
+            return sum(q1, q2)
+        }
+
+        static func - (x: DoubleDouble, y: DoubleDouble) -> DoubleDouble {
+            let s = sum(x.hi, -y.hi)
+            return sum(s.hi, s.lo + (x.lo - y.lo))
+        }
+
+        /// 10^k (k ≥ 0) by repeated squaring; relative error about k × 2^-104.
+        static func powerOfTen(_ k: Int) -> DoubleDouble {
+            var result = DoubleDouble(hi: 1, lo: 0)
+            var base = DoubleDouble(hi: 10, lo: 0)
+            var k = k
+            while k > 0 {
+                if k & 1 == 1 { result = result * base }
+                k >>= 1
+                if k > 0 { base = base * base }
+            }
+            return result
+        }
+    }
+
+    /// significand × 10^exponent in double-double arithmetic, rounded once at the end: off by at
+    /// most one ULP, and only when the exact value lies within about 2^-100 of a halfway point.
+    static func scaledInDoubleDouble(_ significand: UInt64, _ exponent: Int) -> Double {
+        // Exact split: both halves are exactly representable.
+        var x = DoubleDouble.sum(Double(significand >> 32) * 4_294_967_296.0, Double(significand & 0xFFFF_FFFF))
+        if exponent >= 0 {
+            x = x * DoubleDouble.powerOfTen(exponent)
+        } else if exponent >= -300 {
+            x = x / DoubleDouble.powerOfTen(-exponent)
+        } else {
+            // 10^k overflows past 308: divide in two steps (the last one may go subnormal).
+            x = x / DoubleDouble.powerOfTen(-exponent - 300)
+            x = x / DoubleDouble.powerOfTen(300)
+        }
+        return x.hi + x.lo
+    }
+
+    /// 10^k as an integer, 0 ≤ k ≤ 19.
+    @inlinable
+    public static func powerOfTenInteger(_ k: Int) -> UInt64 {
+        var result: UInt64 = 1
+        var k = k
+        while k > 0 { result &*= 10; k -= 1 }
+        return result
+    }
+
+    /// A positive finite double as decimal digits: value ≈ digits × 10^(exponent − count + 1),
+    /// with `digits` having exactly `count` digits (no trailing zeros, count ≥ 1), so `exponent`
+    /// is the decimal exponent of the first digit (1.5 → digits 15, count 2, exponent 0).
+    public struct Digits: Equatable, Sendable {
+        public var digits: UInt64
+        public var count: Int
+        public var exponent: Int
+    }
+
+    /// The shortest digits (≤ maxDigits, clamped to 1...15) that read back as `value` (as the
+    /// same Float when `asFloat`, for float32 measurements). `value` must be finite and > 0.
+    public static func shortestDigits(of value: Double, maxDigits: Int, asFloat: Bool = false) -> Digits {
+        let limit = max(1, min(15, maxDigits))
+        var best = rounded(value, toDigits: limit)
+        if limit > 1 {
+            for p in 1..<limit {
+                let candidate = rounded(value, toDigits: p)
+                let back = double(significand: candidate.digits,
+                                  exponent: candidate.exponent - candidate.count + 1, negative: false)
+                let same = asFloat ? Float(back) == Float(value) : back == value
+                if same { best = candidate; break }
+            }
+        }
+        // Near the largest double, rounding up the last digit can read back as infinity; round
+        // toward zero instead so that the text stays a finite number.
+        let back = double(significand: best.digits, exponent: best.exponent - best.count + 1, negative: false)
+        if !back.isFinite || (asFloat && !Float(back).isFinite) {
+            best.digits -= 1
+        }
+        return best
+    }
+
+    /// `value` (finite, > 0) rounded to `p` significant digits (1...15), trailing zeros removed.
+    public static func rounded(_ value: Double, toDigits p: Int) -> Digits {
+        // Estimate the decimal exponent from the binary one, then correct it.
+        var e10 = Int((Double(Int(value.exponent)) * 0.30102999566398120).rounded(.down))
+        var n: UInt64 = 0
+        let low = powerOfTenInteger(p - 1)
+        let high = powerOfTenInteger(p)
+        var attempts = 0
+        while true {
+            let k = p - 1 - e10
+            let scaled = scale(value, byPowerOfTen: k).rounded(.toNearestOrEven)
+            attempts += 1
+            if scaled >= Double(high) && attempts < 4 { e10 += 1; continue }
+            if scaled < Double(low) && attempts < 4 { e10 -= 1; continue }
+            n = scaled >= Double(high) ? high - 1 : (scaled < Double(low) ? low : UInt64(scaled))
+            break
+        }
+        var count = p
+        while count > 1 && n % 10 == 0 { n /= 10; count -= 1 }
+        return Digits(digits: n, count: count, exponent: e10)
+    }
+
+    /// value × 10^k, each step correctly rounded (exact power factors up to 10^22).
+    static func scale(_ value: Double, byPowerOfTen k: Int) -> Double {
+        var v = value
+        var k = k
+        if k >= 0 {
+            while k > 22 { v *= 1e22; k -= 22 }
+            return v * powerOfTen(k)
+        }
+        while k < -22 { v /= 1e22; k += 22 }
+        return v / powerOfTen(-k)
+    }
+}
