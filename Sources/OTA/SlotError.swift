@@ -45,7 +45,7 @@ public enum SlotError: Error, Equatable, Sendable {
         case .descriptionInvalid(let line, let what): return "slot description line \(line): \(what.description)"
         case .missingSlot(let s): return "slot description: slot \(s.letter) missing"
         case .targetIsBooted(let s): return "refusing to write slot \(s.letter): it is the booted slot"
-        case .bootedSlotUnknown: return "booted slot unknown (no rauc.slot=/edge.slot= and no usable BOOT_ORDER): refusing to install"
+        case .bootedSlotUnknown: return "booted slot unknown (no rauc.slot= or edge.slot= on the kernel command line): refusing to change the slots"
         case .device(let s, let op, let e): return "slot \(s.letter): \(op.description) failed (\(e.message))"
         case .environment(let e): return e.description
         case .image(let e): return e.description

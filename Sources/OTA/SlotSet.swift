@@ -55,8 +55,7 @@ public struct BootedSlot: Equatable, Sendable {
     public enum Source: Equatable, Sendable {
         /// `rauc.slot=` or `edge.slot=` on the kernel command line: authoritative.
         case commandLine
-        /// The first slot in BOOT_ORDER with attempts left: what the bootloader picks, but
-        /// ambiguous when a slot just used its last attempt.
+        /// Guessed from BOOT_ORDER: for display only (see `detect`).
         case environment
     }
     public var slot: BootSlotName
@@ -77,11 +76,21 @@ public struct BootedSlot: Equatable, Sendable {
         return nil
     }
 
-    /// The command line if it names the slot, else the environment's best guess.
+    /// The running kernel's command line: `$EDGE_CMDLINE` when set (the qemu boards and the boot
+    /// simulator pass it there), else `/proc/cmdline`; nil where there is neither.
+    public static func kernelCommandLine() -> String? {
+        if let text = getenv("EDGE_CMDLINE") { return String(cString: text) }
+        do throws(Errno) { return try readSmallTextFile(path: "/proc/cmdline", limit: 4096) } catch { return nil }
+    }
+
+    /// The command line if it names the slot, else a guess from the environment for display:
+    /// the first slot in BOOT_ORDER if it has attempts left. The guess is wrong after an
+    /// activation that has not been booted yet, so only a `.commandLine` answer may decide what
+    /// is written (install, mark-good). nil when neither tells.
     public static func detect<S: EnvironmentStorage>(commandLine: String?, environment: borrowing BootEnvironment<S>) -> BootedSlot? {
         if let commandLine, let found = fromCommandLine(commandLine) { return found }
-        if let slot = Bootchooser.nextBoot(environment) { return BootedSlot(slot: slot, source: .environment) }
-        if let first = Bootchooser.order(environment)?.first { return BootedSlot(slot: first, source: .environment) }
-        return nil
+        guard let first = Bootchooser.order(environment)?.first,
+              (Bootchooser.attemptsLeft(environment, first) ?? 0) > 0 else { return nil }
+        return BootedSlot(slot: first, source: .environment)
     }
 }

@@ -86,6 +86,15 @@ import Testing
         #expect(vars["BOOT_A_LEFT"] == "0")
     }
 
+    @Test func markGoodRefusesWithoutTheKernelCommandLine() throws {
+        let dir = try TestFiles.scratchDirectory("cli6"); defer { TestFiles.remove(dir) }
+        let tools = try Self.environment(dir, ["BOOT_ORDER=A B", "BOOT_A_LEFT=1", "BOOT_B_LEFT=3"])
+        let (status, out) = try Self.agent(["ota", "mark-good", "--env-config", tools.config.path, "--cmdline", "quiet"])
+        #expect(status == 1)
+        #expect(out.contains("booted slot unknown"))
+        #expect(try tools.printenv()["BOOT_A_LEFT"] == "1")
+    }
+
     @Test func firmwareThatMarksItselfGoodWithTheAgentStaysBooted() throws {
         // The boot simulator runs slot B's firmware, which calls `edge-agent ota mark-good` as
         // the real firmware's health check will: B keeps its full counter across reboots.
@@ -93,7 +102,7 @@ import Testing
         let tools = try Self.environment(dir, ["BOOT_ORDER=B A", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
         let a = dir.appendingPathComponent("slot-a"), b = dir.appendingPathComponent("slot-b")
         try "#!/bin/sh\necho firmware A\n".write(to: a, atomically: true, encoding: .utf8)
-        try "#!/bin/sh\necho firmware B\nexec \"\(Self.binary)\" ota mark-good --env-config \"\(tools.config.path)\" --cmdline \"$EDGE_CMDLINE\"\n"
+        try "#!/bin/sh\necho firmware B\nexec \"\(Self.binary)\" ota mark-good --env-config \"\(tools.config.path)\"\n"
             .write(to: b, atomically: true, encoding: .utf8)
         for _ in 0..<5 {
             let (status, out) = try TestFiles.run("/usr/bin/python3", [BootSimulatorTests.simulator, "--config", tools.config.path,

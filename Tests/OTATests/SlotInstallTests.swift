@@ -39,6 +39,18 @@ import Testing
         #expect(BootedSlot.fromCommandLine("root=/dev/sda1 rauc.slot=C") == nil)
     }
 
+    @Test func theEnvironmentOnlyGuessesTheBootedSlot() throws {
+        let g = try Self.gateway("slot0"); defer { TestFiles.remove(g.dir) }
+        var env = try openEnvironment(g.tools.config)
+        try env.load()
+        #expect(BootedSlot.detect(commandLine: "quiet", environment: env) == BootedSlot(slot: .a, source: .environment))
+        #expect(BootedSlot.detect(commandLine: "rauc.slot=B", environment: env) == BootedSlot(slot: .b, source: .commandLine))
+        // After a fallback the first slot has no attempts: A or B may be running; no guess.
+        try g.tools.setenvScript(["BOOT_ORDER=B A", "BOOT_B_LEFT=0", "BOOT_A_LEFT=2"])
+        try env.load()
+        #expect(BootedSlot.detect(commandLine: nil, environment: env) == nil)
+    }
+
     @Test func theBootedSlotIsNeverOpenedForWriting() throws {
         let g = try Self.gateway("slot1"); defer { TestFiles.remove(g.dir) }
         #expect(throws: SlotError.targetIsBooted(.a)) { _ = try g.slots.openForInstall(.a, booted: .a) }
