@@ -12,6 +12,7 @@ enum AgentCommand {
         commands:
           version     print version, git revision, board and build type
           selftest    exercise the linked C libraries (mbedTLS, libmodbus), CRCs and clocks
+          log         ring log, offline: log info | dump | verify | format --device PATH
           help        print this text (also --help, -h)
 
         """
@@ -41,6 +42,8 @@ enum AgentCommand {
             return 0
         case "selftest":
             return SelfTest.run() ? 0 : 1
+        case "log":
+            return LogCommand.run(Array(arguments.dropFirst(2)))
         default:
             StandardOutput.errorLine("edge-agent: unknown command '\(arguments[1])' (try: edge-agent help)")
             return 2

@@ -1,0 +1,96 @@
+import EdgeCore
+import Foundation
+import Testing
+@testable import RingLog
+
+/// A real process appending and syncing to a file-backed log (`edge-agent log stress`), killed
+/// with SIGKILL at random moments 55 times; after each kill the log is reopened here and checked
+/// against what the child reported: every record it reported durable is there, in order and
+/// bit-exact, nothing unacknowledged was dropped, and the cursor is not beyond the last
+/// acknowledgement it announced.
+@Suite struct ProcessKillTests {
+    /// EDGE_AGENT_BINARY (the Makefile sets it), else the edge-agent next to this test bundle.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["EDGE_AGENT_BINARY"] { return path }
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let sibling = bundleDirectory.appendingPathComponent("edge-agent").path
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/edge-agent").path
+    }
+
+    /// Same bytes as `LogCommand.stressPayload`.
+    static func stressPayload(_ seq: UInt64) -> [UInt8] {
+        let length = 1 + Int(seq &* 7919 % 200)
+        return (0..<length).map { UInt8(truncatingIfNeeded: seq &* 31 &+ UInt64($0) &* 7) }
+    }
+
+    static func run(_ arguments: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func childKilledAtRandomMomentsLosesNothingItReportedDurable() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "no edge-agent at \(Self.binary)")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ringlog-kill-\(getpid()).log").path
+        defer { unlink(path) }
+        let geometry = ["--size", "64K", "--sector", "4K"]
+        let (status, output) = try Self.run(["log", "format", "--device", path] + geometry)
+        #expect(status == 0, "\(output)")
+
+        var generator = SystemRandomNumberGenerator()
+        var durableEver: UInt64 = 0
+        var acknowledgedEver: UInt64 = 0
+        var killedWhileWorking = 0
+        for round in 0..<55 {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: Self.binary)
+            child.arguments = ["log", "stress", "--device", path] + geometry
+            let pipe = Pipe()
+            child.standardOutput = pipe
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            usleep(UInt32.random(in: 5_000...40_000, using: &generator))
+            kill(child.processIdentifier, SIGKILL)
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            child.waitUntilExit()
+            #expect(child.terminationReason == .uncaughtSignal, "round \(round): the child exited on its own")
+            // Whole lines only: the last one may have been cut by the kill.
+            var text = String(decoding: data, as: UTF8.self)
+            if let lastNewline = text.lastIndex(of: "\n") { text = String(text[...lastNewline]) } else { text = "" }
+            var sawDurable = false
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let n = UInt64(parts[1]) else { continue }
+                if parts[0] == "durable" { durableEver = max(durableEver, n); sawDurable = true }
+                if parts[0] == "ack" { acknowledgedEver = max(acknowledgedEver, n) }
+            }
+            if sawDurable { killedWhileWorking += 1 }
+
+            let device = try FileFlashDevice(path: path, geometry: FlashGeometry(size: 65536, sectorSize: 4096))
+            var log = try RingLog(device: device, clock: ManualClock(), options: RingLogOptions())
+            let records = try LogTestSupport.readAll(&log)
+            var previous: UInt64?
+            for (seq, bytes) in records {
+                if let previous, seq != previous + 1 { Issue.record("round \(round): \(seq) after \(previous)") }
+                previous = seq
+                if bytes != Self.stressPayload(seq) { Issue.record("round \(round): record \(seq) corrupt") }
+            }
+            let newest = records.last?.0 ?? 0
+            #expect(newest >= durableEver, "round \(round): newest \(newest) but the child reported \(durableEver) durable")
+            #expect(log.oldestSequence <= acknowledgedEver + 1, "round \(round): unacknowledged records missing")
+            #expect(log.statistics().droppedRecords == 0, "round \(round)")
+            #expect(log.acknowledgedSequence <= acknowledgedEver, "round \(round): cursor \(log.acknowledgedSequence) beyond \(acknowledgedEver)")
+        }
+        #expect(killedWhileWorking >= 30, "only \(killedWhileWorking) of 55 kills hit a working child")
+        #expect(durableEver > 1000)
+    }
+}
