@@ -2,6 +2,8 @@ import EdgeCore
 
 /// Why a slot operation was refused or failed: naming the slot and what is wrong.
 public enum SlotError: Error, Equatable, Sendable {
+    /// The slot description file could not be read.
+    case descriptionUnreadable(Errno)
     /// The slot description is malformed (1-based line).
     case descriptionInvalid(line: Int, StaticString)
     /// The description does not name both A and B.
@@ -20,6 +22,7 @@ public enum SlotError: Error, Equatable, Sendable {
     public static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
         case (.descriptionInvalid(let x, _), .descriptionInvalid(let y, _)): return x == y
+        case (.descriptionUnreadable(let x), .descriptionUnreadable(let y)): return x == y
         case (.missingSlot(let x), .missingSlot(let y)): return x == y
         case (.targetIsBooted(let x), .targetIsBooted(let y)): return x == y
         case (.bootedSlotUnknown, .bootedSlotUnknown): return true
@@ -43,6 +46,7 @@ public enum SlotError: Error, Equatable, Sendable {
     public var description: String {
         switch self {
         case .descriptionInvalid(let line, let what): return "slot description line \(line): \(what.description)"
+        case .descriptionUnreadable(let e): return "slot description: cannot read (\(e.message))"
         case .missingSlot(let s): return "slot description: slot \(s.letter) missing"
         case .targetIsBooted(let s): return "refusing to write slot \(s.letter): it is the booted slot"
         case .bootedSlotUnknown: return "booted slot unknown (no rauc.slot= or edge.slot= on the kernel command line): refusing to change the slots"

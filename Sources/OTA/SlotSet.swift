@@ -34,6 +34,13 @@ public struct SlotSet: Equatable, Sendable {
         return SlotSet(a: a, b: b)
     }
 
+    /// Reads and parses a slot description file (start-up only; allocates).
+    public static func load(path: String) throws(SlotError) -> SlotSet {
+        let text: String
+        do throws(Errno) { text = try readSmallTextFile(path: path, limit: 4096) } catch { throw .descriptionUnreadable(error) }
+        return try parse(text)
+    }
+
     /// Opens the slot `target` for writing an image, refusing the booted slot, by name and by
     /// identity (the two paths may name the same device, e.g. through a symlink). A regular file
     /// is truncated (its old content must not outlive a shorter image); a device is not.

@@ -86,6 +86,46 @@ import Testing
         #expect(vars["BOOT_A_LEFT"] == "0")
     }
 
+    @Test func installWritesTheInactiveSlotAndActivatesIt() throws {
+        let dir = try TestFiles.scratchDirectory("cli7"); defer { TestFiles.remove(dir) }
+        let tools = try Self.environment(dir, ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
+        let a = dir.appendingPathComponent("slot-a"), b = dir.appendingPathComponent("slot-b")
+        try Data("running A".utf8).write(to: a)
+        try Data("old B".utf8).write(to: b)
+        let slots = dir.appendingPathComponent("slots.txt")
+        try "A \(a.path)\nB \(b.path)\n".write(to: slots, atomically: true, encoding: .utf8)
+        let key = ImageFixtures.keys.appendingPathComponent("test-signing-key.der").path
+        let payload = ImageFixtures.payload(20_000)
+        var image = try ImageFixtures.image(version: "1.1.0", payload: payload)
+        let file = dir.appendingPathComponent("update.img")
+        try Data(image).write(to: file)
+        let common = ["ota", "install", "--env-config", tools.config.path, "--slots", slots.path, "--key", key,
+                      "--board", "qemu-aarch64", "--running", "1.0.0"]
+        var (status, out) = try Self.agent(common + ["--cmdline", "rauc.slot=A", file.path])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("slot B activated on trial"))
+        var vars = try tools.printenv()
+        #expect(vars["BOOT_ORDER"] == "B A")
+        #expect(vars["BOOT_B_LEFT"] == "3")
+        #expect(vars["EDGE_VERSION_B"] == "1.1.0")
+        #expect(Array(try Data(contentsOf: b)) == payload)
+        #expect(try Data(contentsOf: a) == Data("running A".utf8))
+        // A tampered image: refused with its progress step, B left unbootable, A first.
+        try tools.setenvScript(["BOOT_ORDER=A B", "BOOT_B_LEFT=3"])
+        image[128 + 9000] ^= 0x55
+        try Data(image).write(to: file)
+        (status, out) = try Self.agent(common + ["--cmdline", "rauc.slot=A", file.path])
+        #expect(status == 1)
+        #expect(out.contains("install failed (progress step -3): image refused: payload SHA-256 does not match"))
+        vars = try tools.printenv()
+        #expect(vars["BOOT_ORDER"] == "A B")
+        #expect(vars["BOOT_B_LEFT"] == "0")
+        // Without the kernel command line nothing is written.
+        (status, out) = try Self.agent(common + ["--cmdline", "quiet", file.path])
+        #expect(status == 1)
+        #expect(out.contains("booted slot unknown"))
+    }
+
     @Test func markGoodRefusesWithoutTheKernelCommandLine() throws {
         let dir = try TestFiles.scratchDirectory("cli6"); defer { TestFiles.remove(dir) }
         let tools = try Self.environment(dir, ["BOOT_ORDER=A B", "BOOT_A_LEFT=1", "BOOT_B_LEFT=3"])
