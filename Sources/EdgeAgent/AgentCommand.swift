@@ -13,6 +13,7 @@ enum AgentCommand {
           version     print version, git revision, board and build type
           selftest    exercise the linked C libraries (mbedTLS, libmodbus), CRCs and clocks
           log         ring log, offline: log info | dump | verify | format --device PATH
+          board       board files: board check FILE... | fw-env FILE [--state DIR]
           help        print this text (also --help, -h)
 
         """
@@ -44,6 +45,8 @@ enum AgentCommand {
             return SelfTest.run() ? 0 : 1
         case "log":
             return LogCommand.run(Array(arguments.dropFirst(2)))
+        case "board":
+            return BoardCommand.run(Array(arguments.dropFirst(2)))
         default:
             StandardOutput.errorLine("edge-agent: unknown command '\(arguments[1])' (try: edge-agent help)")
             return 2

@@ -61,11 +61,32 @@ public enum DecimalConversion {
             return DoubleDouble(hi: s, lo: err)
         }
 
+        /// Veltkamp's split into two 26-bit halves (scaled first when huge, so nothing overflows).
+        static func split(_ a: Double) -> (hi: Double, lo: Double) {
+            if a.magnitude > 0x1p995 {
+                let (h, l) = split(a * 0x1p-53)
+                return (h * 0x1p53, l * 0x1p53)
+            }
+            let c = 134_217_729.0 * a   // 2^27 + 1
+            let h = c - (c - a)
+            return (h, a - h)
+        }
+
+        /// a × b exactly as hi + lo (Dekker's product: no fma, so no libm on any target).
+        static func product(_ a: Double, _ b: Double) -> DoubleDouble {
+            let p = a * b
+            guard p.isFinite, p != 0 else { return DoubleDouble(hi: p, lo: 0) }
+            let (ah, al) = split(a)
+            let (bh, bl) = split(b)
+            let err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+            return DoubleDouble(hi: p, lo: err)
+        }
+
         static func * (x: DoubleDouble, y: DoubleDouble) -> DoubleDouble {
-            let p = x.hi * y.hi
-            let err = (-p).addingProduct(x.hi, y.hi)   // exact low part of x.hi * y.hi (fma)
-            let lo = err + (x.hi * y.lo + x.lo * y.hi)
-            return sum(p, lo)
+            let p = product(x.hi, y.hi)
+            guard p.hi.isFinite else { return p }
+            let lo = p.lo + (x.hi * y.lo + x.lo * y.hi)
+            return sum(p.hi, lo)
         }
 
         static func / (x: DoubleDouble, y: DoubleDouble) -> DoubleDouble {
@@ -155,14 +176,14 @@ public enum DecimalConversion {
     /// `value` (finite, > 0) rounded to `p` significant digits (1...15), trailing zeros removed.
     public static func rounded(_ value: Double, toDigits p: Int) -> Digits {
         // Estimate the decimal exponent from the binary one, then correct it.
-        var e10 = Int((Double(Int(value.exponent)) * 0.30102999566398120).rounded(.down))
+        var e10 = floorToInt(Double(Int(value.exponent)) * 0.30102999566398120)
         var n: UInt64 = 0
         let low = powerOfTenInteger(p - 1)
         let high = powerOfTenInteger(p)
         var attempts = 0
         while true {
             let k = p - 1 - e10
-            let scaled = scale(value, byPowerOfTen: k).rounded(.toNearestOrEven)
+            let scaled = roundHalfEven(scale(value, byPowerOfTen: k))
             attempts += 1
             if scaled >= Double(high) && attempts < 4 { e10 += 1; continue }
             if scaled < Double(low) && attempts < 4 { e10 -= 1; continue }
@@ -172,6 +193,25 @@ public enum DecimalConversion {
         var count = p
         while count > 1 && n % 10 == 0 { n /= 10; count -= 1 }
         return Digits(digits: n, count: count, exponent: e10)
+    }
+
+    // Rounding by hand: Double.rounded() calls libm (floor, rint), which the host build does not
+    // link and the firmware should not need.
+
+    /// floor(x) for |x| < 2^62.
+    static func floorToInt(_ x: Double) -> Int {
+        let t = Int(x)   // truncates toward zero
+        return Double(t) > x ? t - 1 : t
+    }
+
+    /// x rounded to an integer, ties to even, for 0 ≤ x; values ≥ 2^62 are returned unchanged
+    /// (the caller only compares them against its digit limits).
+    static func roundHalfEven(_ x: Double) -> Double {
+        guard x < 0x1p62 else { return x }
+        let t = UInt64(x)
+        let fraction = x - Double(t)   // exact: x has no bits below 2^-1 once x ≥ 2^52
+        if fraction > 0.5 || (fraction == 0.5 && t & 1 == 1) { return Double(t + 1) }
+        return Double(t)
     }
 
     /// value × 10^k, each step correctly rounded (exact power factors up to 10^22).
