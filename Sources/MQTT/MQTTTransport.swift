@@ -1,0 +1,64 @@
+import CShim
+import EdgeCore
+
+/// A non-blocking byte stream to the broker, driven by poll(2): plain TCP (`TCPTransport`) or
+/// TLS on top of it. Each conformer owns its descriptor and C contexts (so it is ~Copyable).
+/// `receive`/`send` return 0 when the call would block; a closed or failed stream throws.
+public protocol MQTTTransport: ~Copyable {
+    /// The descriptor to poll, or -1 while closed.
+    var descriptor: Int32 { get }
+    /// True once the stream is ready for MQTT bytes (TCP connected, TLS handshake done).
+    var isEstablished: Bool { get }
+    /// Starts connecting (resolution happens here). Progress comes through `advance`.
+    mutating func open(host: String, port: UInt16) throws(MQTTTransportError)
+    /// The poll(2) events to wait for, given whether there is output pending.
+    func pollEvents(wantWrite: Bool) -> Int16
+    /// Moves connection set-up on after poll reported `revents`; true once established.
+    mutating func advance(revents: Int16) throws(MQTTTransportError) -> Bool
+    /// Received bytes into `buffer`: the count, or 0 if nothing is there now.
+    mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(MQTTTransportError) -> Int
+    /// Sends from `bytes`: the count taken, or 0 if the socket is full now.
+    mutating func send(_ bytes: UnsafeRawBufferPointer) throws(MQTTTransportError) -> Int
+    /// Closes the stream (idempotent).
+    mutating func close()
+}
+
+/// Why a transport failed: where (resolve, connect, I/O) and the system's code.
+public struct MQTTTransportError: Error, Equatable, Sendable {
+    public enum Kind: UInt8, Sendable {
+        /// Name resolution failed (`code` is a getaddrinfo error).
+        case resolve
+        /// Every resolved address refused or failed (`code` is the last errno).
+        case connect
+        /// A read or write failed (`code` is errno).
+        case io
+        /// The peer closed the connection.
+        case closedByPeer
+        /// Used while not open.
+        case notOpen
+        /// TLS failure (`code` is the mbedTLS error).
+        case tls
+    }
+
+    public var kind: Kind
+    public var code: Int32
+
+    public init(_ kind: Kind, code: Int32 = 0) {
+        self.kind = kind
+        self.code = code
+    }
+
+    /// One line for logs.
+    public var description: String {
+        switch kind {
+        case .resolve:
+            guard let text = edge_resolve_error_text(code) else { return "name resolution failed (\(code))" }
+            return "name resolution failed: " + String(cString: text)
+        case .connect: return "connect failed: " + Errno(rawValue: code).message
+        case .io: return "socket I/O failed: " + Errno(rawValue: code).message
+        case .closedByPeer: return "connection closed by the peer"
+        case .notOpen: return "transport not open"
+        case .tls: return "TLS failure \(code)"
+        }
+    }
+}
