@@ -101,8 +101,10 @@ public enum BoardLoader {
         }
         var ports: [SerialPort] = []
         var complete = true
-        var firstByName: [String: JSONLocation] = [:]
-        var firstByDevice: [String: JSONLocation] = [:]
+        // Arrays, not dictionaries: a few ports, and Dictionary's random hash seed would need
+        // arc4random_buf, which musl does not have.
+        var seenNames: [(String, JSONLocation)] = []
+        var seenDevices: [(String, JSONLocation)] = []
         for (i, element) in elements.enumerated() {
             guard let o = v.object(element, at: path.index(i), allowedKeys: serialPortKeys) else { complete = false; continue }
             let name = v.string(in: o, "name")
@@ -110,20 +112,20 @@ public enum BoardLoader {
                 if !isPortName(name) {
                     v.report("port name must be lowercase letters, digits and '-', found \"\(name)\"", at: o.path.key("name"), value: at.value)
                 }
-                if let first = firstByName[name] {
+                if let first = seenNames.first(where: { $0.0 == name })?.1 {
                     v.report("duplicate serial port name \"\(name)\" (first at line \(first.line), column \(first.column))",
                              at: o.path.key("name"), value: at.value)
                 } else {
-                    firstByName[name] = at.value.location
+                    seenNames.append((name, at.value.location))
                 }
             }
             let device = devicePath(in: o, "device", &v)
             if let device, let at = o.member("device") {
-                if let first = firstByDevice[device] {
+                if let first = seenDevices.first(where: { $0.0 == device })?.1 {
                     v.report("device \"\(device)\" is already used by another port (line \(first.line), column \(first.column))",
                              at: o.path.key("device"), value: at.value)
                 } else {
-                    firstByDevice[device] = at.value.location
+                    seenDevices.append((device, at.value.location))
                 }
             }
             let label = o.member("label") != nil ? v.string(in: o, "label") : nil
