@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# MQTT QoS 1 publishes per second to a local mosquitto, side by side with mosquitto_pub, and
+# allocations per publish (issue 5). MQTTBench starts its own broker on a free loopback port.
+set -euo pipefail
+bin="$(swift build -c release --show-bin-path)"
+[ -x "$bin/MQTTBench" ] || swift build -c release --product MQTTBench >/dev/null
+"$bin/MQTTBench" "${MQTT_BENCH_MESSAGES:-20000}"
