@@ -266,7 +266,8 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
             || !Self.fitsTimeDelta(wall &- sectors[head].header.baseWallMilliseconds) {
             try rotate(wall: wall)
         }
-        if bufferCount + size > bufferLimit { try flush(sync: true) }
+        // A full buffer is programmed, not synced: durability stays the job of sync's cadence.
+        if bufferCount + size > bufferLimit { try flush(sync: false) }
     }
 
     static var checkpointSize: Int { RecordFormat.framedSize(payload: 8) }
@@ -330,9 +331,11 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
                 }
             }
         }
+        var dropping = false
         if liveCount == sectorCount {
             let t = sectors[tail]
             if t.use == .live && t.records > 0 && t.endSequence - 1 > acknowledged {
+                dropping = true
                 let first = max(t.baseSequence, acknowledged + 1)
                 counters.droppedRecords += t.endSequence - first
                 counters.droppedBytes += unacknowledgedBytes(inSector: tail)
@@ -353,7 +356,9 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
                 }
             }
         }
-        if bufferCount > 0 { try flush(sync: true) }
+        // The old head is programmed; synced only when the drop record must be durable before
+        // the erase (otherwise the next sync covers it).
+        if bufferCount > 0 || dropping { try flush(sync: dropping) }
         if liveCount == sectorCount {
             let t = sectors[tail]
             if t.use == .live { oldest = max(oldest, t.endSequence) }
