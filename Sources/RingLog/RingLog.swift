@@ -79,7 +79,8 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         var capacity = min(max(options.writeBufferSize, 256), sectorBytes)
         capacity = (capacity + 3) & ~3 + pad
         let limit = capacity - pad
-        let largest = (min(limit, sectorBytes) - SectorHeader.size - RecordFormat.overhead) & ~3
+        // A record must fit a fresh sector after its header, leaving the sector's reserve.
+        let largest = (min(limit, sectorBytes) - SectorHeader.size - RecordFormat.overhead - Self.dropRecordSize) & ~3
         if problem == nil && largest < 8 {
             problem = "write buffer of \(capacity) bytes leaves no room for records"
         }

@@ -10,9 +10,9 @@ public enum FullPolicy: Equatable, Sendable {
 /// Tuning of a `RingLog`, fixed at open: RAM use, when appends become durable on their own, and
 /// how often the consumer cursor is checkpointed.
 public struct RingLogOptions: Equatable, Sendable {
-    /// RAM write buffer in bytes (clamped to [256, sector size]; plus one program unit on NAND). Also bounds the
-    /// largest record: `maximumPayload` is the buffer (or sector) less an 80-byte sector header
-    /// and the 16-byte record overhead.
+    /// RAM write buffer in bytes (clamped to [256, sector size]; plus one program unit on NAND).
+    /// Also bounds the largest record: `maximumPayload` is the buffer (or sector) less an 80-byte
+    /// sector header, the 16-byte record overhead and a 32-byte per-sector reserve.
     public var writeBufferSize = 16 * 1024
     /// Sync on its own this long after the first unsynced append (0: only explicit syncs and a
     /// full buffer). Checked on `append` and `tick`.

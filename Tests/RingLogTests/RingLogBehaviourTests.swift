@@ -137,6 +137,24 @@ import Testing
         #expect(try LogTestSupport.append(&log, [UInt8](repeating: 0, count: log.maximumPayload)) == 1)
     }
 
+    @Test func maximumSizeRecordsFillSectorsBackToBack() throws {
+        for policy in [FullPolicy.dropOldest, .refuseAppends] {
+            let device = LogTestSupport.device(sectors: 3, sectorSize: 256)
+            var log = try Log(device: device, clock: ManualClock(), options: LogTestSupport.options(whenFull: policy))
+            let big = [UInt8](repeating: 0xA5, count: log.maximumPayload)
+            for i in 1...10 {
+                let seq = try LogTestSupport.append(&log, big)
+                try log.sync()
+                try log.acknowledge(upTo: seq)
+                #expect(seq == UInt64(i))
+            }
+            var reopened = try Log(device: device, clock: ManualClock(), options: LogTestSupport.options(whenFull: policy))
+            let records = try LogTestSupport.readAll(&reopened)
+            #expect(records.last?.0 == 10)
+            #expect(records.allSatisfy { $0.1 == big })
+        }
+    }
+
     @Test func foreignContentIsRefusedNotWiped() throws {
         let device = LogTestSupport.device()
         let junk: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 1, 2, 3, 4]
