@@ -1,0 +1,56 @@
+import EdgeCore
+
+/// Why a firmware download failed. All map to EnOS progress step `-2` (download failed).
+public enum DownloadError: Error, Equatable, Sendable {
+    /// Not `http://host[:port]/path`.
+    case badURL
+    /// `https://` needs the TLS transport (not wired yet).
+    case unsupportedScheme
+    /// The host name did not resolve (getaddrinfo's code).
+    case resolve(Int32)
+    /// Connecting, reading or writing the socket failed.
+    case network(operation: StaticString, Errno)
+    /// No byte within the read timeout.
+    case timedOut
+    /// The response head is longer than the head buffer, or malformed.
+    case malformedResponse(StaticString)
+    /// The server answered with this status (not 200/206).
+    case status(Int)
+    /// A resumed request was answered with the whole file (200) or another range.
+    case rangeRefused
+    /// The server's total size changed between requests, or differs from the announced size.
+    case sizeMismatch(expected: UInt64, actual: UInt64)
+    /// The connection dropped more often than allowed.
+    case tooManyDrops(Int)
+
+    public static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case (.badURL, .badURL), (.unsupportedScheme, .unsupportedScheme), (.timedOut, .timedOut),
+             (.malformedResponse, .malformedResponse), (.rangeRefused, .rangeRefused): return true
+        case (.resolve(let x), .resolve(let y)): return x == y
+        case (.network(_, let x), .network(_, let y)): return x == y
+        case (.status(let x), .status(let y)): return x == y
+        case (.sizeMismatch(let e, let a), .sizeMismatch(let f, let b)): return e == f && a == b
+        case (.tooManyDrops(let x), .tooManyDrops(let y)): return x == y
+        default: return false
+        }
+    }
+
+    /// EnOS `ota.device.progress` step: download failed.
+    public var progressStep: Int { -2 }
+
+    public var description: String {
+        switch self {
+        case .badURL: return "download: not an http://host[:port]/path URL"
+        case .unsupportedScheme: return "download: https is not available yet (TLS transport pending)"
+        case .resolve(let code): return "download: host name did not resolve (getaddrinfo \(code))"
+        case .network(let op, let e): return "download: \(op.description) failed (\(e.message))"
+        case .timedOut: return "download: no data within the timeout"
+        case .malformedResponse(let what): return "download: bad HTTP response (\(what.description))"
+        case .status(let code): return "download: HTTP status \(code)"
+        case .rangeRefused: return "download: server refused to resume (Range not honoured)"
+        case .sizeMismatch(let e, let a): return "download: size \(a) bytes, expected \(e)"
+        case .tooManyDrops(let n): return "download: connection dropped \(n) times, giving up"
+        }
+    }
+}
