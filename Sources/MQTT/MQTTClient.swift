@@ -34,8 +34,10 @@ public struct MQTTClient<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock,
         let request = pollRequest(onEvent: onEvent)
         var revents: Int16 = 0
         let wait = request.timeoutMilliseconds < 0 ? timeoutMilliseconds : min(timeoutMilliseconds, request.timeoutMilliseconds)
-        let rc = edge_poll_one(request.descriptor, request.events, Int32(clamping: wait), &revents)
-        if rc > 0 { handle(revents: revents, onEvent: onEvent) }
+        let buffered = transport.hasBufferedInput
+        let rc = edge_poll_one(request.descriptor, request.events, Int32(clamping: buffered ? 0 : wait), &revents)
+        if buffered { revents |= Int16(POLLIN) }
+        if rc > 0 || buffered { handle(revents: revents, onEvent: onEvent) }
     }
 
     /// Runs the session's timers and says what to poll: the descriptor (-1: none), its events,
@@ -69,13 +71,16 @@ public struct MQTTClient<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock,
                     timeout = Int(clamping: (ns + 999_999) / 1_000_000)
                 }
                 let events = transport.pollEvents(wantWrite: !session.pendingOutput.isEmpty)
+                // Decrypted bytes waiting inside the transport: come back at once.
+                if transport.hasBufferedInput { timeout = 0 }
                 return (transport.descriptor, events, timeout)
             }
         }
         return (transport.descriptor, transport.pollEvents(wantWrite: !session.pendingOutput.isEmpty), 0)
     }
 
-    /// Handles what poll(2) reported for `pollRequest().descriptor`.
+    /// Handles what poll(2) reported for `pollRequest().descriptor` (pass POLLIN as well when
+    /// `transport.hasBufferedInput`).
     public mutating func handle(revents: Int16, onEvent: (MQTTClientEvent) -> Void) {
         guard transport.descriptor >= 0 else { return }
         if !transport.isEstablished {

@@ -21,6 +21,9 @@ public protocol MQTTTransport: ~Copyable {
     mutating func send(_ bytes: UnsafeRawBufferPointer) throws(MQTTTransportError) -> Int
     /// Closes the stream (idempotent).
     mutating func close()
+    /// True if received bytes wait inside the transport (e.g. a decrypted TLS record) that
+    /// poll(2) cannot report: read again without waiting.
+    var hasBufferedInput: Bool { get }
 }
 
 /// Why a transport failed: where (resolve, connect, I/O) and the system's code.
@@ -42,6 +45,8 @@ public struct MQTTTransportError: Error, Equatable, Sendable {
 
     public var kind: Kind
     public var code: Int32
+    /// Extra detail: for `.tls`, the certificate verification flags (0 if not a verify failure).
+    public var detail: UInt32 = 0
 
     public init(_ kind: Kind, code: Int32 = 0) {
         self.kind = kind
@@ -58,7 +63,7 @@ public struct MQTTTransportError: Error, Equatable, Sendable {
         case .io: return "socket I/O failed: " + Errno(rawValue: code).message
         case .closedByPeer: return "connection closed by the peer"
         case .notOpen: return "transport not open"
-        case .tls: return "TLS failure \(code)"
+        case .tls: return "TLS failure -0x" + String(UInt32(bitPattern: -code), radix: 16) + (detail != 0 ? ", certificate verification flags 0x" + String(detail, radix: 16) : "")
         }
     }
 }

@@ -86,6 +86,8 @@ public struct TCPTransport: MQTTTransport, ~Copyable {
         throw MQTTTransportError(.io, code: e)
     }
 
+    public var hasBufferedInput: Bool { false }
+
     public mutating func close() {
         if descriptor >= 0 { _ = CShim.close(descriptor) }
         descriptor = -1

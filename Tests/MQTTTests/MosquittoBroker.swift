@@ -11,7 +11,8 @@ final class MosquittoBroker {
     let directory: URL
     private var process: Process?
 
-    init() throws {
+    /// `extraConfiguration` is appended to the listener's lines (e.g. TLS files).
+    init(extraConfiguration: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // mosquitto started as root drops to the "mosquitto" user: let it write its database.
@@ -20,6 +21,7 @@ final class MosquittoBroker {
         let config = """
         listener \(port) 127.0.0.1
         allow_anonymous true
+        \(extraConfiguration)
         persistence true
         persistence_location \(directory.path)/
         max_queued_messages 10000

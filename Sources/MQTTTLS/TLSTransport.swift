@@ -1,0 +1,210 @@
+import CMbedTLS
+import CShim
+import EdgeCore
+import MQTT
+
+/// TLS 1.2 to the broker through mbedTLS over a non-blocking `TCPTransport`: the broker's chain
+/// verified against the configured CA and its name checked (on by default), an optional client
+/// certificate, an optional smaller record size. Owns every mbedTLS context, each allocated once
+/// at a stable address (mbedTLS keeps pointers between them) and freed in `deinit`. I/O goes
+/// through callbacks on the socket; WANT_READ/WANT_WRITE mean "poll and come back".
+///
+/// `init` loads and parses the certificate files once; a failure there is a configuration
+/// error reported by the throwing initializer.
+public struct TLSTransport: MQTTTransport, ~Copyable {
+    var tcp = TCPTransport()
+    let ssl: UnsafeMutablePointer<mbedtls_ssl_context>
+    let config: UnsafeMutablePointer<mbedtls_ssl_config>
+    let ca: UnsafeMutablePointer<mbedtls_x509_crt>
+    let ownCertificate: UnsafeMutablePointer<mbedtls_x509_crt>
+    let ownKey: UnsafeMutablePointer<mbedtls_pk_context>
+    let entropy: UnsafeMutablePointer<mbedtls_entropy_context>
+    let drbg: UnsafeMutablePointer<mbedtls_ctr_drbg_context>
+    /// The socket the BIO callbacks use (updated on every open).
+    let socket: UnsafeMutablePointer<Int32>
+    let settings: TLSConfiguration
+    var handshaking = false
+    var handshakeDone = false
+    var wantsWrite = false
+
+    public init(_ configuration: TLSConfiguration) throws(MQTTTransportError) {
+        settings = configuration
+        ssl = .allocate(capacity: 1)
+        config = .allocate(capacity: 1)
+        ca = .allocate(capacity: 1)
+        ownCertificate = .allocate(capacity: 1)
+        ownKey = .allocate(capacity: 1)
+        entropy = .allocate(capacity: 1)
+        drbg = .allocate(capacity: 1)
+        socket = .allocate(capacity: 1)
+        socket.initialize(to: -1)
+        mbedtls_ssl_init(ssl)
+        mbedtls_ssl_config_init(config)
+        mbedtls_x509_crt_init(ca)
+        mbedtls_x509_crt_init(ownCertificate)
+        mbedtls_pk_init(ownKey)
+        mbedtls_entropy_init(entropy)
+        mbedtls_ctr_drbg_init(drbg)
+        try Self.check(mbedtls_ctr_drbg_seed(drbg, mbedtls_entropy_func, entropy, "edge-agent mqtt", 15))
+        try Self.check(mbedtls_x509_crt_parse_file(ca, configuration.caFile))
+        try Self.check(mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                                   MBEDTLS_SSL_PRESET_DEFAULT))
+        mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3)
+        mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED)
+        mbedtls_ssl_conf_ca_chain(config, ca, nil)
+        mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, drbg)
+        if let certificate = configuration.clientCertificateFile, let key = configuration.clientKeyFile {
+            try Self.check(mbedtls_x509_crt_parse_file(ownCertificate, certificate))
+            try Self.check(mbedtls_pk_parse_keyfile(ownKey, key, nil))
+            try Self.check(mbedtls_ssl_conf_own_cert(config, ownCertificate, ownKey))
+        }
+        if let length = configuration.maximumFragmentLength {
+            let code: Int32
+            switch length {
+            case 512: code = MBEDTLS_SSL_MAX_FRAG_LEN_512
+            case 1024: code = MBEDTLS_SSL_MAX_FRAG_LEN_1024
+            case 2048: code = MBEDTLS_SSL_MAX_FRAG_LEN_2048
+            case 4096: code = MBEDTLS_SSL_MAX_FRAG_LEN_4096
+            default: throw MQTTTransportError.tls(MBEDTLS_ERR_SSL_BAD_INPUT_DATA)
+            }
+            try Self.check(mbedtls_ssl_conf_max_frag_len(config, UInt8(code)))
+        }
+        try Self.check(mbedtls_ssl_setup(ssl, config))
+        mbedtls_ssl_set_bio(ssl, UnsafeMutableRawPointer(socket), { context, bytes, count in
+            let fd = context!.load(as: Int32.self)
+            let n = edge_socket_send(fd, bytes, count)
+            if n >= 0 { return Int32(n) }
+            let e = edge_errno()
+            return e == EAGAIN || e == EWOULDBLOCK ? MBEDTLS_ERR_SSL_WANT_WRITE : netSendFailed
+        }, { context, bytes, count in
+            let fd = context!.load(as: Int32.self)
+            let n = edge_socket_receive(fd, bytes, count)
+            if n > 0 { return Int32(n) }
+            if n == 0 { return netConnectionReset }
+            let e = edge_errno()
+            return e == EAGAIN || e == EWOULDBLOCK ? MBEDTLS_ERR_SSL_WANT_READ : netReceiveFailed
+        }, nil)
+    }
+
+    deinit {
+        mbedtls_ssl_free(ssl)
+        mbedtls_ssl_config_free(config)
+        mbedtls_x509_crt_free(ca)
+        mbedtls_x509_crt_free(ownCertificate)
+        mbedtls_pk_free(ownKey)
+        mbedtls_ctr_drbg_free(drbg)
+        mbedtls_entropy_free(entropy)
+        ssl.deallocate()
+        config.deallocate()
+        ca.deallocate()
+        ownCertificate.deallocate()
+        ownKey.deallocate()
+        entropy.deallocate()
+        drbg.deallocate()
+        socket.deallocate()
+    }
+
+    static func check(_ code: Int32) throws(MQTTTransportError) {
+        if code != 0 { throw MQTTTransportError.tls(code) }
+    }
+
+    /// The largest record payload we send on this connection (4096 after negotiating 4096).
+    public var maximumOutgoingRecordPayload: Int { Int(mbedtls_ssl_get_output_max_frag_len(ssl)) }
+
+    public var descriptor: Int32 { tcp.descriptor }
+    public var isEstablished: Bool { handshakeDone }
+    public var hasBufferedInput: Bool { handshakeDone && mbedtls_ssl_get_bytes_avail(ssl) > 0 }
+
+    public mutating func open(host: String, port: UInt16) throws(MQTTTransportError) {
+        close()
+        try tcp.open(host: host, port: port)
+        socket.pointee = tcp.descriptor
+        try Self.check(mbedtls_ssl_session_reset(ssl))
+        let name = settings.serverName ?? host
+        // With a name set, mbedTLS checks it against the certificate (and sends it as SNI).
+        try Self.check(mbedtls_ssl_set_hostname(ssl, settings.verifyHostName ? name : nil))
+    }
+
+    public func pollEvents(wantWrite: Bool) -> Int16 {
+        guard tcp.descriptor >= 0 else { return 0 }
+        if !tcp.isEstablished { return tcp.pollEvents(wantWrite: true) }
+        if !handshakeDone { return wantsWrite ? Int16(POLLOUT) : Int16(POLLIN) }
+        return Int16(POLLIN) | (wantWrite || wantsWrite ? Int16(POLLOUT) : 0)
+    }
+
+    public mutating func advance(revents: Int16) throws(MQTTTransportError) -> Bool {
+        if handshakeDone { return true }
+        if !tcp.isEstablished {
+            guard try tcp.advance(revents: revents) else { return false }
+            socket.pointee = tcp.descriptor
+            handshaking = true
+        }
+        let rc = mbedtls_ssl_handshake(ssl)
+        switch rc {
+        case 0:
+            handshaking = false
+            handshakeDone = true
+            wantsWrite = false
+            return true
+        case MBEDTLS_ERR_SSL_WANT_READ:
+            wantsWrite = false
+            return false
+        case MBEDTLS_ERR_SSL_WANT_WRITE:
+            wantsWrite = true
+            return false
+        default:
+            let flags = rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ? mbedtls_ssl_get_verify_result(ssl) : 0
+            close()
+            throw MQTTTransportError.tls(rc, verifyFlags: flags)
+        }
+    }
+
+    public mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(MQTTTransportError) -> Int {
+        guard handshakeDone else { throw MQTTTransportError(.notOpen) }
+        guard buffer.count > 0 else { return 0 }
+        let rc = mbedtls_ssl_read(ssl, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
+        if rc > 0 { return Int(rc) }
+        switch rc {
+        case MBEDTLS_ERR_SSL_WANT_READ, MBEDTLS_ERR_SSL_WANT_WRITE:
+            return 0
+        case 0, MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, netConnectionReset:
+            throw MQTTTransportError(.closedByPeer)
+        default:
+            throw MQTTTransportError.tls(rc)
+        }
+    }
+
+    public mutating func send(_ bytes: UnsafeRawBufferPointer) throws(MQTTTransportError) -> Int {
+        guard handshakeDone else { throw MQTTTransportError(.notOpen) }
+        guard bytes.count > 0 else { return 0 }
+        let rc = mbedtls_ssl_write(ssl, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if rc >= 0 {
+            wantsWrite = false
+            return Int(rc)
+        }
+        switch rc {
+        case MBEDTLS_ERR_SSL_WANT_WRITE:
+            wantsWrite = true
+            return 0
+        case MBEDTLS_ERR_SSL_WANT_READ:
+            return 0
+        default:
+            throw MQTTTransportError.tls(rc)
+        }
+    }
+
+    public mutating func close() {
+        if handshakeDone { _ = mbedtls_ssl_close_notify(ssl) }
+        handshakeDone = false
+        handshaking = false
+        wantsWrite = false
+        tcp.close()
+        socket.pointee = -1
+    }
+}
+
+// mbedtls/net_sockets.h error codes (that header is not part of CMbedTLS): what the BIO
+// callbacks report for a failed send/recv and for a peer that closed the TCP connection.
+let netSendFailed: Int32 = -0x004E
+let netReceiveFailed: Int32 = -0x004C
+let netConnectionReset: Int32 = -0x0050
