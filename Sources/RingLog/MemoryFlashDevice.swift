@@ -20,6 +20,10 @@ public final class MemoryFlashDevice: FlashDevice {
     public private(set) var syncCount = 0
     /// Enforce the flash rule (program only over 0xFF); when false a program ANDs like real flash.
     public var enforcesErasedTarget = true
+    /// When nonzero, a power cut is dirty: the rest of a program cut by the budget gets
+    /// pseudo-random half-programmed bits, and an erase cut by the budget leaves the sector
+    /// half-erased (random bits set) instead of untouched.
+    public var dirtyCutSeed: UInt64 = 0
 
     private var tearKeep: Int?
     private var tearGarbage: UInt64 = 0
@@ -99,7 +103,11 @@ public final class MemoryFlashDevice: FlashDevice {
             garbage = tearGarbage
         }
         if let budget = powerBudget {
-            if budget < landing { landing = budget; lost = true }
+            if budget < landing {
+                landing = budget
+                lost = true
+                if garbage == 0 { garbage = dirtyCutSeed }
+            }
             powerBudget = budget - landing
         }
         for i in 0..<landing { storage[offset + i] &= bytes[i] }
@@ -125,6 +133,13 @@ public final class MemoryFlashDevice: FlashDevice {
         }
         if let budget = powerBudget {
             if budget < 1 {
+                if dirtyCutSeed != 0 {
+                    var x = dirtyCutSeed ^ UInt64(sector)
+                    for i in offset..<(offset + geometry.sectorSize) {
+                        x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                        storage[i] |= UInt8(truncatingIfNeeded: x) & UInt8(truncatingIfNeeded: x >> 8)
+                    }
+                }
                 isPowerLost = true
                 throw FlashError(device: name, operation: .erase, offset: offset, kind: .powerLost)
             }

@@ -40,6 +40,11 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
     let scratch: UnsafeMutableRawBufferPointer
     /// The largest payload `append` accepts.
     public let maximumPayload: Int
+    /// Bytes every sector keeps free at its end: when appends may be refused, room for one cursor
+    /// checkpoint (so an acknowledgement can be persisted while full); when the oldest is dropped,
+    /// room for the drop record written before the erase. A whole program unit on NAND, since
+    /// that record starts on a page of its own.
+    let sectorReserve: Int
 
     var head = -1
     var tail = -1
@@ -79,8 +84,10 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         var capacity = min(max(options.writeBufferSize, 256), sectorBytes)
         capacity = (capacity + 3) & ~3 + pad
         let limit = capacity - pad
+        let recordReserve = options.whenFull == .refuseAppends ? Self.checkpointSize : Self.dropRecordSize
+        let reserve = pad > 0 ? (recordReserve + pad - 1) / pad * pad : recordReserve
         // A record must fit a fresh sector after its header, leaving the sector's reserve.
-        let largest = (min(limit, sectorBytes) - SectorHeader.size - RecordFormat.overhead - Self.dropRecordSize) & ~3
+        let largest = (min(limit, sectorBytes - reserve) - SectorHeader.size - RecordFormat.overhead) & ~3
         if problem == nil && largest < 8 {
             problem = "write buffer of \(capacity) bytes leaves no room for records"
         }
@@ -96,6 +103,7 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         bufferLimit = limit
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: sectorBytes, alignment: 16)
         maximumPayload = min(max(largest, 0), RecordFormat.maximumEncodablePayload)
+        sectorReserve = reserve
         lastCheckpoint = clock.monotonicNow()
         counters.capacityBytes = g.size
         counters.sectorSize = g.sectorSize
@@ -274,10 +282,6 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
     static var checkpointSize: Int { RecordFormat.framedSize(payload: 8) }
     static var dropRecordSize: Int { RecordFormat.framedSize(payload: 16) }
 
-    /// Bytes every sector keeps free at its end: when appends may be refused, room for one cursor
-    /// checkpoint (so an acknowledgement can be persisted while full); when the oldest is dropped,
-    /// room for the drop record written before the erase.
-    var sectorReserve: Int { options.whenFull == .refuseAppends ? Self.checkpointSize : Self.dropRecordSize }
 
     static func fitsTimeDelta(_ delta: Int64) -> Bool { delta >= Int64(Int32.min) && delta <= Int64(Int32.max) }
 

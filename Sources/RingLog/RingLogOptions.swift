@@ -12,7 +12,8 @@ public enum FullPolicy: Equatable, Sendable {
 public struct RingLogOptions: Equatable, Sendable {
     /// RAM write buffer in bytes (clamped to [256, sector size]; plus one program unit on NAND).
     /// Also bounds the largest record: `maximumPayload` is the buffer (or sector) less an 80-byte
-    /// sector header, the 16-byte record overhead and a 32-byte per-sector reserve.
+    /// sector header, the 16-byte record overhead and a per-sector reserve (32 bytes, or one
+    /// program unit on NAND).
     public var writeBufferSize = 16 * 1024
     /// Sync on its own this long after the first unsynced append (0: only explicit syncs and a
     /// full buffer). Checked on `append` and `tick`.

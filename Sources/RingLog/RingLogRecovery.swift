@@ -164,15 +164,16 @@ extension RingLog where Device: ~Copyable {
         counters.lastRecoveryNanoseconds = clock.monotonicNow().nanoseconds(since: started)
     }
 
-    /// A header cut short by a power loss: what landed is a prefix of our magic, the rest still
-    /// reads 0xFF. Not foreign content, just a sector to erase before use.
+    /// A header cut short by a power loss, or a sector whose erase was cut: flash only moves bits
+    /// from 1 to 0 when programming (and back when erasing), so every bit of our magic that is 1
+    /// is still 1. Such a sector is not foreign content, just one to erase before use. (Random
+    /// foreign data passes this by chance once in 8192; the rest of the device then decides.)
     static func looksLikeTornHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var magic = SectorHeader.magic.littleEndian
-        let matches = withUnsafeBytes(of: &magic) { m -> Bool in
-            for i in 0..<4 where bytes[i] != m[i] && bytes[i] != 0xFF { return false }
-            return bytes[0] == m[0]
+        return withUnsafeBytes(of: &magic) { m -> Bool in
+            for i in 0..<4 where bytes[i] & m[i] != m[i] { return false }
+            return true
         }
-        return matches
     }
 
     func readDevice(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(RingLogError) {

@@ -58,9 +58,20 @@ import Testing
             child.standardOutput = pipe
             child.standardError = FileHandle.nullDevice
             try child.run()
-            usleep(UInt32.random(in: 5_000...40_000, using: &generator))
+            // Wait until the child has opened the log (even rounds) or reported its first sync
+            // (odd rounds), then let it run a random while: kills land during recovery-free
+            // start-up, appends, syncs, checkpoints and sector changes alike.
+            let marker = round % 2 == 0 ? "open " : "durable "
+            var data = Data()
+            let deadline = Date().addingTimeInterval(10)
+            while !String(decoding: data, as: UTF8.self).contains(marker) && Date() < deadline {
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                data.append(chunk)
+            }
+            usleep(UInt32.random(in: 0...30_000, using: &generator))
             kill(child.processIdentifier, SIGKILL)
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            data.append(pipe.fileHandleForReading.readDataToEndOfFile())
             child.waitUntilExit()
             #expect(child.terminationReason == .uncaughtSignal, "round \(round): the child exited on its own")
             // Whole lines only: the last one may have been cut by the kill.
@@ -90,7 +101,7 @@ import Testing
             #expect(log.statistics().droppedRecords == 0, "round \(round)")
             #expect(log.acknowledgedSequence <= acknowledgedEver, "round \(round): cursor \(log.acknowledgedSequence) beyond \(acknowledgedEver)")
         }
-        #expect(killedWhileWorking >= 30, "only \(killedWhileWorking) of 55 kills hit a working child")
+        #expect(killedWhileWorking >= 27, "only \(killedWhileWorking) of 55 kills hit a working child")
         #expect(durableEver > 1000)
     }
 }
