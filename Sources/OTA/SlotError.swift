@@ -18,6 +18,10 @@ public enum SlotError: Error, Equatable, Sendable {
     case environment(BootEnvironmentError)
     /// The image was refused or could not be written.
     case image(FirmwareImageError)
+    /// The image could not be fetched.
+    case download(DownloadError)
+    /// The local image file could not be opened or read.
+    case imageFile(operation: StaticString, Errno)
 
     public static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
@@ -29,6 +33,8 @@ public enum SlotError: Error, Equatable, Sendable {
         case (.device(let s, _, let e), .device(let t, _, let f)): return s == t && e == f
         case (.environment(let x), .environment(let y)): return x == y
         case (.image(let x), .image(let y)): return x == y
+        case (.download(let x), .download(let y)): return x == y
+        case (.imageFile(_, let x), .imageFile(_, let y)): return x == y
         default: return false
         }
     }
@@ -38,6 +44,8 @@ public enum SlotError: Error, Equatable, Sendable {
     public var progressStep: Int {
         switch self {
         case .image(let e): return e.progressStep
+        case .download(let e): return e.progressStep
+        case .imageFile: return -2
         case .device, .environment: return -4
         default: return -1
         }
@@ -53,6 +61,8 @@ public enum SlotError: Error, Equatable, Sendable {
         case .device(let s, let op, let e): return "slot \(s.letter): \(op.description) failed (\(e.message))"
         case .environment(let e): return e.description
         case .image(let e): return e.description
+        case .download(let e): return e.description
+        case .imageFile(let op, let e): return "image file: \(op.description) failed (\(e.message))"
         }
     }
 }

@@ -126,6 +126,34 @@ import Testing
         #expect(out.contains("booted slot unknown"))
     }
 
+    @Test func installFetchesAnImageOverHTTPThroughDrops() throws {
+        let dir = try TestFiles.scratchDirectory("cli8"); defer { TestFiles.remove(dir) }
+        let tools = try Self.environment(dir, ["BOOT_ORDER=B A", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
+        let a = dir.appendingPathComponent("slot-a"), b = dir.appendingPathComponent("slot-b")
+        try Data("old A".utf8).write(to: a)
+        try Data("running B".utf8).write(to: b)
+        let slots = dir.appendingPathComponent("slots.txt")
+        try "A=\(a.path)\nB=\(b.path)\n".write(to: slots, atomically: true, encoding: .utf8)
+        let payload = ImageFixtures.payload(60_000)
+        let server = try HTTPRangeServer(files: ["fw.img": try ImageFixtures.image(version: "1.2.0", payload: payload)],
+                                         arguments: ["--drop-after", "25000", "--drops", "1"])
+        let key = ImageFixtures.keys.appendingPathComponent("test-signing-key.der").path
+        let (status, out) = try Self.agent(["ota", "install", "--env-config", tools.config.path, "--slots", slots.path, "--key", key,
+                                            "--board", "qemu-aarch64", "--running", "1.0.0", "--cmdline", "rauc.slot=B",
+                                            server.url("fw.img")])
+        let installed = Array(try Data(contentsOf: a))
+        let order = try tools.printenv()["BOOT_ORDER"]
+        let (missing, text) = try Self.agent(["ota", "install", "--env-config", tools.config.path, "--slots", slots.path, "--key", key,
+                                              "--cmdline", "rauc.slot=B", server.url("none.img")])
+        let log = server.stop()
+        #expect(status == 0, "\(out)")
+        #expect(log.prefix(2) == ["GET /fw.img None", "GET /fw.img bytes=25000-"])
+        #expect(installed == payload)
+        #expect(order == "A B")
+        #expect(missing == 1)
+        #expect(text.contains("install failed (progress step -2): download: HTTP status 404"), "\(text)")
+    }
+
     @Test func markGoodRefusesWithoutTheKernelCommandLine() throws {
         let dir = try TestFiles.scratchDirectory("cli6"); defer { TestFiles.remove(dir) }
         let tools = try Self.environment(dir, ["BOOT_ORDER=A B", "BOOT_A_LEFT=1", "BOOT_B_LEFT=3"])
