@@ -220,6 +220,29 @@ import Testing
         #expect(log.statistics().erasesSinceOpen >= 2)
     }
 
+    @Test func timestampsSurviveWallClockJumpsBeyondTheSectorOffsetRange() throws {
+        let clock = ManualClock()
+        let device = LogTestSupport.device(sectors: 4, sectorSize: 1024)
+        var expected: [Int64] = []
+        do {
+            var log = try Log(device: device, clock: clock, options: LogTestSupport.options())
+            for step: Int64 in [0, 1_000, 40 * 86_400_000, -90 * 86_400_000, 5] {
+                clock.setWall(WallTime(milliseconds: clock.wallNow().milliseconds + step))
+                expected.append(clock.wallNow().milliseconds)
+                try LogTestSupport.append(&log, [1, 2, 3])
+            }
+            try log.sync()
+        }
+        var log = try Log(device: device, clock: clock, options: LogTestSupport.options())
+        var cursor = RingLogCursor(from: 1)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        var got: [Int64] = []
+        while let record = try buffer.withUnsafeMutableBytes({ try log.read(&cursor, into: $0) }) {
+            got.append(record.timestamp.milliseconds)
+        }
+        #expect(got == expected)
+    }
+
     @Test func bufferTooSmallLeavesTheCursorInPlace() throws {
         var log = try Log(device: LogTestSupport.device(), clock: ManualClock(), options: LogTestSupport.options())
         try LogTestSupport.append(&log, [UInt8](repeating: 5, count: 30))
