@@ -3,6 +3,7 @@ import EdgeCore
 import Foundation
 import MQTT
 import Testing
+import TestSupport
 
 typealias TCPClient = MQTTClient<TCPTransport, SystemClock, SplitMix64>
 
@@ -132,6 +133,71 @@ struct MosquittoClientTests {
             usleep(50_000)
         } while Date() < deadline
         #expect(firsts == (0..<total).map { "m\($0)" })
+    }
+
+    @Test func lastWillIsPublishedWhenAClientVanishesWithoutDisconnect() throws {
+        let broker = try MosquittoBroker()
+        var watcher = Self.client(port: broker.port, clientId: "watcher")
+        var connected = false
+        var subscribed = false
+        var wills: [String] = []
+        let handler: (MQTTClientEvent) -> Void = { event in
+            switch event {
+            case .session(.connected): connected = true
+            case .session(.subscribed): subscribed = true
+            case .session(.message(let m)): wills.append(String(decoding: m.topic, as: UTF8.self) + " " + String(decoding: m.payload, as: UTF8.self))
+            default: break
+            }
+        }
+        #expect(Self.run(&watcher, seconds: 5, onEvent: handler) { _ in connected })
+        _ = try watcher.session.subscribe([MQTTSubscription("status/#")])
+        #expect(Self.run(&watcher, seconds: 5, onEvent: handler) { _ in subscribed })
+        do {
+            let config = MQTTSessionConfiguration(connect: MQTTConnectOptions(
+                clientId: "mortal", keepAliveSeconds: 60,
+                will: MQTTWill(topic: "status/mortal", message: Array("offline".utf8), qos: .atLeastOnce)))
+            var mortal = MQTTClient(host: "127.0.0.1", port: broker.port, configuration: config, transport: TCPTransport(),
+                                    clock: SystemClock(), random: SplitMix64(seed: 5))
+            var up = false
+            #expect(Self.run(&mortal, seconds: 5, onEvent: { if case .session(.connected) = $0 { up = true } }) { _ in up })
+            // Leaves scope: the socket closes without DISCONNECT.
+        }
+        #expect(Self.run(&watcher, seconds: 5, onEvent: handler) { _ in !wills.isEmpty })
+        #expect(wills == ["status/mortal offline"])
+    }
+
+    @Test func steadyStatePublishingThroughTheClientAllocatesNothing() throws {
+        let broker = try MosquittoBroker()
+        var client = Self.client(port: broker.port, clientId: "allocations", window: 20, storeMessages: 256)
+        var connected = false
+        var acked = 0
+        let handler: (MQTTClientEvent) -> Void = { event in
+            switch event {
+            case .session(.connected): connected = true
+            case .session(.published): acked += 1
+            default: break
+            }
+        }
+        #expect(Self.run(&client, seconds: 5, onEvent: handler) { _ in connected })
+        let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 200, alignment: 8)
+        defer { payload.deallocate() }
+        payload.initializeMemory(as: UInt8.self, repeating: 0x61)
+        var published = 0
+        func round(_ client: inout TCPClient) {
+            while published < acked + 100,
+                  case .stored = (try? client.session.publish(topic: "alloc/t".utf8, payload: UnsafeRawBufferPointer(payload), qos: .atLeastOnce)) ?? .wouldBlock {
+                published += 1
+            }
+            client.flush(handler)
+            client.step(timeoutMilliseconds: 5, onEvent: handler)
+        }
+        for _ in 0..<50 { round(&client) }   // warm-up
+        let before = acked
+        let counted = AllocationCounter.count {
+            for _ in 0..<200 { round(&client) }
+        }
+        #expect(acked - before > 500, "acknowledged during the count: \(acked - before)")
+        #expect(counted.allocations == 0, "\(counted)")
     }
 
     @Test func transportReportsResolutionAndConnectionFailures() {
