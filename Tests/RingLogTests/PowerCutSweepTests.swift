@@ -160,16 +160,16 @@ import Testing
     }
 
     /// The same with dirty cuts: the interrupted write leaves half-programmed garbage after what
-    /// landed, an interrupted erase leaves a half-erased sector (every 2nd offset, for time).
+    /// landed, an interrupted erase leaves a half-erased sector (every 3rd offset, for time).
     @Test func dirtyPowerCutsLeavingGarbageAndHalfErasedSectorsAreSurvived() {
-        let (cuts, total) = Self.sweep(salt: 2, dirty: true, stride: 2)
-        #expect(cuts >= total / 2 - 1, "cuts \(cuts) of \(total)")
+        let (cuts, total) = Self.sweep(salt: 2, dirty: true, stride: 3)
+        #expect(cuts >= total / 3 - 1, "cuts \(cuts) of \(total)")
     }
 
     /// NAND-style geometry: a 64-byte program unit, so every sync pads to a page; cuts at every
-    /// 3rd offset (padding, page-aligned continuation and recovery's alignment check).
+    /// 4th offset (padding, page-aligned continuation and recovery's alignment check).
     @Test func powerCutsWithAPageSizedProgramUnit() {
-        let (cuts, total) = Self.sweep(salt: 3, unit: 64, sectorSize: 256, stride: 3)
-        #expect(cuts >= total / 3 - 1, "cuts \(cuts) of \(total)")
+        let (cuts, total) = Self.sweep(salt: 3, unit: 64, sectorSize: 256, stride: 4)
+        #expect(cuts >= total / 4 - 1, "cuts \(cuts) of \(total)")
     }
 }
