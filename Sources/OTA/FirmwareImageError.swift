@@ -28,12 +28,19 @@ public enum FirmwareImageError: Error, Equatable, Sendable {
     case badKey
     /// Writing the payload into the slot failed.
     case writeFailed(Errno)
+    /// The file's digest differs from the one the cloud sent with the order.
+    case cloudDigestMismatch
+    /// The order names a digest method this firmware does not know, or a malformed digest.
+    case unsupportedCloudDigest
+    /// The image's version is not the version the cloud ordered.
+    case notTheOrderedVersion
 
     public static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
         case (.badMagic, .badMagic), (.wrongBoard, .wrongBoard), (.downgrade, .downgrade), (.oversized, .oversized),
              (.truncated, .truncated), (.badDigest, .badDigest), (.badSignature, .badSignature), (.badKey, .badKey),
-             (.malformedHeader, .malformedHeader):
+             (.malformedHeader, .malformedHeader), (.cloudDigestMismatch, .cloudDigestMismatch),
+             (.unsupportedCloudDigest, .unsupportedCloudDigest), (.notTheOrderedVersion, .notTheOrderedVersion):
             return true
         case (.unsupportedFormat(let x), .unsupportedFormat(let y)): return x == y
         case (.writeFailed(let x), .writeFailed(let y)): return x == y
@@ -67,6 +74,9 @@ public enum FirmwareImageError: Error, Equatable, Sendable {
         case .badSignature: return "image refused: signature does not verify"
         case .badKey: return "image refused: the firmware's public key is unusable"
         case .writeFailed(let e): return "image install failed: writing the slot: \(e.message)"
+        case .cloudDigestMismatch: return "image refused: file digest differs from the cloud's"
+        case .unsupportedCloudDigest: return "image refused: unsupported or malformed digest in the upgrade order"
+        case .notTheOrderedVersion: return "image refused: not the version the upgrade order names"
         }
     }
 }
