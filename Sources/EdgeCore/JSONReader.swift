@@ -95,7 +95,9 @@ public struct JSONReader {
         }
     }
 
-    /// Line and column of a token's first byte.
+    /// Line and column of a token's first byte. Counts from the start of the token's line, so it
+    /// costs O(line length): fine for errors and config files, not for every token of a long
+    /// one-line document (JSONValue keeps a running count instead).
     public func location(of token: JSONToken) -> JSONLocation {
         JSONLocation(line: token.line, column: column(of: token.start, lineStart: token.lineStart))
     }

@@ -26,8 +26,9 @@ public struct JSONValue: Sendable {
     /// Parses a whole JSON text (see `JSONReader` for what is accepted).
     public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(JSONError) -> JSONValue {
         var reader = JSONReader(bytes, maxDepth: maxDepth)
+        var tracker = ColumnTracker()
         let first = try reader.next()
-        let value = try parseValue(first, &reader)
+        let value = try parseValue(first, &reader, &tracker)
         _ = try reader.next()   // endOfDocument, or an error for trailing data
         return value
     }
@@ -49,8 +50,9 @@ public struct JSONValue: Sendable {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 
-    private static func parseValue(_ token: JSONToken, _ reader: inout JSONReader) throws(JSONError) -> JSONValue {
-        let location = reader.location(of: token)
+    private static func parseValue(_ token: JSONToken, _ reader: inout JSONReader,
+                                   _ tracker: inout ColumnTracker) throws(JSONError) -> JSONValue {
+        let location = tracker.location(of: token, in: reader.input)
         switch token.kind {
         case .beginObject:
             var members: [JSONMember] = []
@@ -58,9 +60,9 @@ public struct JSONValue: Sendable {
                 let key = try reader.next()
                 if key.kind == .endObject { break }
                 let name = try makeString(key, reader)
-                let keyLocation = reader.location(of: key)
+                let keyLocation = tracker.location(of: key, in: reader.input)
                 let valueToken = try reader.next()
-                let value = try parseValue(valueToken, &reader)
+                let value = try parseValue(valueToken, &reader, &tracker)
                 members.append(JSONMember(key: name, keyLocation: keyLocation, value: value))
             }
             return JSONValue(.object(members), location: location)
@@ -69,7 +71,7 @@ public struct JSONValue: Sendable {
             while true {
                 let t = try reader.next()
                 if t.kind == .endArray { break }
-                elements.append(try parseValue(t, &reader))
+                elements.append(try parseValue(t, &reader, &tracker))
             }
             return JSONValue(.array(elements), location: location)
         case .string:
@@ -184,6 +186,29 @@ public struct JSONValue: Sendable {
         case .bool: return "a boolean"
         case .null: return "null"
         }
+    }
+}
+
+/// Columns of tokens met in document order, counted on from the previous token of the same line,
+/// so that building a tree of a long one-line document stays linear (`JSONReader.location(of:)`
+/// scans from the start of the line each time).
+struct ColumnTracker {
+    var lineStart = -1
+    var offset = 0
+    var column = 1
+
+    mutating func location(of token: JSONToken, in input: UnsafeRawBufferPointer) -> JSONLocation {
+        let target = token.start
+        if token.lineStart != lineStart || target < offset {
+            lineStart = token.lineStart
+            offset = token.lineStart
+            column = 1
+        }
+        while offset < target && offset < input.count {
+            if input[offset] & 0xC0 != 0x80 { column += 1 }
+            offset += 1
+        }
+        return JSONLocation(line: token.line, column: column)
     }
 }
 

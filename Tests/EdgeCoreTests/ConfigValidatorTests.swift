@@ -30,6 +30,19 @@ import Testing
         #expect(n.text == "-12.50e1" && n.double == -125 && n.int64 == nil)
     }
 
+    @Test func longOneLineDocumentsKeepExactColumns() throws {
+        // 200,000 elements on one line: columns are counted on, not rescanned per value.
+        var text = "["
+        for i in 0..<200_000 { text += i == 0 ? "\"é\"" : ",\(i % 10)" }
+        text += "]"
+        let doc = try JSONValue.parse(text)
+        let elements = try #require(doc.arrayElements)
+        #expect(elements.count == 200_000)
+        #expect(elements[0].location == JSONLocation(line: 1, column: 2))
+        #expect(elements[1].location == JSONLocation(line: 1, column: 6))
+        #expect(elements[199_999].location == JSONLocation(line: 1, column: 6 + 2 * 199_998))
+    }
+
     @Test func pathsReadLikeTheDocument() {
         let p = JSONPath.root.key("buses").index(2).key("baud")
         #expect(p.text == "buses[2].baud")
