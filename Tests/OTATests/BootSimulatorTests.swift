@@ -28,6 +28,7 @@ import Testing
         let slots: SlotSet
         var log: [String] = []
         var rollbacksReported: [BootSlotName] = []
+        var trialsCommitted: [BootSlotName] = []
         /// What the last boot put on the kernel command line (`rauc.slot=X`).
         var lastCommandLine: String? = nil
 
@@ -64,7 +65,7 @@ import Testing
                     rollbacksReported.append(failed)
                     try SlotActivation.acknowledgeRollback(&env, booted: booted.slot)
                 }
-                try SlotActivation.markGood(&env, booted: booted.slot)
+                if try SlotActivation.markGood(&env, booted: booted.slot) { trialsCommitted.append(booted.slot) }
             }
             return (booted.slot, healthy, output)
         }
@@ -106,6 +107,8 @@ import Testing
             #expect(boot.output.contains("firmware 2.0.0 on root=\(g.slots.b) rauc.slot=B"))
         }
         #expect(try g.tools.printenv()["BOOT_B_LEFT"] == "3")   // marked good each boot
+        #expect(try g.tools.printenv()["EDGE_TRIAL"] == nil)
+        #expect(g.trialsCommitted == [.b])                         // step 100 reported once
         #expect(g.rollbacksReported.isEmpty)
     }
 
@@ -124,7 +127,9 @@ import Testing
         #expect(slotsBooted == [.a, .a, .a, .b], "\(g.log)")
         #expect(g.log.last?.contains("firmware 2.0.0") == true)
         #expect(g.rollbacksReported == [.a])
+        #expect(g.trialsCommitted == [.b])
         let vars = try g.tools.printenv()
+        #expect(vars["EDGE_TRIAL"] == nil)
         #expect(vars["BOOT_ORDER"] == "B A")
         #expect(vars["BOOT_A_LEFT"] == "0")
         #expect(vars["BOOT_B_LEFT"] == "3")

@@ -95,6 +95,8 @@ import Testing
         #expect(vars["BOOT_B_LEFT"] == "3")
         #expect(vars["BOOT_A_LEFT"] == "3")
         #expect(vars["EDGE_VERSION_B"] == "2.1.0")
+        #expect(vars["EDGE_TRIAL"] == "B")
+        #expect(SlotActivation.check(env, booted: .b) == .trial(attemptsLeft: 3))
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: g.slots.b))) == payload)   // truncated, then written
         #expect(try Data(contentsOf: URL(fileURLWithPath: g.slots.a)) == Data("firmware A".utf8))
     }
