@@ -39,6 +39,7 @@ public struct MQTTByteWriter {
     public mutating func writeBytes<C: Collection<UInt8>>(_ bytes: C) throws(MQTTEncodeError) {
         let count = bytes.count
         try ensure(count)
+        guard count > 0 else { return }
         let base = buffer.baseAddress! + position
         let copied: Bool? = bytes.withContiguousStorageIfAvailable { source in
             if let s = source.baseAddress { base.copyMemory(from: s, byteCount: source.count) }

@@ -51,6 +51,9 @@ public struct MQTTSession<Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable
                                   messageCapacity: configuration.outgoingStoreMessages)
         output = UnsafeMutableRawBufferPointer.allocate(byteCount: configuration.outputBufferBytes, alignment: 8)
         nextAttemptAt = clock.monotonicNow()
+        // Configuration errors show at start-up, not at the first connection.
+        let connectFits = (try? MQTTEncoder.connect(configuration.connect, into: output)) != nil
+        precondition(connectFits, "MQTTSession: CONNECT options invalid or larger than the output buffer")
     }
 
     deinit { output.deallocate() }
