@@ -148,7 +148,7 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         }
         let size = RecordFormat.framedSize(payload: payload.count)
         let wall = timestamp.milliseconds
-        try reserve(size + sectorReserve, wall: wall)
+        try reserve(size, keepingFree: sectorReserve, wall: wall)
         let state = sectors[head]
         let timeDelta = Int32(truncatingIfNeeded: wall &- state.header.baseWallMilliseconds)
         let sequence = nextSequence
@@ -239,7 +239,8 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         guard due else { return }
         let size = Self.checkpointSize
         do throws(RingLogError) {
-            try reserve(size + (options.whenFull == .refuseAppends ? 0 : sectorReserve), wall: clock.wallNow().milliseconds)
+            try reserve(size, keepingFree: options.whenFull == .refuseAppends ? 0 : sectorReserve,
+                        wall: clock.wallNow().milliseconds)
         } catch {
             if error.kind == .full { return }  // refused: the cursor stays in RAM until there is room
             throw error
@@ -268,10 +269,11 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
         lastCheckpoint = clock.monotonicNow()
     }
 
-    /// Makes room for `size` bytes at the head: a new sector when the head is full (or unusable
-    /// after recovery, or too far from its base time), a sync when the buffer is full.
-    mutating func reserve(_ size: Int, wall: Int64) throws(RingLogError) {
-        if head < 0 || mustRotate || sectors[head].end + size > sectorSize
+    /// Makes room for `size` bytes at the head, leaving `extra` free in the sector: a new sector
+    /// when the head is full (or unusable after recovery, or too far from its base time), a
+    /// program of the buffer when the buffer is full.
+    mutating func reserve(_ size: Int, keepingFree extra: Int, wall: Int64) throws(RingLogError) {
+        if head < 0 || mustRotate || sectors[head].end + size + extra > sectorSize
             || !Self.fitsTimeDelta(wall &- sectors[head].header.baseWallMilliseconds) {
             try rotate(wall: wall)
         }
