@@ -57,7 +57,9 @@ public struct HTTPDownload: ~Copyable {
             }
             if connection == nil {
                 do throws(DownloadError) { try open() } catch {
+                    // Transient: the network, a stall, or the server's own trouble (5xx).
                     if case .network = error { try dropped(); continue }
+                    if case .status(let code) = error, code >= 500 { try dropped(); continue }
                     if error == .timedOut { try dropped(); continue }
                     throw error
                 }
