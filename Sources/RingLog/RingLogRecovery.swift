@@ -73,6 +73,8 @@ extension RingLog where Device: ~Copyable {
         }
         head = newest
         liveCount = length
+        let next = (newest + 1) % sectorCount
+        let nextWasDamaged = length < sectorCount && sectors[next].use == .corrupt
         tail = (newest - length + 1 + sectorCount) % sectorCount
         for i in 0..<sectorCount {
             let inRing = (i - tail + sectorCount) % sectorCount < length
@@ -148,6 +150,17 @@ extension RingLog where Device: ~Copyable {
         }
         let h = sectors[head]
         nextSequence = h.endSequence
+        if nextWasDamaged {
+            // The sector after the head has a damaged header: if it is really the newest sector
+            // (its records check out under the header it must have had), its sequence numbers
+            // were used: skip them rather than ever give them to other data, and start afresh.
+            let used = try salvageCount(sector: next, after: h)
+            if used > 0 {
+                nextSequence += used
+                counters.corruptRecords += Int(used)
+                mustRotate = true
+            }
+        }
         durable = nextSequence - 1
         oldest = first >= 0 ? sectors[first].baseSequence : nextSequence
         acknowledged = min(cursor, durable)
@@ -162,6 +175,23 @@ extension RingLog where Device: ~Copyable {
             if try !sectorIsErased(i, from: SectorHeader.size) { sectors[i].use = .free }
         }
         counters.lastRecoveryNanoseconds = clock.monotonicNow().nanoseconds(since: started)
+    }
+
+    /// Data records in `sector` that verify under the header it would have had as the successor
+    /// of `previous` (same geometry, next sector sequence, base at the previous end).
+    func salvageCount(sector: Int, after previous: SectorState) throws(RingLogError) -> UInt64 {
+        var assumed = previous.header
+        assumed.sectorSequence = previous.header.sectorSequence &+ 1
+        assumed.baseSequence = previous.endSequence
+        let image = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<sectorSize])
+        try readDevice(at: sector * sectorSize, into: image)
+        var scanner = RecordScanner(image: UnsafeRawBufferPointer(image), header: assumed, programUnit: unit)
+        while true {
+            switch scanner.next() {
+            case .data, .checkpoint, .drops: continue
+            case .end, .corrupt: return UInt64(scanner.dataRecords)
+            }
+        }
     }
 
     /// A header cut short by a power loss, or a sector whose erase was cut: flash only moves bits

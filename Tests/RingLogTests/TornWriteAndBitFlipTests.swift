@@ -84,6 +84,28 @@ import Testing
         #expect(records.last?.0 == 30)
     }
 
+    @Test func damagedNewestHeaderNeverLeadsToReusedSequenceNumbers() throws {
+        let device = LogTestSupport.device()
+        var newestSector = 0
+        do {
+            var log = try Log(device: device, clock: ManualClock(), options: LogTestSupport.options())
+            for i in 1...12 { try LogTestSupport.append(&log, LogTestSupport.payload(UInt64(i))) }
+            try log.sync()
+            newestSector = log.head
+            #expect(log.tail != newestSector)
+        }
+        device.flipBit(at: newestSector * 512 + 40, bit: 2)  // base wall time field: header CRC fails
+        var log = try Self.open(device)
+        #expect(log.statistics().corruptSectors == 1)
+        #expect(log.nextAppendSequence == 13, "the damaged sector's numbers must not be handed out again")
+        let records = try Self.checkReadable(&log, "damaged head")
+        #expect(records.count > 0 && records.count < 12)
+        try LogTestSupport.append(&log, [7]); try log.sync()
+        #expect(try LogTestSupport.readAll(&log, from: 13).map(\.0) == [13])
+        var reopened = try Self.open(device)
+        #expect(try LogTestSupport.readAll(&reopened, from: 13).map(\.0) == [13])
+    }
+
     @Test func flipInErasedSpaceMakesTheLogMoveOnInsteadOfWritingOverIt() throws {
         let device = LogTestSupport.device()
         do {
