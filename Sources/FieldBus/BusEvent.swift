@@ -49,6 +49,8 @@ public enum WriteOutcome: Equatable, Sendable {
     case unknownPoint
     /// The read-back after the write returned other registers than written.
     case verificationMismatch
+    /// The bus's write queue was full; nothing was sent.
+    case queueFull
 }
 
 /// What a bus scheduler reports to the rest of the agent.

@@ -1,0 +1,129 @@
+import CShim
+import EdgeCore
+import Synchronization
+
+/// What a bus thread runs; the non-generic base that the C thread entry can call.
+public class BusThreadBody {
+    init() {}
+    func run() {}
+}
+
+/// Runs one bus's scheduler on its own pthread, so that blocking libmodbus calls never stall the
+/// agent's event loop. Events travel to the agent through a fixed-size SPSC queue, with a wake-up
+/// pipe (`eventFD`) the agent's poll loop watches; writes travel the other way through a second
+/// queue and wake the bus thread. After `start`, only the bus thread touches the scheduler (and
+/// so the port); after `stop` (which joins) the caller may read it again. Nothing allocates
+/// between start and stop.
+public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: EdgeClock>: BusThreadBody {
+    var scheduler: BusScheduler<Transport, Clock>
+    let events: SPSCQueue<BusEvent>
+    let commands: SPSCQueue<WriteCommand>
+    let eventWake: WakePipe
+    let commandWake: WakePipe
+    let stopping = Atomic<Bool>(false)
+    let eventSignalled = Atomic<Bool>(false)
+    /// Events lost because the agent did not drain the queue in time.
+    public let droppedEvents = Atomic<UInt64>(0)
+    var thread: UInt64 = 0
+    var running = false
+
+    public init(scheduler: consuming BusScheduler<Transport, Clock>, eventCapacity: Int = 1024,
+                commandCapacity: Int = 16) throws(Errno) {
+        self.scheduler = scheduler
+        self.events = SPSCQueue(capacity: eventCapacity)
+        self.commands = SPSCQueue(capacity: commandCapacity)
+        self.eventWake = try WakePipe()
+        self.commandWake = try WakePipe()
+    }
+
+    deinit { stop() }
+
+    /// Readable when events are waiting: watch it with poll(2), then call `drain`.
+    public var eventFD: Int32 { eventWake.readFD }
+
+    /// Starts the bus thread.
+    public func start() throws(Errno) {
+        guard !running else { return }
+        stopping.store(false, ordering: .relaxed)
+        let context = Unmanaged.passRetained(self as BusThreadBody).toOpaque()
+        let rc = edge_thread_start(busThreadEntry, context, &thread)
+        guard rc == 0 else {
+            Unmanaged<BusThreadBody>.fromOpaque(context).release()
+            throw Errno(rawValue: rc)
+        }
+        running = true
+    }
+
+    /// Stops the bus thread after its current transaction and joins it.
+    public func stop() {
+        guard running else { return }
+        stopping.store(true, ordering: .releasing)
+        commandWake.signal()
+        _ = edge_thread_join(thread)
+        running = false
+    }
+
+    /// Agent side: queues a write for the bus thread; false when the queue is full.
+    public func submit(_ write: WriteCommand) -> Bool {
+        guard commands.push(write) else { return false }
+        commandWake.signal()
+        return true
+    }
+
+    /// Agent side: hands every waiting event to `body`, in order.
+    public func drain(_ body: (BusEvent) -> Void) {
+        eventSignalled.store(false, ordering: .sequentiallyConsistent)
+        eventWake.drain()
+        while let event = events.pop() { body(event) }
+    }
+
+    /// The scheduler, for statistics; only while the thread is stopped.
+    public func withScheduler<R>(_ body: (borrowing BusScheduler<Transport, Clock>) -> R) -> R? {
+        running ? nil : body(scheduler)
+    }
+
+    struct QueueSink: BusEventSink {
+        let worker: BusWorker
+        mutating func deliver(_ event: BusEvent) {
+            if worker.events.push(event) {
+                if !worker.eventSignalled.exchange(true, ordering: .sequentiallyConsistent) {
+                    worker.eventWake.signal()
+                }
+            } else {
+                worker.droppedEvents.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    override func run() {
+        var sink = QueueSink(worker: self)
+        while !stopping.load(ordering: .acquiring) {
+            while let write = commands.pop() {
+                if !scheduler.enqueue(write) {
+                    sink.deliver(.writeCompleted(id: write.id, device: write.device, point: write.point, outcome: .queueFull))
+                }
+            }
+            switch scheduler.step(sink: &sink) {
+            case .transacted:
+                continue
+            case .waitUntil(let instant):
+                let ns = instant.nanoseconds(since: scheduler.clock.monotonicNow())
+                if ns < 2_000_000 {
+                    if ns > 0 { edge_sleep_ns(ns) }
+                } else if commandWake.wait(milliseconds: Int32(min(ns / 1_000_000, 1000))) {
+                    commandWake.drain()
+                }
+            case .idle:
+                if commandWake.wait(milliseconds: 1000) { commandWake.drain() }
+            }
+        }
+    }
+}
+
+/// The C entry of every bus thread: runs the body and drops the reference `start` passed.
+let busThreadEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
+    guard let context else { return }
+    let body = Unmanaged<BusThreadBody>.fromOpaque(context)
+    body.takeUnretainedValue().run()
+    body.release()
+}
