@@ -91,7 +91,10 @@ public struct MQTTSession<Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable
                 return .openConnection
             }
             return .wait(until: nextAttemptAt)
-        case .opening(let since), .awaitingConnack(let since):
+        case .opening(let since):
+            let deadline = since.advanced(byMilliseconds: configuration.connectTimeoutMilliseconds)
+            return now >= deadline ? .closeConnection(.connectTimeout) : .wait(until: deadline)
+        case .awaitingConnack(let since):
             let deadline = since.advanced(byMilliseconds: configuration.connectTimeoutMilliseconds)
             return now >= deadline ? .closeConnection(.connackTimeout) : .wait(until: deadline)
         case .connected:

@@ -12,6 +12,8 @@ public enum MQTTSessionAction: Equatable, Sendable {
 
 /// Why the session asks to close the connection.
 public enum MQTTCloseReason: Equatable, Sendable {
+    /// The transport (TCP, TLS handshake) did not come up within the connect timeout.
+    case connectTimeout
     /// No CONNACK within the connect timeout.
     case connackTimeout
     /// No PINGRESP within the ping timeout (or nothing heard for 1.5 keepalives): dead peer.
@@ -21,6 +23,7 @@ public enum MQTTCloseReason: Equatable, Sendable {
 
     public var text: String {
         switch self {
+        case .connectTimeout: return "transport not up in time"
         case .connackTimeout: return "no CONNACK in time"
         case .pingTimeout: return "peer stopped answering (keepalive)"
         case .requested: return "disconnect requested"

@@ -58,6 +58,14 @@ import Testing
         #expect(session.poll() == .closeConnection(.connackTimeout))
     }
 
+    @Test func transportThatNeverComesUpIsGivenUp() throws {
+        let clock = ManualClock()
+        var session = SessionHarness.make(clock)
+        #expect(session.poll() == .openConnection)
+        clock.advance(milliseconds: 30_000)
+        #expect(session.poll() == .closeConnection(.connectTimeout))
+    }
+
     @Test func publishBeforeConnackIsAProtocolError() throws {
         let clock = ManualClock()
         var session = SessionHarness.make(clock)
