@@ -1,0 +1,45 @@
+import CShim
+import EdgeCore
+
+/// A slot on a file, block device or partition, open for writing. Only `SlotSet.openForInstall`
+/// creates one, so the booted slot is never opened for writing.
+public struct FileSlotDevice: SlotDevice, ~Copyable {
+    private let fd: FileDescriptor
+    public let slot: BootSlotName
+    /// The device's size for block devices (nil for regular files, which grow).
+    public let capacity: UInt64?
+
+    init(fd: consuming FileDescriptor, slot: BootSlotName, capacity: UInt64?) {
+        self.fd = fd
+        self.slot = slot
+        self.capacity = capacity
+    }
+
+    static func open(_ path: String, slot: BootSlotName) throws(SlotError) -> FileSlotDevice {
+        let fd = try openDescriptor(path, slot: slot)
+        var st = stat()
+        guard fstat(fd.rawValue, &st) == 0 else { throw .device(slot, operation: "fstat", Errno.current) }
+        var capacity: UInt64? = nil
+        if UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG) {
+            guard ftruncate(fd.rawValue, 0) == 0 else { throw .device(slot, operation: "truncate", Errno.current) }
+        } else {
+            let end = lseek(fd.rawValue, 0, SEEK_END)
+            if end > 0 { capacity = UInt64(end) }
+        }
+        return FileSlotDevice(fd: fd, slot: slot, capacity: capacity)
+    }
+
+    private static func openDescriptor(_ path: String, slot: BootSlotName) throws(SlotError) -> FileDescriptor {
+        do throws(Errno) { return try FileDescriptor.open(path, flags: O_WRONLY | O_CREAT | O_CLOEXEC, mode: 0o755) } catch {
+            throw .device(slot, operation: "open for writing", error)
+        }
+    }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
+        try fd.write(bytes, at: Int64(offset))
+    }
+
+    public mutating func synchronize() throws(Errno) {
+        try fd.synchronizeData()
+    }
+}
