@@ -14,6 +14,7 @@ enum AgentCommand {
           selftest    exercise the linked C libraries (mbedTLS, libmodbus), CRCs and clocks
           log         ring log, offline: log info | dump | verify | format --device PATH
           board       board files: board check FILE... | fw-env FILE [--state DIR]
+          modbus      commissioning probe: modbus read --port DEV|--tcp HOST:PORT --unit N --holding ADDR --count N
           help        print this text (also --help, -h)
 
         """
@@ -47,6 +48,8 @@ enum AgentCommand {
             return LogCommand.run(Array(arguments.dropFirst(2)))
         case "board":
             return BoardCommand.run(Array(arguments.dropFirst(2)))
+        case "modbus":
+            return ModbusCommand.run(Array(arguments.dropFirst(2)))
         default:
             StandardOutput.errorLine("edge-agent: unknown command '\(arguments[1])' (try: edge-agent help)")
             return 2

@@ -134,3 +134,22 @@ import Testing
         #expect(Self.encode(.int(1), input) == .failure(.notWritable))
     }
 }
+
+/// Decimal text of values (the probe and logs print doubles without interpolation).
+@Suite struct DecimalTextTests {
+    @Test func formatsShortestRoundTrippingDigits() {
+        #expect(DecimalText.format(3.25) == "3.25")
+        #expect(DecimalText.format(-98765.4321) == "-98765.4321")
+        #expect(DecimalText.format(0.001) == "0.001")
+        #expect(DecimalText.format(100) == "100")
+        #expect(DecimalText.format(1.5e20) == "1.5e20")
+        #expect(DecimalText.format(-2.5e-9) == "-2.5e-9")
+        #expect(DecimalText.format(Double(Float(0.1)), asFloat: true) == "0.1")
+        #expect(DecimalText.format(.nan) == "nan")
+        #expect(DecimalText.format(.int(-5)) == "-5")
+        #expect(DecimalText.format(.string(ShortString("ab"))) == "\"ab\"")
+        for v in [1.0 / 3, 123456.789, 6.02214076e23, 1e-300] {
+            #expect(Double(DecimalText.format(v)) == v)
+        }
+    }
+}
