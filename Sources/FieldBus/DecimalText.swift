@@ -1,7 +1,7 @@
 import EdgeCore
 
 /// Decimal text for doubles without Double interpolation (unavailable in Embedded Swift): the
-/// shortest digits that read back as the same value (as the same Float with `asFloat`), plain
+/// shortest digits (at most 15) that read back as the same value (as the same Float with `asFloat`), plain
 /// notation for exponents -6...15, scientific otherwise. Allocates the String it returns.
 public enum DecimalText {
     public static func format(_ value: Double, asFloat: Bool = false) -> String {
