@@ -2,7 +2,8 @@ import CShim
 import EdgeCore
 
 /// A slot on a file, block device or partition, open for writing. Only `SlotSet.openForInstall`
-/// creates one, so the booted slot is never opened for writing.
+/// creates one, so the booted slot is never opened for writing. A regular file is truncated and
+/// made executable (mode 755) when opened.
 public struct FileSlotDevice: SlotDevice, ~Copyable {
     private let fd: FileDescriptor
     public let slot: BootSlotName
@@ -22,6 +23,8 @@ public struct FileSlotDevice: SlotDevice, ~Copyable {
         var capacity: UInt64? = nil
         if UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG) {
             guard ftruncate(fd.rawValue, 0) == 0 else { throw .device(slot, operation: "truncate", Errno.current) }
+            // A file slot holds the agent binary itself on the qemu boards: it must be executable.
+            guard fchmod(fd.rawValue, 0o755) == 0 else { throw .device(slot, operation: "chmod", Errno.current) }
         } else {
             let end = lseek(fd.rawValue, 0, SEEK_END)
             if end > 0 { capacity = UInt64(end) }

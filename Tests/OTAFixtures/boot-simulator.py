@@ -10,7 +10,9 @@ implementation independent of the agent's), following RAUC's example U-Boot scri
   - with no bootable slot, all counters are reset to `attempts` and the board resets (exit 3).
 
 usage: boot-simulator.py --config FW_ENV_CONFIG --slot A=PATH --slot B=PATH [--attempts N]
-                         [--runner CMD]   (default "sh": the slot file is a shell script)
+                         [--runner CMD]   (default "sh": the slot file is a shell script;
+                                           "qemu-aarch64" runs a firmware binary)
+                         [--args ARGS]    arguments for the firmware
 Prints "boot: slot X, N attempts left" then the firmware's output; exits with the firmware's
 exit status (0 healthy start, anything else a crash).
 """
@@ -48,6 +50,7 @@ def main():
     p.add_argument("--slot", action="append", required=True)
     p.add_argument("--attempts", type=int, default=3)
     p.add_argument("--runner", default="sh")
+    p.add_argument("--args", default="", help="arguments passed to the firmware (space-separated)")
     a = p.parse_args()
     slots = dict(s.split("=", 1) for s in a.slot)
 
@@ -80,7 +83,7 @@ def main():
     setenv(a.config, changes)
     print(f"boot: slot {chosen}, {remaining} attempts left", flush=True)
     environ = dict(os.environ, EDGE_CMDLINE=f"root={slots[chosen]} rauc.slot={chosen}")
-    result = subprocess.run(a.runner.split() + [slots[chosen]], env=environ)
+    result = subprocess.run(a.runner.split() + [slots[chosen]] + a.args.split(), env=environ)
     return result.returncode
 
 

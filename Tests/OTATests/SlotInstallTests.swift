@@ -98,6 +98,8 @@ import Testing
         #expect(vars["EDGE_TRIAL"] == "B")
         #expect(SlotActivation.check(env, booted: .b) == .trial(attemptsLeft: 3))
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: g.slots.b))) == payload)   // truncated, then written
+        let mode = try FileManager.default.attributesOfItem(atPath: g.slots.b)[.posixPermissions] as? Int
+        #expect(mode == 0o755)                                                        // runnable on the qemu boards
         #expect(try Data(contentsOf: URL(fileURLWithPath: g.slots.a)) == Data("firmware A".utf8))
     }
 
