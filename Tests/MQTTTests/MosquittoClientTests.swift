@@ -69,7 +69,7 @@ struct MosquittoClientTests {
         sub.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
         // Persistent session (-c) with a fixed id: the broker keeps the subscription and queues
         // for it across its own restart.
-        sub.arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-i", "stream-sub", "-c", "-q", "1", "-t", "stream/#"]
+        sub.arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-i", "stream-sub", "-c", "-q", "1", "-t", "stream/#", "-v"]
         sub.standardOutput = try FileHandle(forWritingTo: output)
         sub.standardError = FileHandle.nullDevice
         var all = sigset_t()
@@ -97,7 +97,7 @@ struct MosquittoClientTests {
             if c.session.isConnected && c.session.unacknowledgedCount == 0 {
                 _ = try? c.session.publish(topic: "stream/probe".utf8, payload: "probe".utf8, qos: .atLeastOnce)
             }
-            return lines().contains("probe")
+            return lines().contains("stream/probe probe")
         })
 
         let total = 300
@@ -105,8 +105,10 @@ struct MosquittoClientTests {
         var restarted = false
         let finished = Self.run(&client, seconds: 30, onEvent: handler) { c in
             while published < total {
+                // Two topics, interleaved: order must hold per topic.
+                let topic = published % 3 == 0 ? "stream/b" : "stream/a"
                 let payload = "m\(published)"
-                guard case .stored = (try? c.session.publish(topic: "stream/data".utf8, payload: payload.utf8, qos: .atLeastOnce)) ?? .wouldBlock else { break }
+                guard case .stored = (try? c.session.publish(topic: topic.utf8, payload: payload.utf8, qos: .atLeastOnce)) ?? .wouldBlock else { break }
                 published += 1
                 if published % 10 == 0 { break }   // keep publishing across many steps
             }
@@ -122,17 +124,20 @@ struct MosquittoClientTests {
         #expect(!lost.isEmpty, "the restart was noticed")
         #expect(reconnected >= 2)
 
-        // Every message arrives at the subscriber, first arrivals in publish order (QoS 1 may
-        // repeat a message that was in flight during the restart).
+        // Every message arrives at the subscriber, first arrivals in publish order on each
+        // topic (QoS 1 may repeat a message that was in flight during the restart).
         let deadline = Date().addingTimeInterval(15)
         var firsts: [String] = []
         repeat {
             var seen = Set<String>()
-            firsts = lines().filter { $0.hasPrefix("m") && seen.insert($0).inserted }
+            firsts = lines().filter { !$0.hasPrefix("stream/probe") && seen.insert($0).inserted }
             if firsts.count == total { break }
             usleep(50_000)
         } while Date() < deadline
-        #expect(firsts == (0..<total).map { "m\($0)" })
+        let expected = (0..<total).map { ($0 % 3 == 0 ? "stream/b" : "stream/a") + " m\($0)" }
+        #expect(firsts.filter { $0.hasPrefix("stream/a ") } == expected.filter { $0.hasPrefix("stream/a ") })
+        #expect(firsts.filter { $0.hasPrefix("stream/b ") } == expected.filter { $0.hasPrefix("stream/b ") })
+        #expect(Set(firsts) == Set(expected))
     }
 
     @Test func lastWillIsPublishedWhenAClientVanishesWithoutDisconnect() throws {
