@@ -1,15 +1,18 @@
 import EdgeCore
+import MQTT
 
 /// Why a firmware download failed. All map to EnOS progress step `-2` (download failed).
 public enum DownloadError: Error, Equatable, Sendable {
     /// Not `http://host[:port]/path`.
     case badURL
-    /// `https://` needs the TLS transport (not wired yet).
+    /// `https://` with a plain TCP transport, or `http://` with TLS.
     case unsupportedScheme
     /// The host name did not resolve (getaddrinfo's code).
     case resolve(Int32)
     /// Connecting, reading or writing the socket failed.
     case network(operation: StaticString, Errno)
+    /// The transport failed (connect, I/O, peer closed, TLS).
+    case transport(MQTTTransportError)
     /// No byte within the read timeout.
     case timedOut
     /// The response head is longer than the head buffer, or malformed.
@@ -29,6 +32,7 @@ public enum DownloadError: Error, Equatable, Sendable {
              (.malformedResponse, .malformedResponse), (.rangeRefused, .rangeRefused): return true
         case (.resolve(let x), .resolve(let y)): return x == y
         case (.network(_, let x), .network(_, let y)): return x == y
+        case (.transport(let x), .transport(let y)): return x == y
         case (.status(let x), .status(let y)): return x == y
         case (.sizeMismatch(let e, let a), .sizeMismatch(let f, let b)): return e == f && a == b
         case (.tooManyDrops(let x), .tooManyDrops(let y)): return x == y
@@ -42,9 +46,10 @@ public enum DownloadError: Error, Equatable, Sendable {
     public var description: String {
         switch self {
         case .badURL: return "download: not an http://host[:port]/path URL"
-        case .unsupportedScheme: return "download: https is not available yet (TLS transport pending)"
+        case .unsupportedScheme: return "download: the URL's scheme does not match the transport (https needs TLS)"
         case .resolve(let code): return "download: host name did not resolve (getaddrinfo \(code))"
         case .network(let op, let e): return "download: \(op.description) failed (\(e.message))"
+        case .transport(let e): return "download: \(e.description)"
         case .timedOut: return "download: no data within the timeout"
         case .malformedResponse(let what): return "download: bad HTTP response (\(what.description))"
         case .status(let code): return "download: HTTP status \(code)"

@@ -1,5 +1,6 @@
 import EdgeCore
 import EdgeCrypto
+import MQTT
 
 /// A whole cloud-ordered update, start to activation, blocking: download (resumed after drops),
 /// check the cloud's digest and size, verify the signed image while it streams into the inactive
@@ -11,17 +12,21 @@ import EdgeCrypto
 /// after any failure. Memory: the caller's chunk buffer, the download's head buffer and the
 /// reader's 202 bytes, whatever the image size.
 public enum OTAUpdate {
-    public static func install<S: EnvironmentStorage>(
-        order: UpgradeOrder, environment: inout BootEnvironment<S>, slots: SlotSet, booted: BootedSlot,
+    /// `transport` carries the download: `TCPTransport()` for http://, a `TLSTransport` for
+    /// https:// (`isTLS` says which).
+    public static func install<S: EnvironmentStorage, Transport: MQTTTransport & ~Copyable>(
+        order: UpgradeOrder, transport: consuming Transport, isTLS: Bool,
+        environment: inout BootEnvironment<S>, slots: SlotSet, booted: BootedSlot,
         key: borrowing ECDSAPublicKey, board: String, running: FirmwareVersion, allowDowngrade: Bool = false,
         retryDelayMilliseconds: UInt32 = 2_000, buffer: UnsafeMutableRawBufferPointer,
         progress: (OTAProgress.Report) -> Void
     ) throws(SlotError) -> FirmwareImageHeader {
         guard booted.source == .commandLine else { throw .bootedSlotUnknown }
         guard let url = HTTPURL(order.fileURL) else { throw .download(.badURL) }
-        var download: HTTPDownload
+        var download: HTTPDownload<Transport>
         do throws(DownloadError) {
-            download = try HTTPDownload(url: url, expectedSize: order.fileSize, retryDelayMilliseconds: retryDelayMilliseconds)
+            download = try HTTPDownload(url: url, transport: transport, isTLS: isTLS, expectedSize: order.fileSize,
+                                        retryDelayMilliseconds: retryDelayMilliseconds)
         } catch { throw .download(error) }
         var digest: MessageDigest
         do throws(CryptoError) { digest = try MessageDigest(order.digestAlgorithm) } catch { throw .image(.unsupportedCloudDigest) }

@@ -2,6 +2,7 @@
 """A small HTTP/1.1 file server for download tests, with Range support and fault injection.
 
 usage: http-range-server.py --dir DIR [--drop-after N] [--drops K] [--ignore-range] [--stall]
+                            [--cert CHAIN.pem --key KEY.pem]   (HTTPS)
 Prints "port P" on stdout once listening on 127.0.0.1 (an ephemeral port), then serves until
 killed. Faults:
   --drop-after N --drops K   the first K responses close the connection after N body bytes
@@ -13,6 +14,7 @@ import argparse
 import os
 import re
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -81,6 +83,8 @@ def main():
     p.add_argument("--drops", type=int, default=0)
     p.add_argument("--ignore-range", action="store_true")
     p.add_argument("--stall", action="store_true")
+    p.add_argument("--cert", help="serve HTTPS with this certificate chain (PEM)")
+    p.add_argument("--key", help="the certificate's private key (PEM)")
     a = p.parse_args()
     state["drops_left"] = a.drops
     # The test runner may have spawned us with SIGTERM blocked (inherited mask): unblock it.
@@ -91,6 +95,10 @@ def main():
     server.drop_after = a.drop_after
     server.ignore_range = a.ignore_range
     server.stall = a.stall
+    if a.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(f"port {server.server_address[1]}", flush=True)
     server.serve_forever()
 

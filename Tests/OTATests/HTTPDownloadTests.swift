@@ -1,6 +1,7 @@
 import EdgeCore
 import EdgeCrypto
 import Foundation
+import MQTT
 import OTA
 import Testing
 import TestSupport
@@ -46,7 +47,7 @@ import TestSupport
     }
 
     /// Pulls the whole body; returns the bytes or the error.
-    static func fetch(_ download: inout HTTPDownload) -> Result<[UInt8], DownloadError> {
+    static func fetch<T: MQTTTransport & ~Copyable>(_ download: inout HTTPDownload<T>) -> Result<[UInt8], DownloadError> {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
         defer { buffer.deallocate() }
         var out: [UInt8] = []
@@ -59,9 +60,9 @@ import TestSupport
         } catch { return .failure(error) }
     }
 
-    static func download(_ url: String, expected: UInt64? = nil, maxDrops: Int = 5, timeout: Int32 = 2000) throws -> HTTPDownload {
-        try HTTPDownload(url: HTTPURL(url)!, expectedSize: expected, maxDrops: maxDrops, timeoutMilliseconds: timeout,
-                         retryDelayMilliseconds: 0)
+    static func download(_ url: String, expected: UInt64? = nil, maxDrops: Int = 5, timeout: Int32 = 2000) throws -> HTTPDownload<TCPTransport> {
+        try HTTPDownload(url: HTTPURL(url)!, transport: TCPTransport(), isTLS: false, expectedSize: expected, maxDrops: maxDrops,
+                         timeoutMilliseconds: timeout, retryDelayMilliseconds: 0)
     }
 
     @Test func downloadsAWholeFile() throws {
@@ -118,7 +119,9 @@ import TestSupport
         var flaky = try Self.download(server.url("fw.img"), maxDrops: 2)
         #expect(Self.fetch(&flaky).failure == .tooManyDrops(3))
         _ = server.stop()
-        #expect(throws: DownloadError.unsupportedScheme) { _ = try HTTPDownload(url: HTTPURL("https://h/x")!) }
+        #expect(throws: DownloadError.unsupportedScheme) {
+            _ = try HTTPDownload(url: HTTPURL("https://h/x")!, transport: TCPTransport(), isTLS: false)
+        }
         var refused = try Self.download("http://127.0.0.1:1/x", maxDrops: 0)
         #expect(Self.fetch(&refused).failure == .tooManyDrops(1))
     }
