@@ -154,6 +154,31 @@ import Testing
         #expect(text.contains("install failed (progress step -2): download: HTTP status 404"), "\(text)")
     }
 
+    @Test func installFetchesAnImageOverHTTPS() throws {
+        let dir = try TestFiles.scratchDirectory("cli9"); defer { TestFiles.remove(dir) }
+        let certs = try HTTPSDownloadTests.Certificates()
+        let tools = try Self.environment(dir, ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
+        let a = dir.appendingPathComponent("slot-a"), b = dir.appendingPathComponent("slot-b")
+        try Data("running A".utf8).write(to: a)
+        let slots = dir.appendingPathComponent("slots.txt")
+        try "A \(a.path)\nB \(b.path)\n".write(to: slots, atomically: true, encoding: .utf8)
+        let payload = ImageFixtures.payload(30_000)
+        let server = try HTTPRangeServer(files: ["fw.img": try ImageFixtures.image(version: "1.3.0", payload: payload)],
+                                         arguments: ["--cert", certs.path("server.crt"), "--key", certs.path("server.key")])
+        let key = ImageFixtures.keys.appendingPathComponent("test-signing-key.der").path
+        let common = ["ota", "install", "--env-config", tools.config.path, "--slots", slots.path, "--key", key,
+                      "--board", "qemu-aarch64", "--running", "1.0.0", "--cmdline", "rauc.slot=A"]
+        let url = "https://localhost:\(server.port)/fw.img"
+        let (untrusted, refusal) = try Self.agent(common + ["--ca", certs.path("otherca.crt"), url])
+        let (status, out) = try Self.agent(common + ["--ca", certs.path("ca.crt"), url])
+        _ = server.stop()
+        #expect(untrusted == 1)
+        #expect(refusal.contains("progress step -2") && refusal.contains("TLS failure"), "\(refusal)")
+        #expect(status == 0, "\(out)")
+        #expect(Array(try Data(contentsOf: b)) == payload)
+        #expect(try tools.printenv()["BOOT_ORDER"] == "B A")
+    }
+
     @Test func markGoodRefusesWithoutTheKernelCommandLine() throws {
         let dir = try TestFiles.scratchDirectory("cli6"); defer { TestFiles.remove(dir) }
         let tools = try Self.environment(dir, ["BOOT_ORDER=A B", "BOOT_A_LEFT=1", "BOOT_B_LEFT=3"])
