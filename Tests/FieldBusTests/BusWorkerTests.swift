@@ -17,9 +17,13 @@ import TestSupport
         PointDefinition(identifier: "c", table: .coil, address: 3, dataType: .bool),
     ], limits: DeviceLimits(registerGap: 0), defaultIntervalMilliseconds: 100)
 
-    static func scheduler(_ slave: ModbusSlaveProcess, units: [UInt8]) throws -> BusScheduler<ModbusConnection, SystemClock> {
-        let bus = BusDefinition(name: "tcp", transport: .tcp(TCPSettings(host: "127.0.0.1", port: slave.port)),
-                                responseTimeoutMilliseconds: 200, retries: 0, offlineAfterFailures: 2,
+    static func scheduler(_ slave: ModbusSlaveProcess, units: [UInt8], retries: UInt8 = 0,
+                          offlineAfter: UInt8 = 2) throws -> BusScheduler<ModbusConnection, SystemClock> {
+        let transport: BusTransportSettings = slave.link == .tcp
+            ? .tcp(TCPSettings(host: "127.0.0.1", port: slave.port))
+            : .serial(SerialSettings(path: slave.devicePath, baud: 115200))
+        let bus = BusDefinition(name: "bus", transport: transport,
+                                responseTimeoutMilliseconds: 200, retries: retries, offlineAfterFailures: offlineAfter,
                                 probeBackoffMinimumMilliseconds: 500, probeBackoffMaximumMilliseconds: 2000)
         let devices = units.map { DeviceDefinition(name: "u\($0)", template: 0, unitId: $0, bus: 0) }
         return try BusScheduler(bus: bus, busIndex: 0, templates: [template], devices: devices,
@@ -55,6 +59,35 @@ import TestSupport
         let stats = worker.withScheduler { $0.statistics }
         #expect((stats?.transactions.timeouts ?? 0) >= 2)
         #expect((stats?.transactions.responses ?? 0) > 20)
+    }
+
+    @Test func rtuSchedulerRetriesAFlakyUnitAndCountsCRCErrors() throws {
+        let slave = try ModbusSlaveProcess(.rtu)
+        defer { slave.stop() }
+        // Unit 7 drops every second reply and corrupts every third one's CRC: with one retry
+        // and offline after 3 failures it never goes offline.
+        let worker = try BusWorker(scheduler: try Self.scheduler(slave, units: [1, 7], retries: 1, offlineAfter: 3))
+        try worker.start()
+        var events: [BusEvent] = []
+        let deadline = Date().addingTimeInterval(1.5)
+        while Date() < deadline {
+            if edge_poll_in(worker.eventFD, 100) > 0 { worker.drain { events.append($0) } }
+        }
+        worker.stop()
+        worker.drain { events.append($0) }
+        let samples = events.compactMap { if case .sample(let s) = $0 { return s } else { return nil } }
+        // Unit 1 (device 0) is healthy; unit 7 (device 1) gives good values between failures,
+        // and a read whose retry also failed reports its CRC error as the quality.
+        #expect(samples.contains { $0.device == 0 && $0.point == 1 && $0.value == .uint(1001) && $0.quality == .good })
+        #expect(samples.contains { $0.device == 0 && $0.point == 2 && $0.value == .double(3.25) })
+        #expect(samples.contains { $0.device == 0 && $0.point == 4 && $0.value == .bool(true) })
+        #expect(samples.contains { $0.device == 1 && $0.quality == .good })
+        #expect(samples.contains { $0.device == 1 && $0.quality == .crcError })
+        #expect(!events.contains { if case .deviceOffline = $0 { return true } else { return false } })
+        let stats = worker.withScheduler { ($0.statistics, $0.devices[1].statistics) }
+        #expect((stats?.1.crcErrors ?? 0) >= 1)
+        #expect((stats?.1.timeouts ?? 0) >= 1)
+        #expect((stats?.0.transactions.crcErrors ?? 0) == (stats?.1.crcErrors ?? 0))
     }
 
     @Test func pollCyclesOverLibmodbusAllocateNothing() throws {
