@@ -189,7 +189,7 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
         }
         if devices[slot].consecutiveFailures >= UInt32(max(bus.offlineAfterFailures, 1)) {
             emitSamples(of: read, quality: error.quality, time: wall, sink: &sink)
-            takeOffline(slot, at: end, wall: wall, sink: &sink)
+            takeOffline(slot, failedRead: read.request, at: end, wall: wall, sink: &sink)
             return
         }
         if read.attempts < bus.retries {
@@ -214,12 +214,18 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
         reads[index].deadline = next
     }
 
-    mutating func takeOffline<Sink: BusEventSink>(_ slot: Int, at end: MonotonicInstant, wall: WallTime, sink: inout Sink) {
+    mutating func takeOffline<Sink: BusEventSink>(_ slot: Int, failedRead: ReadRequest, at end: MonotonicInstant,
+                                                  wall: WallTime, sink: inout Sink) {
         devices[slot].online = false
         devices[slot].backoffMilliseconds = bus.probeBackoffMinimumMilliseconds
         devices[slot].probeDeadline = end.advanced(byMilliseconds: UInt64(bus.probeBackoffMinimumMilliseconds))
-        for i in reads.indices where reads[i].slot == slot { reads[i].attempts = 0 }
         sink.deliver(.deviceOffline(device: devices[slot].device, time: wall))
+        // Every point of the device is now stale: say so once, rather than leaving the last good
+        // values standing (the failed read's own points already carry the failure's quality).
+        for i in reads.indices where reads[i].slot == slot {
+            reads[i].attempts = 0
+            if reads[i].request != failedRead { emitSamples(of: reads[i], quality: .offline, time: wall, sink: &sink) }
+        }
     }
 
     mutating func bringOnline<Sink: BusEventSink>(_ slot: Int, at end: MonotonicInstant, wall: WallTime, sink: inout Sink) {

@@ -160,6 +160,13 @@ import Testing
         #expect(sink.events.contains(.deviceOffline(device: 1, time: WallTime(milliseconds: 0))) == false)
         let offline = sink.events.filter { if case .deviceOffline(1, _) = $0 { return true } else { return false } }
         #expect(offline.count == 1)
+        // Going offline marks every point of the device once: the failed read's with its
+        // timeout, the others as offline; nothing more while it stays dead.
+        let deadSamples = sink.samples.filter { $0.device == 1 }
+        // (100+3 timed out twice, then 200 timed out: the third failure; the coil was never read.)
+        #expect(Set(deadSamples.filter { $0.quality == .offline }.map(\.point)) == [0, 1, 3])
+        #expect(deadSamples.filter { $0.quality == .offline }.count == 3)
+        #expect(Set(deadSamples.filter { $0.quality == .timeout }.map(\.point)) == [0, 1, 2])
         #expect(!s.devices[1].online)
         // After going offline: one request per back-off step, 1, 2, 4, 8, 8, 8… s apart.
         let deadStarts = fake.log.filter { $0.unit == 2 }.map(\.start)
