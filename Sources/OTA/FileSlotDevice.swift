@@ -2,34 +2,36 @@ import CShim
 import EdgeCore
 
 /// A slot on a file, block device or partition, open for writing. Only `SlotSet.openForInstall`
-/// creates one, so the booted slot is never opened for writing. A regular file is truncated and
-/// made executable (mode 755) when opened.
+/// creates one, so the booted slot is never opened for writing. Opening changes nothing on the
+/// device: a regular file is truncated and made executable (mode 755: on the qemu boards the
+/// slot file is the agent binary) only at the first write, which comes after `SlotInstaller`
+/// has made the slot unbootable, so a power cut right after opening leaves the slot intact.
 public struct FileSlotDevice: SlotDevice, ~Copyable {
     private let fd: FileDescriptor
     public let slot: BootSlotName
     /// The device's size for block devices (nil for regular files, which grow).
     public let capacity: UInt64?
+    private let isRegularFile: Bool
+    private var truncated = false
 
-    init(fd: consuming FileDescriptor, slot: BootSlotName, capacity: UInt64?) {
+    init(fd: consuming FileDescriptor, slot: BootSlotName, capacity: UInt64?, isRegularFile: Bool) {
         self.fd = fd
         self.slot = slot
         self.capacity = capacity
+        self.isRegularFile = isRegularFile
     }
 
     static func open(_ path: String, slot: BootSlotName) throws(SlotError) -> FileSlotDevice {
         let fd = try openDescriptor(path, slot: slot)
         var st = stat()
         guard fstat(fd.rawValue, &st) == 0 else { throw .device(slot, operation: "fstat", Errno.current) }
+        let regular = UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG)
         var capacity: UInt64? = nil
-        if UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG) {
-            guard ftruncate(fd.rawValue, 0) == 0 else { throw .device(slot, operation: "truncate", Errno.current) }
-            // A file slot holds the agent binary itself on the qemu boards: it must be executable.
-            guard fchmod(fd.rawValue, 0o755) == 0 else { throw .device(slot, operation: "chmod", Errno.current) }
-        } else {
+        if !regular {
             let end = lseek(fd.rawValue, 0, SEEK_END)
             if end > 0 { capacity = UInt64(end) }
         }
-        return FileSlotDevice(fd: fd, slot: slot, capacity: capacity)
+        return FileSlotDevice(fd: fd, slot: slot, capacity: capacity, isRegularFile: regular)
     }
 
     private static func openDescriptor(_ path: String, slot: BootSlotName) throws(SlotError) -> FileDescriptor {
@@ -39,6 +41,12 @@ public struct FileSlotDevice: SlotDevice, ~Copyable {
     }
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
+        if isRegularFile && !truncated {
+            // The old content must not outlive a shorter image.
+            guard ftruncate(fd.rawValue, 0) == 0 else { throw Errno.current }
+            guard fchmod(fd.rawValue, 0o755) == 0 else { throw Errno.current }
+            truncated = true
+        }
         try fd.write(bytes, at: Int64(offset))
     }
 

@@ -42,8 +42,8 @@ public struct SlotSet: Equatable, Sendable {
     }
 
     /// Opens the slot `target` for writing an image, refusing the booted slot, by name and by
-    /// identity (the two paths may name the same device, e.g. through a symlink). A regular file
-    /// is truncated (its old content must not outlive a shorter image); a device is not.
+    /// identity (the two paths may name the same device, e.g. through a symlink). Nothing on the
+    /// device changes until the first write (see `FileSlotDevice`).
     public func openForInstall(_ target: BootSlotName, booted: BootSlotName) throws(SlotError) -> FileSlotDevice {
         guard target != booted else { throw .targetIsBooted(target) }
         let path = path(target)

@@ -72,6 +72,8 @@ import Testing
         #expect(detected?.slot == .a)
         let booted = BootedSlot(slot: .a, source: .commandLine)
         let device = try g.slots.openForInstall(booted.slot.other, booted: booted.slot)
+        // Opening alone changes nothing: a power cut here leaves B's old image whole.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: g.slots.b)).count > 60)
         var installer = try SlotInstaller.begin(environment: &env, target: .b, device: device,
                                                 policy: ImageFixtures.policy(running: "2.0"))
         // Prepared: B is unbootable before its first byte is written.
