@@ -59,6 +59,10 @@ public enum BusEvent: Equatable, Sendable {
     case deviceOnline(device: Int, time: WallTime)
     case deviceOffline(device: Int, time: WallTime)
     case writeCompleted(id: UInt32, device: Int, point: Int, outcome: WriteOutcome)
+    /// The bus's statistics, as asked for with `BusWorker.requestStatistics()`; followed by one
+    /// `deviceStatistics` per device. `nowNanoseconds` is the monotonic time of the snapshot.
+    case busStatistics(BusStatistics, nowNanoseconds: UInt64)
+    case deviceStatistics(device: Int, online: Bool, statistics: TransactionStatistics)
 }
 
 /// Receives a scheduler's events as they happen (a queue to another thread, or a test's array).

@@ -101,6 +101,14 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
         return false
     }
 
+    /// Delivers a snapshot of the bus's and every device's statistics and state.
+    public func reportStatistics<Sink: BusEventSink>(sink: inout Sink) {
+        sink.deliver(.busStatistics(statistics, nowNanoseconds: clock.monotonicNow().nanoseconds))
+        for d in devices {
+            sink.deliver(.deviceStatistics(device: d.device, online: d.online, statistics: d.statistics))
+        }
+    }
+
     /// Writes waiting to run.
     public var pendingWrites: Int { writes.count }
 

@@ -18,6 +18,7 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
     var scheduler: BusScheduler<Transport, Clock>
     let events: SPSCQueue<BusEvent>
     let commands: SPSCQueue<WriteCommand>
+    let statisticsWanted = Atomic<Bool>(false)
     let eventWake: WakePipe
     let commandWake: WakePipe
     let stopping = Atomic<Bool>(false)
@@ -70,6 +71,13 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
         return true
     }
 
+    /// Agent side: asks the bus thread for a statistics snapshot, delivered as `busStatistics`
+    /// and `deviceStatistics` events after its current transaction.
+    public func requestStatistics() {
+        statisticsWanted.store(true, ordering: .releasing)
+        commandWake.signal()
+    }
+
     /// Agent side: hands every waiting event to `body`, in order.
     public func drain(_ body: (BusEvent) -> Void) {
         eventSignalled.store(false, ordering: .sequentiallyConsistent)
@@ -98,6 +106,9 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
     override func run() {
         var sink = QueueSink(worker: self)
         while !stopping.load(ordering: .acquiring) {
+            if statisticsWanted.exchange(false, ordering: .acquiring) {
+                scheduler.reportStatistics(sink: &sink)
+            }
             while let write = commands.pop() {
                 if !scheduler.enqueue(write) {
                     sink.deliver(.writeCompleted(id: write.id, device: write.device, point: write.point, outcome: .queueFull))

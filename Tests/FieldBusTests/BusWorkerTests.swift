@@ -44,8 +44,29 @@ import TestSupport
                 submitted = worker.submit(WriteCommand(id: 42, device: 1, point: 3, value: .int(-7), verify: true))
             }
         }
+        worker.requestStatistics()
+        var snapshot: BusStatistics? = nil
+        var devices: [Int: (Bool, TransactionStatistics)] = [:]
+        let statsDeadline = Date().addingTimeInterval(2)
+        while Date() < statsDeadline && (snapshot == nil || devices.count < 3) {
+            if edge_poll_in(worker.eventFD, 100) > 0 {
+                worker.drain { event in
+                    events.append(event)
+                    switch event {
+                    case .busStatistics(let s, _): snapshot = s
+                    case .deviceStatistics(let d, let online, let s): devices[d] = (online, s)
+                    default: break
+                    }
+                }
+            }
+        }
         worker.stop()
         worker.drain { events.append($0) }
+        // The snapshot taken while running: per-device state and counters.
+        #expect(snapshot != nil)
+        #expect(devices[0]?.0 == true && devices[2]?.0 == false)
+        #expect((devices[0]?.1.responses ?? 0) > 5 && (devices[2]?.1.timeouts ?? 0) >= 2)
+        #expect((snapshot?.transactions.requests ?? 0) >= (devices[0]?.1.requests ?? 0) + (devices[2]?.1.requests ?? 0))
         let samples = events.compactMap { if case .sample(let s) = $0 { return s } else { return nil } }
         let good1 = samples.filter { $0.device == 0 && $0.quality == .good }
         #expect(good1.count >= 5 * 10)     // ≥ 10 cycles of 5 points at 100 ms
