@@ -18,6 +18,7 @@ final class ModbusSlaveProcess {
     private(set) var devicePath = ""
     private(set) var port: UInt16 = 0
     private var socat: Process?
+    private var links: [String] = []
     private var slave: Process?
 
     init(_ link: Link) throws {
@@ -39,6 +40,7 @@ final class ModbusSlaveProcess {
                 guard Date() < deadline else { throw SlaveError.notReady("socat pty pair") }
                 usleep(10_000)
             }
+            links = [base + "-master", base + "-slave"]
             devicePath = base + "-master"
             arguments = [script, "--rtu", base + "-slave"]
         case .tcp:
@@ -53,6 +55,7 @@ final class ModbusSlaveProcess {
         slave.standardOutput = output
         let errorLog = NSTemporaryDirectory() + "fieldbus-slave-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
         _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
+        links.append(errorLog)
         slave.standardError = FileHandle(forWritingAtPath: errorLog)
         try slave.run()
         self.slave = slave
@@ -64,8 +67,8 @@ final class ModbusSlaveProcess {
         var buffer = [UInt8](repeating: 0, count: 256)
         while !text.contains("READY") {
             guard Date() < deadline, slave.isRunning else {
-                stop()
                 let log = (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? ""
+                stop()
                 throw SlaveError.notReady("pymodbus slave did not start: \(log.suffix(800))")
             }
             let n = read(fd, &buffer, buffer.count)
@@ -85,6 +88,9 @@ final class ModbusSlaveProcess {
         }
         slave = nil
         socat = nil
+        // socat removes its links on a clean exit, not after SIGKILL; the slave's stderr log goes too.
+        for link in links { try? FileManager.default.removeItem(atPath: link) }
+        links = []
     }
 
     deinit { stop() }
