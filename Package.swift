@@ -20,9 +20,18 @@ let package = Package(
         .target(name: "EdgeCore", dependencies: ["CShim"]),
         .target(name: "EdgeCrypto", dependencies: ["EdgeCore", "CMbedTLS"]),
         // -- module targets (one line each; keep this list in dependency order) --
+        .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
+        .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"]),
+        .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
+        .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS"], exclude: ["README.md"]),
+        .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
+        .target(name: "MQTTTLS", dependencies: ["MQTT", "EdgeCore", "CShim", "CMbedTLS"]),
+        .executableTarget(name: "MQTTBench", dependencies: ["MQTT", "MQTTTLS", "EdgeCore", "CShim", "CMbedTLS", "TestSupport", "CMallocCounter"], path: "Benchmarks/MQTTBench"),
+        .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus"]),
+        .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
         .executableTarget(
             name: "EdgeAgent",
-            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS"]
+            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "MQTT", "MQTTTLS"]
         ),
 
         // Test-only: counts malloc/calloc/realloc/posix_memalign per thread (interposition).
@@ -32,5 +41,10 @@ let package = Package(
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto", "TestSupport"]),
         .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
         // -- test targets (one line each) --
+        .testTarget(name: "BoardConfigTests", dependencies: ["BoardConfig", "EdgeCore", "TestSupport"]),
+        .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"]),
+        .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "MQTTTLS", "EdgeCore", "CShim", "TestSupport"]),
+        .testTarget(name: "FieldBusTests", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport"]),
     ]
 )

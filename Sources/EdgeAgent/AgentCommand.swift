@@ -12,6 +12,7 @@ enum AgentCommand {
         commands:
           version     print version, git revision, board and build type
           selftest    exercise the linked C libraries (mbedTLS, libmodbus), CRCs and clocks
+          ota         A/B updates: ota status | verify | install | mark-good (edge-agent ota for options)
           log         ring log, offline: log info | dump | verify | format --device PATH
           board       board files: board check FILE... | fw-env FILE [--state DIR]
           modbus      commissioning probe: modbus read --port DEV|--tcp HOST:PORT --unit N --holding ADDR --count N
@@ -44,6 +45,8 @@ enum AgentCommand {
             return 0
         case "selftest":
             return SelfTest.run() ? 0 : 1
+        case "ota":
+            return OTACommand.run(Array(arguments.dropFirst(2)))
         case "log":
             return LogCommand.run(Array(arguments.dropFirst(2)))
         case "board":

@@ -1,0 +1,347 @@
+import CShim
+import EdgeCore
+import EdgeCrypto
+import MQTT
+import MQTTTLS
+import OTA
+
+/// `edge-agent ota …`: the technician's view of A/B updates on the console.
+///
+///     ota status    --env-config FILE [--cmdline TEXT]   slots, booted slot, counters, BOOT_ORDER
+///     ota verify    --key FILE IMAGE [--board NAME] [--running VERSION] [--allow-downgrade]
+///     ota mark-good --env-config FILE [--cmdline TEXT]   reset the booted slot's counter
+///     ota install   --env-config FILE --slots FILE [--cmdline TEXT] [--allow-downgrade] IMAGE|URL [--ca FILE]
+///                   write a signed image into the inactive slot and activate it on trial
+///
+/// The booted slot comes from `--cmdline` (text like `rauc.slot=A`), else $EDGE_CMDLINE or
+/// /proc/cmdline; `status` may guess it from the environment, commands that write may not. Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage.
+enum OTACommand {
+    static let usage = """
+        usage: edge-agent ota status --env-config FILE [--cmdline TEXT]
+               edge-agent ota verify --key FILE IMAGE [--board NAME] [--running VERSION] [--allow-downgrade]
+               edge-agent ota mark-good --env-config FILE [--cmdline TEXT]
+               edge-agent ota install --env-config FILE --slots FILE [--cmdline TEXT] [--allow-downgrade]
+                                      IMAGE | http://URL | https://URL --ca CA-FILE
+                 (host builds also take --key FILE --board NAME --running VERSION for install)
+
+        """
+
+    static func run(_ arguments: [String]) -> Int32 {
+        guard let sub = arguments.first else {
+            StandardOutput.write(usage, fd: 2)
+            return 2
+        }
+        var options = Options()
+        guard options.parse(arguments.dropFirst()) else {
+            StandardOutput.write(usage, fd: 2)
+            return 2
+        }
+        switch sub {
+        case "status": return status(options)
+        case "verify": return verify(options)
+        case "mark-good": return markGood(options)
+        case "install": return install(options)
+        default:
+            StandardOutput.errorLine("edge-agent ota: unknown subcommand '\(sub)'")
+            StandardOutput.write(usage, fd: 2)
+            return 2
+        }
+    }
+
+    struct Options {
+        var envConfig: String? = nil
+        var slots: String? = nil
+        var caFile: String? = nil
+        var commandLine: String? = nil
+        var key: String? = nil
+        var board: String? = nil
+        var running: String? = nil
+        var allowDowngrade = false
+        var positional: [String] = []
+
+        mutating func parse(_ args: ArraySlice<String>) -> Bool {
+            var i = args.startIndex
+            while i < args.endIndex {
+                let arg = args[i]
+                if arg == "--allow-downgrade" {
+                    allowDowngrade = true
+                } else if arg.hasPrefix("--") {
+                    guard i + 1 < args.endIndex else { return false }
+                    let value = args[i + 1]
+                    switch arg {
+                    case "--env-config": envConfig = value
+                    case "--slots": slots = value
+                    case "--ca": caFile = value
+                    case "--cmdline": commandLine = value
+                    case "--key": key = value
+                    case "--board": board = value
+                    case "--running": running = value
+                    default: return false
+                    }
+                    i += 1
+                } else {
+                    positional.append(arg)
+                }
+                i += 1
+            }
+            return true
+        }
+    }
+
+    static func fail(_ text: String) -> Int32 {
+        StandardOutput.errorLine("edge-agent ota: \(text)")
+        return 1
+    }
+
+    static func openEnvironment(_ options: Options) -> BootEnvironment<FileEnvironmentStorage>? {
+        guard let path = options.envConfig else {
+            StandardOutput.errorLine("edge-agent ota: --env-config FILE is required")
+            return nil
+        }
+        do throws(BootEnvironmentError) {
+            let config = try BootEnvironmentConfig.load(path: path)
+            var env = BootEnvironment(config: config, storage: FileEnvironmentStorage(config: config))
+            try env.load()
+            return env
+        } catch {
+            StandardOutput.errorLine("edge-agent ota: \(error.description)")
+            return nil
+        }
+    }
+
+    static func booted(_ options: Options, _ env: borrowing BootEnvironment<FileEnvironmentStorage>) -> BootedSlot? {
+        BootedSlot.detect(commandLine: options.commandLine ?? BootedSlot.kernelCommandLine(), environment: env)
+    }
+
+    static func status(_ options: Options) -> Int32 {
+        guard let env = openEnvironment(options) else { return 1 }
+        let copy = env.config.isRedundant ? "copy \(env.currentCopy) of 2, flags \(env.currentFlags)" : "single copy"
+        StandardOutput.line("environment: \(options.envConfig ?? "") (\(copy))")
+        StandardOutput.line("BOOT_ORDER: \(env.value(Bootchooser.orderVariable) ?? "(unset)")")
+        let booted = booted(options, env)
+        for slot in [BootSlotName.a, .b] {
+            let left = Bootchooser.attemptsLeft(env, slot).map { "\($0)" } ?? "(unset)"
+            let version = env.value(SlotActivation.versionVariable(slot)) ?? "unknown"
+            let mark = booted?.slot == slot ? "  <- booted" : ""
+            StandardOutput.line("slot \(slot.letter): attempts left \(left), version \(version)\(mark)")
+        }
+        if let booted {
+            let how = booted.source == .commandLine ? "kernel command line" : "guessed from BOOT_ORDER"
+            StandardOutput.line("booted: \(booted.slot.letter) (\(how))")
+            switch SlotActivation.check(env, booted: booted.slot) {
+            case .primary(let left): StandardOutput.line("state: primary, \(left) attempts left until fallback")
+            case .trial(let left): StandardOutput.line("state: ON TRIAL, \(left) attempts left to pass the health check")
+            case .rolledBack(let failed): StandardOutput.line("state: ROLLED BACK: slot \(failed.letter) failed its trial")
+            case .unmanaged: StandardOutput.line("state: BOOT_ORDER does not name the booted slot")
+            }
+        } else {
+            StandardOutput.line("booted: unknown")
+        }
+        let next = Bootchooser.nextBoot(env).map { $0.letter } ?? "none (bootloader resets the counters)"
+        StandardOutput.line("next boot: \(next)")
+        return 0
+    }
+
+    static func markGood(_ options: Options) -> Int32 {
+        guard var env = openEnvironment(options) else { return 1 }
+        guard let booted = booted(options, env), booted.source == .commandLine else {
+            return fail(SlotError.bootedSlotUnknown.description)
+        }
+        do throws(BootEnvironmentError) {
+            if case .rolledBack(let failed) = SlotActivation.check(env, booted: booted.slot) {
+                StandardOutput.line("slot \(failed.letter) failed its trial; running slot \(booted.slot.letter)")
+                try SlotActivation.acknowledgeRollback(&env, booted: booted.slot)
+            }
+            if try SlotActivation.markGood(&env, booted: booted.slot) {
+                StandardOutput.line("trial of slot \(booted.slot.letter) committed")
+            }
+        } catch {
+            return fail(error.description)
+        }
+        StandardOutput.line("slot \(booted.slot.letter) marked good (\(Bootchooser.defaultAttempts) attempts)")
+        return 0
+    }
+
+    static func verify(_ options: Options) -> Int32 {
+        guard let keyPath = options.key, options.positional.count == 1 else {
+            StandardOutput.write(usage, fd: 2)
+            return 2
+        }
+        guard let running = FirmwareVersion(options.running ?? BuildInfo.version) else {
+            return fail("--running: not a dotted version")
+        }
+        let policy = FirmwareImagePolicy(board: options.board ?? BuildInfo.board, runningVersion: running,
+                                         allowDowngrade: options.allowDowngrade, maxPayloadLength: UInt64.max)
+        let key: ECDSAPublicKey
+        switch loadKey(keyPath) {
+        case .success(let k): key = k
+        case .failure(let text): return fail(text)
+        }
+        let imagePath = options.positional[0]
+        let fd: FileDescriptor
+        do throws(Errno) { fd = try FileDescriptor.open(imagePath, flags: O_RDONLY) } catch {
+            return fail("\(imagePath): \(error.message)")
+        }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 8)
+        defer { chunk.deallocate() }
+        var reader = FirmwareImageReader()
+        var sink = DiscardingPayloadSink()
+        do throws(FirmwareImageError) {
+            while true {
+                let n: Int
+                do throws(Errno) { n = try fd.read(into: chunk) } catch { throw .writeFailed(error) }
+                if n == 0 { break }
+                try reader.feed(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), policy: policy, into: &sink)
+            }
+            let header = try reader.finish(key: key)
+            StandardOutput.line("image: board \(FirmwareImageHeader.boardName(reader.headerBytes)), version \(header.version.description), payload \(header.payloadLength) bytes")
+            StandardOutput.line("verify: ok (size, SHA-256 and signature)")
+            return 0
+        } catch {
+            StandardOutput.line("verify: REFUSED (progress step \(error.progressStep)): \(error.description)")
+            return 1
+        }
+    }
+
+    /// `ota install IMAGE`: prepare (target unbootable), stream + verify + fdatasync, activate.
+    /// The firmware build verifies with the compiled-in key only; host builds may name one.
+    static func install(_ options: Options) -> Int32 {
+        guard options.positional.count == 1, let slotsPath = options.slots else {
+            StandardOutput.write(usage, fd: 2)
+            return 2
+        }
+        #if EDGE_FIRMWARE
+        let keyResult = keyFromBytes(TrustedFirmwareKey.der)
+        let board = BuildInfo.board
+        let runningText = BuildInfo.version
+        #else
+        let keyResult = options.key.map { loadKey($0) } ?? keyFromBytes(TrustedFirmwareKey.der)
+        let board = options.board ?? BuildInfo.board
+        let runningText = options.running ?? BuildInfo.version
+        #endif
+        let key: ECDSAPublicKey
+        switch consume keyResult {
+        case .success(let k): key = k
+        case .failure(let text): return fail("no usable firmware key: \(text)")
+        }
+        guard let running = FirmwareVersion(runningText) else { return fail("running version '\(runningText)' is not dotted") }
+        guard var env = openEnvironment(options) else { return 1 }
+        guard let booted = booted(options, env), booted.source == .commandLine else {
+            return fail(SlotError.bootedSlotUnknown.description)
+        }
+        let target = booted.slot.other
+        let imagePath = options.positional[0]
+        var image: ImageSource
+        switch ImageSource.open(imagePath, caFile: options.caFile) {
+        case .success(let source): image = source
+        case .failure(let error): return fail("install failed (progress step \(error.progressStep)): \(error.description)")
+        }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 8)
+        defer { chunk.deallocate() }
+        do throws(SlotError) {
+            let slots = try SlotSet.load(path: slotsPath)
+            let device = try slots.openForInstall(target, booted: booted.slot)
+            let capacity = device.capacity ?? UInt64.max
+            let policy = FirmwareImagePolicy(board: board, runningVersion: running, allowDowngrade: options.allowDowngrade,
+                                             maxPayloadLength: capacity)
+            var installer = try SlotInstaller.begin(environment: &env, target: target, device: device, policy: policy)
+            StandardOutput.line("ota: installing \(imagePath) into slot \(target.letter) (running \(booted.slot.letter)); slot \(target.letter) unbootable until verified")
+            while true {
+                let n = try image.read(into: chunk)
+                if n == 0 { break }
+                try installer.feed(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            }
+            let header = try installer.finish(key: key)
+            StandardOutput.line("ota: verified version \(header.version.description), \(header.payloadLength) bytes written and synced")
+            try installer.activate(environment: &env)
+            StandardOutput.line("ota: slot \(target.letter) activated on trial (\(Bootchooser.defaultAttempts) attempts); reboot to start it")
+            return 0
+        } catch {
+            return fail("install failed (progress step \(error.progressStep)): \(error.description)")
+        }
+    }
+
+    /// Where `ota install` reads the image: a local file, or an http:// or https:// URL
+    /// (resumed with Range after drops; https verified against `--ca FILE`).
+    struct ImageSource: ~Copyable {
+        var file: FileDescriptor?
+        var plain: HTTPDownload<TCPTransport>?
+        var secure: HTTPDownload<TLSTransport>?
+
+        enum Opened: ~Copyable {
+            case success(ImageSource)
+            case failure(SlotError)
+        }
+
+        static func open(_ location: String, caFile: String?) -> Opened {
+            if location.hasPrefix("http://") || location.hasPrefix("https://") {
+                guard let url = HTTPURL(location) else { return .failure(.download(.badURL)) }
+                do throws(DownloadError) {
+                    if url.isHTTPS {
+                        guard let caFile else { return .failure(.download(.unsupportedScheme)) }
+                        let tls: TLSTransport
+                        do throws(MQTTTransportError) { tls = try TLSTransport(TLSConfiguration(caFile: caFile)) } catch {
+                            throw .transport(error)
+                        }
+                        return .success(ImageSource(file: nil, plain: nil, secure: try HTTPDownload(url: url, transport: tls, isTLS: true)))
+                    }
+                    return .success(ImageSource(file: nil, plain: try HTTPDownload(url: url, transport: TCPTransport(), isTLS: false),
+                                                secure: nil))
+                } catch { return .failure(.download(error)) }
+            }
+            do throws(Errno) {
+                return .success(ImageSource(file: try FileDescriptor.open(location, flags: O_RDONLY), plain: nil, secure: nil))
+            } catch { return .failure(.imageFile(operation: "open", error)) }
+        }
+
+        mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(SlotError) -> Int {
+            do throws(DownloadError) {
+                if plain != nil { return try plain!.next(into: buffer) }
+                if secure != nil { return try secure!.next(into: buffer) }
+            } catch { throw .download(error) }
+            do throws(Errno) { return try file!.read(into: buffer) } catch { throw .imageFile(operation: "read", error) }
+        }
+    }
+
+    static func keyFromBytes(_ der: [UInt8]) -> KeyResult {
+        guard !der.isEmpty else { return .failure("no key compiled in (TrustedFirmwareKey)") }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: der.count, alignment: 8)
+        defer { buffer.deallocate() }
+        for i in 0..<der.count { buffer[i] = der[i] }
+        do throws(CryptoError) { return .success(try ECDSAPublicKey(der: UnsafeRawBufferPointer(buffer))) } catch {
+            return .failure(error.description)
+        }
+    }
+
+    enum KeyResult: ~Copyable {
+        case success(ECDSAPublicKey)
+        case failure(String)
+    }
+
+    /// A DER or PEM public key file (PEM needs a terminating NUL for mbedTLS).
+    static func loadKey(_ path: String) -> KeyResult {
+        let fd: FileDescriptor
+        do throws(Errno) { fd = try FileDescriptor.open(path, flags: O_RDONLY) } catch {
+            return .failure("\(path): \(error.message)")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+        defer { buffer.deallocate() }
+        var used = 0
+        while used < buffer.count - 1 {
+            let n: Int
+            do throws(Errno) { n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[used..<(buffer.count - 1)])) } catch {
+                return .failure("\(path): \(error.message)")
+            }
+            if n == 0 { break }
+            used += n
+        }
+        buffer[used] = 0
+        let isPEM = used > 0 && buffer[0] == UInt8(ascii: "-")
+        do throws(CryptoError) {
+            let key = try ECDSAPublicKey(der: UnsafeRawBufferPointer(rebasing: buffer[0..<(isPEM ? used + 1 : used)]))
+            return .success(key)
+        } catch {
+            return .failure("\(path): not an ECDSA public key (\(error.description))")
+        }
+    }
+}
