@@ -12,7 +12,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: build run test unit-test host-deps lint bench fuzz clean distclean
+.PHONY: build run test unit-test host-deps lint bench fuzz fuzz-short image keygen clean distclean
 
 BUILD_DIR ?= build
 SWIFT ?= swift
@@ -32,8 +32,12 @@ unit-test: host-deps
 	$(SWIFT) build
 	EDGE_AGENT_BINARY="$$($(SWIFT) build --show-bin-path)/edge-agent" $(SWIFT) test
 
-test: lint unit-test firmware-test
+test: lint unit-test firmware-test fuzz-short
 	@echo "make test: all passed"
+
+# A short libFuzzer run of the MQTT decoder (the long one is `make fuzz`).
+fuzz-short: host-deps
+	Fuzz/run.sh 20
 
 run: build
 	@Tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/edge-agent"
@@ -49,6 +53,21 @@ bench: build
 
 fuzz: host-deps
 	@if [ -x Fuzz/run.sh ]; then Fuzz/run.sh 600; else echo "no fuzz targets"; fi
+
+# A signed OTA image of a board's firmware. KEY defaults to the TEST key in the test tree: real
+# images are signed with a product key kept off this repository.
+KEY ?= Tests/OTAFixtures/Keys/test-signing-key.pem
+image:
+	@test -n "$(BOARD)" || { echo "usage: make image BOARD=<board> VERSION=<x.y.z> [KEY=key.pem]"; exit 2; }
+	$(MAKE) firmware BOARD=$(BOARD)
+	python3 Tools/make-image.py build --key $(KEY) --board $(BOARD) --version $(VERSION) \
+	    --input out/$(BOARD)/edge-agent --output out/$(BOARD)/edge-agent-$(VERSION).img
+	@echo "image: out/$(BOARD)/edge-agent-$(VERSION).img"
+
+# A new signing key pair: make keygen KEYDIR=/safe/place
+keygen:
+	@test -n "$(KEYDIR)" || { echo "usage: make keygen KEYDIR=<dir>"; exit 2; }
+	mkdir -p $(KEYDIR) && python3 Tools/make-image.py keygen --private $(KEYDIR)/signing-key.pem --public $(KEYDIR)/signing-key.der
 
 clean:
 	rm -rf .build out $(BUILD_DIR)/firmware

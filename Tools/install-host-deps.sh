@@ -10,6 +10,7 @@ APT_PACKAGES=(
     qemu-user file                    # firmware tests: run ARM binaries, check their ELF type
     libubootenv-tool                  # OTA tests: Debian's fw_printenv / fw_setenv
     openssl                           # tests: keys and certificates
+    time                              # bench: peak RSS (/usr/bin/time -v)
     dpkg-dev                          # firmware deps: dpkg-source for Debian's source packages
 )
 PIP_PACKAGES=(
