@@ -305,6 +305,33 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
             } catch {
                 outcome = .rejected(error)
             }
+        } else if case .bitOfRegister = point.dataType {
+            // Read-modify-write of one bit: the value is checked first (nothing is sent for a bad
+            // one), then the register is read, the bit changed and the register written back
+            // (function 6) within this one scheduler turn, so no poll of ours runs in between.
+            do throws(EncodeError) {
+                _ = try PointCodec.encodeBit(write.value, for: point, current: 0)
+            } catch {
+                outcome = .rejected(error)
+            }
+            if case .ok = outcome {
+                touchedWire = true
+                do throws(ModbusError) {
+                    try transport.readRegisters(unit: unit, table: .holdingRegister, address: point.address,
+                                                count: 1, into: verifyRegisters)
+                    let current = verifyRegisters[0]
+                    registers[0] = (try? PointCodec.encodeBit(write.value, for: point, current: current)) ?? current
+                    try transport.writeRegister(unit: unit, address: point.address, value: registers[0])
+                    if write.verify {
+                        try transport.readRegisters(unit: unit, table: .holdingRegister, address: point.address,
+                                                    count: 1, into: verifyRegisters)
+                        if verifyRegisters[0] != registers[0] { outcome = .verificationMismatch }
+                    }
+                } catch {
+                    wireError = error
+                    outcome = .failed(error)
+                }
+            }
         } else {
             do throws(EncodeError) {
                 let count = try PointCodec.encode(write.value, for: point, into: registers)

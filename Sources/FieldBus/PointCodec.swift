@@ -146,6 +146,20 @@ public enum PointCodec {
         }
     }
 
+    /// Encodes a write to a bit-of-register point as a read-modify-write: `current` is the
+    /// holding register as just read from the device; the result is that register with the
+    /// point's bit set or cleared and every other bit unchanged. The register is written whole
+    /// (function 6), so the caller reads it immediately before, on the same bus thread.
+    public static func encodeBit(_ value: PointValue, for point: PointDefinition,
+                                 current: UInt16) throws(EncodeError) -> UInt16 {
+        guard point.writable, point.table == .holdingRegister,
+              case .bitOfRegister(let index) = point.dataType else { throw .notWritable }
+        guard index < 16 else { throw .outOfTypeRange }
+        let on = try boolValue(value, point)
+        let mask = UInt16(1) << UInt16(index)
+        return on ? current | mask : current & ~mask
+    }
+
     /// Encodes a value for a coil write (bools, or 0/1 numbers).
     public static func encodeCoil(_ value: PointValue, for point: PointDefinition) throws(EncodeError) -> Bool {
         guard point.writable, point.table == .coil else { throw .notWritable }
