@@ -78,13 +78,13 @@ endif
 include Toolchain/$(FW_TOOLCHAIN)/toolchain.mk
 
 # Dependencies (sysroot, libmodbus, mbedTLS) are per toolchain and shared by its boards.
-FW_DEPS    := build/toolchain/$(FW_TOOLCHAIN)
+FW_DEPS    ?= build/toolchain/$(FW_TOOLCHAIN)
 FW_SYSROOT := $(FW_DEPS)/sysroot
 FW_PREFIX  := $(FW_DEPS)/prefix
 FW_DEPS_STAMP := $(FW_DEPS)/.done
 
-FW_BUILD := build/firmware/$(BOARD)
-FW_OUT   := out/$(BOARD)
+FW_BUILD ?= build/firmware/$(BOARD)
+FW_OUT   ?= out/$(BOARD)
 FW_MODS  := $(FW_BUILD)/modules
 FW_BIN   := $(FW_OUT)/edge-agent
 FW_DEBUG := $(FW_OUT)/edge-agent.debug
@@ -153,6 +153,8 @@ else
 FW_Q := @
 fw_say = @echo "  $(1)"
 endif
+
+comma := ,
 
 # --- rules -----------------------------------------------------------------------------------
 .PHONY: fw-all fw-deps fw-size fw-test
@@ -223,6 +225,23 @@ $(FW_BIN): $(FW_DEBUG)
 	$(call fw_say,STRIP   $@)
 	$(FW_Q)$(OBJCOPY) --strip-all $< $@
 
+# --- libc probe ------------------------------------------------------------------------------
+# Toolchain/probes/LibcProbe.swift linked like the firmware (same C objects, libraries, libc):
+# proves under qemu that what the Embedded stdlib needs from libc (arc4random_buf for Dictionary/
+# Set hashing and SystemRandomNumberGenerator) links and works on this board. Not shipped.
+FW_PROBE := $(FW_BUILD)/libc-probe
+$(FW_BUILD)/probe/LibcProbe.o: Toolchain/probes/LibcProbe.swift $(FW_DEPS_STAMP) $(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).cmd
+	@mkdir -p $(@D)
+	$(call fw_say,SWIFTC  $(BOARD) LibcProbe)
+	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) -parse-as-library -module-name LibcProbe -c $< -o $@
+$(FW_PROBE): $(FW_BUILD)/probe/LibcProbe.o $(FW_C_OBJS) $(FW_DEPS_STAMP)
+	$(call fw_say,LINK    $@)
+	$(FW_Q)$(CLANG) $(filter-out -Wl$(comma)-Map=%,$(FW_LDFLAGS)) -o $@ \
+	  $(FW_SYSROOT)/usr/lib/crt1.o $(FW_SYSROOT)/usr/lib/crti.o \
+	  $(FW_BUILD)/probe/LibcProbe.o $(FW_C_OBJS) $(FW_LIBS) \
+	  $(FW_SYSROOT)/usr/lib/libc.a $(FW_SYSROOT)/usr/lib/libgcc.a \
+	  $(FW_SYSROOT)/usr/lib/crtn.o
+
 # --- size ------------------------------------------------------------------------------------
 fw-size: $(FW_BIN)
 	@echo "== $(BOARD) ($(FW_TOOLCHAIN))"
@@ -234,7 +253,7 @@ fw-size: $(FW_BIN)
 	@python3 Toolchain/map-summary.py $(FW_MAP) | head -n 25
 
 # --- test under qemu-user ---------------------------------------------------------------------
-fw-test: $(FW_BIN)
+fw-test: $(FW_BIN) $(FW_PROBE)
 	@command -v file >/dev/null || apt-get install -y file
 	@if [ -n "$(QEMU)" ]; then command -v $(QEMU) >/dev/null || apt-get install -y qemu-user; fi
 	@set -e; bin=$(FW_BIN); run="$(QEMU) $$bin"; \
@@ -248,6 +267,8 @@ fw-test: $(FW_BIN)
 	rc=0; out=$$($$run selftest) || rc=$$?; echo "$$out" | sed 's/^/  selftest> /'; \
 	[ $$rc -eq 0 ] || { echo "FAIL: selftest exited $$rc"; exit 1; }; \
 	echo "$$out" | grep -qx 'selftest: ok' || { echo "FAIL: no 'selftest: ok' line"; exit 1; }; \
+	rc=0; out=$$($(QEMU) $(FW_PROBE)) || rc=$$?; echo "$$out" | sed 's/^/  libc-probe> /'; \
+	[ $$rc -eq 0 ] && echo "$$out" | grep -qx 'libc-probe: ok' || { echo "FAIL: libc probe (Dictionary/Set/random on musl)"; exit 1; }; \
 	echo "$(BOARD): firmware test passed"
 
 endif
