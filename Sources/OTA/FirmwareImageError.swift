@@ -34,6 +34,8 @@ public enum FirmwareImageError: Error, Equatable, Sendable {
     case unsupportedCloudDigest
     /// The image's version is not the version the cloud ordered.
     case notTheOrderedVersion
+    /// The file's size differs from the size the cloud announced in the order.
+    case sizeDiffersFromOrder(ordered: UInt64, actual: UInt64)
 
     public static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
@@ -44,6 +46,7 @@ public enum FirmwareImageError: Error, Equatable, Sendable {
             return true
         case (.unsupportedFormat(let x), .unsupportedFormat(let y)): return x == y
         case (.writeFailed(let x), .writeFailed(let y)): return x == y
+        case (.sizeDiffersFromOrder(let o, let a), .sizeDiffersFromOrder(let p, let b)): return o == p && a == b
         default: return false
         }
     }
@@ -77,6 +80,7 @@ public enum FirmwareImageError: Error, Equatable, Sendable {
         case .cloudDigestMismatch: return "image refused: file digest differs from the cloud's"
         case .unsupportedCloudDigest: return "image refused: unsupported or malformed digest in the upgrade order"
         case .notTheOrderedVersion: return "image refused: not the version the upgrade order names"
+        case .sizeDiffersFromOrder(let o, let a): return "image refused: file is \(a) bytes, the upgrade order says \(o)"
         }
     }
 }
