@@ -1,0 +1,161 @@
+import EdgeCore
+
+/// One device's identity in the cloud: the EnOS triple. The secret signs the gateway's MQTT login
+/// or a sub-device's `combine.login`; it is never logged or shown (see `AgentConfiguration.maskedLines`).
+public struct CloudCredentials: Equatable, Sendable {
+    public var productKey: String
+    public var deviceKey: String
+    public var deviceSecret: String
+
+    public init(productKey: String, deviceKey: String, deviceSecret: String) {
+        self.productKey = productKey
+        self.deviceKey = deviceKey
+        self.deviceSecret = deviceSecret
+    }
+}
+
+/// A field device that is a sub-device in the cloud: its index in the field-bus configuration's
+/// devices and its credentials (product and device key from the device entry, the secret from
+/// `cloud.subDevices`).
+public struct SubDeviceCredentials: Equatable, Sendable {
+    public var device: Int
+    public var credentials: CloudCredentials
+
+    public init(device: Int, credentials: CloudCredentials) {
+        self.device = device
+        self.credentials = credentials
+    }
+}
+
+/// TLS towards the broker: the CA that signs the broker's certificate, an optional client
+/// certificate and key (mutual TLS), and whether the broker's host name is checked.
+public struct CloudTLSSettings: Equatable, Sendable {
+    public var caFile: String
+    public var certificateFile: String?
+    public var keyFile: String?
+    public var verifyHostName: Bool
+    /// The name checked against the broker's certificate (default: the host).
+    public var serverName: String?
+
+    public init(caFile: String, certificateFile: String? = nil, keyFile: String? = nil,
+                verifyHostName: Bool = true, serverName: String? = nil) {
+        self.caFile = caFile
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.verifyHostName = verifyHostName
+        self.serverName = serverName
+    }
+}
+
+/// The `cloud` section: where the broker is, how to reach it (TCP or TLS), the gateway's own
+/// identity, the sub-devices' secrets, keepalive and reconnect back-off.
+public struct CloudSettings: Equatable, Sendable {
+    public var host: String
+    public var port: UInt16
+    public var tls: CloudTLSSettings?
+    public var keepAliveSeconds: UInt16
+    public var reconnectMinimumMilliseconds: UInt64
+    public var reconnectMaximumMilliseconds: UInt64
+    public var gateway: CloudCredentials
+    public var subDevices: [SubDeviceCredentials]
+
+    public init(host: String, port: UInt16, tls: CloudTLSSettings? = nil, keepAliveSeconds: UInt16 = 60,
+                reconnectMinimumMilliseconds: UInt64 = 30_000, reconnectMaximumMilliseconds: UInt64 = 300_000,
+                gateway: CloudCredentials, subDevices: [SubDeviceCredentials] = []) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.keepAliveSeconds = keepAliveSeconds
+        self.reconnectMinimumMilliseconds = reconnectMinimumMilliseconds
+        self.reconnectMaximumMilliseconds = reconnectMaximumMilliseconds
+        self.gateway = gateway
+        self.subDevices = subDevices
+    }
+
+    /// The sub-device entry of field device `device`, if it has one.
+    public func subDevice(forDevice device: Int) -> SubDeviceCredentials? {
+        for s in subDevices where s.device == device { return s }
+        return nil
+    }
+
+    static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "gateway", "subDevices"]
+
+    /// Decodes the `cloud` object; `devices` are the field devices (already decoded) whose cloud
+    /// identities the sub-device secrets complete.
+    static func decode(_ o: ConfigObject, _ v: inout ConfigValidator, devices: [(name: String, productKey: String?, deviceKey: String?)]) -> CloudSettings? {
+        let before = v.errors.count
+        let host = v.string(in: o, "host")
+        let tls = o.member("tls").flatMap { decodeTLS($0.value, at: o.path.key("tls"), &v) }
+        let port = v.integer(in: o, "port", required: false, range: 1...65535) ?? (o.member("tls") != nil ? 18883 : 11883)
+        let keepAlive = v.integer(in: o, "keepAliveSeconds", required: false, range: 5...300) ?? 60
+        let reconnectMin = v.integer(in: o, "reconnectMinMs", required: false, range: 100...3_600_000) ?? 30_000
+        let reconnectMax = v.integer(in: o, "reconnectMaxMs", required: false, range: 100...3_600_000) ?? 300_000
+        if reconnectMax < reconnectMin {
+            v.report("reconnectMaxMs (\(reconnectMax)) is below reconnectMinMs (\(reconnectMin))",
+                     at: o.path.key("reconnectMaxMs"), o.member("reconnectMaxMs")?.value.location)
+        }
+        var gateway: CloudCredentials? = nil
+        if let g = v.object(in: o, "gateway", allowedKeys: ["productKey", "deviceKey", "deviceSecret"]) {
+            let pk = v.string(in: g, "productKey"), dk = v.string(in: g, "deviceKey"), secret = v.string(in: g, "deviceSecret")
+            if let pk, let dk, let secret { gateway = CloudCredentials(productKey: pk, deviceKey: dk, deviceSecret: secret) }
+        }
+        var subDevices: [SubDeviceCredentials] = []
+        var seen: [Int] = []
+        if let list = v.array(in: o, "subDevices", required: false) {
+            for (i, element) in list.enumerated() {
+                let path = o.path.key("subDevices").index(i)
+                guard let s = v.object(element, at: path, allowedKeys: ["device", "deviceSecret"]) else { continue }
+                let name = v.string(in: s, "device")
+                let secret = v.string(in: s, "deviceSecret")
+                guard let name else { continue }
+                guard let index = devices.firstIndex(where: { $0.name == name }) else {
+                    var known = ""
+                    for d in devices where d.productKey != nil {
+                        known += known.isEmpty ? " (devices with a cloud identity: " : ", "
+                        known += d.name
+                    }
+                    if !known.isEmpty { known += ")" }
+                    v.report("unknown device \"\(name)\"" + known, at: path.key("device"), s.member("device")?.value.location)
+                    continue
+                }
+                if seen.contains(index) {
+                    v.report("device \"\(name)\" is listed twice", at: path.key("device"), s.member("device")?.value.location)
+                    continue
+                }
+                seen.append(index)
+                guard let pk = devices[index].productKey, let dk = devices[index].deviceKey else {
+                    v.report("device \"\(name)\" has no cloud identity: give it productKey and deviceKey in \"devices\"",
+                             at: path.key("device"), s.member("device")?.value.location)
+                    continue
+                }
+                if let secret {
+                    subDevices.append(SubDeviceCredentials(device: index, credentials: CloudCredentials(productKey: pk, deviceKey: dk, deviceSecret: secret)))
+                }
+            }
+        }
+        guard v.errors.count == before, let host, let gateway else { return nil }
+        return CloudSettings(host: host, port: UInt16(port), tls: tls, keepAliveSeconds: UInt16(keepAlive),
+                             reconnectMinimumMilliseconds: UInt64(reconnectMin), reconnectMaximumMilliseconds: UInt64(reconnectMax),
+                             gateway: gateway, subDevices: subDevices)
+    }
+
+    static func decodeTLS(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator) -> CloudTLSSettings? {
+        guard let t = v.object(value, at: path, allowedKeys: ["caFile", "certFile", "keyFile", "verifyHostName", "serverName"]) else { return nil }
+        let before = v.errors.count
+        let ca = v.string(in: t, "caFile")
+        let cert = v.string(in: t, "certFile", required: false)
+        let key = v.string(in: t, "keyFile", required: false)
+        let verify = v.bool(in: t, "verifyHostName", required: false) ?? true
+        let serverName = v.string(in: t, "serverName", required: false)
+        if (cert == nil) != (key == nil), t.member("certFile") != nil || t.member("keyFile") != nil {
+            v.report("give both certFile and keyFile (mutual TLS), or neither", at: path, t.location)
+        }
+        for (key, file) in [("caFile", ca), ("certFile", cert), ("keyFile", key)] {
+            if let file, !AgentConfiguration.fileExists(file) {
+                v.report("file \"\(file)\" does not exist", at: path.key(key), t.member(key)?.value.location)
+            }
+        }
+        guard v.errors.count == before, let ca else { return nil }
+        return CloudTLSSettings(caFile: ca, certificateFile: cert, keyFile: key, verifyHostName: verify, serverName: serverName)
+    }
+}
