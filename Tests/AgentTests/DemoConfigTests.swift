@@ -18,7 +18,8 @@ import Testing
             // The bus's pty and the ring log's folder exist only while the demo runs.
             return try AgentConfiguration.load(file: path, checkDevicePaths: false)
         } catch {
-            Issue.record("demo-config.json is refused:\n" + error.errors.map(\.description).joined(separator: "\n"))
+            let text = error.errors.map(\.description).joined(separator: "\n")
+            Issue.record("demo-config.json is refused:\n\(text)")
             throw error
         }
     }

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Checks what the demo delivered to the cloud: reads the EnOS cloud simulator's record file (one
+JSON object a line, each with the MQTT "topic" and its "payload") and fails unless measurepoints of
+both demo devices arrived, with values a real power meter and PV inverter could have sent.
+
+usage: check_record.py RECORD [--min-samples N]     exit 0: all good; 1: a check failed
+       check_record.py --self-test                   the checker against good and bad records
+"""
+import argparse
+import json
+import sys
+import time
+
+METER = ("demoMeterPK", "demo-meter-1")
+INVERTER = ("demoInverterPK", "demo-inverter-1")
+DATA_METHODS = ("thing.measurepoint.post", "thing.measurepoint.post.batch",
+                "thing.measurepoint.resume", "thing.measurepoint.resume.batch")
+
+# point: (low, high) of a plausible value
+METER_RANGES = {
+    **{f"voltageL{k}": (200.0, 260.0) for k in (1, 2, 3)},
+    **{f"currentL{k}": (0.0, 100.0) for k in (1, 2, 3)},
+    **{f"activePowerL{k}": (0.0, 25_000.0) for k in (1, 2, 3)},
+    **{f"reactivePowerL{k}": (0.0, 25_000.0) for k in (1, 2, 3)},
+    **{f"powerFactorL{k}": (0.5, 1.0) for k in (1, 2, 3)},
+    "activePower": (0.0, 75_000.0), "reactivePower": (0.0, 75_000.0), "powerFactor": (0.5, 1.0),
+    "frequency": (49.5, 50.5), "importEnergy": (1_000.0, 10_000_000.0),
+}
+INVERTER_RANGES = {
+    "status": (0, 2), "dcVoltage": (0.0, 1000.0), "dcCurrent": (0.0, 30.0), "acPower": (0.0, 10_500.0),
+    "dailyEnergy": (0.0, 100.0), "totalEnergy": (1_000.0, 10_000_000.0),
+    "heatSinkTemperature": (-20.0, 90.0), "activePowerLimit": (0, 100),
+}
+MONOTONIC = {METER: ["importEnergy"], INVERTER: ["totalEnergy"]}
+
+
+def samples(lines, topic_device=None):
+    """(device, time ms, {point: value}) for every measurepoint entry in the record lines."""
+    out = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        entry = json.loads(line)
+        payload = entry.get("payload")
+        if isinstance(payload, str):
+            try:
+                payload = json.loads(payload)
+            except ValueError:
+                continue
+        if not isinstance(payload, dict) or payload.get("method") not in DATA_METHODS:
+            continue
+        topic = entry.get("topic", "").split("/")
+        owner = (topic[2], topic[3]) if len(topic) > 3 else None
+        params = payload.get("params")
+        for p in params if isinstance(params, list) else [params]:
+            if not isinstance(p, dict) or not isinstance(p.get("measurepoints"), dict):
+                continue
+            device = (p["productKey"], p["deviceKey"]) if "productKey" in p else owner
+            points = {k: (v["value"] if isinstance(v, dict) else v) for k, v in p["measurepoints"].items()}
+            out.append((device, p.get("time"), points))
+    return out
+
+
+def check(lines, min_samples=5, now_ms=None):
+    """The problems found, as text (empty: all good)."""
+    now_ms = now_ms if now_ms is not None else time.time() * 1000
+    problems = []
+    try:
+        found = samples(lines)
+    except (ValueError, KeyError, TypeError) as e:
+        return [f"record is not readable: {e}"]
+    for device, ranges in ((METER, METER_RANGES), (INVERTER, INVERTER_RANGES)):
+        name = "/".join(device)
+        mine = [(t, pts) for d, t, pts in found if d == device]
+        if len(mine) < min_samples:
+            problems.append(f"{name}: {len(mine)} measurepoint entries arrived, expected at least {min_samples}")
+            continue
+        seen = set()
+        for t, points in mine:
+            if not isinstance(t, int) or not now_ms - 3_600_000 < t < now_ms + 60_000:
+                problems.append(f"{name}: time {t!r} is not an epoch-milliseconds time of the last hour")
+            for point, value in points.items():
+                seen.add(point)
+                if point not in ranges:
+                    problems.append(f"{name}: unexpected point {point!r}")
+                elif not isinstance(value, (int, float)) or isinstance(value, bool):
+                    problems.append(f"{name}: {point} = {value!r} is not a number")
+                elif not ranges[point][0] <= value <= ranges[point][1]:
+                    problems.append(f"{name}: {point} = {value} outside {ranges[point][0]}...{ranges[point][1]}")
+        missing = sorted(set(ranges) - seen)
+        if missing:
+            problems.append(f"{name}: points never arrived: {', '.join(missing)}")
+        for point in MONOTONIC[device]:
+            series = [pts[point] for t, pts in sorted(mine, key=lambda e: e[0] or 0)
+                      if isinstance(pts.get(point), (int, float))]
+            drops = [(a, b) for a, b in zip(series, series[1:]) if b < a]
+            if drops:
+                problems.append(f"{name}: {point} went down {len(drops)} times, first {drops[0][0]} -> {drops[0][1]}")
+    return problems
+
+
+def summary(lines):
+    found = samples(lines)
+    parts = []
+    for device in (METER, INVERTER):
+        mine = [pts for d, t, pts in found if d == device]
+        parts.append(f"{'/'.join(device)}: {len(mine)} entries, {sum(len(p) for p in mine)} values")
+    return "; ".join(parts)
+
+
+def self_test():
+    now = int(time.time() * 1000)
+    meter = {**{k: (lo + hi) / 2 for k, (lo, hi) in METER_RANGES.items()}}
+    inverter = {k: (lo + hi) / 2 for k, (lo, hi) in INVERTER_RANGES.items()}
+
+    def record(meter_points, inverter_points, count=6, energy_step=1.0):
+        lines = []
+        for i in range(count):
+            m = dict(meter_points, importEnergy=meter_points.get("importEnergy", 5000.0) + i * energy_step)
+            params = [{"productKey": METER[0], "deviceKey": METER[1], "measurepoints": m, "time": now - 1000 * (count - i)},
+                      {"productKey": INVERTER[0], "deviceKey": INVERTER[1],
+                       "measurepoints": {k: {"value": v, "quality": 0} for k, v in inverter_points.items()},
+                       "time": now - 1000 * (count - i)}]
+            payload = {"id": str(i), "version": "1.0", "method": "thing.measurepoint.post.batch", "params": params}
+            lines.append(json.dumps({"topic": "/sys/demoGatewayPK/demo-gateway/thing/measurepoint/post/batch",
+                                     "payload": payload}))
+        return lines
+
+    cases = [
+        ("good record", record(meter, inverter), True),
+        ("no inverter data", [l for l in record(meter, {})], False),
+        ("too few samples", record(meter, inverter, count=2), False),
+        ("voltage out of range", record(dict(meter, voltageL2=12.0), inverter), False),
+        ("energy going down", record(meter, inverter, energy_step=-0.5), False),
+        ("point missing", record({k: v for k, v in meter.items() if k != "frequency"}, inverter), False),
+        ("value not a number", record(dict(meter, frequency="50"), inverter), False),
+        ("empty record", [], False),
+    ]
+    failed = 0
+    for name, lines, good in cases:
+        problems = check(lines, now_ms=now)
+        ok = (not problems) == good
+        failed += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {problems[:1] if problems else 'no problems'}")
+    return failed == 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("record", nargs="?")
+    parser.add_argument("--min-samples", type=int, default=5)
+    parser.add_argument("--self-test", action="store_true")
+    args = parser.parse_args()
+    if args.self_test:
+        return 0 if self_test() else 1
+    if not args.record:
+        parser.error("give a record file (or --self-test)")
+    try:
+        with open(args.record) as f:
+            lines = f.readlines()
+    except OSError as e:
+        print(f"check_record: {e}")
+        return 1
+    problems = check(lines, args.min_samples)
+    for p in problems:
+        print(f"check_record: {p}")
+    if problems:
+        return 1
+    print(f"check_record: ok: {summary(lines)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
