@@ -1,0 +1,263 @@
+import EdgeCore
+import EdgeCrypto
+import MQTT
+
+/// The part of `EnOSGateway` that reacts to MQTT events while the MQTT client is busy calling
+/// back (so it cannot live in the same struct as the client): routing, reply matching, command
+/// decoding, sub-device states, and the work to do once the client is free again. A class so
+/// the client's callback can reach it; allocated once at start-up.
+final class EnOSGatewayCore<Clock: EdgeClock> {
+    enum Phase {
+        case down
+        /// CONNACK received: SUBSCRIBE packets are going out.
+        case subscribing
+        /// Subscribed: inform and the full connection state go out.
+        case announcing
+        /// `.connected` has been reported; requests flow.
+        case ready
+    }
+
+    /// A rejected command waiting for its error reply (QoS 0; retried while the output is full).
+    struct AutoReply {
+        var topicCount = 0
+        var idCount = 0
+        var error: EnOSMessageError
+    }
+
+    static var autoReplySlots: Int { 4 }
+    static var autoReplySlotBytes: Int { 384 }
+    static var subscriptionsPerPacket: Int { 8 }
+
+    let configuration: EnOSGatewayConfiguration
+    let clock: Clock
+    let subscriptions: [MQTTSubscription]
+    var phase = Phase.down
+    var subscribeCursor = 0
+    var informSent = false
+    var stateSent = false
+    var pending: EnOSPendingRequests
+    var subDevices: EnOSSubDeviceTable
+    var hasher = SHA256()
+    var nextRequestId: UInt32 = 1
+    let topicBuffer: UnsafeMutableRawBufferPointer
+    let controlBuffer: UnsafeMutableRawBufferPointer
+    let autoReplyStorage: UnsafeMutableRawBufferPointer
+    var autoReplies: UnsafeMutableBufferPointer<AutoReply>
+    var autoReplyCount = 0
+    /// Messages on no topic we know, replies we could not parse, replies nobody waited for.
+    var ignoredMessages = 0
+    var unmatchedReplies = 0
+    var droppedErrorReplies = 0
+
+    init(configuration: EnOSGatewayConfiguration, clock: Clock) {
+        self.configuration = configuration
+        self.clock = clock
+        pending = EnOSPendingRequests(capacity: configuration.pendingCapacity)
+        subDevices = EnOSSubDeviceTable(count: configuration.subDevices.count)
+        topicBuffer = .allocate(byteCount: 512, alignment: 8)
+        controlBuffer = .allocate(byteCount: configuration.controlBufferBytes, alignment: 8)
+        autoReplyStorage = .allocate(byteCount: Self.autoReplySlots * Self.autoReplySlotBytes, alignment: 8)
+        autoReplies = .allocate(capacity: Self.autoReplySlots)
+        autoReplies.initialize(repeating: AutoReply(error: EnOSMessageError(.unknownCommand)))
+        subscriptions = Self.makeSubscriptions(configuration)
+    }
+
+    deinit {
+        topicBuffer.deallocate()
+        controlBuffer.deallocate()
+        autoReplyStorage.deallocate()
+        autoReplies.deallocate()
+    }
+
+    /// Every topic filter the gateway needs: reply topics of its requests, command topics of the
+    /// gateway and each sub-device. Explicit filters rather than `#`, so that our own publishes
+    /// are not delivered back to us.
+    static func makeSubscriptions(_ c: EnOSGatewayConfiguration) -> [MQTTSubscription] {
+        let pk = c.gateway.productKey, dk = c.gateway.deviceKey
+        var list: [MQTTSubscription] = []
+        for suffix in ["thing/measurepoint/post_reply", "thing/measurepoint/post/batch_reply",
+                       "thing/measurepoint/resume_reply", "thing/measurepoint/resume/batch_reply",
+                       "thing/event/+/post_reply", "connection/state/post_reply",
+                       "ota/device/inform_reply", "ota/device/progress_reply", "ota/device/upgrade",
+                       "thing/service/+", "thing/service/measurepoint/+"] {
+            list.append(MQTTSubscription(EnOSTopic.filter(session: false, productKey: pk, deviceKey: dk, suffix: suffix)))
+        }
+        for suffix in ["combine/login_reply", "combine/login/batch_reply", "combine/logout_reply",
+                       "combine/enable", "combine/disable", "combine/delete"] {
+            list.append(MQTTSubscription(EnOSTopic.filter(session: true, productKey: pk, deviceKey: dk, suffix: suffix)))
+        }
+        for sub in c.subDevices {
+            for suffix in ["thing/service/+", "thing/service/measurepoint/+", "ota/device/upgrade"] {
+                list.append(MQTTSubscription(EnOSTopic.filter(session: false, productKey: sub.productKey,
+                                                              deviceKey: sub.deviceKey, suffix: suffix)))
+            }
+        }
+        return list
+    }
+
+    func takeRequestId() -> UInt32 {
+        let id = nextRequestId
+        nextRequestId = nextRequestId == UInt32.max ? 1 : nextRequestId + 1
+        return id
+    }
+
+    // MARK: MQTT events (called while the client is busy)
+
+    func process(_ event: MQTTClientEvent, _ onEvent: (EnOSGatewayEvent) -> Void) {
+        switch event {
+        case .session(let e):
+            switch e {
+            case .connected:
+                phase = .subscribing
+                subscribeCursor = 0
+                informSent = false
+                stateSent = false
+                subDevices.resetAll()
+            case .message(let m):
+                receive(m, onEvent)
+            case .published(let packetId):
+                if configuration.acknowledgement == .brokerPuback, let entry = pending.remove(packetId: packetId) {
+                    complete(entry, code: EnOSReplyCode.success, reply: nil, onEvent)
+                }
+            default:
+                break
+            }
+        case .connectionLost(let error):
+            let wasUp = phase != .down
+            phase = .down
+            drainPending(onEvent)
+            subDevices.resetAll()
+            autoReplyCount = 0
+            _ = wasUp
+            onEvent(.disconnected(error))
+        }
+    }
+
+    func drainPending(_ onEvent: (EnOSGatewayEvent) -> Void) {
+        while let entry = pending.removeAny() {
+            if entry.reported { onEvent(.replyTimedOut(id: entry.id, tag: entry.tag, kind: entry.kind)) }
+        }
+    }
+
+    func receive(_ m: MQTTPublish, _ onEvent: (EnOSGatewayEvent) -> Void) {
+        let route = EnOSTopicRouter.route(m.topic, gateway: configuration.gateway, subDevices: configuration.subDevices)
+        switch route.target {
+        case .reply(let kind):
+            guard configuration.acknowledgement == .cloudReply else { return }
+            guard let reply = try? EnOSReply.decode(m.payload), let id = reply.id,
+                  let entry = pending.remove(id: id, kind: kind) else {
+                unmatchedReplies += 1
+                return
+            }
+            complete(entry, code: reply.code, reply: reply, onEvent)
+        case .command:
+            do {
+                let command = try EnOSCommandDecoder.decode(topic: m.topic, route: route, payload: m.payload)
+                onEvent(.command(command))
+            } catch {
+                queueErrorReply(topic: m.topic, payload: m.payload, error: error)
+                onEvent(.commandRejected(error))
+            }
+        case .commandReplyEcho:
+            break
+        case .unknown:
+            ignoredMessages += 1
+        }
+    }
+
+    /// Keeps what an error reply needs: the topic + `_reply`, the id, the error.
+    func queueErrorReply(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, error: EnOSMessageError) {
+        guard let idToken = error.idToken else { droppedErrorReplies += 1; return }
+        guard autoReplyCount < Self.autoReplySlots else { droppedErrorReplies += 1; return }
+        let slot = UnsafeMutableRawBufferPointer(rebasing: autoReplyStorage[(autoReplyCount * Self.autoReplySlotBytes)...]
+            .prefix(Self.autoReplySlotBytes))
+        let topicBytes = topic.count + 6
+        guard topicBytes + EnOSReplyHandle.maximumIdBytes <= slot.count else { droppedErrorReplies += 1; return }
+        var w = EnOSByteWriter(slot)
+        w.append(bytes: topic)
+        w.append("_reply")
+        let idSpace = UnsafeMutableRawBufferPointer(rebasing: slot[topicBytes..<(topicBytes + EnOSReplyHandle.maximumIdBytes)])
+        guard let idCount = EnOSText(input: payload, token: idToken).copy(into: idSpace) else { droppedErrorReplies += 1; return }
+        autoReplies[autoReplyCount] = AutoReply(topicCount: topicBytes, idCount: idCount, error: error)
+        autoReplyCount += 1
+    }
+
+    /// A request is settled: by its reply, by PUBACK (plain broker) or by timeout (`reply` nil).
+    func complete(_ entry: EnOSPendingRequests.Entry, code: Int, reply: EnOSReply?, _ onEvent: (EnOSGatewayEvent) -> Void) {
+        let now = clock.monotonicNow()
+        switch entry.kind {
+        case .subDeviceLogin:
+            let i = Int(entry.subDevice)
+            guard i >= 0, i < subDevices.count, subDevices.request[i] == entry.id else { return }
+            settleLogin(i, ok: code == EnOSReplyCode.success, code: code, now: now, onEvent)
+        case .subDeviceLoginBatch:
+            if let reply {
+                var results = reply.loginBatchResults()
+                while let (pk, dk) = results.logined.next() {
+                    if let i = index(pk, dk), subDevices.request[i] == entry.id { settleLogin(i, ok: true, code: code, now: now, onEvent) }
+                }
+                while let (pk, dk) = results.failed.next() {
+                    if let i = index(pk, dk), subDevices.request[i] == entry.id {
+                        settleLogin(i, ok: false, code: code == EnOSReplyCode.success ? EnOSReplyCode.payloadFormatError : code, now: now, onEvent)
+                    }
+                }
+            }
+            // Those the lists did not mention: the overall code decides.
+            for i in 0..<subDevices.count where subDevices.status[i] == .loggingIn && subDevices.request[i] == entry.id {
+                settleLogin(i, ok: code == EnOSReplyCode.success, code: code, now: now, onEvent)
+            }
+        case .subDeviceLogout:
+            let i = Int(entry.subDevice)
+            guard i >= 0, i < subDevices.count else { return }
+            if subDevices.status[i] == .loggingOut { subDevices.status[i] = .offline }
+            if code == EnOSReplyCode.success { onEvent(.subDeviceLoggedOut(i)) }
+        default:
+            if entry.reported {
+                onEvent(.reply(id: entry.id, tag: entry.tag, kind: entry.kind, code: code, message: reply?.message))
+            }
+        }
+    }
+
+    func settleLogin(_ i: Int, ok: Bool, code: Int, now: MonotonicInstant, _ onEvent: (EnOSGatewayEvent) -> Void) {
+        subDevices.request[i] = 0
+        if ok {
+            subDevices.status[i] = .online
+            onEvent(.subDeviceLoggedIn(i))
+        } else {
+            subDevices.status[i] = .failed
+            subDevices.retryAt[i] = now.advanced(byMilliseconds: configuration.loginRetryMilliseconds)
+            onEvent(.subDeviceLoginFailed(i, code: code))
+        }
+    }
+
+    func index(_ pk: EnOSText, _ dk: EnOSText) -> Int? {
+        for (i, sub) in configuration.subDevices.enumerated() where dk.equals(sub.deviceKey) && pk.equals(sub.productKey) {
+            return i
+        }
+        return nil
+    }
+
+    /// Requests whose deadline passed.
+    func expire(_ onEvent: (EnOSGatewayEvent) -> Void) {
+        let now = clock.monotonicNow()
+        while let entry = pending.removeExpired(now: now) {
+            switch entry.kind {
+            case .subDeviceLogin, .subDeviceLoginBatch, .subDeviceLogout:
+                complete(entry, code: EnOSGatewayEvent.timedOut, reply: nil, onEvent)
+            default:
+                if entry.reported { onEvent(.replyTimedOut(id: entry.id, tag: entry.tag, kind: entry.kind)) }
+            }
+        }
+    }
+
+    /// The next instant something of ours is due (a reply deadline, a login retry), or nil.
+    func nextDeadline() -> MonotonicInstant? {
+        var next = pending.nextDeadline
+        if phase == .ready {
+            for i in 0..<subDevices.count where subDevices.wanted[i] && subDevices.status[i] == .failed {
+                if next == nil || subDevices.retryAt[i] < next! { next = subDevices.retryAt[i] }
+            }
+        }
+        return next
+    }
+}

@@ -1,0 +1,69 @@
+import EdgeCore
+
+/// The login state of each configured sub-device: whether the agent wants it online (its field
+/// device answers), whether it is logged in, waiting for a login reply, or failed and waiting to
+/// retry. Fixed arrays sized at start-up; linear scans.
+struct EnOSSubDeviceTable: ~Copyable {
+    enum Status: UInt8 {
+        case offline
+        case loggingIn
+        case online
+        case failed
+        case loggingOut
+    }
+
+    let count: Int
+    let wanted: UnsafeMutableBufferPointer<Bool>
+    let status: UnsafeMutableBufferPointer<Status>
+    let request: UnsafeMutableBufferPointer<UInt32>
+    let retryAt: UnsafeMutableBufferPointer<MonotonicInstant>
+    let logoutDue: UnsafeMutableBufferPointer<Bool>
+
+    init(count: Int) {
+        self.count = count
+        wanted = .allocate(capacity: max(count, 1))
+        wanted.initialize(repeating: true)
+        status = .allocate(capacity: max(count, 1))
+        status.initialize(repeating: .offline)
+        request = .allocate(capacity: max(count, 1))
+        request.initialize(repeating: 0)
+        retryAt = .allocate(capacity: max(count, 1))
+        retryAt.initialize(repeating: MonotonicInstant(nanoseconds: 0))
+        logoutDue = .allocate(capacity: max(count, 1))
+        logoutDue.initialize(repeating: false)
+    }
+
+    deinit {
+        wanted.deallocate()
+        status.deallocate()
+        request.deallocate()
+        retryAt.deallocate()
+        logoutDue.deallocate()
+    }
+
+    /// Online or on the way: what counts against the 200 cap.
+    var activeCount: Int {
+        var n = 0
+        for i in 0..<count where status[i] == .online || status[i] == .loggingIn { n += 1 }
+        return n
+    }
+
+    /// True if sub-device `i` should be sent a login now.
+    func loginDue(_ i: Int, now: MonotonicInstant) -> Bool {
+        guard wanted[i] else { return false }
+        switch status[i] {
+        case .offline: return true
+        case .failed: return now >= retryAt[i]
+        default: return false
+        }
+    }
+
+    /// The connection is gone: nobody is logged in any more.
+    func resetAll() {
+        for i in 0..<count {
+            status[i] = .offline
+            request[i] = 0
+            logoutDue[i] = false
+        }
+    }
+}
