@@ -4,6 +4,7 @@
 #   make firmware BOARD=<board>   out/<board>/edge-agent (stripped) and edge-agent.debug
 #   make size [BOARDS="..."]      stripped sizes and the largest symbols and input files
 #   make test-firmware            builds qemu-aarch64 and qemu-armv7, runs them under qemu-user
+#   make firmware-bench           benchmark programs over the firmware modules (Tools/firmware-bench)
 #   make firmware-clean           removes build/firmware and out/ (keeps the cached deps)
 #
 # Included from the top-level Makefile. Only the entry points above are defined there; the build
@@ -29,13 +30,17 @@ ifndef FW_INNER
 
 FW_SUBMAKE = $(MAKE) --no-print-directory -C $(FW_ROOT) -f firmware.mk FW_INNER=1
 
-.PHONY: firmware size test-firmware firmware-test firmware-deps firmware-clean
+.PHONY: firmware size test-firmware firmware-test firmware-deps firmware-clean firmware-bench
 
 firmware:
 	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-all
 
 firmware-deps:
 	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-deps
+
+# Benchmark programs over the firmware's modules (Tools/firmware-bench), for Tools/bench.d.
+firmware-bench:
+	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-bench
 
 # Sizes of every board built so far, or of BOARDS (built if needed).
 size:
@@ -165,7 +170,7 @@ fw-all: $(FW_BIN)
 
 fw-deps: $(FW_DEPS_STAMP)
 
-$(FW_DEPS_STAMP): Toolchain/build-deps.sh Toolchain/$(FW_TOOLCHAIN)/toolchain.mk
+$(FW_DEPS_STAMP): Toolchain/build-deps.sh Toolchain/mbedtls-firmware.conf Toolchain/$(FW_TOOLCHAIN)/toolchain.mk
 	Toolchain/build-deps.sh $(FW_TOOLCHAIN) $(FW_DEPS)
 	@touch $@
 
@@ -241,6 +246,36 @@ $(FW_PROBE): $(FW_BUILD)/probe/LibcProbe.o $(FW_C_OBJS) $(FW_DEPS_STAMP)
 	  $(FW_BUILD)/probe/LibcProbe.o $(FW_C_OBJS) $(FW_LIBS) \
 	  $(FW_SYSROOT)/usr/lib/libc.a $(FW_SYSROOT)/usr/lib/libgcc.a \
 	  $(FW_SYSROOT)/usr/lib/crtn.o
+
+# --- firmware benchmarks ---------------------------------------------------------------------
+# Tools/firmware-bench/<Name>.swift: a main module over the firmware's library modules, linked
+# like the firmware plus Tools/firmware-bench/heap_counter.c with musl's allocator wrapped (heap
+# in use and peak). `make firmware-bench BOARD=<board>` builds build/firmware/<board>/bench/*;
+# Tools/bench.d runs them under qemu. Not shipped.
+FW_BENCH_DIR   := $(FW_BUILD)/bench
+FW_BENCH_NAMES := $(basename $(notdir $(wildcard Tools/firmware-bench/*.swift)))
+FW_BENCH_BINS  := $(foreach n,$(FW_BENCH_NAMES),$(FW_BENCH_DIR)/$(n))
+FW_BENCH_WRAP  := $(foreach f,malloc calloc realloc free posix_memalign aligned_alloc,-Wl$(comma)--wrap=$(f))
+FW_LIB_OBJS    := $(foreach m,$(FW_LIB_MODULES),$(FW_BUILD)/swift/$(m).o)
+$(FW_BENCH_DIR)/heap_counter.o: Tools/firmware-bench/heap_counter.c $(FW_DEPS_STAMP) $(FW_BUILD)/c/cflags.cmd
+	@mkdir -p $(@D)
+	$(call fw_say,CC      $(BOARD) $<)
+	$(FW_Q)$(CLANG) $(FW_CFLAGS) -c $< -o $@
+$(FW_BENCH_DIR)/%.o: Tools/firmware-bench/%.swift $(foreach d,$(FW_LIB_MODULES),$(FW_MODS)/$(d).swiftmodule) $(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).cmd
+	@mkdir -p $(@D)
+	$(call fw_say,SWIFTC  $(BOARD) $*)
+	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) -parse-as-library -module-name $* -c $< -o $@
+$(FW_BENCH_DIR)/%: $(FW_BENCH_DIR)/%.o $(FW_BENCH_DIR)/heap_counter.o $(FW_LIB_OBJS) $(FW_C_OBJS) $(FW_DEPS_STAMP)
+	$(call fw_say,LINK    $@)
+	$(FW_Q)$(CLANG) $(filter-out -Wl$(comma)-Map=%,$(FW_LDFLAGS)) $(FW_BENCH_WRAP) -o $@ \
+	  $(FW_SYSROOT)/usr/lib/crt1.o $(FW_SYSROOT)/usr/lib/crti.o \
+	  $< $(FW_BENCH_DIR)/heap_counter.o $(FW_LIB_OBJS) $(FW_C_OBJS) $(FW_LIBS) \
+	  $(FW_SYSROOT)/usr/lib/libc.a $(FW_SYSROOT)/usr/lib/libgcc.a \
+	  $(FW_SYSROOT)/usr/lib/crtn.o
+.PRECIOUS: $(FW_BENCH_DIR)/%.o
+.PHONY: fw-bench
+fw-bench: $(FW_BENCH_BINS)
+	@for b in $(FW_BENCH_BINS); do echo "firmware bench: $$b"; done
 
 # --- size ------------------------------------------------------------------------------------
 fw-size: $(FW_BIN)

@@ -5,6 +5,8 @@
 #   <outdir>/sysroot/        musl + linux-libc-dev headers and libc.a, libgcc.a (Debian packages for the target arch)
 #   <outdir>/prefix/lib/     libmodbus.a libmbedtls.a libmbedx509.a libmbedcrypto.a
 #   <outdir>/prefix/include/ modbus/*.h mbedtls/*.h psa/*.h (the same layout as Debian's host -dev packages)
+# mbedTLS is configured for the firmware by Toolchain/mbedtls-firmware.conf (applied to Debian's
+# config.h; the modified config.h is what prefix/include holds, so Swift sees the same layouts).
 #
 # Everything comes from Debian bookworm through a private apt configuration under build/deps/apt (the
 # host's apt state and architecture list are not touched). Sources are downloaded and unpacked once,
@@ -113,8 +115,8 @@ fetch_sources() {
   # keyring for the uploaders' signatures, so its chatter goes to a log.
   (cd "$src" && dpkg-source -x libmodbus_*.dsc libmodbus && dpkg-source -x mbedtls_*.dsc mbedtls) \
     > "$src/dpkg-source.log" 2>&1 || { cat "$src/dpkg-source.log" >&2; exit 1; }
-  # Debian's mbedTLS build configuration (debian/rules, override_dh_auto_configure), so that the
-  # firmware and the host build (libmbedtls-dev) see the same config.h and the same struct layouts.
+  # Debian's mbedTLS build configuration (debian/rules, override_dh_auto_configure): the base that
+  # Toolchain/mbedtls-firmware.conf changes for the firmware (in build_mbedtls, on a copy).
   for opt in MBEDTLS_DEPRECATED_WARNING MBEDTLS_HAVEGE_C MBEDTLS_MD2_C MBEDTLS_MD4_C \
              MBEDTLS_THREADING_C MBEDTLS_THREADING_PTHREAD MBEDTLS_CMAC_C MBEDTLS_SSL_DTLS_SRTP; do
     (cd "$src/mbedtls" && python3 scripts/config.py set $opt)
@@ -189,16 +191,26 @@ EOF
 }
 
 build_mbedtls() {
-  [ -f "$prefix/.mbedtls.stamp" ] && return 0
+  conf="$here/mbedtls-firmware.conf"
+  # The stamp holds the configuration it was built with: a changed mbedtls-firmware.conf rebuilds.
+  [ -f "$prefix/.mbedtls.stamp" ] && cmp -s "$conf" "$prefix/.mbedtls.stamp" && return 0
   s="$deps/src/mbedtls"
   b="$out/obj/mbedtls"
-  log "mbedtls"
-  rm -rf "$b"; mkdir -p "$b" "$prefix/lib" "$prefix/include"
-  compile_all "$b" "-I$s/include -I$s/library" "$s"/library/*.c
+  log "mbedtls (configured by $(basename "$conf"))"
+  rm -rf "$b"; mkdir -p "$b/include" "$prefix/lib" "$prefix/include"
+  # Headers with our configuration: a copy of Debian's include/ with config.h changed line by line.
+  cp -a "$s/include/." "$b/include/"
+  grep -v '^[[:space:]]*\(#\|$\)' "$conf" | while read -r op symbol value; do
+    case "$op" in
+      set|unset) python3 "$s/scripts/config.py" --file "$b/include/mbedtls/config.h" "$op" "$symbol" $value ||
+        { echo "build-deps: mbedtls-firmware.conf: cannot $op $symbol" >&2; exit 1; } ;;
+      *) echo "build-deps: mbedtls-firmware.conf: unknown operation '$op'" >&2; exit 1 ;;
+    esac
+  done
+  compile_all "$b" "-I$b/include -I$s/library" "$s"/library/*.c
   # The library split of mbedTLS's own library/Makefile.
   x509="certs pkcs11 x509 x509_create x509_crl x509_crt x509_csr x509write_crt x509write_csr"
   tls="debug net_sockets ssl_cache ssl_ciphersuites ssl_cli ssl_cookie ssl_msg ssl_srv ssl_ticket ssl_tls ssl_tls13_keys"
-  rm -f "$prefix"/lib/libmbed*.a
   xo=""; to=""; co=""
   for o in "$b"/*.o; do
     n=$(basename "$o" .o)
@@ -206,13 +218,21 @@ build_mbedtls() {
     case " $tls " in *" $n "*) to="$to $o"; continue;; esac
     co="$co $o"
   done
-  "$AR" rcs "$prefix/lib/libmbedx509.a" $xo
-  "$AR" rcs "$prefix/lib/libmbedtls.a" $to
-  "$AR" rcs "$prefix/lib/libmbedcrypto.a" $co
-  rm -rf "$prefix/include/mbedtls" "$prefix/include/psa"
-  cp -a "$s/include/mbedtls" "$prefix/include/"
-  [ -d "$s/include/psa" ] && cp -a "$s/include/psa" "$prefix/include/"
-  touch "$prefix/.mbedtls.stamp"
+  # Archives and headers are built aside and moved into place, so a firmware build running
+  # meanwhile sees the old set or the new one.
+  for l in mbedx509 mbedtls mbedcrypto; do rm -f "$b/lib$l.a"; done
+  "$AR" rcs "$b/libmbedx509.a" $xo
+  "$AR" rcs "$b/libmbedtls.a" $to
+  "$AR" rcs "$b/libmbedcrypto.a" $co
+  for l in mbedx509 mbedtls mbedcrypto; do mv -f "$b/lib$l.a" "$prefix/lib/lib$l.a"; done
+  for d in mbedtls psa; do
+    [ -d "$b/include/$d" ] || continue
+    rm -rf "$prefix/include/$d.old"
+    [ -d "$prefix/include/$d" ] && mv "$prefix/include/$d" "$prefix/include/$d.old"
+    cp -a "$b/include/$d" "$prefix/include/$d"
+    rm -rf "$prefix/include/$d.old"
+  done
+  cp "$conf" "$prefix/.mbedtls.stamp"
 }
 
 build_sysroot

@@ -5,3 +5,6 @@ set -euo pipefail
 bin="$(swift build -c release --show-bin-path)"
 [ -x "$bin/MQTTBench" ] || swift build -c release --product MQTTBench >/dev/null
 "$bin/MQTTBench" "${MQTT_BENCH_MESSAGES:-20000}"
+echo
+# RAM per TLS connection on the firmware build (its own mbedTLS configuration), under qemu.
+"$(dirname "$0")/../firmware-bench/tls-memory.sh"
