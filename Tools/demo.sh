@@ -127,11 +127,23 @@ start devices "[devices] " "$python" "$root/Tools/demo/sim_devices.py" --rtu "$d
 others+=("$started_pid")
 wait_for_line "$dir/devices.log" 10 READY || fail "the device simulator did not start: $(tail -5 "$dir/devices.log")"
 
-# 4. The cloud: the EnOS simulator if it exists, otherwise the raw MQTT traffic.
+# 4. The cloud: the EnOS simulator if it exists (its proxy in front of the broker checks the
+# gateway's signed CONNECT; it logs sub-devices in, replies, records and prints the data),
+# otherwise the raw MQTT traffic.
+cloud_port="$port"
+control_port=""
 if [ -f "$cloud_sim" ]; then
-    start cloud "[cloud]   " "$python" "$cloud_sim" --port "$port" --print --record "$dir/cloud-record.jsonl"
+    start cloud "[cloud]   " "$python" "$cloud_sim" --broker-port "$port" --listen-port 0 --control-port 0 \
+        --gateway demoGatewayPK:demo-gateway:demo-gateway-secret \
+        --sub-device demoMeterPK:demo-meter-1:demo-meter-1-secret \
+        --sub-device demoInverterPK:demo-inverter-1:demo-inverter-1-secret \
+        --record "$dir/cloud-record.jsonl" --print
     others+=("$started_pid")
-    cloud_what="EnOS cloud simulator ($cloud_sim), record in $dir/cloud-record.jsonl"
+    wait_for_line "$dir/cloud.log" 10 '^READY' || fail "the cloud simulator did not start: $(tail -5 "$dir/cloud.log")"
+    ready="$(grep -m1 '^READY' "$dir/cloud.log")"
+    cloud_port="$(sed -n 's/.*listen=\([0-9]*\).*/\1/p' <<<"$ready")"
+    control_port="$(sed -n 's/.*control=\([0-9]*\).*/\1/p' <<<"$ready")"
+    cloud_what="EnOS cloud simulator on 127.0.0.1:$cloud_port (control $control_port), record $dir/cloud-record.jsonl"
 else
     say "the EnOS cloud simulator ($cloud_sim) is not there yet: showing the raw MQTT traffic instead,"
     say "and nobody answers the agent's logins (it will keep retrying)"
@@ -141,17 +153,26 @@ else
 fi
 
 # 5. The agent's configuration: the demo config with this run's port and paths.
-"$python" - "$root/Tools/demo/demo-config.json" "$dir/config.json" "$port" "$dir" <<'EOF'
+"$python" - "$root/Tools/demo/demo-config.json" "$dir/config.json" "$cloud_port" "$dir" <<'EOF'
 import json, sys
 source, target, port, folder = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 config = json.load(open(source))
 config["buses"][0]["device"] = folder + "/ttyAgent"
-config["cloud"]["port"] = port
+config["cloud"]["port"] = port  # the cloud simulator's proxy (or the broker without one)
 config["ringLog"]["path"] = folder + "/ring.log"
 json.dump(config, open(target, "w"), indent=2)
 EOF
 
-inverter_topic="/sys/demoInverterPK/demo-inverter-1"
+set_command='"method":"thing.service.measurepoint.set","params":{"activePowerLimit":30}'
+if [ -n "$control_port" ]; then
+    write_hint="  Try a write from the cloud: cap the inverter at 30 % of its 10 kW (watch acPower and [devices]):
+    echo '{\"cmd\":\"inject\",\"productKey\":\"demoInverterPK\",\"deviceKey\":\"demo-inverter-1\",$set_command}' \\
+      | socat - TCP:127.0.0.1:$control_port"
+else
+    write_hint="  Try a write: cap the inverter at 30 % of its 10 kW (watch acPower and [devices]):
+    mosquitto_pub -h 127.0.0.1 -p $port -t /sys/demoInverterPK/demo-inverter-1/thing/service/measurepoint/set \\
+      -m '{\"id\":\"1\",\"version\":\"1.0\",$set_command}'"
+fi
 has_run=0
 if "$agent" help 2>&1 | grep -qE '^ +run( |$)'; then has_run=1; fi
 if [ "$has_run" = 1 ]; then
@@ -168,9 +189,7 @@ cat <<EOF
              (a simulated day lasts ${DEMO_DAY_SECONDS:-600} s; a status line every 10 s)
   cloud      $cloud_what
   agent      $agent_what
-  Try a write: cap the inverter at 30 % of its 10 kW (watch acPower and the [devices] line):
-    mosquitto_pub -h 127.0.0.1 -p $port -t $inverter_topic/thing/service/measurepoint/set \\
-      -m '{"id":"1","version":"1.0","method":"thing.service.measurepoint.set","params":{"activePowerLimit":30}}'
+$write_hint
   Ctrl-C stops everything.
 =============================================================================================
 

@@ -34,8 +34,10 @@ INVERTER_RANGES = {
 MONOTONIC = {METER: ["importEnergy"], INVERTER: ["totalEnergy"]}
 
 
-def samples(lines, topic_device=None):
-    """(device, time ms, {point: value}) for every measurepoint entry in the record lines."""
+def samples(lines, refused=None):
+    """(device, time ms, {point: value}) for every measurepoint entry in the record lines that the
+    cloud accepted (replyCode 200 where the record has one); requests it refused are appended to
+    `refused` as (method, code)."""
     out = []
     for line in lines:
         line = line.strip()
@@ -49,6 +51,10 @@ def samples(lines, topic_device=None):
             except ValueError:
                 continue
         if not isinstance(payload, dict) or payload.get("method") not in DATA_METHODS:
+            continue
+        if entry.get("replyCode", 200) != 200:
+            if refused is not None:
+                refused.append((payload.get("method"), entry.get("replyCode")))
             continue
         topic = entry.get("topic", "").split("/")
         owner = (topic[2], topic[3]) if len(topic) > 3 else None
@@ -66,10 +72,14 @@ def check(lines, min_samples=5, now_ms=None):
     """The problems found, as text (empty: all good)."""
     now_ms = now_ms if now_ms is not None else time.time() * 1000
     problems = []
+    refused = []
     try:
-        found = samples(lines)
+        found = samples(lines, refused)
     except (ValueError, KeyError, TypeError) as e:
         return [f"record is not readable: {e}"]
+    if refused:
+        codes = sorted({str(code) for _, code in refused})
+        problems.append(f"the cloud refused {len(refused)} data requests (codes {', '.join(codes)})")
     for device, ranges in ((METER, METER_RANGES), (INVERTER, INVERTER_RANGES)):
         name = "/".join(device)
         mine = [(t, pts) for d, t, pts in found if d == device]
@@ -114,7 +124,7 @@ def self_test():
     meter = {**{k: (lo + hi) / 2 for k, (lo, hi) in METER_RANGES.items()}}
     inverter = {k: (lo + hi) / 2 for k, (lo, hi) in INVERTER_RANGES.items()}
 
-    def record(meter_points, inverter_points, count=6, energy_step=1.0):
+    def record(meter_points, inverter_points, count=6, energy_step=1.0, code=200):
         lines = []
         for i in range(count):
             m = dict(meter_points, importEnergy=meter_points.get("importEnergy", 5000.0) + i * energy_step)
@@ -123,7 +133,8 @@ def self_test():
                        "measurepoints": {k: {"value": v, "quality": 0} for k, v in inverter_points.items()},
                        "time": now - 1000 * (count - i)}]
             payload = {"id": str(i), "version": "1.0", "method": "thing.measurepoint.post.batch", "params": params}
-            lines.append(json.dumps({"topic": "/sys/demoGatewayPK/demo-gateway/thing/measurepoint/post/batch",
+            lines.append(json.dumps({"kind": "request", "replyCode": code if i == 3 else 200,
+                                     "topic": "/sys/demoGatewayPK/demo-gateway/thing/measurepoint/post/batch",
                                      "payload": payload}))
         return lines
 
@@ -136,6 +147,7 @@ def self_test():
         ("point missing", record({k: v for k, v in meter.items() if k != "frequency"}, inverter), False),
         ("value not a number", record(dict(meter, frequency="50"), inverter), False),
         ("empty record", [], False),
+        ("a request refused by the cloud", record(meter, inverter, count=7, code=1212), False),
     ]
     failed = 0
     for name, lines, good in cases:
