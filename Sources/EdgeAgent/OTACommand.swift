@@ -12,6 +12,8 @@ import OTA
 ///     ota mark-good --env-config FILE [--cmdline TEXT]   reset the booted slot's counter
 ///     ota install   --env-config FILE --slots FILE [--cmdline TEXT] [--allow-downgrade] IMAGE|URL [--ca FILE]
 ///                   write a signed image into the inactive slot and activate it on trial
+///     ota upgrade   … / ota boot-check …: the cloud-ordered flow and the start-up health check
+///                   (OTAFlowCommands.swift)
 ///
 /// The booted slot comes from `--cmdline` (text like `rauc.slot=A`), else $EDGE_CMDLINE or
 /// /proc/cmdline; `status` may guess it from the environment, commands that write may not. Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage.
@@ -23,6 +25,10 @@ enum OTACommand {
                edge-agent ota install --env-config FILE --slots FILE [--cmdline TEXT] [--allow-downgrade]
                                       IMAGE | http://URL | https://URL --ca CA-FILE
                  (host builds also take --key FILE --board NAME --running VERSION for install)
+               edge-agent ota upgrade --env-config FILE --slots FILE [--cmdline TEXT] --url URL [--sign HEX]
+                                      [--sign-method md5|sha1|sha256] [--version V] [--size N] [--max-size N]
+                                      [--ca FILE] [--allow-downgrade] [--reboot exit|reboot|none]
+               edge-agent ota boot-check --env-config FILE [--cmdline TEXT] [--uplink HOST:PORT] [--deadline-ms N]
 
         """
 
@@ -41,6 +47,8 @@ enum OTACommand {
         case "verify": return verify(options)
         case "mark-good": return markGood(options)
         case "install": return install(options)
+        case "upgrade": return OTAFlowCommands.upgrade(options)
+        case "boot-check": return OTAFlowCommands.bootCheck(options)
         default:
             StandardOutput.errorLine("edge-agent ota: unknown subcommand '\(sub)'")
             StandardOutput.write(usage, fd: 2)
@@ -57,6 +65,15 @@ enum OTACommand {
         var board: String? = nil
         var running: String? = nil
         var allowDowngrade = false
+        var url: String? = nil
+        var sign: String? = nil
+        var signMethod: String? = nil
+        var orderedVersion: String? = nil
+        var size: UInt64? = nil
+        var maxSize: UInt64? = nil
+        var reboot: String? = nil
+        var uplink: String? = nil
+        var deadlineMilliseconds: UInt64? = nil
         var positional: [String] = []
 
         mutating func parse(_ args: ArraySlice<String>) -> Bool {
@@ -76,6 +93,15 @@ enum OTACommand {
                     case "--key": key = value
                     case "--board": board = value
                     case "--running": running = value
+                    case "--url": url = value
+                    case "--sign": sign = value
+                    case "--sign-method": signMethod = value
+                    case "--version": orderedVersion = value
+                    case "--size": guard let n = UInt64(value) else { return false }; size = n
+                    case "--max-size": guard let n = UInt64(value) else { return false }; maxSize = n
+                    case "--reboot": reboot = value
+                    case "--uplink": uplink = value
+                    case "--deadline-ms": guard let n = UInt64(value) else { return false }; deadlineMilliseconds = n
                     default: return false
                     }
                     i += 1

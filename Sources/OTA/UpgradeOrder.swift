@@ -14,6 +14,9 @@ public struct UpgradeOrder: Sendable {
     public var digestAlgorithm: MessageDigest.Algorithm
     /// The decoded digest (`digestAlgorithm.size` bytes used).
     public private(set) var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// False for a technician's install (`ota install URL`): no digest from a cloud, the image's
+    /// own SHA-256 and signature are the checks.
+    public private(set) var hasDigest = true
 
     /// `sign` is the hex digest, `signMethod` its algorithm name.
     public init(version: String, fileURL: String, fileSize: UInt64?, sign: String, signMethod: String) throws(FirmwareImageError) {
@@ -26,9 +29,19 @@ public struct UpgradeOrder: Sendable {
         guard count == algorithm.size else { throw .unsupportedCloudDigest }
     }
 
-    /// True when `computed` (at least `digestAlgorithm.size` bytes) equals the ordered digest.
+    /// A technician's install of the image at `fileURL`: no announced version, size or digest.
+    public init(installing fileURL: String) {
+        version = ""
+        self.fileURL = fileURL
+        fileSize = nil
+        digestAlgorithm = .sha256
+        hasDigest = false
+    }
+
+    /// True when there is no cloud digest, or `computed` (at least `digestAlgorithm.size` bytes) equals the ordered digest.
     public func digestMatches(_ computed: UnsafeRawBufferPointer) -> Bool {
-        withUnsafeBytes(of: digest) { expected in
+        guard hasDigest else { return true }
+        return withUnsafeBytes(of: digest) { expected in
             for i in 0..<digestAlgorithm.size where expected[i] != computed[i] { return false }
             return true
         }

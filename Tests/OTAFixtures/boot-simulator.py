@@ -13,6 +13,10 @@ usage: boot-simulator.py --config FW_ENV_CONFIG --slot A=PATH --slot B=PATH [--a
                          [--runner CMD]   (default "sh": the slot file is a shell script;
                                            "qemu-aarch64" runs a firmware binary)
                          [--args ARGS]    arguments for the firmware
+                         [--version-args VERSION=ARGS]...  arguments instead of --args when the
+                                          chosen slot's EDGE_VERSION_x is VERSION (to play a
+                                          release that behaves differently, e.g. never reaches
+                                          its uplink)
 Prints "boot: slot X, N attempts left" then the firmware's output; exits with the firmware's
 exit status (0 healthy start, anything else a crash).
 """
@@ -51,6 +55,8 @@ def main():
     p.add_argument("--attempts", type=int, default=3)
     p.add_argument("--runner", default="sh")
     p.add_argument("--args", default="", help="arguments passed to the firmware (space-separated)")
+    p.add_argument("--version-args", action="append", default=[],
+                   help="VERSION=ARGS: arguments for a slot whose EDGE_VERSION_x is VERSION")
     a = p.parse_args()
     slots = dict(s.split("=", 1) for s in a.slot)
 
@@ -83,7 +89,12 @@ def main():
     setenv(a.config, changes)
     print(f"boot: slot {chosen}, {remaining} attempts left", flush=True)
     environ = dict(os.environ, EDGE_CMDLINE=f"root={slots[chosen]} rauc.slot={chosen}")
-    result = subprocess.run(a.runner.split() + [slots[chosen]] + a.args.split(), env=environ)
+    args = a.args
+    for item in a.version_args:
+        version, _, special = item.partition("=")
+        if env.get(f"EDGE_VERSION_{chosen}") == version:
+            args = special
+    result = subprocess.run(a.runner.split() + [slots[chosen]] + args.split(), env=environ)
     return result.returncode
 
 

@@ -12,63 +12,174 @@ enum TestFirmware {
     }
 }
 
-/// The boot simulator with the real firmware under qemu-aarch64: the firmware in the booted
-/// slot installs the next image itself (`edge-agent ota install`, verified with its compiled-in
-/// key) and marks itself good at start (`edge-agent ota mark-good`, booted slot from
-/// $EDGE_CMDLINE). Needs a firmware built with the TEST key compiled in:
-///   EDGE_OTA_TEST_FIRMWARE=$(Tests/OTAFixtures/build-test-firmware.sh build/ota-test-firmware)
-/// and qemu-aarch64; skipped otherwise.
-@Suite(.serialized, .enabled(if: TestFirmware.path != nil, "EDGE_OTA_TEST_FIRMWARE not set"))
-struct FirmwareBootSimulatorTests {
-    static var firmware: String? { TestFirmware.path }
+/// A simulated qemu-aarch64 gateway: a redundant U-Boot environment, slot A holding the real
+/// firmware (built with the TEST key compiled in), an empty slot B, an HTTP server with the
+/// images and a TCP listener standing for the cloud uplink. `boot()` is one power-on: the boot
+/// simulator plays U-Boot's bootchooser through fw_printenv/fw_setenv and runs the chosen slot
+/// under qemu-aarch64 with `ota boot-check` (the start-up health check against the uplink).
+final class QemuGateway {
+    let dir: URL
+    let tools: UBootTools
+    let a: URL, b: URL
+    let slots: URL
+    let firmwareBytes: [UInt8]
+    let uplink: HTTPRangeServer
+    var versionArgs: [String] = []
 
-    @Test func v1ToHealthyV2ThenV3ThatCrashesFallsBackToV2() throws {
-        let firmware = try #require(Self.firmware)
-        let dir = try TestFiles.scratchDirectory("qemu"); defer { TestFiles.remove(dir) }
+    init(firmware: String, tag: String) throws {
+        dir = try TestFiles.scratchDirectory(tag)
         let env = dir.appendingPathComponent("uboot.env")
         try TestFiles.zeros(0x4000, at: env)
-        let tools = try UBootTools(dir: dir, configText: "\(env.path) 0x0 0x2000\n\(env.path) 0x2000 0x2000\n")
-        try tools.setenvScript(["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=0"])
-        let a = dir.appendingPathComponent("slot-a"), b = dir.appendingPathComponent("slot-b")
+        tools = try UBootTools(dir: dir, configText: "\(env.path) 0x0 0x2000\n\(env.path) 0x2000 0x2000\n")
+        try tools.setenvScript(["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=0", "EDGE_VERSION_A=0.1.0"])
+        a = dir.appendingPathComponent("slot-a")
+        b = dir.appendingPathComponent("slot-b")
         try FileManager.default.copyItem(atPath: firmware, toPath: a.path)
         try Data().write(to: b)
-        let slots = dir.appendingPathComponent("slots.txt")
+        slots = dir.appendingPathComponent("slots.txt")
         try "A \(a.path)\nB \(b.path)\n".write(to: slots, atomically: true, encoding: .utf8)
-        let firmwareBytes = Array(try Data(contentsOf: URL(fileURLWithPath: firmware)))
-        let v2 = dir.appendingPathComponent("v2.img"), v3 = dir.appendingPathComponent("v3.img")
-        try Data(try ImageFixtures.image(version: "0.2.0", payload: firmwareBytes)).write(to: v2)
-        try Data(try ImageFixtures.image(version: "0.3.0", payload: Array("#!/bin/sh\nexit 1\n".utf8))).write(to: v3)
+        firmwareBytes = Array(try Data(contentsOf: URL(fileURLWithPath: firmware)))
+        uplink = try HTTPRangeServer(files: [:])
+    }
 
-        func boot() throws -> (status: Int32, output: String) {
-            try TestFiles.run("/usr/bin/python3", [BootSimulatorTests.simulator, "--config", tools.config.path,
-                                                   "--slot", "A=\(a.path)", "--slot", "B=\(b.path)", "--runner", "qemu-aarch64",
-                                                   "--args", "ota mark-good --env-config \(tools.config.path)"])
-        }
-        func install(from slot: URL, booted: String, image: URL) throws -> (status: Int32, output: String) {
-            try TestFiles.run("/usr/bin/qemu-aarch64", [slot.path, "ota", "install", "--env-config", tools.config.path,
-                                                        "--slots", slots.path, "--cmdline", "rauc.slot=\(booted)", image.path])
-        }
+    deinit {
+        _ = uplink.stop()
+        TestFiles.remove(dir)
+    }
 
-        var r = try boot()
+    var healthArgs: String {
+        "ota boot-check --env-config \(tools.config.path) --uplink 127.0.0.1:\(uplink.port) --deadline-ms 5000"
+    }
+
+    /// One power-on: the bootloader picks a slot and runs it with the start-up health check.
+    func boot() throws -> (status: Int32, output: String) {
+        var args = [BootSimulatorTests.simulator, "--config", tools.config.path, "--slot", "A=\(a.path)", "--slot", "B=\(b.path)",
+                    "--runner", "qemu-aarch64", "--args", healthArgs]
+        for v in versionArgs { args += ["--version-args", v] }
+        return try TestFiles.run("/usr/bin/python3", args)
+    }
+
+    /// The running firmware (in `slot`) executes a cloud order, as the agent will on `ota.device.upgrade`.
+    func upgrade(running slot: String, url: String, image: [UInt8], version: String,
+                 environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let path = slot == "A" ? a.path : b.path
+        return try TestFiles.run("/usr/bin/qemu-aarch64", [path, "ota", "upgrade", "--env-config", tools.config.path, "--slots", slots.path,
+                                                           "--url", url, "--version", version, "--size", "\(image.count)",
+                                                           "--sign", try OTAUpdateTests.digest("md5sum", image), "--sign-method", "md5"],
+                                 environment: environment.merging(["EDGE_CMDLINE": "rauc.slot=\(slot)"]) { $1 })
+    }
+
+    func image(_ version: String, payload: [UInt8]? = nil) throws -> [UInt8] {
+        try ImageFixtures.image(version: version, payload: payload ?? firmwareBytes)
+    }
+
+    func vars() throws -> [String: String] { try tools.printenv() }
+}
+
+/// The boot simulator with the real firmware under qemu-aarch64, whole upgrades as a gateway
+/// lives them: the running firmware downloads and installs the cloud's order itself
+/// (`ota upgrade`, verified with its compiled-in key, exit 10 = reboot), the next boot's health
+/// check commits it or not, and the bootloader's counter brings the old slot back. Needs the
+/// firmware built with the TEST key compiled in and qemu-aarch64:
+///   EDGE_OTA_TEST_FIRMWARE=$(Tests/OTAFixtures/build-test-firmware.sh build/ota-test-firmware)
+/// skipped otherwise (make test sets it).
+@Suite(.serialized, .enabled(if: TestFirmware.path != nil, "EDGE_OTA_TEST_FIRMWARE not set"))
+struct FirmwareBootSimulatorTests {
+    static func steps(_ output: String) -> [Int] { OTAFlowCommandTests.progressSteps(output) }
+
+    /// v1 → v2 over a download cut in the middle (resumed), healthy: committed.
+    static func upgradeToHealthyV2(_ g: QemuGateway) throws {
+        var r = try g.boot()
         #expect(r.status == 0 && r.output.contains("boot: slot A") && r.output.contains("slot A marked good"), "\(r.output)")
-        r = try install(from: a, booted: "A", image: v2)
-        #expect(r.status == 0 && r.output.contains("slot B activated on trial"), "\(r.output)")
-        r = try boot()
-        #expect(r.output.contains("boot: slot B") && r.output.contains("trial of slot B committed"), "\(r.output)")
-        r = try boot()
-        #expect(r.output.contains("boot: slot B") && !r.output.contains("trial"), "\(r.output)")
-        r = try install(from: b, booted: "B", image: v3)
-        #expect(r.status == 0 && r.output.contains("slot A activated on trial"), "\(r.output)")
-        for attempt in 1...Bootchooser.defaultAttempts {
-            r = try boot()
-            #expect(r.status != 0 && r.output.contains("boot: slot A"), "attempt \(attempt): \(r.output)")
-        }
-        r = try boot()
+        let v2 = try g.image("0.2.0")
+        let server = try HTTPRangeServer(files: ["v2.img": v2], arguments: ["--drop-after", "\(v2.count / 2)", "--drops", "1"])
+        r = try g.upgrade(running: "A", url: server.url("v2.img"), image: v2, version: "0.2.0")
+        let requests = server.stop()
+        #expect(r.status == OTAExitStatus.rebootRequested, "\(r.output)")
+        #expect(Self.steps(r.output).first == 0 && Self.steps(r.output).suffix(3) == [80, 85, 95], "\(r.output)")
+        #expect(requests.count == 2 && requests[1].hasSuffix("bytes=\(v2.count / 2)-"), "download not resumed: \(requests)")
+        r = try g.boot()
         #expect(r.status == 0 && r.output.contains("boot: slot B"), "\(r.output)")
-        #expect(r.output.contains("slot A failed its trial; running slot B"), "\(r.output)")
-        let vars = try tools.printenv()
-        #expect(vars["BOOT_ORDER"] == "B A")
-        #expect(vars["BOOT_A_LEFT"] == "0")
-        #expect(vars["BOOT_B_LEFT"] == "3")
+        #expect(r.output.contains("ota: progress 100 upgraded to 0.2.0") && r.output.contains("ota: inform 0.2.0"), "\(r.output)")
+        r = try g.boot()
+        #expect(r.status == 0 && r.output.contains("boot: slot B") && r.output.contains("slot B marked good (0.2.0)"), "\(r.output)")
+        let vars = try g.vars()
+        #expect(vars["BOOT_ORDER"] == "B A" && vars["BOOT_B_LEFT"] == "3" && vars["EDGE_TRIAL"] == nil)
+    }
+
+    /// v3 in slot A on trial: each boot fails (`failing` checks its status) until A's counter
+    /// runs out; then v2 in slot B comes back, reports the failure once and is marked good.
+    static func expectFallbackToV2(_ g: QemuGateway, failing: (Int32) -> Bool, note: String) throws {
+        for attempt in 1...Bootchooser.defaultAttempts {
+            let r = try g.boot()
+            #expect(failing(r.status) && r.output.contains("boot: slot A"), "\(note) attempt \(attempt): \(r.output)")
+        }
+        let r = try g.boot()
+        #expect(r.status == 0 && r.output.contains("boot: slot B"), "\(r.output)")
+        #expect(r.output.contains("ota: progress -1 upgrade to 0.3.0 failed"), "\(r.output)")
+        #expect(r.output.contains("ota: inform 0.2.0") && r.output.contains("slot B marked good"), "\(r.output)")
+        let vars = try g.vars()
+        #expect(vars["BOOT_ORDER"] == "B A" && vars["BOOT_A_LEFT"] == "0" && vars["BOOT_B_LEFT"] == "3")
+        #expect(vars["EDGE_TRIAL"] == nil)
+    }
+
+    @Test func v1ToHealthyV2ThenV3ThatCrashesAtStartFallsBackToV2() throws {
+        let g = try QemuGateway(firmware: try #require(TestFirmware.path), tag: "qemu-crash")
+        try Self.upgradeToHealthyV2(g)
+        let v3 = try g.image("0.3.0", payload: Array("#!/bin/sh\nexit 1\n".utf8))  // not an aarch64 binary: dies at once
+        let server = try HTTPRangeServer(files: ["v3.img": v3]); defer { _ = server.stop() }
+        let r = try g.upgrade(running: "B", url: server.url("v3.img"), image: v3, version: "0.3.0")
+        #expect(r.status == OTAExitStatus.rebootRequested, "\(r.output)")
+        try Self.expectFallbackToV2(g, failing: { $0 != 0 && $0 != OTAExitStatus.healthCheckFailed }, note: "crash")
+    }
+
+    @Test func v3ThatNeverReachesItsUplinkMissesItsDeadlineAndFallsBackToV2() throws {
+        let g = try QemuGateway(firmware: try #require(TestFirmware.path), tag: "qemu-uplink")
+        try Self.upgradeToHealthyV2(g)
+        // The same firmware, but this release's uplink goes nowhere: it starts, waits, gives up.
+        g.versionArgs = ["0.3.0=ota boot-check --env-config \(g.tools.config.path) --uplink 127.0.0.1:1 --deadline-ms 800"]
+        let v3 = try g.image("0.3.0")
+        let server = try HTTPRangeServer(files: ["v3.img": v3]); defer { _ = server.stop() }
+        let r = try g.upgrade(running: "B", url: server.url("v3.img"), image: v3, version: "0.3.0")
+        #expect(r.status == OTAExitStatus.rebootRequested, "\(r.output)")
+        try Self.expectFallbackToV2(g, failing: { $0 == OTAExitStatus.healthCheckFailed }, note: "no uplink")
+    }
+
+    @Test func aTamperedImageIsRefusedAndTheRunningSlotStaysFirst() throws {
+        let g = try QemuGateway(firmware: try #require(TestFirmware.path), tag: "qemu-tamper")
+        var v2 = try g.image("0.2.0")
+        v2[FirmwareImageHeader.size + 4096] ^= 0x40
+        let server = try HTTPRangeServer(files: ["v2.img": v2]); defer { _ = server.stop() }
+        var r = try g.upgrade(running: "A", url: server.url("v2.img"), image: v2, version: "0.2.0")
+        #expect(r.status == 1, "\(r.output)")
+        #expect(r.output.contains("ota: progress -3 image refused: payload SHA-256 does not match the header"), "\(r.output)")
+        r = try g.boot()
+        #expect(r.status == 0 && r.output.contains("boot: slot A") && r.output.contains("slot A marked good"), "\(r.output)")
+        let vars = try g.vars()
+        #expect(vars["BOOT_ORDER"] == "A B" && vars["BOOT_B_LEFT"] == "0")
+    }
+
+    /// The install killed right after each of its steps (SIGKILL: the process dies where it
+    /// stands; torn writes at every byte are PowerCutTests' subject): until the activation the
+    /// old slot boots and is healthy; a cut after the activation boots the new one on trial.
+    @Test func aCutAtEachStepOfAnInstallLeavesTheOldSlotBooting() throws {
+        let g = try QemuGateway(firmware: try #require(TestFirmware.path), tag: "qemu-cut")
+        let v2 = try g.image("0.2.0")
+        let server = try HTTPRangeServer(files: ["v2.img": v2]); defer { _ = server.stop() }
+        for cut in [0, 40, 80, 85] {
+            var r = try g.upgrade(running: "A", url: server.url("v2.img"), image: v2, version: "0.2.0",
+                                  environment: ["EDGE_OTA_CUT_AFTER_STEP": "\(cut)"])
+            #expect(r.status != 0 && r.status != OTAExitStatus.rebootRequested, "cut \(cut): \(r.output)")
+            #expect(r.output.contains("simulated power cut after step"), "cut \(cut): \(r.output)")
+            r = try g.boot()
+            #expect(r.status == 0 && r.output.contains("boot: slot A") && r.output.contains("slot A marked good"), "cut \(cut): \(r.output)")
+            let vars = try g.vars()
+            #expect(vars["BOOT_ORDER"] == "A B" && vars["BOOT_B_LEFT"] == "0", "cut \(cut): \(vars)")
+        }
+        var r = try g.upgrade(running: "A", url: server.url("v2.img"), image: v2, version: "0.2.0",
+                              environment: ["EDGE_OTA_CUT_AFTER_STEP": "95"])
+        #expect(r.output.contains("simulated power cut after step 95"), "\(r.output)")
+        r = try g.boot()
+        #expect(r.status == 0 && r.output.contains("boot: slot B") && r.output.contains("ota: progress 100 upgraded to 0.2.0"), "\(r.output)")
     }
 }
