@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# The agent end to end (issue 6): `edge-agent run` polling a pymodbus TCP slave (100 registers per
+# unit) and publishing through the EnOS cloud simulator's proxy to mosquitto on loopback.
+#   - latency sample -> broker: the sample's own time stamp against its arrival at an independent
+#     subscriber (mosquitto_sub -F %U); reference: mosquitto_pub -> mosquitto_sub on the same broker
+#   - CPU per point at 1,000 points/s, beside the pymodbus slave's and mosquitto's CPU for the same points
+#   - peak RSS (VmHWM) at 1,000 and 5,000 points: host build, and the aarch64 firmware under
+#     qemu-aarch64 when out/qemu-aarch64/edge-agent exists (qemu's own RSS shown as a baseline)
+#   - replay of a one-hour backlog at 1,000 points/s (3.6 M samples, recorded with the cloud away
+#     at a faster poll rate) and the live latency while it replays
+# Prints Markdown. Environment: AGENT_BENCH_BINARY (default: the release build),
+# AGENT_BENCH_SECONDS (steady-state window, default 20), AGENT_BENCH_BACKLOG (samples, default
+# 3600000), AGENT_BENCH_FIRMWARE (default out/qemu-aarch64/edge-agent), EDGE_PYTHON.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+python="${EDGE_PYTHON:-python3}"
+helper="$root/Tools/bench.d/agent_bench.py"
+agent="${AGENT_BENCH_BINARY:-$(swift build -c release --show-bin-path)/edge-agent}"
+firmware="${AGENT_BENCH_FIRMWARE:-$root/out/qemu-aarch64/edge-agent}"
+window="${AGENT_BENCH_SECONDS:-20}"
+backlog="${AGENT_BENCH_BACKLOG:-3600000}"
+tick="$(getconf CLK_TCK)"
+
+echo "## Agent end to end (issue 6)"
+echo
+if ! "$agent" help 2>&1 | grep -qE '^ +run( |$)'; then
+    echo "Not measured: \`$agent\` has no \`run\` command yet."
+    exit 0
+fi
+
+dir="$(mktemp -d "${TMPDIR:-/tmp}/agent-bench.XXXXXX")"
+groups=()
+cleanup() {
+    for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    sleep 0.5
+    for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+log() { echo "60-agent: $*" >&2; }
+free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# CPU ticks (user + system) of a process; 0 once it is gone.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+peak_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+now_ms() { date +%s%3N; }
+wait_for() {  # seconds command...: until the command succeeds
+    local tenths=$(( $1 * 10 )); shift
+    until "$@" 2>/dev/null; do
+        [ "$tenths" -gt 0 ] || return 1
+        sleep 0.1; tenths=$((tenths - 1))
+    done
+}
+stop_pid() {  # pid: SIGTERM its group, wait at most 10 s
+    kill -TERM -- "-$1" 2>/dev/null || return 0
+    local tenths=100
+    while kill -0 "$1" 2>/dev/null && [ "$tenths" -gt 0 ]; do sleep 0.1; tenths=$((tenths - 1)); done
+    kill -KILL -- "-$1" 2>/dev/null || true
+}
+json() { "$python" -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+
+# The fixed parts: broker, cloud simulator (proxy + observer), subscriber with receive times, slave.
+broker_port="$(free_port)"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n' "$broker_port" > "$dir/mosquitto.conf"
+setsid mosquitto -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 & broker_pid=$!; groups+=("$broker_pid")
+wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$broker_port"
+
+subs=()
+for u in $(seq 1 50); do subs+=(--sub-device "benchPK:bench-dev-$u:bench-dev-$u-secret"); done
+setsid "$python" "$root/Tests/CloudSimulator/enos_cloud.py" --broker-port "$broker_port" --listen-port 0 \
+    --gateway benchGatewayPK:bench-gateway:bench-secret "${subs[@]}" >"$dir/cloud.log" 2>&1 &
+cloud_pid=$!; groups+=("$cloud_pid")
+wait_for 10 grep -q '^READY' "$dir/cloud.log"
+cloud_port="$(sed -n 's/^READY listen=\([0-9]*\).*/\1/p' "$dir/cloud.log")"
+
+setsid mosquitto_sub -h 127.0.0.1 -p "$broker_port" -q 1 -t '/sys/+/+/thing/measurepoint/#' -F '%U %t %p' \
+    >"$dir/arrivals.txt" 2>"$dir/sub.log" & sub_pid=$!; groups+=("$sub_pid")
+
+modbus_port="$(free_port)"
+setsid "$python" "$helper" slave --tcp "$modbus_port" --units 50 >"$dir/slave.log" 2>&1 & slave_pid=$!; groups+=("$slave_pid")
+wait_for 10 grep -q READY "$dir/slave.log"
+
+# One steady-state run: prints "points/s p50 p99 agent_us slave_us broker_us peak_kib" (run it
+# in this shell, not in a subshell, so that the cleanup knows its agent).
+steady() {  # label points command...
+    local label="$1" points="$2"; shift 2
+    local ring="$dir/ring-$label.log"
+    "$python" "$helper" config --out "$dir/$label.json" --points "$points" --modbus-port "$modbus_port" \
+        --mqtt-port "$cloud_port" --ring "$ring" --ring-size 32MiB --live-ms 100
+    setsid "$@" run --config "$dir/$label.json" >"$dir/agent-$label.log" 2>&1 & local pid=$!
+    groups+=("$pid")
+    local offset; offset="$(stat -c %s "$dir/arrivals.txt")"
+    if ! wait_for 30 bash -c "tail -c +$((offset + 1)) '$dir/arrivals.txt' | grep -q 'measurepoint.post.batch'"; then
+        log "$label: no live data within 30 s; agent log:"; tail -5 "$dir/agent-$label.log" >&2
+        stop_pid "$pid"; echo "- - - - - - -"; return
+    fi
+    sleep 3
+    local t0 a0 s0 b0 t1 a1 s1 b1 peak
+    t0="$(now_ms)"; a0="$(ticks "$pid")"; s0="$(ticks "$slave_pid")"; b0="$(ticks "$broker_pid")"
+    sleep "$window"
+    t1="$(now_ms)"; a1="$(ticks "$pid")"; s1="$(ticks "$slave_pid")"; b1="$(ticks "$broker_pid")"
+    peak="$(peak_kib "$pid")"
+    stop_pid "$pid"
+    local figures; figures="$("$python" "$helper" latency "$dir/arrivals.txt" --since "$t0" --until "$t1")"
+    local samples; samples="$(json 'd["post"]["samples"]' <<<"$figures")"
+    [ "$samples" -gt 0 ] || samples=1
+    "$python" - "$figures" "$samples" "$t0" "$t1" "$a0" "$a1" "$s0" "$s1" "$b0" "$b1" "$tick" "$peak" <<'EOF'
+import json, sys
+f = json.loads(sys.argv[1]); n = int(sys.argv[2]); t0, t1 = float(sys.argv[3]), float(sys.argv[4])
+a0, a1, s0, s1, b0, b1, tick = map(float, sys.argv[5:12]); peak = int(sys.argv[12])
+us = lambda d: (d / tick) * 1e6 / n
+print(f"{n / ((t1 - t0) / 1000):.0f} {f['post']['p50_ms']:.0f} {f['post']['p99_ms']:.0f} "
+      f"{us(a1 - a0):.1f} {us(s1 - s0):.1f} {us(b1 - b0):.1f} {peak}")
+EOF
+}
+
+log "latency floor (mosquitto_pub -> mosquitto_sub)"
+floor="$("$python" "$helper" floor --port "$broker_port" --count 20)"
+floor_p50="$(json '"%.1f" % d["p50_ms"]' <<<"$floor")"
+
+log "host build, 1,000 points/s for ${window} s"
+steady host-1000 1000 "$agent" >"$dir/host-1000.txt"
+read -r h1_rate h1_p50 h1_p99 h1_cpu h1_slave h1_broker h1_peak <"$dir/host-1000.txt"
+log "host build, 5,000 points"
+steady host-5000 5000 "$agent" >"$dir/host-5000.txt"
+read -r h5_rate h5_p50 h5_p99 h5_cpu h5_slave h5_broker h5_peak <"$dir/host-5000.txt"
+
+fw_rows=""
+if [ -x "$firmware" ] && command -v qemu-aarch64 >/dev/null; then
+    qemu_base="$( { /usr/bin/time -f '%M' qemu-aarch64 "$firmware" version >/dev/null; } 2>&1 | tail -1)"
+    log "firmware under qemu-aarch64, 1,000 and 5,000 points"
+    steady fw-1000 1000 qemu-aarch64 "$firmware" >"$dir/fw-1000.txt"
+    steady fw-5000 5000 qemu-aarch64 "$firmware" >"$dir/fw-5000.txt"
+    read -r f1_rate f1_p50 f1_p99 f1_cpu f1_slave f1_broker f1_peak <"$dir/fw-1000.txt"
+    read -r f5_rate f5_p50 f5_p99 f5_cpu f5_slave f5_broker f5_peak <"$dir/fw-5000.txt"
+    fw_rows="| peak RSS, aarch64 firmware under qemu-aarch64 (qemu + guest; qemu running \`version\`: $((qemu_base / 1024)) MiB) | $((f1_peak / 1024)) MiB | $((f5_peak / 1024)) MiB | target ≤ 2 MB at 1,000 points for the firmware itself |"
+else
+    fw_rows="| peak RSS, aarch64 firmware | not measured | not measured | build it first: \`make firmware BOARD=qemu-aarch64\` |"
+fi
+
+# Replay: record the backlog with the cloud unreachable (5,000 points every 50 ms = 100,000
+# points/s into the ring log), then start the agent against the cloud with 5,000 points every
+# 5 s (1,000 points/s live) and follow the resume stream until it goes quiet.
+log "replay: recording a backlog of $backlog samples with the cloud away"
+dead_port="$(free_port)"
+"$python" "$helper" config --out "$dir/fill.json" --points 5000 --interval-ms 50 --modbus-port "$modbus_port" \
+    --mqtt-port "$dead_port" --ring "$dir/ring-replay.log" --ring-size 256MiB --live-ms 100
+setsid "$agent" run --config "$dir/fill.json" >"$dir/agent-fill.log" 2>&1 & fill_pid=$!; groups+=("$fill_pid")
+fill_started=$SECONDS
+sleep $(( backlog / 100000 + 2 ))
+stop_pid "$fill_pid"
+fill_seconds=$((SECONDS - fill_started))
+"$python" "$helper" config --out "$dir/replay.json" --points 5000 --interval-ms 5000 --modbus-port "$modbus_port" \
+    --mqtt-port "$cloud_port" --ring "$dir/ring-replay.log" --ring-size 256MiB --live-ms 100
+log "replay: the agent meets the cloud"
+replay_since="$(now_ms)"
+setsid "$agent" run --config "$dir/replay.json" >"$dir/agent-replay.log" 2>&1 & replay_pid=$!; groups+=("$replay_pid")
+replay="$("$python" "$helper" replay "$dir/arrivals.txt" --since "$replay_since" --quiet 5 --timeout 900)"
+stop_pid "$replay_pid"
+r_samples="$(json 'd["resume"]["samples"]' <<<"$replay")"
+r_seconds="$(json '"%.1f" % ((d["resume"]["last_ms"] - '"$replay_since"') / 1000) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
+r_rate="$(json '"%.0f" % (d["resume"]["samples"] / max(1, (d["resume"]["last_ms"] - d["resume"]["first_ms"]) / 1000)) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
+l_p50="$(json '"%.0f" % d["live_during"]["p50_ms"] if d["live_during"]["p50_ms"] is not None else "-"' <<<"$replay")"
+l_p99="$(json '"%.0f" % d["live_during"]["p99_ms"] if d["live_during"]["p99_ms"] is not None else "-"' <<<"$replay")"
+l_max="$(json '"%.0f" % d["live_during"]["max_ms"] if d["live_during"]["max_ms"] is not None else "-"' <<<"$replay")"
+scaled="$(json '"%.1f" % ((d["resume"]["last_ms"] - '"$replay_since"') / 1000 * '"$backlog"' / max(1, d["resume"]["samples"])) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
+
+cat <<EOF
+Host build \`$agent\` and a pymodbus TCP slave (100 holding registers a unit), the EnOS cloud
+simulator's proxy and mosquitto on loopback; live data batched for at most 100 ms
+(\`publishing.liveIntervalMs\`). Latency: the sample's time stamp to its arrival at an independent
+\`mosquitto_sub\`. CPU: user + system time over a ${window} s window, divided by the points that arrived.
+
+| figure | 1,000 points | 5,000 points | reference |
+|---|---|---|---|
+| points/s delivered (polled every 1 s) | $h1_rate | $h5_rate | |
+| latency sample → broker, p50 / p99 | $h1_p50 / $h1_p99 ms | $h5_p50 / $h5_p99 ms | mosquitto_pub → mosquitto_sub: $floor_p50 ms |
+| CPU per point: edge-agent | $h1_cpu µs | $h5_cpu µs | |
+| CPU per point: pymodbus slave serving them | $h1_slave µs | $h5_slave µs | edge-agent / pymodbus: $("$python" -c "print('%.2f' % ($h1_cpu / max(0.01, $h1_slave)))") |
+| CPU per point: mosquitto forwarding them (2 subscribers) | $h1_broker µs | $h5_broker µs | |
+| peak RSS (VmHWM), host build | $((h1_peak / 1024)) MiB | $((h5_peak / 1024)) MiB | |
+$fw_rows
+
+Replay: a backlog of $r_samples samples (target: $backlog, one hour at 1,000 points/s; recorded in
+${fill_seconds} s at 100,000 points/s with the cloud unreachable), then the agent started against the
+cloud with 1,000 points/s live.
+
+| figure | value | target |
+|---|---|---|
+| backlog replayed (resume samples) | $r_samples | $backlog |
+| time from agent start to the last resume sample | $r_seconds s (scaled to $backlog samples: $scaled s) | ≤ 60 s |
+| resume rate | $r_rate samples/s | |
+| live latency during the replay, p50 / p99 / max | $l_p50 / $l_p99 / $l_max ms | ≤ 1,000 ms |
+EOF
