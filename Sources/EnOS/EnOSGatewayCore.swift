@@ -231,8 +231,11 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
     }
 
     func index(_ pk: EnOSText, _ dk: EnOSText) -> Int? {
-        for (i, sub) in configuration.subDevices.enumerated() where dk.equals(sub.deviceKey) && pk.equals(sub.productKey) {
-            return i
+        let subs = configuration.subDevices
+        var i = 0
+        while i < subs.count {   // an index loop: enumerated() allocates in debug builds
+            if dk.equals(subs[i].deviceKey) && pk.equals(subs[i].productKey) { return i }
+            i += 1
         }
         return nil
     }

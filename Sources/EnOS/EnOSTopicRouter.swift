@@ -72,9 +72,13 @@ public enum EnOSTopicRouter {
         if equals(topic, pk, gateway.productKey) && equals(topic, dk, gateway.deviceKey) {
             device = .gateway
         } else if !session {
-            for (n, sub) in subDevices.enumerated() where equals(topic, pk, sub.productKey) && equals(topic, dk, sub.deviceKey) {
-                device = .subDevice(n)
-                break
+            var n = 0
+            while n < subDevices.count {   // an index loop: enumerated() allocates in debug builds
+                if equals(topic, pk, subDevices[n].productKey) && equals(topic, dk, subDevices[n].deviceKey) {
+                    device = .subDevice(n)
+                    break
+                }
+                n += 1
             }
         }
         var route = EnOSRoute(device: device, target: .unknown, suffix: suffix, isSessionTopic: session)
