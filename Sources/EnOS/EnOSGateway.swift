@@ -419,7 +419,13 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
         let now = clock.monotonicNow()
         while !core.pending.isFull {
             var room = core.configuration.maximumOnlineSubDevices - core.subDevices.activeCount
-            guard room > 0 else { return }
+            guard room > 0 else {
+                // The cap is reached: those waiting hear so, and try again later.
+                for i in 0..<core.subDevices.count where core.subDevices.loginDue(i, now: now) {
+                    core.settleLogin(i, ok: false, code: EnOSGatewayEvent.tooManyOnline, now: now, onEvent)
+                }
+                return
+            }
             room = min(room, max(1, core.configuration.loginBatchSize))
             var selection = EnOSLoginSelection(table: core.subDevices.wanted, status: core.subDevices.status,
                                                retryAt: core.subDevices.retryAt, now: now, limit: room)

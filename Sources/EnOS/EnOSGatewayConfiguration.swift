@@ -64,7 +64,8 @@ public enum EnOSGatewayEvent {
     /// Every pending request was reported as `replyTimedOut`.
     case disconnected(MQTTClientError)
     case subDeviceLoggedIn(Int)
-    /// `code`: the cloud's code (e.g. 723 disabled, 742 sign), or `EnOSGatewayEvent.timedOut`.
+    /// `code`: the cloud's code (e.g. 723 disabled, 742 sign), `EnOSGatewayEvent.timedOut` or
+    /// `EnOSGatewayEvent.tooManyOnline`.
     /// The gateway retries after `loginRetryMilliseconds` while the sub-device is wanted.
     case subDeviceLoginFailed(Int, code: Int)
     case subDeviceLoggedOut(Int)
@@ -79,6 +80,9 @@ public enum EnOSGatewayEvent {
 
     /// The `code` of `subDeviceLoginFailed` when no reply came in time.
     public static let timedOut = -1
+    /// The `code` of `subDeviceLoginFailed` when `maximumOnlineSubDevices` are online already
+    /// (not sent; retried after `loginRetryMilliseconds`).
+    public static let tooManyOnline = -2
 }
 
 /// The outcome of publishing a request.

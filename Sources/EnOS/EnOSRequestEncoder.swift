@@ -169,6 +169,37 @@ public enum EnOSRequestEncoder {
         try w.endObject()
     }
 
+    /// `thing.topo.add` (spec §4.3, topic `/sys/{gwPK}/{gwDK}/thing/topo/add`): attaches the
+    /// listed sub-devices to the gateway, each entry signed with the sub-device's secret over the
+    /// shared `clientId` and timestamp.
+    public static func topologyAdd<Indices: Sequence<Int>>(
+        _ w: inout JSONWriter, id: UInt32, clientId: String, timestampMilliseconds: Int64,
+        subDevices: [EnOSDeviceIdentity], indices: Indices, hasher: inout SHA256
+    ) throws(JSONWriterError) {
+        try beginRequest(&w, id: id, method: "thing.topo.add")
+        try w.key("params")
+        try w.beginArray()
+        for n in indices {
+            let sub = subDevices[n]
+            try w.beginObject()
+            try w.key("productKey")
+            try w.value(sub.productKey)
+            try w.key("deviceKey")
+            try w.value(sub.deviceKey)
+            try w.key("clientId")
+            try w.value(clientId)
+            try w.key("timestamp")
+            try writeDecimalString(&w, timestampMilliseconds)
+            try w.key("signMethod")
+            try w.value("sha256")
+            try w.key("sign")
+            try writeSign(&w, clientId: clientId, device: sub, timestampMilliseconds: timestampMilliseconds, hasher: &hasher)
+            try w.endObject()
+        }
+        try w.endArray()
+        try w.endObject()
+    }
+
     /// `ota.device.inform` (spec §7.1).
     public static func otaInform(_ w: inout JSONWriter, id: UInt32, version: String) throws(JSONWriterError) {
         try beginRequest(&w, id: id, method: "ota.device.inform")

@@ -90,4 +90,22 @@ import Testing
         #expect(g11)
         #expect(try cloud.records(kind: "connect").count == 2)
     }
+
+    @Test func onlineCapRefusesFurtherLogins() throws {
+        let cloud = try CloudHarness()
+        var configuration = CloudHarness.configuration()
+        configuration.maximumOnlineSubDevices = 2
+        configuration.loginBatchSize = 1
+        var gateway = cloud.makeGateway(configuration)
+        var seen = SeenEvents()
+        let done = gateway.run(&seen) { $0.loggedIn.count == 2 && !$0.loginFailed.isEmpty }
+        #expect(done)
+        #expect(seen.loginFailed.first?.0 == 2 && seen.loginFailed.first?.1 == EnOSGatewayEvent.tooManyOnline)
+        let online = gateway.onlineSubDeviceCount
+        #expect(online == 2)
+        // Room again after a logout: the waiting one gets in on its retry.
+        gateway.logoutSubDevice(0)
+        let after = gateway.run(&seen, seconds: 3) { $0.loggedIn.contains(2) }
+        #expect(after)
+    }
 }

@@ -146,4 +146,29 @@ import Testing
         let entries = requests.reduce(0) { $0 + ((($1["payload"] as? [String: Any])?["params"] as? [Any])?.count ?? 0) }
         #expect(entries == total)
     }
+
+    @Test func eventStateDeltaAndInformAreAcceptedWithTheirTags() throws {
+        let cloud = try CloudHarness()
+        var seen = SeenEvents()
+        var gateway = Self.connected(cloud, CloudHarness.configuration(), &seen)
+        let e = gateway.postEvent("overTemp", timeMilliseconds: 1_700_000_000_000, tag: 11, outputs: { (w: inout JSONWriter) throws(JSONWriterError) in
+            try w.key("temp")
+            try w.value(120.5)
+        }, onEvent: { seen.take($0) })
+        let s = gateway.postConnectionState(subDevice: 1, state: .disconnected, tag: 12) { seen.take($0) }
+        let i = gateway.informVersion("1.0.1", tag: 13) { seen.take($0) }
+        #expect(e != .notConnected && s != .notConnected && i != .notConnected)
+        let done = gateway.run(&seen) { seen in [11, 12, 13].allSatisfy { tag in seen.replies.contains { $0.tag == UInt64(tag) } } }
+        #expect(done)
+        #expect(seen.replies.filter { $0.tag >= 11 }.allSatisfy { $0.code == 200 })
+        for method in ["thing.event.overTemp.post", "connection.state.post", "ota.device.inform"] {
+            let requests = try cloud.records(kind: "request").filter { $0["method"] as? String == method }
+            #expect(!requests.isEmpty, "no \(method)")
+            #expect(requests.allSatisfy { ($0["problems"] as? [String])?.isEmpty == true }, "\(requests)")
+        }
+        let delta = try cloud.records(kind: "request").last { $0["method"] as? String == "connection.state.post" }
+        let params = (delta?["payload"] as? [String: Any])?["params"] as? [String: Any]
+        #expect(params?["isFull"] as? Bool == false)
+        #expect((params?["nodes"] as? [[String: Any]])?.first?["nodeId"] as? String == "s2")
+    }
 }
