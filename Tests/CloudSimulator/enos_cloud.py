@@ -27,9 +27,12 @@ Usage:
                 [--sub-device PK:DK:SECRET ...] [--record FILE] [--print] [--control-port C]
                 [--broker-host H] [--reply-delay-ms N] [--code METHOD=CODE ...]
                 [--login-code DK=CODE ...] [--max-message-bytes N]
+                [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
   --port P is an alias of --broker-port. Port 0 for --listen-port/--control-port picks a free
   port. Without --listen-port there is no proxy (nothing checks CONNECT). Without --gateway any
   device's requests are answered (sub-device signs are then not checkable: accepted).
+  With --tls-cert/--tls-key the proxy speaks TLS (EnOS port 18883 style) and pipes the plain
+  MQTT to the broker; --tls-client-ca also requires a client certificate signed by that CA.
   When ready it prints `READY listen=L control=C broker=P` on stdout (0 = not enabled).
 
 Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"ok":false,"error":...}):
@@ -687,7 +690,13 @@ class Cloud:
             client_writer.write(packet(0x20, bytes([0, 3])))
             client_writer.close()
             return
-        self.record("connect", clientId=client_id, username=username, reason=reason)
+        extra = {}
+        cert = client_writer.get_extra_info("peercert")
+        if cert:
+            extra["clientCertificate"] = dict(x[0] for x in cert.get("subject", ()))
+        if client_writer.get_extra_info("sslcontext") is not None:
+            extra["tls"] = True
+        self.record("connect", clientId=client_id, username=username, reason=reason, **extra)
         self.log(f"gateway connected: {username} ({peer[0]}:{peer[1]})")
         self.gateway_connections.add(client_writer)
         broker_writer.write(raw)
@@ -737,7 +746,16 @@ async def main_async(args):
     listen_port = control_port = 0
     servers = []
     if args.listen_port is not None:
-        server = await asyncio.start_server(cloud.proxy, "127.0.0.1", args.listen_port)
+        context = None
+        if args.tls_cert:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            context.load_cert_chain(args.tls_cert, args.tls_key)
+            if args.tls_client_ca:
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(args.tls_client_ca)
+        server = await asyncio.start_server(cloud.proxy, "127.0.0.1", args.listen_port, ssl=context)
         listen_port = server.sockets[0].getsockname()[1]
         servers.append(server)
     if args.control_port is not None:
@@ -760,6 +778,9 @@ def main():
     ap.add_argument("--record", default=None)
     ap.add_argument("--print", action="store_true")
     ap.add_argument("--reply-delay-ms", type=int, default=0)
+    ap.add_argument("--tls-cert", default=None)
+    ap.add_argument("--tls-key", default=None)
+    ap.add_argument("--tls-client-ca", default=None)
     ap.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES)
     ap.add_argument("--code", action="append", default=[], type=lambda s: parse_code(s, "--code"),
                     dest="code_overrides", help="METHOD=CODE: reply CODE to every METHOD")

@@ -231,7 +231,7 @@ struct SeenEvents {
     }
 }
 
-extension EnOSGateway where Transport == TCPTransport, Clock == SystemClock, Random == SplitMix64 {
+extension EnOSGateway where Transport: ~Copyable, Clock == SystemClock, Random == SplitMix64 {
     /// Steps until `done` or the deadline; false on timeout.
     @discardableResult
     mutating func run(_ seen: inout SeenEvents, seconds: Double = 5, until done: (SeenEvents) -> Bool) -> Bool {
