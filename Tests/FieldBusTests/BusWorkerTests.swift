@@ -30,24 +30,52 @@ import TestSupport
                                 transport: try ModbusConnection(bus: bus), clock: SystemClock())
     }
 
+    /// Drains the worker's events into `events` until `done(events)` holds (checked after each
+    /// wake-up) or `seconds` pass: progress is waited for, never assumed from elapsed time, so a
+    /// slow or loaded machine takes longer instead of failing; the expectations afterwards still
+    /// fail if it never comes. `tick` runs on every turn (to submit writes and the like).
+    static func collect<T: ModbusTransport & ~Copyable, C: EdgeClock>(_ worker: BusWorker<T, C>, into events: inout [BusEvent], seconds: Double = 20,
+                        tick: (inout [BusEvent]) -> Void = { _ in }, until done: ([BusEvent]) -> Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if edge_poll_in(worker.eventFD, 100) > 0 { worker.drain { events.append($0) } }
+            tick(&events)
+            if done(events) { return }
+        }
+    }
+
     @Test func busThreadDeliversSamplesStateChangesAndWriteResults() throws {
         let slave = try ModbusSlaveProcess(.tcp)
         defer { slave.stop() }
         let worker = try BusWorker(scheduler: try Self.scheduler(slave, units: [1, 2, 4]))
         try worker.start()
         var events: [BusEvent] = []
-        let deadline = Date().addingTimeInterval(1.5)
         var submitted = false
-        while Date() < deadline {
-            if edge_poll_in(worker.eventFD, 100) > 0 { worker.drain { events.append($0) } }
+        // Until ≥ 10 good cycles of device 0, device 2 timed out and went offline, and the write
+        // was confirmed and read back (bounded: 20 s).
+        Self.collect(worker, into: &events, tick: { events in
             if !submitted && events.count > 10 {
                 submitted = worker.submit(WriteCommand(id: 42, device: 1, point: 3, value: .int(-7), verify: true))
             }
-        }
+        }, until: { events in
+            var good0 = 0, timeout2 = false, offline2 = false, written = false, readBack = false
+            for event in events {
+                switch event {
+                case .sample(let s):
+                    if s.device == 0 && s.quality == .good { good0 += 1 }
+                    if s.device == 2 && s.quality == .timeout { timeout2 = true }
+                    if s.device == 1 && s.point == 3 && s.value == .int(-7) { readBack = true }
+                case .deviceOffline(device: 2, _): offline2 = true
+                case .writeCompleted(id: 42, _, _, _): written = true
+                default: break
+                }
+            }
+            return good0 >= 5 * 10 && timeout2 && offline2 && written && readBack
+        })
         worker.requestStatistics()
         var snapshot: BusStatistics? = nil
         var devices: [Int: (Bool, TransactionStatistics)] = [:]
-        let statsDeadline = Date().addingTimeInterval(2)
+        let statsDeadline = Date().addingTimeInterval(10)
         while Date() < statsDeadline && (snapshot == nil || devices.count < 3) {
             if edge_poll_in(worker.eventFD, 100) > 0 {
                 worker.drain { event in
@@ -90,10 +118,28 @@ import TestSupport
         let worker = try BusWorker(scheduler: try Self.scheduler(slave, units: [1, 7], retries: 1, offlineAfter: 3))
         try worker.start()
         var events: [BusEvent] = []
-        let deadline = Date().addingTimeInterval(1.5)
-        while Date() < deadline {
-            if edge_poll_in(worker.eventFD, 100) > 0 { worker.drain { events.append($0) } }
-        }
+        // Until every expected kind of sample arrived and the running statistics (asked for every
+        // ~0.5 s) show unit 7's CRC errors and timeouts (bounded: 20 s).
+        var turns = 0, scanned = 0
+        var flakyCounted = false
+        Self.collect(worker, into: &events, tick: { events in
+            turns += 1
+            if turns % 5 == 0 { worker.requestStatistics() }
+            for event in events[scanned...] {
+                if case .deviceStatistics(1, _, let s) = event, s.crcErrors >= 1, s.timeouts >= 1 { flakyCounted = true }
+            }
+            scanned = events.count
+        }, until: { events in
+            var healthy = (r1: false, f: false, c: false), flakyGood = false, flakyCRC = false
+            for case .sample(let s) in events {
+                if s.device == 0 && s.point == 1 && s.value == .uint(1001) && s.quality == .good { healthy.r1 = true }
+                if s.device == 0 && s.point == 2 && s.value == .double(3.25) { healthy.f = true }
+                if s.device == 0 && s.point == 4 && s.value == .bool(true) { healthy.c = true }
+                if s.device == 1 && s.quality == .good { flakyGood = true }
+                if s.device == 1 && s.quality == .crcError { flakyCRC = true }
+            }
+            return healthy.r1 && healthy.f && healthy.c && flakyGood && flakyCRC && flakyCounted
+        })
         worker.stop()
         worker.drain { events.append($0) }
         let samples = events.compactMap { if case .sample(let s) = $0 { return s } else { return nil } }
@@ -116,9 +162,10 @@ import TestSupport
         defer { slave.stop() }
         var s = try Self.scheduler(slave, units: [1, 2, 7])
         var sink = CountingSink()
-        func run(seconds: Double) {
-            let end = Date().addingTimeInterval(seconds)
-            while Date() < end {
+        // Steps for at least `seconds`, then until `done` or 20 s in all.
+        func run(seconds: Double, until done: () -> Bool) {
+            let start = Date()
+            while Date() < start.addingTimeInterval(seconds) || (!done() && Date() < start.addingTimeInterval(20)) {
                 switch s.step(sink: &sink) {
                 case .transacted: continue
                 case .waitUntil(let t):
@@ -128,13 +175,16 @@ import TestSupport
                 }
             }
         }
-        run(seconds: 0.5)  // warm-up: connect, flaky unit's first timeout
+        // Warm-up: connect, a few good cycles, the flaky unit's first timeout.
+        run(seconds: 0.5) { sink.good >= 2 * 5 && s.statistics.transactions.timeouts > 0 }
         let before = sink.good
         let counted = ThrowHooks.suspended {
             AllocationCounter.count {
-                // Date() allocates nothing, but keep the loop free of Foundation anyway.
-                let end = edge_monotonic_ns() + 700_000_000
-                while edge_monotonic_ns() < end {
+                // At least 0.7 s, then until 5 more good cycles of each healthy unit arrived
+                // (bounded: 20 s). Date() allocates nothing, but keep the loop free of Foundation.
+                let start = edge_monotonic_ns()
+                while edge_monotonic_ns() < start + 700_000_000
+                        || (sink.good - before < 2 * 5 * 5 && edge_monotonic_ns() < start + 20_000_000_000) {
                     switch s.step(sink: &sink) {
                     case .transacted: continue
                     case .waitUntil(let t): edge_sleep_ns(min(t.nanoseconds(since: s.clock.monotonicNow()), 50_000_000))

@@ -58,8 +58,8 @@ final class MosquittoBroker {
         pthread_sigmask(SIG_UNBLOCK, &all, nil)
         try p.run()
         process = p
-        // Ready when the port accepts.
-        let deadline = Date().addingTimeInterval(5)
+        // Ready when the port accepts (bounded generously: a loaded machine starts it slowly).
+        let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if Self.accepts(port) { return }
             usleep(20_000)

@@ -51,12 +51,12 @@ struct MosquittoClientTests {
             default: break
             }
         }
-        #expect(Self.run(&client, seconds: 5, onEvent: handler) { _ in connected })
+        #expect(Self.run(&client, seconds: 15, onEvent: handler) { _ in connected })
         _ = try client.session.subscribe([MQTTSubscription("test/#", qos: .atLeastOnce)])
-        #expect(Self.run(&client, seconds: 5, onEvent: handler) { _ in subscribed })
+        #expect(Self.run(&client, seconds: 15, onEvent: handler) { _ in subscribed })
         #expect(try client.session.publish(topic: "test/zero".utf8, payload: "hello0".utf8, qos: .atMostOnce) == .sent)
         #expect(try client.session.publish(topic: "test/one".utf8, payload: "hello1".utf8, qos: .atLeastOnce) == .stored(packetId: 2))
-        #expect(Self.run(&client, seconds: 5, onEvent: handler) { _ in received.count == 2 && acknowledged == [2] })
+        #expect(Self.run(&client, seconds: 15, onEvent: handler) { _ in received.count == 2 && acknowledged == [2] })
         #expect(received == ["test/zero hello0 q0", "test/one hello1 q1"])
         #expect(client.connectionCount == 1)
     }
@@ -154,9 +154,9 @@ struct MosquittoClientTests {
             default: break
             }
         }
-        #expect(Self.run(&watcher, seconds: 5, onEvent: handler) { _ in connected })
+        #expect(Self.run(&watcher, seconds: 15, onEvent: handler) { _ in connected })
         _ = try watcher.session.subscribe([MQTTSubscription("status/#")])
-        #expect(Self.run(&watcher, seconds: 5, onEvent: handler) { _ in subscribed })
+        #expect(Self.run(&watcher, seconds: 15, onEvent: handler) { _ in subscribed })
         do {
             let config = MQTTSessionConfiguration(connect: MQTTConnectOptions(
                 clientId: "mortal", keepAliveSeconds: 60,
@@ -164,10 +164,10 @@ struct MosquittoClientTests {
             var mortal = MQTTClient(host: "127.0.0.1", port: broker.port, configuration: config, transport: TCPTransport(),
                                     clock: SystemClock(), random: SplitMix64(seed: 5))
             var up = false
-            #expect(Self.run(&mortal, seconds: 5, onEvent: { if case .session(.connected) = $0 { up = true } }) { _ in up })
+            #expect(Self.run(&mortal, seconds: 15, onEvent: { if case .session(.connected) = $0 { up = true } }) { _ in up })
             // Leaves scope: the socket closes without DISCONNECT.
         }
-        #expect(Self.run(&watcher, seconds: 5, onEvent: handler) { _ in !wills.isEmpty })
+        #expect(Self.run(&watcher, seconds: 15, onEvent: handler) { _ in !wills.isEmpty })
         #expect(wills == ["status/mortal offline"])
     }
 
@@ -183,7 +183,7 @@ struct MosquittoClientTests {
             default: break
             }
         }
-        #expect(Self.run(&client, seconds: 5, onEvent: handler) { _ in connected })
+        #expect(Self.run(&client, seconds: 15, onEvent: handler) { _ in connected })
         let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 200, alignment: 8)
         defer { payload.deallocate() }
         payload.initializeMemory(as: UInt8.self, repeating: 0x61)
@@ -194,7 +194,7 @@ struct MosquittoClientTests {
                 published += 1
             }
             client.flush(handler)
-            client.step(timeoutMilliseconds: 5, onEvent: handler)
+            client.step(timeoutMilliseconds: 15, onEvent: handler)
         }
         for _ in 0..<50 { round(&client) }   // warm-up
         let before = acked

@@ -23,7 +23,7 @@ struct TLSClientTests {
     }
 
     /// Connects; returns nil once CONNACK arrives, or the first transport error.
-    static func connect(_ client: inout TLSClient, seconds: Double = 5) -> MQTTClientError? {
+    static func connect(_ client: inout TLSClient, seconds: Double = 15) -> MQTTClientError? {
         var connected = false
         var failure: MQTTClientError? = nil
         let deadline = Date().addingTimeInterval(seconds)
@@ -44,13 +44,13 @@ struct TLSClientTests {
         _ = try client.session.subscribe([MQTTSubscription("tls/#")])
         var received: String? = nil
         var subscribed = false
-        var deadline = Date().addingTimeInterval(5)
+        var deadline = Date().addingTimeInterval(15)
         while !subscribed && Date() < deadline {
             client.step(timeoutMilliseconds: 20) { if case .session(.subscribed) = $0 { subscribed = true } }
         }
         let payload = String(repeating: "t", count: 3000)   // more than one small record
         _ = try client.session.publish(topic: "tls/echo".utf8, payload: payload.utf8, qos: .atLeastOnce)
-        deadline = Date().addingTimeInterval(5)
+        deadline = Date().addingTimeInterval(15)
         while received == nil && Date() < deadline {
             client.step(timeoutMilliseconds: 20) { event in
                 if case .session(.message(let m)) = event { received = String(decoding: m.payload, as: UTF8.self) }

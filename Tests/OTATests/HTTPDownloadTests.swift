@@ -92,7 +92,9 @@ import TestSupport
     @Test func resumesAfterAStall() throws {
         let file = ImageFixtures.payload(20_000)
         let server = try HTTPRangeServer(files: ["fw.img": file], arguments: ["--drop-after", "5000", "--drops", "1", "--stall"])
-        var d = try Self.download(server.url("fw.img"), timeout: 300)
+        // The server stalls for 5 s; 1 s is well short of that, and long enough that a merely slow
+        // (loaded) server is not taken for a stalled one.
+        var d = try Self.download(server.url("fw.img"), timeout: 1000)
         let result = Self.fetch(&d)
         let log = server.stop()
         #expect(result.success == file)
