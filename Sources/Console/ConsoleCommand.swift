@@ -1,0 +1,88 @@
+/// The console's commands: name, usage line, one-line summary and how many words may follow.
+/// The session checks the word count against `arguments` before calling the backend, so a
+/// backend sees only plausible calls; deeper checks (is this a device?) are the backend's.
+public enum ConsoleCommand: CaseIterable, Sendable {
+    case help, status, buses, devices, points, read, write, log, mqtt, config, ota, reboot, logout
+
+    /// The word that runs it.
+    public var name: StaticString {
+        switch self {
+        case .help: return "help"
+        case .status: return "status"
+        case .buses: return "buses"
+        case .devices: return "devices"
+        case .points: return "points"
+        case .read: return "read"
+        case .write: return "write"
+        case .log: return "log"
+        case .mqtt: return "mqtt"
+        case .config: return "config"
+        case .ota: return "ota"
+        case .reboot: return "reboot"
+        case .logout: return "logout"
+        }
+    }
+
+    /// The usage line, printed by `help` and after wrong arguments.
+    public var usage: StaticString {
+        switch self {
+        case .help: return "help [COMMAND]"
+        case .status: return "status"
+        case .buses: return "buses"
+        case .devices: return "devices"
+        case .points: return "points [DEVICE]"
+        case .read: return "read DEVICE POINT | read DEVICE holding|input|coil|discrete ADDRESS [COUNT]"
+        case .write: return "write DEVICE POINT VALUE | write DEVICE holding|coil ADDRESS VALUE"
+        case .log: return "log [LINES]"
+        case .mqtt: return "mqtt"
+        case .config: return "config"
+        case .ota: return "ota status | ota install URL | ota mark-good"
+        case .reboot: return "reboot"
+        case .logout: return "logout"
+        }
+    }
+
+    /// What it does, in a few words.
+    public var summary: StaticString {
+        switch self {
+        case .help: return "list the commands, or explain one"
+        case .status: return "uplink, buses, devices online, ring log, memory, version and slot"
+        case .buses: return "field buses: state, utilization, errors"
+        case .devices: return "devices: online/offline, last poll, errors"
+        case .points: return "latest point values with quality and age"
+        case .read: return "read a point or registers from a device now (commissioning)"
+        case .write: return "write a point or a register (commissioning)"
+        case .log: return "the last log lines"
+        case .mqtt: return "MQTT connection, in-flight messages, counters"
+        case .config: return "the effective configuration (secrets masked)"
+        case .ota: return "firmware slots and upgrades"
+        case .reboot: return "restart the gateway"
+        case .logout: return "end the session"
+        }
+    }
+
+    /// Fewest and most words after the command word.
+    public var arguments: ClosedRange<Int> {
+        switch self {
+        case .help: return 0...1
+        case .points: return 0...1
+        case .read: return 2...4
+        case .write: return 3...4
+        case .log: return 0...1
+        case .ota: return 1...2
+        case .status, .buses, .devices, .mqtt, .config, .reboot, .logout: return 0...0
+        }
+    }
+
+    /// Every command in `help` order (a stored array: `allCases` would build a new one per call).
+    public static let listed: [ConsoleCommand] = [
+        .help, .status, .buses, .devices, .points, .read, .write, .log, .mqtt, .config, .ota, .reboot, .logout,
+    ]
+
+    /// The command named by `word`, if any.
+    public static func named(_ word: ConsoleToken) -> ConsoleCommand? {
+        for command in listed where word.equals(command.name) { return command }
+        if word.equals("?") { return .help }
+        return nil
+    }
+}

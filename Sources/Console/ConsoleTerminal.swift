@@ -1,0 +1,110 @@
+import CShim
+import EdgeCore
+
+/// Owns the descriptors the console reads and writes, both non-blocking: a serial tty in raw
+/// mode (the board's console), the process's stdin/stdout, or descriptors given by a test.
+///
+/// Guarantees: reads and writes never block the agent's loop; descriptors this value opened are
+/// closed exactly once; a terminal whose settings were changed gets them back in `deinit`.
+public struct ConsoleTerminal: ~Copyable {
+    /// Where keystrokes come from.
+    public let input: Int32
+    /// Where output goes (the same descriptor as `input` on a tty).
+    public let output: Int32
+    /// True on a terminal: line ends go out as CR LF, and notices may redraw the prompt with
+    /// ANSI erase-line.
+    public let isTerminal: Bool
+    /// True when typed characters must be echoed (a terminal in raw mode does not echo itself).
+    public let echoes: Bool
+    private let ownsInput: Bool
+    private let ownsOutput: Bool
+    private var saved: termios
+    private var restoreSettings: Bool
+
+    /// Takes descriptors as they are (for tests and embedding): they are set non-blocking; closed
+    /// at the end when `owning`.
+    public init(input: Int32, output: Int32, isTerminal: Bool, echoes: Bool, owning: Bool) {
+        self.input = input
+        self.output = output
+        self.isTerminal = isTerminal
+        self.echoes = echoes
+        ownsInput = owning
+        ownsOutput = owning && output != input
+        saved = termios()
+        restoreSettings = false
+        Self.setNonBlocking(input)
+        if output != input { Self.setNonBlocking(output) }
+    }
+
+    /// Opens a serial console tty (or a pseudo-terminal's slave): non-blocking, raw mode at
+    /// `baud` (nil: leave the speed as the kernel or bootloader set it). The settings are
+    /// restored when the terminal is closed.
+    public static func openTTY(path: String, baud: Int?) throws(ConsoleError) -> ConsoleTerminal {
+        let fd = edge_open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
+        guard fd >= 0 else { throw ConsoleError(.openTerminal, .current) }
+        var original = termios()
+        let haveOriginal = tcgetattr(fd, &original) == 0
+        if edge_tty_make_raw(fd, UInt32(clamping: baud ?? 0)) != 0 {
+            let e = Errno.current
+            _ = close(fd)
+            throw ConsoleError(.configureTerminal, e)
+        }
+        var t = ConsoleTerminal(input: fd, output: fd, isTerminal: true, echoes: true, owning: true)
+        t.saved = original
+        t.restoreSettings = haveOriginal
+        return t
+    }
+
+    /// The process's stdin and stdout, reopened (through /proc/self/fd) as descriptions of their
+    /// own so that making them non-blocking does not affect stderr or a parent shell. When stdin
+    /// is a terminal it goes into raw mode, except that Ctrl-C still raises SIGINT (stopping the
+    /// agent, as a terminal user expects), and is restored at the end; otherwise (a pipe) nothing
+    /// is echoed.
+    public static func standardStreams() throws(ConsoleError) -> ConsoleTerminal {
+        var input = edge_open("/proc/self/fd/0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
+        var output = edge_open("/proc/self/fd/1", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
+        if input < 0 { input = fcntlDuplicate(0) }
+        if output < 0 { output = fcntlDuplicate(1) }
+        guard input >= 0, output >= 0 else {
+            let e = Errno.current
+            if input >= 0 { _ = close(input) }
+            if output >= 0 { _ = close(output) }
+            throw ConsoleError(.openStandardStreams, e)
+        }
+        let tty = isatty(input) == 1
+        var t = ConsoleTerminal(input: input, output: output, isTerminal: tty, echoes: tty, owning: true)
+        if tty {
+            var original = termios()
+            if tcgetattr(input, &original) == 0 {
+                var raw = original
+                cfmakeraw(&raw)
+                raw.c_lflag |= tcflag_t(ISIG)
+                raw.c_oflag |= tcflag_t(OPOST)   // keep stderr's log lines readable
+                if tcsetattr(input, TCSANOW, &raw) == 0 {
+                    t.saved = original
+                    t.restoreSettings = true
+                }
+            }
+        }
+        return t
+    }
+
+    deinit {
+        if restoreSettings {
+            var settings = saved
+            _ = tcsetattr(input, TCSANOW, &settings)
+        }
+        if ownsInput { _ = close(input) }
+        if ownsOutput { _ = close(output) }
+    }
+
+    private static func fcntlDuplicate(_ fd: Int32) -> Int32 {
+        // No /proc: share the description (O_NONBLOCK then also applies to the original).
+        edge_fcntl_int(fd, F_DUPFD_CLOEXEC, 3)
+    }
+
+    private static func setNonBlocking(_ fd: Int32) {
+        let flags = edge_fcntl_int(fd, F_GETFL, 0)
+        if flags >= 0 && flags & O_NONBLOCK == 0 { _ = edge_fcntl_int(fd, F_SETFL, flags | O_NONBLOCK) }
+    }
+}
