@@ -139,53 +139,29 @@ enum OTACommand {
         BootedSlot.detect(commandLine: options.commandLine ?? BootedSlot.kernelCommandLine(), environment: env)
     }
 
+    /// Runs `body` with a console text writer over a 4 KB buffer, then prints what it wrote.
+    static func withConsoleText(_ body: (inout TextWriter) -> Void) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { buffer.deallocate() }
+        var out = TextWriter(buffer: buffer)
+        body(&out)
+        StandardOutput.write(String(decoding: out.bytes, as: UTF8.self), fd: 1)
+    }
+
+    /// The same text as the serial console's `ota status` (OTAConsole).
     static func status(_ options: Options) -> Int32 {
         guard let env = openEnvironment(options) else { return 1 }
-        let copy = env.config.isRedundant ? "copy \(env.currentCopy) of 2, flags \(env.currentFlags)" : "single copy"
-        StandardOutput.line("environment: \(options.envConfig ?? "") (\(copy))")
-        StandardOutput.line("BOOT_ORDER: \(env.value(Bootchooser.orderVariable) ?? "(unset)")")
         let booted = booted(options, env)
-        for slot in [BootSlotName.a, .b] {
-            let left = Bootchooser.attemptsLeft(env, slot).map { "\($0)" } ?? "(unset)"
-            let version = env.value(SlotActivation.versionVariable(slot)) ?? "unknown"
-            let mark = booted?.slot == slot ? "  <- booted" : ""
-            StandardOutput.line("slot \(slot.letter): attempts left \(left), version \(version)\(mark)")
-        }
-        if let booted {
-            let how = booted.source == .commandLine ? "kernel command line" : "guessed from BOOT_ORDER"
-            StandardOutput.line("booted: \(booted.slot.letter) (\(how))")
-            switch SlotActivation.check(env, booted: booted.slot) {
-            case .primary(let left): StandardOutput.line("state: primary, \(left) attempts left until fallback")
-            case .trial(let left): StandardOutput.line("state: ON TRIAL, \(left) attempts left to pass the health check")
-            case .rolledBack(let failed): StandardOutput.line("state: ROLLED BACK: slot \(failed.letter) failed its trial")
-            case .unmanaged: StandardOutput.line("state: BOOT_ORDER does not name the booted slot")
-            }
-        } else {
-            StandardOutput.line("booted: unknown")
-        }
-        let next = Bootchooser.nextBoot(env).map { $0.letter } ?? "none (bootloader resets the counters)"
-        StandardOutput.line("next boot: \(next)")
+        withConsoleText { OTAConsole.status(environment: env, booted: booted, into: &$0) }
         return 0
     }
 
     static func markGood(_ options: Options) -> Int32 {
         guard var env = openEnvironment(options) else { return 1 }
-        guard let booted = booted(options, env), booted.source == .commandLine else {
-            return fail(SlotError.bootedSlotUnknown.description)
-        }
-        do throws(BootEnvironmentError) {
-            if case .rolledBack(let failed) = SlotActivation.check(env, booted: booted.slot) {
-                StandardOutput.line("slot \(failed.letter) failed its trial; running slot \(booted.slot.letter)")
-                try SlotActivation.acknowledgeRollback(&env, booted: booted.slot)
-            }
-            if try SlotActivation.markGood(&env, booted: booted.slot) {
-                StandardOutput.line("trial of slot \(booted.slot.letter) committed")
-            }
-        } catch {
-            return fail(error.description)
-        }
-        StandardOutput.line("slot \(booted.slot.letter) marked good (\(Bootchooser.defaultAttempts) attempts)")
-        return 0
+        let booted = booted(options, env)
+        var ok = false
+        withConsoleText { ok = OTAConsole.markGood(environment: &env, booted: booted, into: &$0) }
+        return ok ? 0 : 1
     }
 
     static func verify(_ options: Options) -> Int32 {

@@ -205,3 +205,10 @@ public struct UpgradeJob<Transport: MQTTTransport & ~Copyable>: ~Copyable {
         }
     }
 }
+
+extension UpgradeJob where Transport: ~Copyable {
+    /// What `ota status` shows of this job.
+    public var summary: UpgradeJobSummary {
+        UpgradeJobSummary(version: orderedVersion, target: target, received: fetch.received, total: fetch.total, drops: fetch.drops)
+    }
+}
