@@ -18,6 +18,27 @@ import MQTT
 ///
 /// Guarantees: buffers and tables are allocated in `init`; publishing, replying, receiving and
 /// the timers allocate nothing. The gateway cannot be called from inside its event closure.
+///
+/// Use (sketch):
+///
+///     var gw = EnOSGateway(configuration: c, host: h, port: 11883, transport: TCPTransport(),
+///                          clock: SystemClock(), random: SplitMix64(seed: s))
+///     loop: let r = gw.pollRequest(onEvent: sink)          // add r.descriptor to poll(2)
+///           gw.handle(revents: revents, onEvent: sink)     // when poll reported it
+///           if gw.canPublish {
+///               var m = try gw.makeMeasurepointMessage(.measurepointPostBatch, buffer: buf)
+///               m.beginEntry(productKey: pk, deviceKey: dk, timeMilliseconds: t)
+///               m.addPoint("power", .double(12.5), quality: 9)
+///               if m.endEntry() == .full { /* publish m, start the next message with this entry */ }
+///               _ = gw.publish(&m, tag: ringLogSequence, onEvent: sink)
+///           }
+///           // after .command(c) was seen in `sink` (keeping c.replyHandle):
+///           _ = gw.reply(to: handle, code: 200, message: "", onEvent: sink)
+///
+/// Caveat: QoS 1 messages still unacknowledged by the broker when a connection drops are resent
+/// by the MQTT session after the reconnect, while their pending entries were already reported
+/// as `replyTimedOut`; a caller that resends from its own log may deliver such data twice
+/// (same device, time and values).
 public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
     public var client: MQTTClient<Transport, Clock, Random>
     let core: EnOSGatewayCore<Clock>
