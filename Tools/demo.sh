@@ -68,8 +68,10 @@ trap 'echo; say "stopping"; exit 130' INT TERM
 start() {  # name label command...
     local name="$1" label="$2"; shift 2
     # The labeller ignores Ctrl-C: it must outlive the part, whose last words (the agent's
-    # shutdown) would otherwise go to a closed pipe.
-    setsid "$@" > >(trap '' INT; tee -a "$dir/$name.log" | sed -u "s/^/$label/") 2>&1 &
+    # shutdown) would otherwise go to a closed pipe. On screen, values (name=number) show at
+    # most two decimals (float32 values arrive as doubles with noise digits); the log keeps all.
+    setsid "$@" > >(trap '' INT; tee -a "$dir/$name.log" \
+                    | sed -u -E "s/(=-?[0-9]+\.[0-9]{2})[0-9]+/\1/g; s/^/$label/") 2>&1 &
     started_pid=$!
 }
 # The same, its output kept in $dir/<name>.log only.

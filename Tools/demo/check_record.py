@@ -3,7 +3,11 @@
 JSON object a line, each with the MQTT "topic" and its "payload") and fails unless measurepoints of
 both demo devices arrived, with values a real power meter and PV inverter could have sent.
 
-usage: check_record.py RECORD [--min-samples N]     exit 0: all good; 1: a check failed
+With --limit PERCENT it also checks the write path: the cloud's measurepoint.set of the
+inverter's activePowerLimit was answered with code 200, and the inverter's samples taken from 2.5 s
+after that answer report that limit and an AC power within it (10 kW rated).
+
+usage: check_record.py RECORD [--min-samples N] [--limit PERCENT]   exit 0: all good; 1: a check failed
        check_record.py --self-test                   the checker against good and bad records
 """
 import argparse
@@ -32,6 +36,8 @@ INVERTER_RANGES = {
     "heatSinkTemperature": (-20.0, 90.0), "activePowerLimit": (0, 100),
 }
 MONOTONIC = {METER: ["importEnergy"], INVERTER: ["totalEnergy"]}
+RATED_W = 10_000.0
+SETTLE_MS = 2_500   # an inverter poll (2 s) and a simulator step after the write's reply
 
 
 def samples(lines, refused=None):
@@ -68,7 +74,36 @@ def samples(lines, refused=None):
     return out
 
 
-def check(lines, min_samples=5, now_ms=None):
+def check_limit(lines, found, limit):
+    """Problems of the write path: the set's reply, then samples that follow the new limit."""
+    replies = []
+    for line in lines:
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        payload = entry.get("payload")
+        if entry.get("kind") == "command_reply" and entry.get("topic", "").startswith("/sys/" + "/".join(INVERTER)) \
+                and entry.get("topic", "").endswith("measurepoint/set_reply") and isinstance(payload, dict):
+            replies.append((entry.get("time"), payload.get("code")))
+    if not replies:
+        return ["no reply to the inverter's measurepoint.set arrived"]
+    when, code = replies[0]
+    if code != 200:
+        return [f"the inverter's measurepoint.set was answered with code {code}, not 200"]
+    after = [pts for d, t, pts in found if d == INVERTER and isinstance(t, int) and t > when + SETTLE_MS]
+    limits = [pts["activePowerLimit"] for pts in after if "activePowerLimit" in pts]
+    powers = [pts["acPower"] for pts in after if "acPower" in pts]
+    problems = []
+    if not limits or not powers:
+        problems.append(f"no inverter samples with activePowerLimit and acPower arrived {SETTLE_MS} ms after the write")
+    if any(v != limit for v in limits):
+        problems.append(f"activePowerLimit after the write: {sorted(set(limits))}, expected {limit}")
+    if any(p > RATED_W * limit / 100 + 1 for p in powers):
+        problems.append(f"acPower after the write up to {max(powers)} W, above the {limit} % limit")
+    return problems
+
+
+def check(lines, min_samples=5, now_ms=None, limit=None):
     """The problems found, as text (empty: all good)."""
     now_ms = now_ms if now_ms is not None else time.time() * 1000
     problems = []
@@ -107,6 +142,11 @@ def check(lines, min_samples=5, now_ms=None):
             drops = [(a, b) for a, b in zip(series, series[1:]) if b < a]
             if drops:
                 problems.append(f"{name}: {point} went down {len(drops)} times, first {drops[0][0]} -> {drops[0][1]}")
+    if limit is not None:
+        try:
+            problems += check_limit(lines, found, limit)
+        except (ValueError, KeyError, TypeError) as e:
+            problems.append(f"record is not readable: {e}")
     return problems
 
 
@@ -149,9 +189,29 @@ def self_test():
         ("empty record", [], False),
         ("a request refused by the cloud", record(meter, inverter, count=7, code=1212), False),
     ]
+    def with_write(lines, code=200, limit=30, power=2999.0):
+        reply = {"kind": "command_reply", "time": now - 3000,
+                 "topic": "/sys/demoInverterPK/demo-inverter-1/thing/service/measurepoint/set_reply",
+                 "payload": {"id": "cmd-1", "code": code, "message": "", "data": {}}}
+        after = {"kind": "request", "replyCode": 200,
+                 "topic": "/sys/demoGatewayPK/demo-gateway/thing/measurepoint/post/batch",
+                 "payload": {"id": "99", "version": "1.0", "method": "thing.measurepoint.post.batch",
+                             "params": [{"productKey": INVERTER[0], "deviceKey": INVERTER[1], "time": now - 200,
+                                         "measurepoints": dict(inverter, activePowerLimit=limit, acPower=power)}]}}
+        return lines + [json.dumps(reply), json.dumps(after)]
+
+    inverter = dict(inverter, activePowerLimit=100)
+    cases += [
+        ("write obeyed", with_write(record(meter, inverter)), True, 30),
+        ("write never answered", record(meter, inverter), False, 30),
+        ("write refused", with_write(record(meter, inverter), code=2001), False, 30),
+        ("limit not read back", with_write(record(meter, inverter), limit=100), False, 30),
+        ("power above the limit", with_write(record(meter, inverter), power=8000.0), False, 30),
+    ]
     failed = 0
-    for name, lines, good in cases:
-        problems = check(lines, now_ms=now)
+    for case in cases:
+        name, lines, good = case[:3]
+        problems = check(lines, now_ms=now, limit=case[3] if len(case) > 3 else None)
         ok = (not problems) == good
         failed += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {problems[:1] if problems else 'no problems'}")
@@ -162,6 +222,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("record", nargs="?")
     parser.add_argument("--min-samples", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=None, help="the power limit (%%) the cloud wrote")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
     if args.self_test:
@@ -174,7 +235,7 @@ def main():
     except OSError as e:
         print(f"check_record: {e}")
         return 1
-    problems = check(lines, args.min_samples)
+    problems = check(lines, args.min_samples, limit=args.limit)
     for p in problems:
         print(f"check_record: {p}")
     if problems:

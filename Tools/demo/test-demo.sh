@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The demo as a test: runs `make run`'s script for DEMO_SECONDS (default 25) and fails unless the
-# cloud simulator's record shows measurepoints of both simulated devices with plausible values
+# The demo as a test: runs `make run`'s script for DEMO_SECONDS (default 25); once the inverter's
+# data arrives, the cloud writes its active power limit (30 %) as the banner tells a user to. Fails
+# unless the cloud simulator's record shows measurepoints of both simulated devices with plausible
+# values, the write answered with 200 and the inverter's samples obeying the new limit
 # (Tools/demo/check_record.py). The checker is first run against its own good and bad records, so
 # a checker that cannot fail fails here.
 #
@@ -9,24 +11,40 @@ set -euo pipefail
 agent="${1:?usage: Tools/demo/test-demo.sh <edge-agent binary>}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 python="${EDGE_PYTHON:-python3}"
+limit=30
 
 "$python" "$root/Tools/demo/check_record.py" --self-test >/dev/null \
     || { "$python" "$root/Tools/demo/check_record.py" --self-test; echo "test-demo: the checker's self-test failed"; exit 1; }
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/edge-demo-test.XXXXXX")"
+failed() {
+    echo "test-demo: FAILED: $*; the demo's last lines:"
+    tail -25 "$dir/demo.out" | cut -c1-300 | sed 's/^/    /'
+    echo "test-demo: files kept in $dir"
+    exit 1
+}
+
+DEMO_SECONDS="${DEMO_SECONDS:-25}" DEMO_DIR="$dir" "$root/Tools/demo.sh" "$agent" >"$dir/demo.out" 2>&1 &
+demo=$!
+
+# The write, once the inverter's data flows (its samples before and after it are both checked).
+injected=0
+for _ in $(seq 1 150); do
+    sleep 0.1
+    kill -0 "$demo" 2>/dev/null || break
+    grep -q 'demo-inverter-1 @' "$dir/cloud.log" 2>/dev/null || continue
+    control="$(sed -n 's/^READY .*control=\([0-9]*\).*/\1/p' "$dir/cloud.log")"
+    [ -n "$control" ] || break
+    reply="$(printf '{"cmd":"inject","productKey":"demoInverterPK","deviceKey":"demo-inverter-1","method":"thing.service.measurepoint.set","params":{"activePowerLimit":%d}}\n' "$limit" \
+        | timeout 5 socat - "TCP:127.0.0.1:$control" || true)"
+    case "$reply" in *'"ok":true'*) injected=1;; *) echo "test-demo: inject answered: $reply";; esac
+    break
+done
+
 status=0
-DEMO_SECONDS="${DEMO_SECONDS:-25}" DEMO_DIR="$dir" "$root/Tools/demo.sh" "$agent" >"$dir/demo.out" 2>&1 || status=$?
-if [ "$status" != 0 ]; then
-    echo "test-demo: FAILED: Tools/demo.sh exited with status $status; its last lines:"
-    tail -25 "$dir/demo.out" | sed 's/^/    /'
-    echo "test-demo: files kept in $dir"
-    exit 1
-fi
-if ! "$python" "$root/Tools/demo/check_record.py" "$dir/cloud-record.jsonl"; then
-    echo "test-demo: FAILED; the demo's last lines:"
-    tail -25 "$dir/demo.out" | sed 's/^/    /'
-    echo "test-demo: files kept in $dir"
-    exit 1
-fi
+wait "$demo" || status=$?
+[ "$status" = 0 ] || failed "Tools/demo.sh exited with status $status"
+[ "$injected" = 1 ] || failed "the write could not be sent (no inverter data within 15 s, or no control channel)"
+"$python" "$root/Tools/demo/check_record.py" "$dir/cloud-record.jsonl" --limit "$limit" || failed "the cloud record"
 rm -rf "$dir"
 echo "test-demo: ok"
