@@ -161,7 +161,16 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         case .commandReplyEcho:
             break
         case .unknown:
-            ignoredMessages += 1
+            // A command topic of one of our devices that this layer does not handle: answer 1101
+            // if it carries an id (spec §6.4: always reply); raw or id-less payloads are ignored.
+            guard route.device != .unknown, !EnOSTopicRouter.hasSuffix(m.topic, "_reply"),
+                  let envelope = try? EnOSEnvelope.parse(m.payload, valueKey: "params"), let id = envelope.id else {
+                ignoredMessages += 1
+                return
+            }
+            let error = EnOSMessageError(.unknownCommand, idToken: id)
+            queueErrorReply(topic: m.topic, payload: m.payload, error: error)
+            onEvent(.commandRejected(error))
         }
     }
 

@@ -60,12 +60,16 @@ import Testing
         try cloud.command(["cmd": "inject", "topic": "/sys/sPK/s1/thing/service/measurepoint/get", "raw": #"{"id":"bad-3","method":"thing.service.measurepoint.get","params":[1]}"#])
         try cloud.command(["cmd": "inject", "topic": topic, "raw": ""])
         try cloud.command(["cmd": "inject", "topic": topic, "raw": "garbage"])
-        let g3 = gateway.run(&seen) { $0.rejected.count == 5 }
+        // A command topic of ours that no handler knows: 1101.
+        try cloud.command(["cmd": "inject", "topic": "/sys/sPK/s1/thing/service/measurepoint/reset", "raw": #"{"id":"bad-4","method":"thing.service.measurepoint.reset","params":{}}"#])
+        let g3 = gateway.run(&seen) { $0.rejected.count == 6 }
         #expect(g3)
         let codes = try ["bad-1", "bad-2", "bad-3"].map { id in
             (try cloud.waitForRecord(["kind": "command_reply", "payload.id": id])["payload"] as? [String: Any])?["code"] as? Int
         }
         #expect(codes == [1220, 1260, 1220])
+        let unknown = (try cloud.waitForRecord(["kind": "command_reply", "payload.id": "bad-4"])["payload"] as? [String: Any])?["code"] as? Int
+        #expect(unknown == 1101)
         let message = (try cloud.waitForRecord(["kind": "command_reply", "payload.id": "bad-3"])["payload"] as? [String: Any])?["message"] as? String
         #expect(message == "Payload format error: a point id must be a string")
         #expect(seen.rejected.map { $0.code }.contains(1251))
