@@ -74,14 +74,43 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         }
     }
 
-    /// Every command in `help` order (a stored array: `allCases` would build a new one per call).
-    public static let listed: [ConsoleCommand] = [
-        .help, .status, .buses, .devices, .points, .read, .write, .log, .mqtt, .config, .ota, .reboot, .logout,
-    ]
+    /// Number of commands.
+    public static let count = 13
+
+    /// The command at `index` in `help` order (0 ..< count). A switch rather than an array:
+    /// iterating an array of enums allocates in unspecialized (debug) code.
+    public init?(index: Int) {
+        switch index {
+        case 0: self = .help
+        case 1: self = .status
+        case 2: self = .buses
+        case 3: self = .devices
+        case 4: self = .points
+        case 5: self = .read
+        case 6: self = .write
+        case 7: self = .log
+        case 8: self = .mqtt
+        case 9: self = .config
+        case 10: self = .ota
+        case 11: self = .reboot
+        case 12: self = .logout
+        default: return nil
+        }
+    }
+
+    /// True if `count` words after the command word are acceptable.
+    public func accepts(argumentCount count: Int) -> Bool {
+        let range = arguments
+        return count >= range.lowerBound && count <= range.upperBound
+    }
 
     /// The command named by `word`, if any.
     public static func named(_ word: ConsoleToken) -> ConsoleCommand? {
-        for command in listed where word.equals(command.name) { return command }
+        var i = 0
+        while let command = ConsoleCommand(index: i) {
+            if word.equals(command.name) { return command }
+            i += 1
+        }
         if word.equals("?") { return .help }
         return nil
     }

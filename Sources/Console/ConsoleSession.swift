@@ -317,7 +317,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
             return
         }
         let rest = arguments.dropping(1)
-        guard command.arguments.contains(rest.count) else {
+        guard command.accepts(argumentCount: rest.count) else {
             emitUsage(command)
             showPrompt()
             return
@@ -383,7 +383,9 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
             return .done
         }
         w.line("commands:")
-        for command in ConsoleCommand.listed {
+        var index = 0
+        while let command = ConsoleCommand(index: index) {
+            index += 1
             w.write("  ")
             w.write(command.name)
             w.pad(toColumn: 11)

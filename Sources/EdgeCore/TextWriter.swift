@@ -143,6 +143,23 @@ public struct TextWriter {
         }
     }
 
+    // Concrete overloads: unspecialized generic code (debug builds, calls across modules)
+    // allocates; these never do.
+    public mutating func write(_ value: Int) { write(signed: Int64(value)) }
+    public mutating func write(_ value: Int64) { write(signed: value) }
+    public mutating func write(_ value: Int32) { write(signed: Int64(value)) }
+    public mutating func write(_ value: Int16) { write(signed: Int64(value)) }
+    public mutating func write(_ value: UInt) { write(unsigned: UInt64(value)) }
+    public mutating func write(_ value: UInt64) { write(unsigned: value) }
+    public mutating func write(_ value: UInt32) { write(unsigned: UInt64(value)) }
+    public mutating func write(_ value: UInt16) { write(unsigned: UInt64(value)) }
+    public mutating func write(_ value: UInt8) { write(unsigned: UInt64(value)) }
+
+    private mutating func write(signed value: Int64) {
+        if value < 0 { write(byte: UInt8(ascii: "-")) }
+        write(unsigned: value.magnitude)
+    }
+
     /// Writes an integer in decimal, left-padded with zeros to at least `width` digits.
     public mutating func write(unsigned value: UInt64, zeroPaddedTo width: Int = 1) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for 20 digits

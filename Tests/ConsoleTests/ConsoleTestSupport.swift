@@ -11,7 +11,7 @@ struct FakeBackend: ConsoleBackend {
     var cancelled = 0
     var configText: StaticString = "cloud.productKey: pk1\ncloud.deviceSecret: s3cr3t-device-key\n"
 
-    mutating func note(_ s: String) { if record { calls.append(s) } }
+    mutating func note(_ s: @autoclosure () -> String) { if record { calls.append(s()) } }
 
     mutating func status(into out: inout TextWriter) -> ConsoleReply {
         out.write("uplink: connected\nring log: ")
