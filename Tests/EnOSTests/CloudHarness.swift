@@ -135,7 +135,7 @@ final class CloudHarness {
     }
 
     /// Waits (in the simulator) for a record whose fields equal `match`.
-    func waitForRecord(_ match: [String: Any], timeout: Double = 5, since: Int = 0) throws -> [String: Any] {
+    func waitForRecord(_ match: [String: Any], timeout: Double = 15, since: Int = 0) throws -> [String: Any] {
         let answer = try command(["cmd": "wait", "match": match, "timeout": timeout, "since": since])
         return answer["record"] as? [String: Any] ?? [:]
     }
@@ -234,7 +234,7 @@ struct SeenEvents {
 extension EnOSGateway where Transport: ~Copyable, Clock == SystemClock, Random == SplitMix64 {
     /// Steps until `done` or the deadline; false on timeout.
     @discardableResult
-    mutating func run(_ seen: inout SeenEvents, seconds: Double = 5, until done: (SeenEvents) -> Bool) -> Bool {
+    mutating func run(_ seen: inout SeenEvents, seconds: Double = 15, until done: (SeenEvents) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while !done(seen) {
             if Date() > deadline { return false }

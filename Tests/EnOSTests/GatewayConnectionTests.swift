@@ -31,11 +31,11 @@ import Testing
         #expect(methods.contains("connection.state.post"))
         #expect(methods.contains("combine.login.batch"))
         // The failed one is retried (and fails again) after loginRetryMilliseconds.
-        let retried = gateway.run(&seen, seconds: 3) { $0.loginFailed.count >= 2 }
+        let retried = gateway.run(&seen, seconds: 10) { $0.loginFailed.count >= 2 }
         #expect(retried)
         // Once the cloud lets it in, the retry succeeds.
         try cloud.command(["cmd": "set_login_code", "deviceKey": "s3", "code": NSNull()])
-        let g2 = gateway.run(&seen, seconds: 3) { $0.loggedIn.contains(2) }
+        let g2 = gateway.run(&seen, seconds: 10) { $0.loggedIn.contains(2) }
         #expect(g2)
         let g3 = gateway.onlineSubDeviceCount == 3
         #expect(g3)
@@ -45,7 +45,7 @@ import Testing
         let cloud = try CloudHarness()
         var gateway = cloud.makeGateway(CloudHarness.configuration(secret: "not-the-secret"))
         var seen = SeenEvents()
-        gateway.run(&seen, seconds: 3) { !$0.disconnected.isEmpty }
+        gateway.run(&seen, seconds: 10) { !$0.disconnected.isEmpty }
         #expect(seen.connected == 0)
         let refused = seen.disconnected.contains { error in
             if case .session(.connectionRefused(.badUsernameOrPassword)) = error { return true }
@@ -105,7 +105,7 @@ import Testing
         #expect(online == 2)
         // Room again after a logout: the waiting one gets in on its retry.
         gateway.logoutSubDevice(0)
-        let after = gateway.run(&seen, seconds: 3) { $0.loggedIn.contains(2) }
+        let after = gateway.run(&seen, seconds: 10) { $0.loggedIn.contains(2) }
         #expect(after)
     }
 }

@@ -78,7 +78,7 @@ import Testing
         let result = Self.publishBatch(&gateway, buffer, device: 0, tag: 99, seen: &seen)
         guard case .sent(let id) = result else { Issue.record("publish: \(result)"); return }
         let started = Date()
-        let g4 = gateway.run(&seen, seconds: 3) { !$0.timedOut.isEmpty }
+        let g4 = gateway.run(&seen, seconds: 10) { !$0.timedOut.isEmpty }
         #expect(g4)
         #expect(Date().timeIntervalSince(started) >= 0.25)
         #expect(seen.timedOut.first?.id == id && seen.timedOut.first?.tag == 99)
