@@ -3,78 +3,115 @@ import EdgeCore
 /// Maps requests in flight (by tag) to the ring-log sequence ranges they carry, and says how far
 /// the ring log may be acknowledged: only over the contiguous prefix of confirmed ranges, so a
 /// confirmed range beyond an unconfirmed one waits, and after a crash or a lost reply the
-/// unconfirmed records are sent again (duplicates, never loss). Fixed capacity set at start-up;
-/// nothing allocates afterwards.
+/// unconfirmed records are sent again (duplicates, never loss). Fixed capacity set at start-up
+/// (slots preallocated and shifted in place); nothing allocates afterwards.
 public struct AcknowledgementTracker {
     public struct Range: Equatable, Sendable {
-        public var tag: UInt32
+        public var tag: UInt64
         public var first: UInt64
         public var last: UInt64
         public var confirmed: Bool
         public var sentAt: MonotonicInstant
     }
 
-    /// Ranges in flight or confirmed but not yet in the prefix, ordered by `first`.
-    public private(set) var ranges: [Range]
-    public let capacity: Int
+    /// Slots; the first `count` hold the ranges in flight or confirmed but not yet in the prefix,
+    /// ordered by `first`.
+    var slots: [Range]
+    /// Ranges tracked.
+    public private(set) var count = 0
     /// Everything up to here is confirmed (the ring log may be acknowledged up to it).
     public private(set) var committed: UInt64
 
     public init(capacity: Int, committed: UInt64) {
-        self.capacity = max(capacity, 1)
         self.committed = committed
-        ranges = []
-        ranges.reserveCapacity(self.capacity)
+        slots = [Range](repeating: Range(tag: 0, first: 0, last: 0, confirmed: false, sentAt: MonotonicInstant(nanoseconds: 0)),
+                        count: max(capacity, 1))
     }
 
-    public var isFull: Bool { ranges.count >= capacity }
+    public var capacity: Int { slots.count }
+    public var isFull: Bool { count >= slots.count }
+
+    /// The tracked ranges, in sequence order (allocates: for tests and diagnostics).
+    public var ranges: [Range] { Array(slots[0..<count]) }
+
     /// Ranges not yet confirmed.
     public var outstanding: Int {
         var n = 0
-        for r in ranges where !r.confirmed { n += 1 }
+        var i = 0
+        while i < count {
+            if !slots[i].confirmed { n += 1 }
+            i += 1
+        }
         return n
     }
 
     /// Records that request `tag` carries sequences `first...last`; false when full or when the
     /// range overlaps one already tracked or the committed prefix (a programming error upstream).
-    public mutating func add(tag: UInt32, first: UInt64, last: UInt64, now: MonotonicInstant) -> Bool {
+    public mutating func add(tag: UInt64, first: UInt64, last: UInt64, now: MonotonicInstant) -> Bool {
         guard !isFull, first <= last, first > committed else { return false }
-        var index = ranges.count
-        for (i, r) in ranges.enumerated() {
-            if first <= r.last && r.first <= last { return false }
-            if first < r.first { index = i; break }
+        var index = count
+        var i = 0
+        while i < count {
+            if first <= slots[i].last && slots[i].first <= last { return false }
+            if first < slots[i].first { index = i; break }
+            i += 1
         }
-        ranges.insert(Range(tag: tag, first: first, last: last, confirmed: false, sentAt: now), at: index)
+        var j = count
+        while j > index {
+            slots[j] = slots[j - 1]
+            j -= 1
+        }
+        slots[index] = Range(tag: tag, first: first, last: last, confirmed: false, sentAt: now)
+        count += 1
         return true
     }
 
     /// Marks request `tag` as delivered; returns the new committed sequence if the prefix moved,
     /// nil otherwise (also for a tag not tracked, e.g. a late reply after a reset).
-    public mutating func confirm(tag: UInt32) -> UInt64? {
-        guard let i = ranges.firstIndex(where: { $0.tag == tag }) else { return nil }
-        ranges[i].confirmed = true
-        var moved = false
-        while let r = ranges.first, r.confirmed, r.first == committed + 1 {
-            committed = r.last
-            ranges.removeFirst()
-            moved = true
+    public mutating func confirm(tag: UInt64) -> UInt64? {
+        guard let i = index(of: tag) else { return nil }
+        slots[i].confirmed = true
+        var done = 0
+        while done < count && slots[done].confirmed && slots[done].first == committed + 1 {
+            committed = slots[done].last
+            done += 1
         }
-        return moved ? committed : nil
+        guard done > 0 else { return nil }
+        var k = 0
+        while k + done < count {
+            slots[k] = slots[k + done]
+            k += 1
+        }
+        count -= done
+        return committed
     }
 
     /// True when `tag` is tracked.
-    public func contains(tag: UInt32) -> Bool { ranges.contains(where: { $0.tag == tag }) }
+    public func contains(tag: UInt64) -> Bool { index(of: tag) != nil }
+
+    func index(of tag: UInt64) -> Int? {
+        var i = 0
+        while i < count {
+            if slots[i].tag == tag { return i }
+            i += 1
+        }
+        return nil
+    }
 
     /// The tag of an unconfirmed request sent before `deadline`, if any.
-    public func overdue(sentBefore deadline: MonotonicInstant) -> UInt32? {
-        for r in ranges where !r.confirmed && r.sentAt < deadline { return r.tag }
+    public func overdue(sentBefore deadline: MonotonicInstant) -> UInt64? {
+        var i = 0
+        while i < count {
+            if !slots[i].confirmed && slots[i].sentAt < deadline { return slots[i].tag }
+            i += 1
+        }
         return nil
     }
 
     /// Forgets every range (the uplink went down, or a request failed): the records they carried
     /// will be sent again from `committed + 1`.
     public mutating func reset(committed: UInt64) {
-        ranges.removeAll(keepingCapacity: true)
+        count = 0
         self.committed = committed
     }
 }

@@ -10,6 +10,7 @@ enum AgentCommand {
         usage: edge-agent <command> [options]
 
         commands:
+          run         the agent: run --config FILE [--board FILE] (SIGTERM stops, SIGHUP reloads)
           version     print version, git revision, board and build type
           selftest    exercise the linked C libraries (mbedTLS, libmodbus), CRCs and clocks
           ota         A/B updates: ota status | verify | install | mark-good (edge-agent ota for options)
@@ -53,6 +54,8 @@ enum AgentCommand {
             return BoardCommand.run(Array(arguments.dropFirst(2)))
         case "modbus":
             return ModbusCommand.run(Array(arguments.dropFirst(2)))
+        case "run":
+            return RunCommand.run(Array(arguments.dropFirst(2)))
         default:
             StandardOutput.errorLine("edge-agent: unknown command '\(arguments[1])' (try: edge-agent help)")
             return 2

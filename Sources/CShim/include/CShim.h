@@ -114,4 +114,21 @@ int edge_pipe_nonblocking(int fds[2]);
 /// poll(2) on one fd for POLLIN with a timeout in ms (-1: forever). Returns poll's result.
 int edge_poll_in(int fd, int timeout_ms);
 
+// ---- agent (Agent module): signals wake the event loop through a self-pipe ----
+
+/// Opens (once per process) a non-blocking, close-on-exec self-pipe and returns its read end
+/// (-1 with errno on failure). Signals caught with edge_signal_to_pipe write their number into it.
+int edge_signal_pipe_open(void);
+/// Catches `signo`: the handler writes the signal's number (one byte) into the self-pipe
+/// (async-signal-safe, errno preserved), so poll(2) on the read end wakes up and reading it says
+/// which signals came. Opens the pipe if needed. Returns sigaction's result.
+int edge_signal_to_pipe(int signo);
+/// Unblocks `signo` in this thread's signal mask (a parent may have started us with it blocked).
+int edge_signal_unblock(int signo);
+
+/// syslog(3) for the agent's log: opens the log once as "edge-agent" (daemon facility); `level`
+/// 0 error, 1 warning, 2 info, 3 debug.
+void edge_agent_openlog(void);
+void edge_agent_syslog(int level, const char *text);
+
 #endif

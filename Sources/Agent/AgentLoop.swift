@@ -1,0 +1,340 @@
+import CShim
+import EdgeCore
+import FieldBus
+import OTA
+import RingLog
+
+/// What a loop turn asks of its caller.
+public enum LoopOutcome: Equatable, Sendable {
+    case running
+    /// SIGTERM or SIGINT: sync, disconnect, exit 0.
+    case terminate
+    /// SIGHUP: load the configuration again; keep running as is if it is refused.
+    case reload
+}
+
+/// The agent's one event loop: a single poll(2) over the bus workers' wake pipes, the uplink's
+/// socket, the console and a signal self-pipe, with timers from the injected clock (group
+/// commit, live batching, backlog pacing, status, command TTLs, MQTT keepalive and reconnect).
+/// Each turn drains bus events into the ring log (samples) and the uplink (device online/offline,
+/// write results), handles the uplink, applies its events to the store-and-forward path, runs
+/// cloud commands, publishes and posts status when due. Buffers are sized at `init`; a turn in
+/// the steady state allocates nothing (log lines are written only on events).
+public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable>: ~Copyable {
+    public var store: StoreAndForward<Device, Clock>
+    public var uplink: Uplink
+    public let workers: [BusWorker<ModbusConnection, Clock>]
+    public let configuration: AgentConfiguration
+    public private(set) var devices: DeviceTable
+    public var log: AgentLog
+    let clock: Clock
+    let signalDescriptor: Int32
+    /// Extra descriptor polled for input (the console), -1 for none; `consoleReadable` says it fired.
+    public var consoleDescriptor: Int32 = -1
+    public private(set) var consoleReadable = false
+    let pollSet: UnsafeMutableBufferPointer<pollfd>
+    var wasReady = false
+    /// Health observations so far (for the OTA start-up check, see `StartupHealth`).
+    public private(set) var health: HealthCheck.Conditions = [.configLoaded, .ringLogOpen]
+    public private(set) var control: ControlTable
+    var nextStatus: MonotonicInstant
+    public var status = GatewayStatus()
+    public let startedAt: MonotonicInstant
+    /// Highest bus utilization reported since the last status (ppm).
+    var utilization: UInt64 = 0
+    var lastStoreError: RingLogError? = nil
+    public private(set) var turns: UInt64 = 0
+
+    public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
+                workers: [BusWorker<ModbusConnection, Clock>], clock: Clock, signalDescriptor: Int32, log: AgentLog) {
+        self.configuration = configuration
+        self.store = store
+        self.uplink = uplink
+        self.workers = workers
+        self.clock = clock
+        self.signalDescriptor = signalDescriptor
+        self.log = log
+        devices = DeviceTable(configuration.fieldBus)
+        pollSet = .allocate(capacity: workers.count + 3)
+        pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
+        control = ControlTable(capacity: 16, ttlMilliseconds: configuration.control.commandTTLMilliseconds,
+                               readBack: configuration.control.readBack)
+        let now = clock.monotonicNow()
+        startedAt = now
+        nextStatus = now.advanced(byMilliseconds: configuration.status.intervalMilliseconds)
+    }
+
+    deinit { pollSet.deallocate() }
+
+    /// Starts the bus threads.
+    public func start() throws(Errno) {
+        for w in workers { try w.start() }
+    }
+
+    /// Runs one turn: waits at most `maximumWaitMilliseconds` (less when a timer is due) for any
+    /// descriptor, then handles whatever is ready.
+    public mutating func turn(maximumWaitMilliseconds: Int = 1000) -> LoopOutcome {
+        turns &+= 1
+        let request = uplink.pollRequest()
+        var timeout = min(maximumWaitMilliseconds, store.millisecondsUntilDue(now: clock.monotonicNow()))
+        if request.timeoutMilliseconds >= 0 { timeout = min(timeout, request.timeoutMilliseconds) }
+        timeout = min(timeout, millisecondsUntil(nextStatus))
+        if let due = control.nextDeadline { timeout = min(timeout, millisecondsUntil(due)) }
+        timeout = max(timeout, 0)
+
+        var n = 0
+        pollSet[n] = pollfd(fd: signalDescriptor, events: Int16(POLLIN), revents: 0); n += 1
+        let uplinkSlot = n
+        pollSet[n] = pollfd(fd: request.descriptor, events: request.events, revents: 0); n += 1
+        let consoleSlot = n
+        pollSet[n] = pollfd(fd: consoleDescriptor, events: Int16(POLLIN), revents: 0); n += 1
+        let firstWorker = n
+        for w in workers {
+            pollSet[n] = pollfd(fd: w.eventFD, events: Int16(POLLIN), revents: 0)
+            n += 1
+        }
+        let rc = poll(pollSet.baseAddress, nfds_t(n), Int32(clamping: timeout))
+        if rc < 0 {
+            for i in 0..<n { pollSet[i].revents = 0 }
+        }
+
+        // Signals first: a termination wins over everything else this turn.
+        var outcome = LoopOutcome.running
+        if pollSet[0].revents != 0 {
+            let mask = SignalPipe(descriptorOnly: signalDescriptor).take()
+            if SignalPipe.contains(mask, SIGTERM) || SignalPipe.contains(mask, SIGINT) { outcome = .terminate }
+            else if SignalPipe.contains(mask, SIGHUP) { outcome = .reload }
+        }
+
+        // Field buses.
+        for (i, w) in workers.enumerated() where pollSet[firstWorker + i].revents != 0 {
+            w.drain { event in self.busEvent(event) }
+        }
+        storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.flushRecord() }
+
+        // Uplink.
+        let revents = pollSet[uplinkSlot].revents
+        if revents != 0 || request.timeoutMilliseconds == 0 {
+            uplink.handle(revents: request.timeoutMilliseconds == 0 ? revents | Int16(POLLIN) : revents)
+        }
+        while let event = uplink.nextEvent() { uplinkEvent(event) }
+        let ready = uplink.isReady
+        if ready && !wasReady {
+            log.info("uplink ready: backlog of \(store.unacknowledgedRecords) records to resume")
+            storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.uplinkReady() }
+        } else if !ready && wasReady {
+            store.uplinkLost()
+        }
+        wasReady = ready
+
+        // Commands from the cloud, and their deadlines.
+        while let command = uplink.nextCommand() { runCommand(command) }
+        expireCommands()
+
+        consoleReadable = pollSet[consoleSlot].revents != 0
+
+        // Group commit, publishing, status.
+        storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.tick() }
+        do {
+            try store.publish(&uplink)
+        } catch {
+            noteStoreError(error)
+        }
+        if clock.monotonicNow() >= nextStatus {
+            nextStatus = clock.monotonicNow().advanced(byMilliseconds: configuration.status.intervalMilliseconds)
+            postStatus()
+        }
+        return outcome
+    }
+
+    func millisecondsUntil(_ instant: MonotonicInstant) -> Int {
+        Int(clamping: (instant.nanoseconds(since: clock.monotonicNow()) + 999_999) / 1_000_000)
+    }
+
+    /// Runs a store operation; a ring-log failure is logged once per kind (the data path goes on
+    /// where it can: a refused append is counted by the store).
+    mutating func storeStep(_ body: (inout StoreAndForward<Device, Clock>) throws(RingLogError) -> Void) {
+        do {
+            try body(&store)
+        } catch {
+            noteStoreError(error)
+        }
+    }
+
+    mutating func noteStoreError(_ error: RingLogError) {
+        if lastStoreError?.kind != error.kind { log.error("ring log: " + error.message) }
+        lastStoreError = error
+    }
+
+    // MARK: - Bus events
+
+    mutating func busEvent(_ event: BusEvent) {
+        switch event {
+        case .sample(let sample):
+            devices.record(sample)
+            if sample.quality.isGood { health.insert(.pollSucceeded) }
+            storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.record(sample) }
+        case .deviceOnline(let device, _):
+            devices.setOnline(device, true)
+            log.info("device \(configuration.fieldBus.devices[device].name) online")
+            uplink.setDeviceOnline(device, true)
+        case .deviceOffline(let device, _):
+            devices.setOnline(device, false)
+            log.warning("device \(configuration.fieldBus.devices[device].name) offline")
+            uplink.setDeviceOnline(device, false)
+        case .writeCompleted(let id, let device, let point, let outcome):
+            writeCompleted(id: id, device: device, point: point, outcome: outcome)
+        case .busStatistics(let stats, let now):
+            utilization = max(utilization, stats.utilizationPPM(nowNanoseconds: now))
+        case .deviceStatistics:
+            break
+        }
+    }
+
+    // MARK: - Uplink events
+
+    mutating func uplinkEvent(_ event: UplinkEvent) {
+        switch event {
+        case .connected:
+            health.insert(.uplinkConnected)
+            log.info("uplink connected to \(configuration.cloud.host):\(configuration.cloud.port)")
+        case .disconnected:
+            log.warning("uplink disconnected; samples are kept in the ring log")
+        case .confirmed(let tag):
+            storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.confirm(tag: tag) }
+        case .rejected(let tag, let code):
+            log.error("cloud refused request \(tag) with code \(code); its samples are dropped")
+            storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.reject(tag: tag) }
+        case .retry(let tag):
+            store.retry(tag: tag)
+        case .loggedIn(let device):
+            log.info("sub-device \(configuration.fieldBus.devices[device].name) logged in")
+        case .loginFailed(let device, let code):
+            log.warning("sub-device \(configuration.fieldBus.devices[device].name) login failed (code \(code))")
+        case .loggedOut(let device):
+            log.info("sub-device \(configuration.fieldBus.devices[device].name) logged out")
+        }
+    }
+
+    // MARK: - Device control
+
+    mutating func runCommand(_ request: ControlRequest) {
+        let deviceName = request.device >= 0 ? configuration.fieldBus.devices[request.device].name : "(gateway)"
+        log.info("audit: command \(request.token) \(ControlTable.kindName(request.kind)) on \(deviceName): \(describe(request))")
+        if let error = request.error {
+            finish(ControlReply(token: request.token, device: request.device, error: error), request: request)
+            return
+        }
+        switch request.kind {
+        case .get:
+            var reply = ControlReply(token: request.token, device: request.device, error: nil)
+            for i in 0..<request.count {
+                reply.points[i] = request.points[i]
+                if let latest = devices.latest(device: request.device, point: Int(request.points[i])), latest.quality.isGood {
+                    reply.values[i] = latest.value
+                    reply.present[i] = true
+                }
+            }
+            reply.count = request.count
+            finish(reply, request: request)
+        case .set, .service:
+            guard devices.online[request.device] else {
+                finish(ControlReply(token: request.token, device: request.device, error: .deviceOffline), request: request)
+                return
+            }
+            guard let slot = control.open(request, now: clock.monotonicNow()) else {
+                finish(ControlReply(token: request.token, device: request.device, error: .busBusy), request: request)
+                return
+            }
+            let worker = workers[configuration.fieldBus.devices[request.device].bus]
+            for i in 0..<request.count {
+                let write = WriteCommand(id: control.writeId(slot: slot, index: i), device: request.device,
+                                         point: Int(request.points[i]), value: request.values[i], verify: control.readBack)
+                if !worker.submit(write) { control.fail(slot: slot, .busBusy, remaining: request.count - i) }
+            }
+            if let done = control.takeFinished(slot: slot) { finish(done.reply, request: nil) }
+        }
+    }
+
+    mutating func writeCompleted(id: UInt32, device: Int, point: Int, outcome: WriteOutcome) {
+        var error: ControlError? = nil
+        switch outcome {
+        case .ok: error = nil
+        case .rejected(let e):
+            switch e {
+            case .outOfAllowedRange, .outOfTypeRange: error = .outOfRange
+            case .notWritable: error = .notWritable
+            default: error = .badValue
+            }
+        case .failed: error = .writeFailed
+        case .deviceOffline: error = .deviceOffline
+        case .unknownPoint: error = .unknownPoint
+        case .verificationMismatch: error = .verificationMismatch
+        case .queueFull: error = .busBusy
+        }
+        guard let slot = control.complete(writeId: id, error: error) else { return }
+        if let done = control.takeFinished(slot: slot) { finish(done.reply, request: nil) }
+    }
+
+    mutating func expireCommands() {
+        let now = clock.monotonicNow()
+        while let done = control.takeExpired(now: now) { finish(done.reply, request: nil) }
+    }
+
+    mutating func finish(_ reply: ControlReply, request: ControlRequest?) {
+        if let e = reply.error {
+            log.info("audit: command \(reply.token) result \(e.code) \(e.message)")
+        } else {
+            log.info("audit: command \(reply.token) result 200")
+        }
+        uplink.reply(reply)
+    }
+
+    func describe(_ request: ControlRequest) -> String {
+        guard request.device >= 0 else { return "" }
+        let template = configuration.fieldBus.templates[configuration.fieldBus.devices[request.device].template]
+        var text = ""
+        for i in 0..<request.count {
+            if !text.isEmpty { text += ", " }
+            text += template.points[Int(request.points[i])].identifier
+            if request.kind != .get { text += "=" + DecimalText.format(request.values[i]) }
+        }
+        if let e = request.error { text += (text.isEmpty ? "" : " ") + "(refused: " + e.message + ")" }
+        return text
+    }
+
+    // MARK: - Status
+
+    /// The gateway's figures now.
+    public mutating func currentStatus() -> GatewayStatus {
+        var s = status
+        let stats = store.log.statistics()
+        s.ringLogUnacknowledgedRecords = store.unacknowledgedRecords
+        s.ringLogDroppedRecords = stats.droppedRecords
+        s.busUtilizationPPM = utilization
+        s.devicesOnline = devices.onlineCount
+        s.devicesTotal = configuration.fieldBus.devices.count
+        s.uplinkConnected = uplink.isConnected
+        s.residentKiB = ProcessMemory.residentKiB()
+        s.uptimeSeconds = clock.monotonicNow().nanoseconds(since: startedAt) / 1_000_000_000
+        return s
+    }
+
+    mutating func postStatus() {
+        for w in workers { w.requestStatistics() }
+        let s = currentStatus()
+        utilization = 0
+        if uplink.isConnected { _ = uplink.postStatus(s) }
+    }
+
+    // MARK: - Shutdown
+
+    /// SIGTERM: stops the buses, writes what is buffered to the ring log and syncs it, then
+    /// disconnects cleanly.
+    public mutating func shutdown() {
+        for w in workers { w.stop() }
+        for w in workers { w.drain { event in self.busEvent(event) } }
+        storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.sync() }
+        uplink.disconnect()
+    }
+}

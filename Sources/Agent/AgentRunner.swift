@@ -1,0 +1,208 @@
+import BoardConfig
+import CShim
+import EdgeCore
+import FieldBus
+import MQTT
+import MQTTTLS
+import RingLog
+
+/// Why the agent could not start (after a valid configuration): names what and why.
+public struct AgentStartError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// `edge-agent run`: loads the configuration (refusing it with every error), builds everything
+/// with buffers sized from it (ring log, bus workers, EnOS uplink over TCP or TLS), runs the loop
+/// until SIGTERM/SIGINT (sync, clean disconnect, exit 0), and on SIGHUP loads the file again: a
+/// valid one replaces the running setup (after a sync), a bad one is refused with its errors and
+/// the running one stays.
+public enum AgentRunner {
+    /// What the caller (the executable) knows about the build and the board.
+    public struct Environment: Sendable {
+        public var firmwareVersion: String
+        public var firmwareSlot: String
+        public var board: Board?
+
+        public init(firmwareVersion: String, firmwareSlot: String = "", board: Board? = nil) {
+            self.firmwareVersion = firmwareVersion
+            self.firmwareSlot = firmwareSlot
+            self.board = board
+        }
+    }
+
+    enum Next {
+        case exit(Int32)
+        case restart(AgentConfiguration)
+    }
+
+    /// Runs the agent; returns the process exit status.
+    public static func run(configFile: String, environment: Environment) -> Int32 {
+        var config: AgentConfiguration
+        do throws(ConfigErrors) {
+            config = try load(configFile, environment)
+        } catch {
+            StandardOutput.errorLine(error.description)
+            StandardOutput.errorLine("edge-agent run: configuration refused (\(error.errors.count) error\(error.errors.count == 1 ? "" : "s"))")
+            return 1
+        }
+        let signals: SignalPipe
+        do throws(Errno) {
+            signals = try SignalPipe(catching: [SIGTERM, SIGINT, SIGHUP])
+        } catch {
+            StandardOutput.errorLine("edge-agent run: cannot catch signals: " + error.message)
+            return 1
+        }
+        while true {
+            switch runOnce(config, environment, signals) {
+            case .exit(let status): return status
+            case .restart(let next): config = next
+            }
+        }
+    }
+
+    /// The configuration with the board's ring-log partition applied.
+    static func load(_ file: String, _ environment: Environment) throws(ConfigErrors) -> AgentConfiguration {
+        var config = try AgentConfiguration.load(file: file)
+        if let board = environment.board {
+            config.store.path = board.ringLog.device
+            config.store.size = Int(board.ringLog.size)
+            config.store.sectorSize = Int(board.ringLog.eraseSize)
+        }
+        return config
+    }
+
+    static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe) -> Next {
+        let log = AgentLog(config.logging, recent: RecentLines(capacity: 200))
+        let clock = SystemClock()
+        for line in config.maskedLines() { log.debug("config: " + line) }
+        if let board = environment.board, board.ringLog.offset != 0 || board.ringLog.kind == .mtd {
+            log.error("ring log: board \(board.name) puts it on \(board.ringLog.kind.rawValue) at offset \(board.ringLog.offset); only a whole file or block device is supported by run")
+            return .exit(1)
+        }
+        let ring: RingLog<FileFlashDevice, SystemClock>
+        do throws(AgentStartError) {
+            ring = try openRingLog(config.store, clock: clock)
+        } catch {
+            log.error(error.message)
+            return .exit(1)
+        }
+        let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing)
+        let workers: [BusWorker<ModbusConnection, SystemClock>]
+        do throws(AgentStartError) {
+            workers = try makeWorkers(config.fieldBus, clock: clock)
+        } catch {
+            log.error(error.message)
+            return .exit(1)
+        }
+        log.info("edge-agent \(environment.firmwareVersion) starting: \(config.fieldBus.buses.count) buses, \(config.fieldBus.devices.count) devices, \(config.cloud.subDevices.count) sub-devices, ring log \(config.store.path)")
+        if let tls = config.cloud.tls {
+            let transport: TLSTransport
+            do throws(MQTTTransportError) {
+                transport = try TLSTransport(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,
+                                                              serverName: tls.serverName, clientCertificateFile: tls.certificateFile,
+                                                              clientKeyFile: tls.keyFile))
+            } catch {
+                log.error("TLS: " + error.description)
+                return .exit(1)
+            }
+            let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion)
+            return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log)
+        }
+        let uplink = EnOSUplink(configuration: config, transport: TCPTransport(), clock: clock, firmwareVersion: environment.firmwareVersion)
+        return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log)
+    }
+
+    /// Opens (creating and formatting a missing file when allowed) the ring log.
+    public static func openRingLog<C: EdgeClock>(_ s: StoreSettings, clock: C) throws(AgentStartError) -> RingLog<FileFlashDevice, C> {
+        let geometry = FlashGeometry(size: s.size, sectorSize: s.sectorSize)
+        let exists = access(s.path, F_OK) == 0
+        if !exists && !s.create {
+            throw AgentStartError("ring log \(s.path) does not exist (set ringLog.create to make it)")
+        }
+        var device: FileFlashDevice
+        do throws(FlashError) {
+            device = try FileFlashDevice(path: s.path, geometry: geometry, createOrResize: !exists)
+        } catch {
+            throw AgentStartError("ring log: " + error.description)
+        }
+        if !exists {
+            do throws(RingLogError) {
+                try RingLog<FileFlashDevice, C>.format(&device, wall: clock.wallNow())
+            } catch {
+                throw AgentStartError("ring log: cannot format the new file: " + error.message)
+            }
+        }
+        do throws(RingLogError) {
+            return try RingLog(device: device, clock: clock, options: s.options)
+        } catch {
+            throw AgentStartError("ring log: " + error.message)
+        }
+    }
+
+    /// One worker (thread, queues, wake pipe) per bus, its scheduler planned from the configuration.
+    public static func makeWorkers<C: EdgeClock>(_ fieldBus: FieldBusConfiguration, clock: C) throws(AgentStartError) -> [BusWorker<ModbusConnection, C>] {
+        var workers: [BusWorker<ModbusConnection, C>] = []
+        for (index, bus) in fieldBus.buses.enumerated() {
+            let connection: ModbusConnection
+            do throws(ModbusError) {
+                connection = try ModbusConnection(bus: bus)
+            } catch {
+                throw AgentStartError("bus \(bus.name): " + error.description)
+            }
+            let scheduler: BusScheduler<ModbusConnection, C>
+            do throws(PlanError) {
+                scheduler = try BusScheduler(bus: bus, busIndex: index, templates: fieldBus.templates, devices: fieldBus.devices,
+                                             transport: connection, clock: clock, writeQueueCapacity: 32)
+            } catch {
+                throw AgentStartError("bus \(bus.name): request planning failed")
+            }
+            do throws(Errno) {
+                workers.append(try BusWorker(scheduler: scheduler, eventCapacity: 4096, commandCapacity: 32))
+            } catch {
+                throw AgentStartError("bus \(bus.name): " + error.message)
+            }
+        }
+        return workers
+    }
+
+    static func drive<Transport: MQTTTransport & ~Copyable>(
+        _ config: AgentConfiguration, _ environment: Environment,
+        store: consuming StoreAndForward<FileFlashDevice, SystemClock>, uplink: consuming EnOSUplink<Transport, SystemClock>,
+        workers: [BusWorker<ModbusConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: AgentLog
+    ) -> Next {
+        var loop = AgentLoop(configuration: config, store: store, uplink: uplink, workers: workers, clock: clock,
+                             signalDescriptor: signals.descriptor, log: log)
+        loop.status.firmwareVersion = environment.firmwareVersion
+        loop.status.firmwareSlot = environment.firmwareSlot
+        do throws(Errno) {
+            try loop.start()
+        } catch {
+            log.error("cannot start the bus threads: " + error.message)
+            return .exit(1)
+        }
+        while true {
+            switch loop.turn() {
+            case .running:
+                continue
+            case .terminate:
+                log.info("terminating: syncing the ring log and disconnecting")
+                loop.shutdown()
+                log.info("stopped")
+                return .exit(0)
+            case .reload:
+                log.info("SIGHUP: reloading \(config.file)")
+                do throws(ConfigErrors) {
+                    let next = try load(config.file, environment)
+                    loop.shutdown()
+                    log.info("configuration reloaded")
+                    return .restart(next)
+                } catch {
+                    for e in error.errors { log.error("reload refused: " + e.description) }
+                    log.warning("reload refused: keeping the running configuration")
+                }
+            }
+        }
+    }
+}

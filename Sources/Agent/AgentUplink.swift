@@ -1,0 +1,43 @@
+import EdgeCore
+import FieldBus
+
+/// What the cloud connection reports to the agent's loop, in the order it happened. Field
+/// devices are named by their index in the configuration.
+public enum UplinkEvent: Equatable, Sendable {
+    /// Connected and announced; sub-device logins are under way.
+    case connected
+    case disconnected
+    /// A measurepoint request was delivered (reply 200, or PUBACK in that mode).
+    case confirmed(tag: UInt64)
+    /// A measurepoint request was refused for good (its content is invalid): do not resend.
+    case rejected(tag: UInt64, code: Int)
+    /// A measurepoint request failed in a way worth retrying (timeout, lost connection, 1212...).
+    case retry(tag: UInt64)
+    case loggedIn(device: Int)
+    case loginFailed(device: Int, code: Int)
+    case loggedOut(device: Int)
+}
+
+/// The agent loop's view of the cloud connection: one descriptor to poll, events to drain,
+/// sub-device wishes, measurepoint requests (`MeasurepointUplink`), gateway status posts and
+/// command replies. `EnOSUplink` is the real one; tests substitute their own. Generic use only.
+public protocol AgentUplink: MeasurepointUplink, ~Copyable {
+    /// Connected (requests may be published; `isReady` adds "logins settled").
+    var isConnected: Bool { get }
+    /// Runs timers; says what to poll (descriptor -1: none; timeout -1: none).
+    mutating func pollRequest() -> (descriptor: Int32, events: Int16, timeoutMilliseconds: Int)
+    /// Handles poll(2)'s result for the descriptor.
+    mutating func handle(revents: Int16)
+    /// The next event, oldest first.
+    mutating func nextEvent() -> UplinkEvent?
+    /// The field device answers (log its sub-device in) or stopped answering (log it out).
+    mutating func setDeviceOnline(_ device: Int, _ online: Bool)
+    /// The next cloud command waiting to be executed.
+    mutating func nextCommand() -> ControlRequest?
+    /// Answers a command.
+    mutating func reply(_ reply: ControlReply)
+    /// Posts the gateway's own figures as gateway measurepoints.
+    mutating func postStatus(_ status: GatewayStatus) -> Bool
+    /// Clean DISCONNECT (SIGTERM).
+    mutating func disconnect()
+}

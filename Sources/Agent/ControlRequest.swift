@@ -1,0 +1,120 @@
+import EdgeCore
+import FieldBus
+
+/// Why a cloud command was refused before anything was written, with the spec's code (§6.4:
+/// application failures ≥ 2000; 1101 for an unknown service).
+public enum ControlError: Equatable, Sendable {
+    case unknownDevice
+    case unknownPoint
+    case notWritable
+    case badValue
+    case outOfRange
+    case tooManyPoints
+    case unknownService
+    case expired
+    case busBusy
+    case writeFailed
+    case deviceOffline
+    case verificationMismatch
+
+    /// The reply code.
+    public var code: Int {
+        switch self {
+        case .unknownService: return 1101
+        case .unknownDevice: return 2001
+        case .unknownPoint: return 2002
+        case .notWritable: return 2003
+        case .badValue: return 2004
+        case .outOfRange: return 2005
+        case .tooManyPoints: return 2006
+        case .expired: return 2007
+        case .busBusy: return 2008
+        case .writeFailed: return 2009
+        case .deviceOffline: return 2010
+        case .verificationMismatch: return 2011
+        }
+    }
+
+    /// The reply message.
+    public var message: String {
+        switch self {
+        case .unknownService: return "unknown service"
+        case .unknownDevice: return "unknown device"
+        case .unknownPoint: return "unknown measurepoint"
+        case .notWritable: return "measurepoint is not writable"
+        case .badValue: return "value has the wrong type"
+        case .outOfRange: return "value out of range"
+        case .tooManyPoints: return "too many measurepoints in one command"
+        case .expired: return "command expired before it could run"
+        case .busBusy: return "field bus write queue full"
+        case .writeFailed: return "field device refused or did not answer the write"
+        case .deviceOffline: return "field device offline"
+        case .verificationMismatch: return "read-back differs from the value written"
+        }
+    }
+}
+
+/// A cloud command decoded and checked against the configuration, waiting for the agent's loop:
+/// `measurepoint.set` / a service (points and values to write), or `measurepoint.get` (points
+/// to read). Fixed size (at most `capacity` points); the uplink keeps the reply address under
+/// `token`.
+public struct ControlRequest: Sendable {
+    public enum Kind: Equatable, Sendable { case set, get, service }
+    public static let capacity = 16
+
+    public var kind: Kind
+    public var token: UInt32
+    /// Field device index (-1: the gateway itself).
+    public var device: Int
+    public var points: InlineArray<16, Int32>
+    public var values: InlineArray<16, PointValue>
+    public var count: Int
+    /// Set when the command was refused while decoding (nothing will be written).
+    public var error: ControlError?
+
+    public init(kind: Kind, token: UInt32, device: Int) {
+        self.kind = kind
+        self.token = token
+        self.device = device
+        points = InlineArray(repeating: -1)
+        values = InlineArray(repeating: .bool(false))
+        count = 0
+        error = nil
+    }
+
+    /// Adds a point; false (and `tooManyPoints`) beyond the capacity.
+    public mutating func append(point: Int, value: PointValue) -> Bool {
+        guard count < ControlRequest.capacity else {
+            error = error ?? .tooManyPoints
+            return false
+        }
+        points[count] = Int32(point)
+        values[count] = value
+        count += 1
+        return true
+    }
+}
+
+/// The answer to a `ControlRequest`: the code (200 or a `ControlError`'s), and for
+/// `measurepoint.get` the values read (point, value; nil value for a point without one yet).
+public struct ControlReply: Sendable {
+    public var token: UInt32
+    public var device: Int
+    public var error: ControlError?
+    public var points: InlineArray<16, Int32>
+    public var values: InlineArray<16, PointValue>
+    public var present: InlineArray<16, Bool>
+    public var count: Int
+
+    public init(token: UInt32, device: Int, error: ControlError?) {
+        self.token = token
+        self.device = device
+        self.error = error
+        points = InlineArray(repeating: -1)
+        values = InlineArray(repeating: .bool(false))
+        present = InlineArray(repeating: false)
+        count = 0
+    }
+
+    public var code: Int { error?.code ?? 200 }
+}

@@ -1,0 +1,218 @@
+import EdgeCore
+import EnOS
+import FieldBus
+
+/// Receives the EnOS gateway's events inside its callback (where the gateway cannot be called)
+/// and turns them into `UplinkEvent`s and checked `ControlRequest`s queued for the agent's loop;
+/// commands are decoded against the configuration right there, while their bytes are valid.
+/// A class so that the callback and the uplink share it; fixed-capacity queues, sized at start-up.
+final class EnOSEventSink {
+    let subToDevice: [Int]
+    let deviceToSub: [Int]
+    let templates: [DeviceTemplate]
+    let deviceTemplates: [Int]
+    var events: [UplinkEvent]
+    var eventHead = 0
+    var eventCount = 0
+    var commands: [ControlRequest]
+    var commandHead = 0
+    var commandCount = 0
+    /// Reply handles by token slot (token = generation << 8 | slot).
+    var handles: [EnOSReplyHandle?]
+    var generation: UInt32 = 0
+    /// Sub-devices whose login is awaited since the last connect.
+    var awaiting: [Bool]
+    var wanted: [Bool]
+    var droppedEvents = 0
+    var droppedCommands = 0
+    var rejectedCommands = 0
+    var connected = false
+
+    init(fieldBus: FieldBusConfiguration, subDevices: [SubDeviceCredentials], eventCapacity: Int = 256, commandCapacity: Int = 16) {
+        var subToDevice: [Int] = []
+        var deviceToSub = [Int](repeating: -1, count: fieldBus.devices.count)
+        for (i, s) in subDevices.enumerated() {
+            subToDevice.append(s.device)
+            deviceToSub[s.device] = i
+        }
+        self.subToDevice = subToDevice
+        self.deviceToSub = deviceToSub
+        templates = fieldBus.templates
+        deviceTemplates = fieldBus.devices.map { $0.template }
+        events = [UplinkEvent](repeating: .connected, count: eventCapacity)
+        commands = [ControlRequest](repeating: ControlRequest(kind: .get, token: 0, device: -1), count: commandCapacity)
+        handles = [EnOSReplyHandle?](repeating: nil, count: min(commandCapacity * 2, 255))
+        slotGenerations = [UInt32](repeating: 0, count: min(commandCapacity * 2, 255))
+        awaiting = [Bool](repeating: false, count: subDevices.count)
+        wanted = [Bool](repeating: true, count: subDevices.count)
+    }
+
+    var loginsSettled: Bool {
+        for a in awaiting where a { return false }
+        return true
+    }
+
+    func push(_ event: UplinkEvent) {
+        guard eventCount < events.count else { droppedEvents += 1; return }
+        events[(eventHead + eventCount) % events.count] = event
+        eventCount += 1
+    }
+
+    func popEvent() -> UplinkEvent? {
+        guard eventCount > 0 else { return nil }
+        let e = events[eventHead]
+        eventHead = (eventHead + 1) % events.count
+        eventCount -= 1
+        return e
+    }
+
+    func popCommand() -> ControlRequest? {
+        guard commandCount > 0 else { return nil }
+        let c = commands[commandHead]
+        commandHead = (commandHead + 1) % commands.count
+        commandCount -= 1
+        return c
+    }
+
+    /// Takes the reply handle of `token` (once).
+    func takeHandle(_ token: UInt32) -> EnOSReplyHandle? {
+        let slot = Int(token & 0xFF)
+        guard slot < handles.count, token >> 8 == tokenGeneration(slot) else { return nil }
+        let h = handles[slot]
+        handles[slot] = nil
+        return h
+    }
+
+    var slotGenerations: [UInt32]
+
+    func tokenGeneration(_ slot: Int) -> UInt32 { slotGenerations[slot] }
+
+    func on(_ event: EnOSGatewayEvent) {
+        switch event {
+        case .connected:
+            connected = true
+            for i in awaiting.indices { awaiting[i] = wanted[i] }
+            push(.connected)
+        case .disconnected:
+            connected = false
+            for i in awaiting.indices { awaiting[i] = false }
+            push(.disconnected)
+        case .subDeviceLoggedIn(let i):
+            guard i >= 0, i < subToDevice.count else { return }
+            awaiting[i] = false
+            push(.loggedIn(device: subToDevice[i]))
+        case .subDeviceLoginFailed(let i, let code):
+            guard i >= 0, i < subToDevice.count else { return }
+            awaiting[i] = false
+            push(.loginFailed(device: subToDevice[i], code: code))
+        case .subDeviceLoggedOut(let i):
+            guard i >= 0, i < subToDevice.count else { return }
+            push(.loggedOut(device: subToDevice[i]))
+        case .reply(_, let tag, let kind, let code, _):
+            guard kind.isMeasurepoints, tag != 0 else { return }
+            if code == EnOSReplyCode.success {
+                push(.confirmed(tag: tag))
+            } else if EnOSEventSink.isPermanent(code) {
+                push(.rejected(tag: tag, code: code))
+            } else {
+                push(.retry(tag: tag))
+            }
+        case .replyTimedOut(_, let tag, let kind):
+            guard kind.isMeasurepoints, tag != 0 else { return }
+            push(.retry(tag: tag))
+        case .command(let command):
+            decode(command)
+        case .commandRejected:
+            rejectedCommands += 1
+        }
+    }
+
+    /// Codes after which sending the same request again cannot succeed.
+    static func isPermanent(_ code: Int) -> Bool {
+        code == EnOSReplyCode.modelValidateFailed || code == 1206 || code == EnOSReplyCode.payloadFormatError
+            || code == EnOSReplyCode.messageTooLarge || code == EnOSReplyCode.methodsNotConsistent
+    }
+
+    func decode(_ command: EnOSCommand) {
+        let kind: ControlRequest.Kind
+        switch command.kind {
+        case .measurepointSet: kind = .set
+        case .measurepointGet: kind = .get
+        case .service: kind = .service
+        default: return   // OTA and sub-device notifications are not field-bus commands
+        }
+        guard commandCount < commands.count else { droppedCommands += 1; return }
+        // A free reply slot.
+        var slot = -1
+        for i in handles.indices where handles[i] == nil { slot = i; break }
+        guard slot >= 0 else { droppedCommands += 1; return }
+        slotGenerations[slot] = (slotGenerations[slot] &+ 1) & 0xFF_FFFF
+        handles[slot] = command.replyHandle
+        let token = slotGenerations[slot] << 8 | UInt32(slot)
+        var device = -1
+        if case .subDevice(let i) = command.device, i >= 0, i < subToDevice.count { device = subToDevice[i] }
+        var request = ControlRequest(kind: kind, token: token, device: device)
+        if device < 0 {
+            request.error = .unknownDevice
+        } else {
+            let template = templates[deviceTemplates[device]]
+            switch kind {
+            case .get:
+                for id in command.pointIds() {
+                    guard let p = EnOSEventSink.point(named: id, in: template) else {
+                        request.error = request.error ?? .unknownPoint
+                        continue
+                    }
+                    _ = request.append(point: p, value: .bool(false))
+                }
+            case .set, .service:
+                for parameter in command.parameters() {
+                    guard let p = EnOSEventSink.point(named: parameter.name, in: template) else {
+                        request.error = request.error ?? (kind == .service ? .unknownService : .unknownPoint)
+                        continue
+                    }
+                    let definition = template.points[p]
+                    guard definition.writable else { request.error = request.error ?? .notWritable; continue }
+                    guard let value = EnOSEventSink.pointValue(parameter.value) else {
+                        request.error = request.error ?? .badValue
+                        continue
+                    }
+                    if let range = definition.allowedRange, let n = value.numeric, !range.contains(n) {
+                        request.error = request.error ?? .outOfRange
+                        continue
+                    }
+                    _ = request.append(point: p, value: value)
+                }
+                if request.count == 0 && request.error == nil {
+                    request.error = kind == .service ? .unknownService : .unknownPoint
+                }
+            }
+        }
+        commands[(commandHead + commandCount) % commands.count] = request
+        commandCount += 1
+    }
+
+    static func point(named name: EnOSText, in template: DeviceTemplate) -> Int? {
+        for i in template.points.indices where name.equals(template.points[i].identifier) { return i }
+        return nil
+    }
+
+    static func pointValue(_ value: EnOSReceivedValue) -> PointValue? {
+        switch value {
+        case .bool(let b): return .bool(b)
+        case .integer(let i): return .int(i)
+        case .number(let d): return d.isFinite ? .double(d) : nil
+        case .text(let t):
+            var scratch = ShortString()
+            var bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            let n: Int? = withUnsafeMutableBytes(of: &bytes) { raw in
+                guard let n = t.copy(into: raw) else { return nil }
+                for i in 0..<n { scratch.append(raw[i]) }
+                return n
+            }
+            guard n != nil else { return nil }
+            return .string(scratch)
+        case .null, .structured: return nil
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import EdgeCore
+import EnOS
+import FieldBus
+import MQTT
+
+/// The agent's cloud connection over EnOS: an `EnOSGateway` (the gateway and its sub-devices
+/// from the configuration) adapted to `AgentUplink`. Live batches go out on
+/// `measurepoint.post.batch` (logged-in sub-devices only), backlog on `resume.batch` with
+/// `allowOfflineSubDevice`; replies become confirmations (200), rejections (codes that cannot
+/// succeed on a resend) or retries (timeouts, 1212, other codes). Good-quality samples carry plain
+/// values; samples of bad quality are left out (the cloud's model may have no quality indicator).
+/// Ready for data once connected and every wanted sub-device's login has settled (or after
+/// `loginGraceMilliseconds`). Buffers sized at start-up; steady state allocates nothing.
+public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>: AgentUplink, ~Copyable {
+    public var gateway: EnOSGateway<Transport, Clock, SplitMix64>
+    let sink: EnOSEventSink
+    let clock: Clock
+    let fieldBus: FieldBusConfiguration
+    let messageBuffer: UnsafeMutableRawBufferPointer
+    let statusBuffer: UnsafeMutableRawBufferPointer
+    var message: EnOSMeasurepointMessage? = nil
+    var entryPoints = 0
+    var connectedAt = MonotonicInstant(nanoseconds: 0)
+    public var loginGraceMilliseconds: UInt64 = 5_000
+    /// Samples left out for their quality.
+    public private(set) var badQualitySamples: UInt64 = 0
+
+    /// The EnOS configuration this configuration implies (exposed for tests and the console).
+    public static func gatewayConfiguration(_ config: AgentConfiguration, firmwareVersion: String?) -> EnOSGatewayConfiguration {
+        let g = config.cloud.gateway
+        var subs: [EnOSDeviceIdentity] = []
+        for s in config.cloud.subDevices {
+            subs.append(EnOSDeviceIdentity(productKey: s.credentials.productKey, deviceKey: s.credentials.deviceKey,
+                                           deviceSecret: s.credentials.deviceSecret))
+        }
+        var c = EnOSGatewayConfiguration(gateway: EnOSDeviceIdentity(productKey: g.productKey, deviceKey: g.deviceKey, deviceSecret: g.deviceSecret),
+                                         subDevices: subs, firmwareVersion: firmwareVersion)
+        c.acknowledgement = config.publishing.acknowledgement == .reply ? .cloudReply : .brokerPuback
+        c.maximumMessageBytes = config.publishing.maximumPayloadBytes
+        c.pendingCapacity = config.publishing.inFlightRequests + 8
+        c.inFlightWindow = config.publishing.inFlightRequests + 8
+        c.replyTimeoutMilliseconds = config.publishing.replyTimeoutMilliseconds
+        c.keepAliveSeconds = config.cloud.keepAliveSeconds
+        let minimum = config.cloud.reconnectMinimumMilliseconds
+        c.reconnect = MQTTReconnectPolicy(initialDelayMilliseconds: minimum,
+                                          maximumDelayMilliseconds: config.cloud.reconnectMaximumMilliseconds,
+                                          jitterPercent: 25, minimumIntervalMilliseconds: min(1_000, minimum),
+                                          windowMilliseconds: min(120_000, minimum * 4), maximumAttemptsPerWindow: 4)
+        c.loginRetryMilliseconds = max(minimum, 1_000)
+        return c
+    }
+
+    public init(configuration config: AgentConfiguration, transport: consuming Transport, clock: Clock,
+                firmwareVersion: String? = nil) {
+        let enos = Self.gatewayConfiguration(config, firmwareVersion: firmwareVersion)
+        let seed = UInt64(bitPattern: clock.wallNow().milliseconds) ^ clock.monotonicNow().nanoseconds
+        gateway = EnOSGateway(configuration: enos, host: config.cloud.host, port: config.cloud.port,
+                              transport: transport, clock: clock, random: SplitMix64(seed: seed))
+        sink = EnOSEventSink(fieldBus: config.fieldBus, subDevices: config.cloud.subDevices)
+        self.clock = clock
+        fieldBus = config.fieldBus
+        messageBuffer = .allocate(byteCount: config.publishing.maximumPayloadBytes, alignment: 8)
+        statusBuffer = .allocate(byteCount: 4096, alignment: 8)
+    }
+
+    deinit {
+        messageBuffer.deallocate()
+        statusBuffer.deallocate()
+    }
+
+    // MARK: AgentUplink
+
+    public var isConnected: Bool { gateway.isConnected }
+
+    public var isReady: Bool {
+        guard gateway.isConnected else { return false }
+        if sink.loginsSettled { return true }
+        return clock.monotonicNow().nanoseconds(since: connectedAt) >= loginGraceMilliseconds &* 1_000_000
+    }
+
+    public func isLoggedIn(device: Int) -> Bool {
+        guard device >= 0, device < sink.deviceToSub.count else { return false }
+        let sub = sink.deviceToSub[device]
+        return sub >= 0 && gateway.isSubDeviceOnline(sub)
+    }
+
+    public func hasCloudIdentity(device: Int) -> Bool {
+        device >= 0 && device < sink.deviceToSub.count && sink.deviceToSub[device] >= 0
+    }
+
+    public mutating func pollRequest() -> (descriptor: Int32, events: Int16, timeoutMilliseconds: Int) {
+        let sink = self.sink
+        let wasConnected = sink.connected
+        let request = gateway.pollRequest { sink.on($0) }
+        if !wasConnected && sink.connected { connectedAt = clock.monotonicNow() }
+        return request
+    }
+
+    public mutating func handle(revents: Int16) {
+        let sink = self.sink
+        let wasConnected = sink.connected
+        gateway.handle(revents: revents) { sink.on($0) }
+        if !wasConnected && sink.connected { connectedAt = clock.monotonicNow() }
+    }
+
+    public mutating func nextEvent() -> UplinkEvent? { sink.popEvent() }
+
+    public mutating func nextCommand() -> ControlRequest? { sink.popCommand() }
+
+    public mutating func setDeviceOnline(_ device: Int, _ online: Bool) {
+        guard device >= 0, device < sink.deviceToSub.count else { return }
+        let sub = sink.deviceToSub[device]
+        guard sub >= 0 else { return }
+        sink.wanted[sub] = online
+        if online {
+            gateway.loginSubDevice(sub)
+        } else {
+            sink.awaiting[sub] = false
+            gateway.logoutSubDevice(sub)
+            let s = sink
+            _ = gateway.postConnectionState(subDevice: sub, state: .disconnected) { s.on($0) }
+        }
+    }
+
+    public mutating func disconnect() {
+        gateway.disconnect()
+        let sink = self.sink
+        // Let the DISCONNECT go out.
+        _ = gateway.pollRequest { sink.on($0) }
+    }
+
+    // MARK: MeasurepointUplink
+
+    public mutating func beginBatch(_ kind: BatchKind) -> Bool {
+        guard gateway.canPublish else { return false }
+        do {
+            message = try gateway.makeMeasurepointMessage(kind == .live ? .measurepointPostBatch : .measurepointResumeBatch,
+                                                          buffer: messageBuffer, allowOfflineSubDevice: kind == .resume)
+        } catch {
+            message = nil
+            return false
+        }
+        return true
+    }
+
+    public mutating func beginEntry(device: Int, time: WallTime) {
+        entryPoints = 0
+        let sub = sink.deviceToSub[device]
+        let identity = gateway.configuration.subDevices[sub]
+        message?.beginEntry(productKey: identity.productKey, deviceKey: identity.deviceKey, timeMilliseconds: time.milliseconds)
+    }
+
+    public mutating func addPoint(device: Int, point: Int, value: PointValue, quality: Quality) {
+        guard quality.isGood else {
+            badQualitySamples &+= 1
+            return
+        }
+        let id = fieldBus.templates[fieldBus.devices[device].template].points[point].identifier
+        switch value {
+        case .bool(let b): message?.addPoint(id, .bool(b))
+        case .int(let v): message?.addPoint(id, .int(v))
+        case .uint(let v): message?.addPoint(id, .uint(v))
+        case .double(let v): message?.addPoint(id, .double(v))
+        case .string(let s):
+            var copy = s
+            var bytes: InlineArray<64, UInt8> = InlineArray(repeating: 0)
+            for i in 0..<copy.count { bytes[i] = copy[i] }
+            let n = copy.count
+            _ = withUnsafeBytes(of: &bytes) { raw in
+                message?.addPoint(id, .text(UnsafeRawBufferPointer(rebasing: raw[0..<n])))
+            }
+            copy = ShortString()
+        }
+        entryPoints += 1
+    }
+
+    public mutating func endEntry() -> BatchEntryOutcome {
+        guard message != nil else { return .tooLarge }
+        if entryPoints == 0 {
+            message?.cancelEntry()
+            return .added
+        }
+        switch message?.endEntry() {
+        case .added: return .added
+        case .full: return .full
+        default: return .tooLarge
+        }
+    }
+
+    public mutating func sendBatch(tag: UInt64) -> Bool {
+        guard message != nil else { return false }
+        let sink = self.sink
+        var result = EnOSPublishResult.invalid
+        if var m = message.take() {
+            guard m.entryCount > 0 else { return false }
+            result = gateway.publish(&m, tag: tag) { sink.on($0) }
+        }
+        if case .sent = result { return true }
+        return false
+    }
+
+    public mutating func cancelBatch() {
+        message = nil
+    }
+
+    // MARK: Commands and status
+
+    public mutating func reply(_ reply: ControlReply) {
+        guard let handle = sink.takeHandle(reply.token) else { return }
+        let sink = self.sink
+        let fieldBus = self.fieldBus
+        let message = reply.error?.message ?? ""
+        if reply.count > 0 && reply.error == nil {
+            _ = gateway.reply(to: handle, code: reply.code, message: message, data: { (w: inout JSONWriter) throws(JSONWriterError) in
+                try w.beginObject()
+                let template = fieldBus.templates[fieldBus.devices[reply.device].template]
+                for i in 0..<reply.count where reply.present[i] {
+                    try w.key(template.points[Int(reply.points[i])].identifier)
+                    switch reply.values[i] {
+                    case .bool(let b): try w.value(Int64(b ? 1 : 0))
+                    case .int(let v): try w.value(v)
+                    case .uint(let v): try w.value(v)
+                    case .double(let v): try w.value(v.isFinite ? v : 0)
+                    case .string(let s): try w.value(s.string)
+                    }
+                }
+                try w.endObject()
+            }, onEvent: { sink.on($0) })
+        } else {
+            _ = gateway.reply(to: handle, code: reply.code, message: message, data: nil, onEvent: { sink.on($0) })
+        }
+    }
+
+    public mutating func postStatus(_ status: GatewayStatus) -> Bool {
+        guard gateway.canPublish else { return false }
+        let sink = self.sink
+        var m: EnOSMeasurepointMessage
+        do {
+            m = try gateway.makeMeasurepointMessage(.measurepointPost, buffer: statusBuffer)
+        } catch { return false }
+        m.beginEntry(timeMilliseconds: clock.wallNow().milliseconds)
+        m.addPoint("ringLogDepth", .uint(status.ringLogUnacknowledgedRecords))
+        m.addPoint("ringLogDrops", .uint(status.ringLogDroppedRecords))
+        m.addPoint("busUtilization", .double(Double(status.busUtilizationPPM) / 10_000))
+        m.addPoint("devicesOnline", .int(Int64(status.devicesOnline)))
+        m.addPoint("uplinkConnected", .bool(status.uplinkConnected))
+        m.addPoint("memoryKiB", .uint(status.residentKiB))
+        m.addPoint("uptime", .uint(status.uptimeSeconds))
+        var version = status.firmwareVersion
+        _ = version.withUTF8 { m.addPoint("firmwareVersion", .text(UnsafeRawBufferPointer($0))) }
+        var slot = status.firmwareSlot
+        _ = slot.withUTF8 { m.addPoint("firmwareSlot", .text(UnsafeRawBufferPointer($0))) }
+        guard m.endEntry() == .added else { return false }
+        if case .sent = gateway.publish(&m, tag: 0, onEvent: { sink.on($0) }) { return true }
+        return false
+    }
+}

@@ -1,0 +1,22 @@
+/// The gateway's own figures, posted as gateway measurepoints every `status.intervalMs` and shown
+/// by the console: ring-log depth and drops, bus utilization, uplink state, memory, uptime,
+/// firmware version and slot.
+public struct GatewayStatus: Sendable {
+    public var ringLogUnacknowledgedRecords: UInt64 = 0
+    public var ringLogDroppedRecords: UInt64 = 0
+    /// Highest bus utilization, in parts per million of the wall time.
+    public var busUtilizationPPM: UInt64 = 0
+    public var devicesOnline = 0
+    public var devicesTotal = 0
+    public var uplinkConnected = false
+    public var residentKiB: UInt64 = 0
+    public var uptimeSeconds: UInt64 = 0
+    public var firmwareVersion: String = ""
+    public var firmwareSlot: String = ""
+
+    public init() {}
+
+    /// Measurepoint identifiers, in the order the uplink writes them.
+    public static let pointIds: [StaticString] = ["ringLogDepth", "ringLogDrops", "busUtilization", "devicesOnline",
+                                                  "uplinkConnected", "memoryKiB", "uptime", "firmwareVersion", "firmwareSlot"]
+}

@@ -1,0 +1,344 @@
+import EdgeCore
+import FieldBus
+import RingLog
+
+/// Counters of the data path, for the console, the log and the gateway's status measurepoints.
+public struct StoreAndForwardStats: Equatable, Sendable {
+    public var samplesRecorded: UInt64 = 0
+    public var recordsAppended: UInt64 = 0
+    /// Samples lost because the ring log refused the append (full with `refuseAppends`, or failed).
+    public var samplesRefused: UInt64 = 0
+    public var requestsSent: UInt64 = 0
+    public var liveRequests: UInt64 = 0
+    public var resumeRequests: UInt64 = 0
+    public var requestsConfirmed: UInt64 = 0
+    /// Requests the cloud refused for good (e.g. 1204 model validation): their records are
+    /// acknowledged so that they do not block the log, and counted here.
+    public var requestsRejected: UInt64 = 0
+    /// Failures (timeouts, lost connections, transient codes) after which everything unconfirmed
+    /// was sent again from the acknowledged cursor.
+    public var rewinds: UInt64 = 0
+    public var samplesSentLive: UInt64 = 0
+    public var samplesSentResume: UInt64 = 0
+    /// Samples of devices without a cloud identity, or (live) of sub-devices not logged in.
+    public var samplesNotForCloud: UInt64 = 0
+    /// Samples whose entry cannot fit any request.
+    public var samplesTooLarge: UInt64 = 0
+    /// Records that could not be decoded (never ours, or damaged): skipped and counted.
+    public var undecodableRecords: UInt64 = 0
+
+    public init() {}
+}
+
+/// The store-and-forward data path: bus samples become compact records (`SampleRecord`), appended
+/// to the ring log, which commits them in groups (a sync every N ms or N bytes); only durable
+/// records are read for sending. While the uplink is ready, records recorded since it became
+/// ready go out as live data (`post.batch`) at most `liveIntervalMilliseconds` after becoming
+/// durable; everything older, from the ring log's acknowledged cursor on, goes out as backlog
+/// (`resume.batch`) paced at `resumeSamplesPerSecond`, live first. Each request carries a tag that
+/// maps to a contiguous range of sequence numbers; the ring log is acknowledged only over the
+/// contiguous prefix of confirmed ranges (`AcknowledgementTracker`). A failure or a lost uplink
+/// sends everything unconfirmed again as backlog: after a crash, a lost reply or a reconnect there
+/// may be duplicates, never a loss of a durable record. All buffers are sized at `init`; the
+/// steady state allocates nothing.
+public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copyable {
+    public var log: RingLog<Device, Clock>
+    let clock: Clock
+    public let settings: PublishingSettings
+    public private(set) var stats = StoreAndForwardStats()
+    public private(set) var tracker: AcknowledgementTracker
+    var writer: SampleRecordWriter
+    let writeBuffer: UnsafeMutableRawBufferPointer
+    let readBuffer: UnsafeMutableRawBufferPointer
+    /// Nil while the uplink is not ready; otherwise the first sequence of live data.
+    public private(set) var liveFrom: UInt64? = nil
+    var liveCursor = RingLogCursor(from: 1)
+    var resumeCursor = RingLogCursor(from: 1)
+    /// The backlog ends before this sequence number.
+    var resumeEnd: UInt64 = 1
+    var lastLiveSend: MonotonicInstant
+    var resumeTokens: Int
+    var lastRefill: MonotonicInstant
+    var nextTag: UInt64 = 1
+
+    /// The largest record this store writes: small enough that one record always fits into one
+    /// request (`maximumPayloadBytes` is at least 16 KiB).
+    public static var maximumRecordBytes: Int { 1024 }
+
+    public init(log: consuming RingLog<Device, Clock>, clock: Clock, settings: PublishingSettings) {
+        let recordBytes = min(Self.maximumRecordBytes, log.maximumPayload)
+        precondition(recordBytes >= SampleRecord.headerSize + SampleRecord.maximumSampleSize,
+                     "StoreAndForward: the ring log's records are too small for a sample")
+        writeBuffer = .allocate(byteCount: recordBytes, alignment: 8)
+        readBuffer = .allocate(byteCount: log.maximumPayload, alignment: 8)
+        writer = SampleRecordWriter(buffer: writeBuffer)
+        tracker = AcknowledgementTracker(capacity: settings.inFlightRequests * 4 + 8, committed: log.acknowledgedSequence)
+        self.log = log
+        self.clock = clock
+        self.settings = settings
+        let now = clock.monotonicNow()
+        lastLiveSend = now
+        lastRefill = now
+        resumeTokens = min(settings.batchSamples, settings.resumeSamplesPerSecond)
+    }
+
+    deinit {
+        writeBuffer.deallocate()
+        readBuffer.deallocate()
+    }
+
+    // MARK: - Recording
+
+    /// Adds a sample to the record being built; a full record goes to the ring log.
+    public mutating func record(_ sample: Sample) throws(RingLogError) {
+        stats.samplesRecorded &+= 1
+        if writer.append(sample) { return }
+        try flushRecord()
+        if !writer.append(sample) { stats.samplesRefused &+= 1 }
+    }
+
+    /// Appends the record being built to the ring log (call after each batch of bus events, so
+    /// that records never wait for more samples). Durable at the log's next group commit.
+    public mutating func flushRecord() throws(RingLogError) {
+        guard !writer.isEmpty else { return }
+        let samples = UInt64(writer.samples)
+        defer { writer.reset() }
+        do {
+            try log.append(writer.bytes, timestamp: writer.base)
+            stats.recordsAppended &+= 1
+        } catch {
+            stats.samplesRefused &+= samples
+            if error.kind == .full { return }
+            throw error
+        }
+    }
+
+    /// Runs the ring log's timers (group commit, cursor checkpoint).
+    public mutating func tick() throws(RingLogError) {
+        try log.tick()
+    }
+
+    /// Flushes the record being built and syncs the log (SIGTERM, reload).
+    public mutating func sync() throws(RingLogError) {
+        try flushRecord()
+        _ = try log.sync()
+        try log.checkpoint()
+        _ = try log.sync()
+    }
+
+    /// Milliseconds until `publish` or `tick` has something to do (for the poll timeout).
+    public func millisecondsUntilDue(now: MonotonicInstant) -> Int {
+        var wait = Int(clamping: log.options.syncIntervalMilliseconds == 0 ? 1000 : log.options.syncIntervalMilliseconds)
+        if liveFrom != nil {
+            let due = lastLiveSend.advanced(byMilliseconds: settings.liveIntervalMilliseconds)
+            let ms = Int(clamping: (due.nanoseconds(since: now) + 999_999) / 1_000_000)
+            wait = min(wait, ms)
+            if resumeCursor.nextSequence < resumeEnd { wait = min(wait, 20) }
+        }
+        return max(wait, 0)
+    }
+
+    // MARK: - Uplink state
+
+    /// The uplink is ready (connected, sub-devices logged in): what is recorded from now on is
+    /// live; everything not yet acknowledged is backlog.
+    public mutating func uplinkReady() throws(RingLogError) {
+        try flushRecord()
+        let start = log.nextAppendSequence
+        liveFrom = start
+        liveCursor = RingLogCursor(from: start)
+        resumeEnd = start
+        resumeCursor = RingLogCursor(from: log.acknowledgedSequence + 1)
+        tracker.reset(committed: log.acknowledgedSequence)
+        lastLiveSend = clock.monotonicNow()
+        lastRefill = lastLiveSend
+        resumeTokens = min(settings.batchSamples, settings.resumeSamplesPerSecond)
+    }
+
+    /// The uplink went down: nothing is sent until it is ready again; unconfirmed requests will
+    /// be sent again then.
+    public mutating func uplinkLost() {
+        liveFrom = nil
+        tracker.reset(committed: log.acknowledgedSequence)
+    }
+
+    /// True while backlog remains to be sent in this connection.
+    public var isResuming: Bool { liveFrom != nil && resumeCursor.nextSequence < resumeEnd }
+
+    /// Records not yet acknowledged (the backlog, live data in flight included).
+    public var unacknowledgedRecords: UInt64 {
+        log.nextAppendSequence &- 1 &- log.acknowledgedSequence
+    }
+
+    // MARK: - Acknowledgements
+
+    /// Request `tag` was delivered (EnOS reply 200, or PUBACK): the ring log is acknowledged over
+    /// the contiguous prefix of confirmed requests.
+    public mutating func confirm(tag: UInt64) throws(RingLogError) {
+        guard tracker.contains(tag: tag) else { return }
+        stats.requestsConfirmed &+= 1
+        if let upTo = tracker.confirm(tag: tag) { try log.acknowledge(upTo: upTo) }
+    }
+
+    /// Request `tag` was refused for good (its content can never be accepted): counted, and
+    /// treated as delivered so that it does not block the log.
+    public mutating func reject(tag: UInt64) throws(RingLogError) {
+        guard tracker.contains(tag: tag) else { return }
+        stats.requestsRejected &+= 1
+        if let upTo = tracker.confirm(tag: tag) { try log.acknowledge(upTo: upTo) }
+    }
+
+    /// Request `tag` failed in a way worth retrying (no reply in time, a transient code): every
+    /// unconfirmed record is sent again as backlog, from the acknowledged cursor.
+    public mutating func retry(tag: UInt64) {
+        guard tracker.contains(tag: tag), liveFrom != nil else { return }
+        stats.rewinds &+= 1
+        tracker.reset(committed: log.acknowledgedSequence)
+        resumeEnd = liveCursor.nextSequence
+        resumeCursor = RingLogCursor(from: log.acknowledgedSequence + 1)
+    }
+
+    // MARK: - Publishing
+
+    /// Sends what is due: live batches first (every `liveIntervalMilliseconds`, all that is
+    /// durable), then backlog batches as the pace allows, while the window has room.
+    public mutating func publish<Uplink: MeasurepointUplink & ~Copyable>(_ uplink: inout Uplink) throws(RingLogError) {
+        guard liveFrom != nil, uplink.isReady else { return }
+        let now = clock.monotonicNow()
+        if let overdue = tracker.overdue(sentBefore: MonotonicInstant(nanoseconds: now.nanoseconds &- min(now.nanoseconds, settings.replyTimeoutMilliseconds &* 2_000_000))) {
+            retry(tag: overdue)
+        }
+        if now.nanoseconds(since: lastLiveSend) >= settings.liveIntervalMilliseconds &* 1_000_000 {
+            var sent = false
+            while canSend, liveCursor.nextSequence <= (log.durableSequence ?? 0) {
+                guard try sendBatch(.live, &uplink, limit: settings.batchSamples, now: now) else { break }
+                sent = true
+            }
+            if sent || liveCursor.nextSequence > (log.durableSequence ?? 0) { lastLiveSend = now }
+        }
+        refill(now)
+        while canSend, resumeTokens > 0, resumeCursor.nextSequence < resumeEnd,
+              resumeCursor.nextSequence <= (log.durableSequence ?? 0) {
+            guard try sendBatch(.resume, &uplink, limit: min(settings.batchSamples, resumeTokens), now: now) else { break }
+        }
+    }
+
+    var canSend: Bool { !tracker.isFull && tracker.outstanding < settings.inFlightRequests }
+
+    mutating func refill(_ now: MonotonicInstant) {
+        let elapsed = now.nanoseconds(since: lastRefill)
+        let rate = UInt64(settings.resumeSamplesPerSecond)
+        let earned = elapsed / 1_000_000 * rate / 1000
+        guard earned > 0 else { return }
+        let cap = max(settings.batchSamples, settings.resumeSamplesPerSecond)
+        resumeTokens = min(cap, resumeTokens + Int(clamping: earned))
+        lastRefill = now
+    }
+
+    /// Builds and sends one request from `kind`'s cursor; false when nothing was sent.
+    mutating func sendBatch<Uplink: MeasurepointUplink & ~Copyable>(_ kind: BatchKind, _ uplink: inout Uplink,
+                                                                    limit: Int, now: MonotonicInstant) throws(RingLogError) -> Bool {
+        var cursor = kind == .live ? liveCursor : resumeCursor
+        let end = kind == .live ? UInt64.max : resumeEnd
+        let first = cursor.nextSequence
+        guard uplink.beginBatch(kind) else { return false }
+        var samples = 0
+        var entries = 0
+        var records = 0
+        var stopped = false
+        while !stopped {
+            let before = cursor
+            guard let record = try log.read(&cursor, into: readBuffer) else { break }
+            if record.sequence >= end { cursor = before; break }
+            let payload = UnsafeRawBufferPointer(rebasing: readBuffer[0..<record.length])
+            var reader: SampleRecordReader
+            do { reader = try SampleRecordReader(payload) } catch {
+                stats.undecodableRecords &+= 1
+                records += 1
+                continue
+            }
+            if records > 0 && samples + reader.sampleCount > limit { cursor = before; break }
+            // One entry per run of samples of one device at one time.
+            var open = false
+            var openDevice = -1
+            var openTime = WallTime(milliseconds: 0)
+            var sentOfRecord = 0
+            var full = false
+            while true {
+                let next: Sample?
+                do { next = try reader.next() } catch {
+                    stats.undecodableRecords &+= 1
+                    break
+                }
+                var boundary = true
+                if let n = next { boundary = n.device != openDevice || n.time != openTime }
+                if open && boundary {
+                    switch uplink.endEntry() {
+                    case .added: entries += 1
+                    case .full: full = true
+                    case .tooLarge: stats.samplesTooLarge &+= 1
+                    }
+                    open = false
+                    if full { break }
+                }
+                guard let sample = next else { break }
+                let wanted = uplink.hasCloudIdentity(device: sample.device)
+                    && (kind == .resume || uplink.isLoggedIn(device: sample.device))
+                guard wanted else {
+                    stats.samplesNotForCloud &+= 1
+                    continue
+                }
+                if !open {
+                    uplink.beginEntry(device: sample.device, time: sample.time)
+                    open = true
+                    openDevice = sample.device
+                    openTime = sample.time
+                }
+                uplink.addPoint(device: sample.device, point: sample.point, value: sample.value, quality: sample.quality)
+                sentOfRecord += 1
+            }
+            if full {
+                if records > 0 {
+                    // Send what we have; this record goes whole into the next request (the
+                    // entries of it already in this one are sent twice: duplicates, no loss).
+                    cursor = before
+                    break
+                }
+                // A record too large for one request on its own: send what fits, count the rest.
+                stats.samplesTooLarge &+= UInt64(reader.sampleCount - sentOfRecord)
+                stopped = true
+            }
+            records += 1
+            samples += sentOfRecord
+        }
+        let last = cursor.nextSequence &- 1
+        guard records > 0, last >= first else {
+            uplink.cancelBatch()
+            return false
+        }
+        let tag = nextTag
+        nextTag &+= 1
+        if entries == 0 {
+            // Nothing for the cloud in these records: they are done.
+            uplink.cancelBatch()
+            guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }
+            if let upTo = tracker.confirm(tag: tag) { try log.acknowledge(upTo: upTo) }
+        } else {
+            guard uplink.sendBatch(tag: tag) else { return false }
+            guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }
+            stats.requestsSent &+= 1
+            if kind == .live {
+                stats.liveRequests &+= 1
+                stats.samplesSentLive &+= UInt64(samples)
+            } else {
+                stats.resumeRequests &+= 1
+                stats.samplesSentResume &+= UInt64(samples)
+            }
+        }
+        if kind == .live { liveCursor = cursor } else {
+            resumeCursor = cursor
+            resumeTokens -= max(samples, 1)
+        }
+        return true
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// `edge-agent run` against a pymodbus slave, mosquitto and the EnOS cloud simulator, with the
+/// line to the cloud cut for seconds: the outage's samples arrive on resume.batch in time order
+/// per device while live data keeps going on post.batch; a SIGKILL during the outage and one
+/// during the replay lose nothing that was synced (only the moments the agent was dead are
+/// missing); SIGTERM exits 0; SIGHUP with a bad file keeps the agent running as it was.
+@Suite(.serialized) struct EndToEndOutageTests {
+    typealias H = EndToEndHarness
+
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    func outageAndKillsLoseNothingSyncedAndReplayInOrder() throws {
+        let h = try H()
+        try h.writeConfig(intervalMs: 200)
+        // Small batches, slow replay: the replay lasts long enough to be killed in the middle.
+        var text = try String(contentsOf: h.configFile, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""resumeSamplesPerSecond": 3000"#, with: #""resumeSamplesPerSecond": 60, "batchSamples": 30"#)
+        try text.write(to: h.configFile, atomically: true, encoding: .utf8)
+        try h.startAgent()
+        let live = h.waitFor(20) { es in Set(es.filter { $0.method.hasSuffix("post.batch") }.map(\.device)) == ["meter1", "meter2"] }
+        try #require(live, "no live data: \(String(decoding: (try? Data(contentsOf: h.agentLog)) ?? Data(), as: UTF8.self).suffix(2000))")
+        let firstTime = h.entries().map(\.time).min() ?? 0
+        usleep(1_000_000)
+
+        try h.relay("cut")
+        let cutAt = H.nowMs()
+        usleep(2_000_000)
+        h.stopAgent(signal: SIGKILL)                      // killed during the outage
+        let kill1 = H.nowMs()
+        try h.startAgent()
+        let start1 = H.nowMs()
+        usleep(2_000_000)
+        try h.relay("restore")
+        let restoreAt = H.nowMs()
+        let replaying = h.waitFor(15) { $0.contains { $0.method.hasSuffix("resume.batch") } }
+        #expect(replaying)
+        h.stopAgent(signal: SIGKILL)                      // killed during the replay
+        let kill2 = H.nowMs()
+        try h.startAgent()
+        let start2 = H.nowMs()
+        let end = start2 + 4_000
+
+        // Everything up to `end` arrives, except what was never sampled: the agent's dead times.
+        func unexplainedGaps(_ es: [H.Entry]) -> [(String, Int64, Int64)] {
+            var out: [(String, Int64, Int64)] = []
+            for device in ["meter1", "meter2"] {
+                for (a, b) in H.gaps(es, device: device, longerThan: 1_000, from: firstTime, to: end) {
+                    let deadWindow = (a >= kill1 - 1_000 && b <= start1 + 2_500) || (a >= kill2 - 1_000 && b <= start2 + 2_500)
+                    if !deadWindow { out.append((device, a, b)) }
+                }
+            }
+            return out
+        }
+        let complete = h.waitFor(30) { es in
+            ["meter1", "meter2"].allSatisfy { d in es.contains { $0.device == d && $0.time >= end } } && unexplainedGaps(es).isEmpty
+        }
+        let entries = h.entries()
+        #expect(complete, "gaps: \(unexplainedGaps(entries)) cut \(cutAt) kill1 \(kill1) start1 \(start1) restore \(restoreAt) kill2 \(kill2) start2 \(start2)")
+
+        // The outage's samples came on resume.batch, in time order per device within each replay.
+        let outage = entries.filter { $0.time > cutAt + 500 && $0.time < restoreAt - 500 }
+        #expect(!outage.isEmpty)
+        #expect(outage.allSatisfy { $0.method == "thing.measurepoint.resume.batch" }, "\(outage.filter { !$0.method.hasSuffix("resume.batch") }.count) outage samples not on resume")
+        for device in ["meter1", "meter2"] {
+            for (from, to) in [(restoreAt, kill2), (start2, Int64.max)] {
+                let times = entries.filter { $0.device == device && $0.method.hasSuffix("resume.batch") && $0.arrival >= from && $0.arrival <= to }
+                    .sorted { $0.seq < $1.seq }.map(\.time)
+                #expect(times == times.sorted(), "resume of \(device) out of time order")
+            }
+        }
+        // Live data kept flowing during the replay, with bounded latency.
+        let liveAfter = entries.filter { $0.method.hasSuffix("post.batch") && $0.arrival > start2 + 1_000 }
+        #expect(!liveAfter.isEmpty)
+        let slow = liveAfter.filter { $0.arrival - $0.time > 2_000 }
+        #expect(slow.count * 10 <= liveAfter.count, "\(slow.count) of \(liveAfter.count) live samples took over 2 s")
+
+        #expect(h.stopAgent(signal: SIGTERM) == 0)
+    }
+
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    func sighupWithBadConfigKeepsRunningAndSigtermExitsZero() throws {
+        let h = try H()
+        try h.writeConfig()
+        try h.startAgent()
+        #expect(h.waitFor(20) { !$0.isEmpty })
+        let good = try String(contentsOf: h.configFile, encoding: .utf8)
+        try good.replacingOccurrences(of: #""keepAliveSeconds": 5"#, with: #""keepAliveSeconds": "five""#)
+            .write(to: h.configFile, atomically: true, encoding: .utf8)
+        kill(h.agent!.processIdentifier, SIGHUP)
+        usleep(1_000_000)
+        #expect(h.agentIsRunning)
+        let mark = H.nowMs()
+        #expect(h.waitFor(10) { $0.contains { $0.arrival > mark + 500 } }, "data stopped after a refused reload")
+        var log = String(decoding: (try? Data(contentsOf: h.agentLog)) ?? Data(), as: UTF8.self)
+        #expect(log.contains("reload refused: \(h.configFile.path): cloud.keepAliveSeconds (line"), "\(log.suffix(1500))")
+        #expect(log.contains("keeping the running configuration"))
+
+        // A valid file is taken.
+        try good.write(to: h.configFile, atomically: true, encoding: .utf8)
+        kill(h.agent!.processIdentifier, SIGHUP)
+        let mark2 = H.nowMs()
+        #expect(h.waitFor(10) { $0.contains { $0.arrival > mark2 + 1_000 } }, "no data after a good reload")
+        #expect(h.stopAgent(signal: SIGTERM) == 0)
+        log = String(decoding: (try? Data(contentsOf: h.agentLog)) ?? Data(), as: UTF8.self)
+        #expect(log.contains("configuration reloaded"))
+        #expect(log.contains("stopped"))
+    }
+}

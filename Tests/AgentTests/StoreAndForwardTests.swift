@@ -1,0 +1,253 @@
+import Agent
+import EdgeCore
+import FieldBus
+import RingLog
+import Testing
+import TestSupport
+
+/// The data path against the RingLog memory device and an in-memory cloud: the ring log forgets
+/// a record only after its request is confirmed, and only over the contiguous prefix; the outage's
+/// backlog goes out on resume in order while live data goes first; a crash at any point leaves
+/// duplicates at most, never a loss of anything synced; the steady state allocates nothing.
+@Suite struct StoreAndForwardTests {
+    static func options() -> RingLogOptions {
+        var o = RingLogOptions()
+        o.writeBufferSize = 4096
+        o.syncIntervalMilliseconds = 100
+        o.checkpointEveryAcknowledgements = 1
+        o.checkpointIntervalMilliseconds = 0
+        return o
+    }
+
+    static func device() -> MemoryFlashDevice {
+        MemoryFlashDevice(geometry: FlashGeometry(size: 64 * 4096, sectorSize: 4096))
+    }
+
+    static func store(_ device: MemoryFlashDevice, _ clock: ManualClock,
+                      _ settings: PublishingSettings = PublishingSettings(batchSamples: 8, liveIntervalMilliseconds: 500,
+                                                                           resumeSamplesPerSecond: 1_000_000)) throws -> MemoryStore {
+        let log = try RingLog(device: device, clock: clock, options: options())
+        return MemoryStore(log: log, clock: clock, settings: settings)
+    }
+
+    /// Records `count` samples (device `i % devices`, value = first + i), `perRecord` to a record,
+    /// one millisecond apart, then lets the group commit make them durable.
+    static func record(_ store: inout MemoryStore, _ clock: ManualClock, first: Int, count: Int, perRecord: Int = 4,
+                       devices: Int = 2) throws {
+        for i in 0..<count {
+            clock.advance(milliseconds: 1)
+            try store.record(Sample(device: i % devices, point: i % 3, value: .double(Double(first + i)), quality: .good,
+                                    time: clock.wallNow()))
+            if (i + 1) % perRecord == 0 { try store.flushRecord() }
+        }
+        try store.flushRecord()
+        clock.advance(milliseconds: 100)
+        try store.tick()
+    }
+
+    static func values(_ requests: [FakeUplink.Request]) -> [Int] {
+        FakeUplink.samples(requests).map { Int($0.3) }
+    }
+
+    @Test func ringLogIsAcknowledgedOnlyAfterTheConfirmation() throws {
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 8)
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        #expect(cloud.requests.count == 1)
+        #expect(cloud.requests[0].kind == .live)
+        #expect(Self.values(cloud.requests) == Array(0..<8))
+        #expect(store.log.acknowledgedSequence == 0)
+        #expect(store.unacknowledgedRecords == 2)
+        try store.confirm(tag: cloud.requests[0].tag)
+        #expect(store.log.acknowledgedSequence == 2)
+        #expect(store.unacknowledgedRecords == 0)
+    }
+
+    @Test func acknowledgementMovesOnlyOverTheContiguousConfirmedPrefix() throws {
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 24)   // 6 records, 3 requests of 8 samples
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        #expect(cloud.requests.count == 3)
+        try store.confirm(tag: cloud.requests[1].tag)
+        try store.confirm(tag: cloud.requests[2].tag)
+        #expect(store.log.acknowledgedSequence == 0)
+        try store.confirm(tag: cloud.requests[0].tag)
+        #expect(store.log.acknowledgedSequence == 6)
+        // A late or unknown confirmation changes nothing.
+        try store.confirm(tag: 999)
+        #expect(store.log.acknowledgedSequence == 6)
+    }
+
+    @Test func outageBacklogGoesOnResumeInOrderWhileLiveGoesFirst() throws {
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        try Self.record(&store, clock, first: 0, count: 40)   // uplink down: backlog
+        try store.publish(&cloud)
+        #expect(cloud.requests.isEmpty)
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 1000, count: 4)
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        #expect(cloud.requests.first?.kind == .live)
+        #expect(Self.values(cloud.requests.filter { $0.kind == .live }) == Array(1000..<1004))
+        let resumed = cloud.requests.filter { $0.kind == .resume }
+        #expect(Self.values(resumed) == Array(0..<24), "three backlog requests fill the window of four beside the live one")
+        // In time order per device.
+        for device in 0..<2 {
+            let times = FakeUplink.samples(resumed).filter { $0.0 == device }.map { $0.1 }
+            #expect(times == times.sorted())
+        }
+        var rounds = 0
+        while store.unacknowledgedRecords > 0 && rounds < 20 {
+            rounds += 1
+            for r in cloud.requests { try store.confirm(tag: r.tag) }
+            try store.publish(&cloud)
+        }
+        #expect(Self.values(cloud.requests.filter { $0.kind == .resume }) == Array(0..<40))
+        #expect(store.unacknowledgedRecords == 0)
+        let resuming = store.isResuming
+        #expect(!resuming)
+    }
+
+    @Test func backlogIsPacedAtTheConfiguredRate() throws {
+        let clock = ManualClock()
+        let settings = PublishingSettings(batchSamples: 100, liveIntervalMilliseconds: 500, resumeSamplesPerSecond: 8)
+        var store = try Self.store(Self.device(), clock, settings)
+        var cloud = FakeUplink(devices: 2)
+        try Self.record(&store, clock, first: 0, count: 40)
+        try store.uplinkReady()
+        try store.publish(&cloud)
+        #expect(FakeUplink.samples(cloud.requests).count == 8)
+        for r in cloud.requests { try store.confirm(tag: r.tag) }
+        clock.advance(milliseconds: 1000)
+        try store.publish(&cloud)
+        #expect(FakeUplink.samples(cloud.requests).count == 16)
+        // Over time the rate holds: whole records go out, a record beyond the tokens is paid later.
+        for _ in 0..<8 {
+            clock.advance(milliseconds: 250)
+            try store.publish(&cloud)
+            for r in cloud.requests { try store.confirm(tag: r.tag) }
+        }
+        let sent = FakeUplink.samples(cloud.requests).count
+        #expect(sent >= 16 + 16 - 4 && sent <= 16 + 16 + 4, "\(sent) samples in 3 s at 8 samples/s")
+    }
+
+    @Test func failedRequestIsSentAgainFromTheAcknowledgedCursor() throws {
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 16)
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        #expect(cloud.requests.count == 2)
+        try store.confirm(tag: cloud.requests[0].tag)
+        store.retry(tag: cloud.requests[1].tag)
+        cloud.requests.removeAll()
+        try store.publish(&cloud)
+        #expect(cloud.requests.map(\.kind) == [.resume])
+        #expect(Self.values(cloud.requests) == Array(8..<16))
+        try store.confirm(tag: cloud.requests[0].tag)
+        #expect(store.unacknowledgedRecords == 0)
+    }
+
+    @Test func samplesOfDevicesNotLoggedInStayOutOfLiveButGoOnResume() throws {
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        cloud.loggedIn[1] = false
+        cloud.identities[1] = true
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 8)
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        #expect(FakeUplink.samples(cloud.requests).allSatisfy { $0.0 == 0 })
+        #expect(store.stats.samplesNotForCloud == 4)
+    }
+
+    @Test func crashDuringOutageAndReplayLosesNothingSynced() throws {
+        let clock = ManualClock()
+        let device = Self.device()
+        var delivered: [Int] = []
+        do {
+            var store = try Self.store(device, clock)
+            try Self.record(&store, clock, first: 0, count: 100)   // outage, synced
+            try store.record(Sample(device: 0, point: 0, value: .double(-1), quality: .good, time: clock.wallNow()))
+            // crash: the last sample was never flushed nor synced
+        }
+        do {
+            var store = try Self.store(device, clock)
+            var cloud = FakeUplink(devices: 2)
+            try store.uplinkReady()
+            clock.advance(milliseconds: 10)
+            try store.publish(&cloud)
+            #expect(cloud.requests.count == 4)
+            #expect(cloud.requests.allSatisfy { $0.kind == .resume })
+            // The cloud got the first requests; only some confirmations arrive, out of order.
+            delivered += Self.values(cloud.requests)
+            try store.confirm(tag: cloud.requests[2].tag)
+            try store.confirm(tag: cloud.requests[0].tag)
+            #expect(store.log.acknowledgedSequence == 2)
+            // crash during the replay
+        }
+        var store = try Self.store(device, clock)
+        #expect(store.log.acknowledgedSequence <= 2)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        var rounds = 0
+        while store.unacknowledgedRecords > 0 && rounds < 100 {
+            rounds += 1
+            cloud.requests.removeAll()
+            try store.publish(&cloud)
+            delivered += Self.values(cloud.requests)
+            for r in cloud.requests { try store.confirm(tag: r.tag) }
+            clock.advance(milliseconds: 10)
+        }
+        #expect(store.unacknowledgedRecords == 0)
+        #expect(Set(delivered) == Set(0..<100), "nothing synced lost, nothing invented")
+        #expect(delivered.count >= 100)
+    }
+
+    @Test func steadyStateAllocatesNothing() throws {
+        #expect(AllocationCounter.isActive)
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock,
+                                   PublishingSettings(batchSamples: 50, liveIntervalMilliseconds: 100, resumeSamplesPerSecond: 1000))
+        var cloud = FakeUplink(devices: 2)
+        cloud.keep = false
+        try store.uplinkReady()
+        var failures = 0
+        var value = 0
+        func round() {
+            do throws(RingLogError) {
+                for _ in 0..<50 {
+                    for _ in 0..<8 {
+                        value += 1
+                        try store.record(Sample(device: value % 2, point: value % 3, value: .double(Double(value)),
+                                                quality: .good, time: clock.wallNow()))
+                    }
+                    try store.flushRecord()
+                    clock.advance(milliseconds: 100)
+                    try store.tick()
+                    let before = cloud.sentCount
+                    try store.publish(&cloud)
+                    if cloud.sentCount > before { try store.confirm(tag: cloud.lastTag) }
+                }
+            } catch { failures += 1 }
+        }
+        round()
+        let counted = AllocationCounter.count { round() }
+        #expect(failures == 0)
+        #expect(counted.allocations == 0, "\(counted)")
+        #expect(store.stats.requestsConfirmed > 50)
+    }
+}
