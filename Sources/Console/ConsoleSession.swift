@@ -49,6 +49,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
     private let clock: Clock
     private let secrets: SecretRegistry?
     private let history: LogHistory?
+    private let logger: Logger?
     private let options: ConsoleOptions
     private let commandBuffer: UnsafeMutableRawBufferPointer
     private let echoBuffer: UnsafeMutableRawBufferPointer
@@ -60,14 +61,17 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
     private var lastInput: MonotonicInstant
 
     /// A session on `terminal`; shows the banner and the first prompt (or the password prompt).
-    /// `secrets` masks output; `history` feeds the `log` command.
+    /// `secrets` masks output and `history` feeds the `log` command (both default to the
+    /// logger's); `logger` records logins, lockouts and the commands that change something
+    /// (`write`, `reboot`, `ota install`, `ota mark-good`) for audit.
     public init(terminal: consuming ConsoleTerminal, options: ConsoleOptions, clock: Clock,
-                secrets: SecretRegistry? = nil, history: LogHistory? = nil) {
+                secrets: SecretRegistry? = nil, history: LogHistory? = nil, logger: Logger? = nil) {
         self.terminal = terminal
         self.options = options
         self.clock = clock
-        self.secrets = secrets
-        self.history = history
+        self.secrets = secrets ?? logger?.secrets
+        self.history = history ?? logger?.history
+        self.logger = logger
         editor = LineEditor(capacity: options.lineCapacity)
         out = ConsoleOutputBuffer(capacity: options.outputCapacity)
         password = ConsolePassword(options.password ?? "")
@@ -151,7 +155,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
             w.write("[console: ")
             w.write(dropped)
             w.write(" bytes of output dropped]\n")
-            out.append(w.bytes, crlf: terminal.isTerminal)
+            out.append(w.bytes, crlf: terminal.needsCRLF)
             _ = out.drain(to: terminal.output)
         }
     }
@@ -242,7 +246,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         editor.echoes = terminal.echoes && state == .ready
         var echo = TextWriter(buffer: echoBuffer)
         let event = editor.feed(byte, echo: &echo)
-        if echo.count > 0 { out.append(echo.bytes, crlf: terminal.isTerminal) }
+        if echo.count > 0 { out.append(echo.bytes, crlf: terminal.needsCRLF) }
         switch event {
         case nil:
             return
@@ -264,6 +268,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         editor.wipe()
         if terminal.echoes { emitRaw("\n") }
         if good {
+            logger?.log(.info, "console", "logged in")
             failedAttempts = 0
             state = .ready
             showPrompt()
@@ -271,15 +276,17 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         }
         failedAttempts += 1
         failedLogins &+= 1
+        logger?.log(.warning, "console", "wrong password")
         if failedAttempts >= max(1, options.maxAttempts) {
             lockouts &+= 1
+            logger?.log(.warning, "console", "locked after too many wrong passwords")
             state = .lockedOut
             lockedUntil = clock.monotonicNow().advanced(byMilliseconds: options.lockoutMilliseconds)
             var w = TextWriter(buffer: echoBuffer)
             w.write("wrong password; console locked for ")
             w.write(durationMilliseconds: options.lockoutMilliseconds)
             w.newline()
-            out.append(w.bytes, crlf: terminal.isTerminal)
+            out.append(w.bytes, crlf: terminal.needsCRLF)
         } else {
             emitRaw("wrong password\n")
             showPrompt()
@@ -321,6 +328,14 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
             emitUsage(command)
             showPrompt()
             return
+        }
+        if let logger {
+            let changes = command == .write || command == .reboot || (command == .ota && !rest[0].equals("status"))
+            let line = editor.line
+            logger.log(changes ? .info : .debug, "console") { w in
+                w.write("command: ")
+                w.write(bytes: line)
+            }
         }
         var w = TextWriter(buffer: commandBuffer)
         let reply = dispatch(command, rest, &w, &backend)
@@ -431,7 +446,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
 
     /// Command output: secrets masked, a note when it was cut, a final newline ensured.
     private mutating func emitOutput(_ w: TextWriter) {
-        let crlf = terminal.isTerminal
+        let crlf = terminal.needsCRLF
         if let secrets {
             secrets.mask(w.bytes, truncated: w.isTruncated) { piece in out.append(piece, crlf: crlf) }
         } else {
@@ -445,11 +460,11 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
     }
 
     private mutating func emitRaw(_ text: StaticString) {
-        out.append(text, crlf: terminal.isTerminal)
+        out.append(text, crlf: terminal.needsCRLF)
     }
 
     private mutating func emitRaw(_ bytes: UnsafeRawBufferPointer) {
-        out.append(bytes, crlf: terminal.isTerminal)
+        out.append(bytes, crlf: terminal.needsCRLF)
     }
 
     // MARK: Timers
@@ -465,6 +480,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
             && now >= lastInput.advanced(byMilliseconds: options.idleLogoutMilliseconds) {
             editor.clear()
             emitRaw("\nlogged out after being idle\n")
+            logger?.log(.info, "console", "logged out after being idle")
             state = .password
             showPrompt()
         }

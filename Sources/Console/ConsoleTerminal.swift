@@ -14,6 +14,8 @@ public struct ConsoleTerminal: ~Copyable {
     /// True on a terminal: line ends go out as CR LF, and notices may redraw the prompt with
     /// ANSI erase-line.
     public let isTerminal: Bool
+    /// True when line ends must go out as CR LF (the terminal's own output processing is off).
+    public private(set) var needsCRLF: Bool
     /// True when typed characters must be echoed (a terminal in raw mode does not echo itself).
     public let echoes: Bool
     private let ownsInput: Bool
@@ -28,6 +30,7 @@ public struct ConsoleTerminal: ~Copyable {
         self.output = output
         self.isTerminal = isTerminal
         self.echoes = echoes
+        needsCRLF = isTerminal
         ownsInput = owning
         ownsOutput = owning && output != input
         saved = termios()
@@ -55,16 +58,16 @@ public struct ConsoleTerminal: ~Copyable {
         return t
     }
 
-    /// The process's stdin and stdout, reopened (through /proc/self/fd) as descriptions of their
-    /// own so that making them non-blocking does not affect stderr or a parent shell. When stdin
-    /// is a terminal it goes into raw mode, except that Ctrl-C still raises SIGINT (stopping the
-    /// agent, as a terminal user expects), and is restored at the end; otherwise (a pipe) nothing
-    /// is echoed.
-    public static func standardStreams() throws(ConsoleError) -> ConsoleTerminal {
-        var input = edge_open("/proc/self/fd/0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
-        var output = edge_open("/proc/self/fd/1", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
-        if input < 0 { input = fcntlDuplicate(0) }
-        if output < 0 { output = fcntlDuplicate(1) }
+    /// The process's stdin and stdout (or the given descriptors), reopened through /proc/self/fd
+    /// as open files of their own so that making them non-blocking does not affect stderr or a
+    /// parent shell sharing them. When the input is a terminal it goes into raw mode, except that
+    /// Ctrl-C still raises SIGINT (stopping the agent, as a terminal user expects), and is
+    /// restored at the end; otherwise (a pipe, a file) nothing is echoed.
+    public static func standardStreams(input inputFD: Int32 = 0, output outputFD: Int32 = 1) throws(ConsoleError) -> ConsoleTerminal {
+        var input = reopen(inputFD, O_RDONLY)
+        var output = reopen(outputFD, O_WRONLY)
+        if input < 0 { input = fcntlDuplicate(inputFD) }
+        if output < 0 { output = fcntlDuplicate(outputFD) }
         guard input >= 0, output >= 0 else {
             let e = Errno.current
             if input >= 0 { _ = close(input) }
@@ -79,14 +82,27 @@ public struct ConsoleTerminal: ~Copyable {
                 var raw = original
                 cfmakeraw(&raw)
                 raw.c_lflag |= tcflag_t(ISIG)
-                raw.c_oflag |= tcflag_t(OPOST)   // keep stderr's log lines readable
+                raw.c_oflag |= tcflag_t(OPOST)   // stderr's log lines share this terminal
                 if tcsetattr(input, TCSANOW, &raw) == 0 {
                     t.saved = original
                     t.restoreSettings = true
+                    // Output processing stays on: with ONLCR the terminal adds the CRs itself.
+                    t.needsCRLF = raw.c_oflag & tcflag_t(ONLCR) == 0
                 }
             }
         }
         return t
+    }
+
+    private static func reopen(_ fd: Int32, _ mode: Int32) -> Int32 {
+        var path: (UInt64, UInt64, UInt64) = (0, 0, 0)   // "/proc/self/fd/" + digits + NUL
+        return withUnsafeMutableBytes(of: &path) { raw in
+            var w = TextWriter(buffer: UnsafeMutableRawBufferPointer(rebasing: raw[0..<(raw.count - 1)]))
+            w.write("/proc/self/fd/")
+            w.write(fd)
+            raw[w.count] = 0
+            return edge_open(raw.baseAddress!.assumingMemoryBound(to: CChar.self), mode | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
+        }
     }
 
     deinit {

@@ -77,7 +77,7 @@ final class PipeConsole {
     var backend = FakeBackend()
 
     init(options: ConsoleOptions = ConsoleOptions(), terminal: Bool = true, clock: ManualClock = ManualClock(),
-         secrets: SecretRegistry? = nil, history: LogHistory? = nil) {
+         secrets: SecretRegistry? = nil, history: LogHistory? = nil, logger: Logger? = nil) {
         var input: [Int32] = [0, 0]
         var output: [Int32] = [0, 0]
         _ = edge_pipe_nonblocking(&input)
@@ -86,7 +86,7 @@ final class PipeConsole {
         screenEnd = output[0]
         self.clock = clock
         let t = ConsoleTerminal(input: input[0], output: output[1], isTerminal: terminal, echoes: terminal, owning: true)
-        session = ConsoleSession(terminal: t, options: options, clock: clock, secrets: secrets, history: history)
+        session = ConsoleSession(terminal: t, options: options, clock: clock, secrets: secrets, history: history, logger: logger)
         session.flush()
     }
 

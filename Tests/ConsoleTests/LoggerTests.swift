@@ -1,6 +1,7 @@
 import CShim
 import EdgeCore
 import Logging
+import Logging
 import Testing
 
 /// Log lines: one per record with time, severity and subsystem; the threshold filters before
