@@ -260,6 +260,8 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
             } else {
                 run(&backend)
             }
+            // The finished line is done with (tokens pointed into it): a notice must not redraw it.
+            editor.clear()
         }
     }
 

@@ -52,6 +52,12 @@ public struct ConsoleTerminal: ~Copyable {
             _ = close(fd)
             throw ConsoleError(.configureTerminal, e)
         }
+        // A serial console has no modem lines to wait for: ignore carrier detect, enable reading.
+        var settings = termios()
+        if tcgetattr(fd, &settings) == 0 {
+            settings.c_cflag |= tcflag_t(CLOCAL | CREAD)
+            _ = tcsetattr(fd, TCSANOW, &settings)
+        }
         var t = ConsoleTerminal(input: fd, output: fd, isTerminal: true, echoes: true, owning: true)
         t.saved = original
         t.restoreSettings = haveOriginal

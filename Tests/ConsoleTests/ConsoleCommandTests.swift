@@ -123,6 +123,13 @@ import Testing
         #expect(c.type("tus\r").contains("uplink: connected"))
     }
 
+    @Test func noticeAfterACommandDoesNotRedrawTheFinishedLine() {
+        let c = PipeConsole()
+        _ = c.type("status\r")
+        c.session.notice { out in out.write("alarm") }
+        #expect(String(decoding: c.rawScreen(), as: UTF8.self) == "\r\u{1B}[Kalarm\r\nedge> ")
+    }
+
     @Test func endOfInputClosesTheSession() {
         let c = PipeConsole(terminal: false)
         _ = c.screen()
