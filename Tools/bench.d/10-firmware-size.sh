@@ -1,17 +1,45 @@
 #!/usr/bin/env bash
-# Firmware size per board: stripped, static, mbedTLS and libmodbus linked in. Budget: 1 MB
-# stripped for aarch64 (issue 2).
+# Firmware size per board: stripped, static, mbedTLS and libmodbus linked in, and its largest
+# parts (from the link map and the symbol table). Budget: 1 MB stripped for aarch64 (issue 2).
 set -euo pipefail
+cd "$(dirname "$0")/../.."
+boards="${FIRMWARE_SIZE_BOARDS:-qemu-aarch64 qemu-armv7}"
+NM=/opt/swift/usr/bin/llvm-nm
+DEMANGLE=/opt/swift/usr/bin/swift-demangle
+for board in $boards; do make -s firmware BOARD=$board >/dev/null; done
+
 echo "## Firmware size"
 echo
-echo "Static, stripped \`out/<board>/edge-agent\` (Embedded Swift + musl + mbedTLS + libmodbus), \`make firmware BOARD=<board>\`."
+echo "Static, stripped \`out/<board>/edge-agent\` (Embedded Swift + musl + mbedTLS + libmodbus), \`make firmware BOARD=<board>\`;"
+echo "mbedTLS configured by Toolchain/mbedtls-firmware.conf. Details: \`make size\`."
 echo
 echo "| board | stripped bytes | KiB | budget (1 MB aarch64) |"
 echo "|---|---:|---:|---|"
-for board in qemu-aarch64 qemu-armv7; do
-    make -s firmware BOARD=$board >/dev/null
+for board in $boards; do
     size=$(stat -c %s out/$board/edge-agent)
     verdict="-"
-    [ "$board" = qemu-aarch64 ] && { [ "$size" -le 1048576 ] && verdict="within" || verdict="OVER"; }
+    [ "$board" = qemu-aarch64 ] && { [ "$size" -le 1048576 ] && verdict="within ($(( (1048576 - size) / 1024 )) KiB left)" || verdict="OVER"; }
     echo "| $board | $size | $(( size / 1024 )) | $verdict |"
+done
+for board in $boards; do
+    map=build/firmware/$board/edge-agent.map
+    [ -f "$map" ] || continue
+    echo
+    echo "### Largest parts: $board"
+    echo
+    echo "Bytes in allocated sections per input (link map; Swift modules are one object each, the"
+    echo "main module EdgeAgent.o holds the generic code specialised for it), and the largest symbols."
+    echo
+    echo "| input | bytes | share |"
+    echo "|---|---:|---:|"
+    python3 Toolchain/map-summary.py "$map" | awk 'NR == 1 { total = $1; next }
+        NR <= 13 { printf "| %s | %d | %.1f%% |\n", $2, $1, 100 * $1 / total }
+        END { printf "| (all, %d inputs) | %d | 100%% |\n", NR - 1, total }'
+    echo
+    echo "| symbol | bytes |"
+    echo "|---|---:|"
+    # awk, not head: under pipefail, head closing the pipe early would fail the script (SIGPIPE).
+    $NM --size-sort -S -r --radix=d out/$board/edge-agent.debug | awk 'NR <= 10 { print $2 + 0, $4 }' |
+        $DEMANGLE --simplified | { c++filt 2>/dev/null || cat; } |
+        awk '{ n = $1; $1 = ""; sub(/^ +/, ""); gsub(/\|/, "\\|"); printf "| `%s` | %d |\n", substr($0, 1, 90), n }'
 done
