@@ -72,6 +72,8 @@ func tlsMemoryMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePoin
     var subscribe: [UInt8] = [0x82, UInt8(2 + 2 + topic.count + 1), 0, 1, 0, UInt8(topic.count)]
     subscribe.append(contentsOf: topic)
     subscribe.append(0)
+    // Receive buffer, allocated before the heap is first read (not part of the connection).
+    var chunk = [UInt8](repeating: 0, count: 1024)
 
     for run in 0..<runs {
         let base = heapInUse()
@@ -104,7 +106,6 @@ func tlsMemoryMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePoin
             guard try sendAll(&transport, subscribe) else { return fail("SUBSCRIBE not sent") }
             // SUBACK (5 bytes), then the retained PUBLISH: fixed header, remaining length, body.
             var reader = PacketReader()
-            var chunk = [UInt8](repeating: 0, count: 1024)
             guard try pump(&transport, wantWrite: false, { (t: inout TLSTransport, _: Int16) throws(MQTTTransportError) -> Bool in
                 let result: Result<Int, MQTTTransportError> = chunk.withUnsafeMutableBytes { b in
                     do throws(MQTTTransportError) { return .success(try t.receive(into: b)) } catch { return .failure(error) }
