@@ -15,7 +15,16 @@ import Logging
 /// - every registered secret is masked in everything a command or notice prints;
 /// - with a password: nothing runs before it is typed (no echo, compared in constant time);
 ///   `maxAttempts` wrong ones lock the console for `lockoutMilliseconds` of the injected clock;
-///   idle sessions are logged out; `logout` locks it again.
+///   idle sessions are logged out; `logout` locks it again. The password is registered as a
+///   secret, so it is masked wherever it would be shown or logged.
+///
+/// In the agent's loop (one poll(2) for everything):
+///
+///     let request = console.pollRequest()          // add request.input / request.output
+///     ...                                          // (descriptor -1: leave out) to the pollfds,
+///     poll(fds, n, min(timeout, request.timeoutMilliseconds))
+///     console.handle(descriptor: fd, revents: revents, backend: &backend)  // for each console fd
+///     console.notice { out in OTAConsole.progress(report, into: &out) }    // any time
 public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
     /// Where the session is.
     public enum State: Equatable, Sendable {
@@ -72,6 +81,9 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         self.secrets = secrets ?? logger?.secrets
         self.history = history ?? logger?.history
         self.logger = logger
+        if let password = options.password, !password.isEmpty {
+            (secrets ?? logger?.secrets)?.register(password)
+        }
         editor = LineEditor(capacity: options.lineCapacity)
         out = ConsoleOutputBuffer(capacity: options.outputCapacity)
         password = ConsolePassword(options.password ?? "")

@@ -74,4 +74,13 @@ import Testing
         #expect(shown.contains("cloud.deviceSecret: ***\n"))
         #expect(!shown.contains("s3cr3t"))
     }
+
+    @Test func theConsolePasswordIsRegisteredAsASecret() {
+        let secrets = SecretRegistry()
+        let c = PipeConsole(options: ConsoleOptions(password: "pw-98765"), secrets: secrets)
+        #expect(secrets.count == 1)
+        _ = c.type("pw-98765\r")
+        c.backend.configText = "console.password: pw-98765\n"
+        #expect(c.type("config\r").contains("console.password: ***\n"))
+    }
 }
