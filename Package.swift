@@ -20,6 +20,11 @@ let package = Package(
         .target(name: "EdgeCore", dependencies: ["CShim"]),
         .target(name: "EdgeCrypto", dependencies: ["EdgeCore", "CMbedTLS"]),
         // -- module targets (one line each; keep this list in dependency order) --
+        .executableTarget(name: "OTABench", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "MQTT", "MQTTTLS", "CShim", "CMallocCounter"], path: "Benchmarks/OTABench"),
+        .target(name: "Logging", dependencies: ["EdgeCore", "CShim"]),
+        .target(name: "Console", dependencies: ["EdgeCore", "CShim", "Logging"]),
+        .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
+        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA"], exclude: ["CONFIG.md"]),
         .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
         .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"]),
         .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
@@ -31,7 +36,7 @@ let package = Package(
         .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
         .executableTarget(
             name: "EdgeAgent",
-            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "MQTT", "MQTTTLS"]
+            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "MQTT", "MQTTTLS", "Agent"]
         ),
 
         // Test-only: counts malloc/calloc/realloc/posix_memalign per thread (interposition).
@@ -41,6 +46,9 @@ let package = Package(
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto", "TestSupport"]),
         .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
         // -- test targets (one line each) --
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Logging", "EdgeCore", "CShim", "TestSupport"]),
+        .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "MQTTTLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "TestSupport"]),
         .testTarget(name: "BoardConfigTests", dependencies: ["BoardConfig", "EdgeCore", "TestSupport"]),
         .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS", "TestSupport"]),

@@ -114,6 +114,8 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         sink.wanted[sub] = online
         if online {
             gateway.loginSubDevice(sub)
+            let s = sink
+            _ = gateway.postConnectionState(subDevice: sub, state: .connected) { s.on($0) }
         } else {
             sink.awaiting[sub] = false
             gateway.logoutSubDevice(sub)

@@ -13,7 +13,8 @@ import MQTT
 /// `stallTimeoutMilliseconds` or the server answers 5xx, it reconnects after
 /// `retryDelayMilliseconds` and asks for the rest with `Range: bytes=<received>-`, and accepts
 /// only a 206 that resumes exactly there with the same total; a 200 to a resume is refused
-/// (`rangeRefused`). TLS failures, resolution failures and 4xx are final.
+/// (`rangeRefused`). Failures while connecting (TLS: a certificate that does not verify will not
+/// start to; name resolution), 4xx, a refused resume and a changed size are final.
 ///
 /// Guarantees: the bytes returned are the file's bytes in order, each exactly once; the total is
 /// checked against `expectedSize` when given. Memory: one head buffer allocated in `init`;
@@ -152,7 +153,12 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                     return .data(deliver(n))
                 }
             } catch {
-                guard Self.isTransient(error) else {
+                // Once connected, any transport failure (a TLS record cut by the drop included) is
+                // a drop to resume; while connecting, TLS and resolution failures are final.
+                let connected = stage == .sending || stage == .readingHead || stage == .body
+                let transportFailure: Bool
+                if case .transport = error { transportFailure = true } else { transportFailure = false }
+                guard Self.isTransient(error) || (connected && transportFailure) else {
                     disconnect()
                     stage = .idle
                     throw error

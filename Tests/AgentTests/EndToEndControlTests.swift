@@ -13,11 +13,23 @@ import Testing
         return h.commandReply(id: id)
     }
 
-    func limit(_ h: H, id: String) throws -> Int? {
-        usleep(600_000)   // a poll after the write
-        let reply = try inject(h, "thing.service.measurepoint.get", ["limit"], id: id)
-        #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
-        return ((reply?["data"] as? [String: Any])?["limit"] as? NSNumber)?.intValue
+    /// `limit` read back with measurepoint.get until it is `expected` (the write shows once the
+    /// bus has polled the register again: bounded at 10 s, not assumed after a fixed sleep); the
+    /// first read comes no sooner than 600 ms after the command, so a wrong write would show.
+    func limit(_ h: H, id: String, expected: Int) throws -> Int? {
+        usleep(600_000)
+        let deadline = Date().addingTimeInterval(10)
+        var attempt = 0
+        var value: Int? = nil
+        repeat {
+            attempt += 1
+            let reply = try inject(h, "thing.service.measurepoint.get", ["limit"], id: "\(id)-\(attempt)")
+            #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
+            value = ((reply?["data"] as? [String: Any])?["limit"] as? NSNumber)?.intValue
+            if value == expected { return value }
+            usleep(200_000)
+        } while Date() < deadline
+        return value
     }
 
     @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
@@ -29,7 +41,7 @@ import Testing
 
         let set = try inject(h, "thing.service.measurepoint.set", ["limit": 1234], id: "set-1")
         #expect(set?["code"] as? Int == 200, "\(String(describing: set))")
-        #expect(try limit(h, id: "get-1") == 1234)
+        #expect(try limit(h, id: "get-1", expected: 1234) == 1234)
 
         let tooHigh = try inject(h, "thing.service.measurepoint.set", ["limit": 99999], id: "set-2")
         #expect(tooHigh?["code"] as? Int == 2005, "\(String(describing: tooHigh))")
@@ -37,11 +49,11 @@ import Testing
         #expect(unknown?["code"] as? Int == 2002, "\(String(describing: unknown))")
         let readOnly = try inject(h, "thing.service.measurepoint.set", ["r0": 5], id: "set-4")
         #expect(readOnly?["code"] as? Int == 2003, "\(String(describing: readOnly))")
-        #expect(try limit(h, id: "get-2") == 1234, "a refused command wrote something")
+        #expect(try limit(h, id: "get-2", expected: 1234) == 1234, "a refused command wrote something")
 
         let service = try inject(h, "thing.service.setLimit", ["limit": 2000], id: "svc-1")
         #expect(service?["code"] as? Int == 200, "\(String(describing: service))")
-        #expect(try limit(h, id: "get-3") == 2000)
+        #expect(try limit(h, id: "get-3", expected: 2000) == 2000)
         let unknownService = try inject(h, "thing.service.reboot", ["delay": 1], id: "svc-2")
         #expect(unknownService?["code"] as? Int == 1101, "\(String(describing: unknownService))")
 

@@ -54,7 +54,7 @@ final class EndToEndHarness {
         let cloud = try launch("/usr/bin/env", [Self.python, Self.packageRoot.appendingPathComponent("Tests/CloudSimulator/enos_cloud.py").path,
                                                 "--broker-port", "\(brokerPort)", "--listen-port", "0", "--control-port", "0",
                                                 "--gateway", "gwPK:gw1:gwsecret", "--sub-device", "subPK:meter1:s1",
-                                                "--sub-device", "subPK:meter2:s2", "--record", recordFile.path],
+                                                "--sub-device", "subPK:meter2:s2", "--sub-device", "subPK:meter3:s3", "--record", recordFile.path],
                                stdout: true)
         let cloudReady = try readLine(cloud, containing: "READY")
         cloudPort = UInt16(Self.field(cloudReady, "listen=") ?? "") ?? 0
@@ -81,7 +81,9 @@ final class EndToEndHarness {
     }
 
     /// The agent's configuration: two meters (units 1 and 2) polled every `intervalMs` over TCP.
-    func writeConfig(intervalMs: Int = 200, extra: String = "") throws {
+    func writeConfig(intervalMs: Int = 200, extra: String = "", deadDevice: Bool = false) throws {
+        let dead = deadDevice ? #", {"name": "m3", "template": "meter", "unit": 4, "bus": "plant", "productKey": "subPK", "deviceKey": "meter3"}"# : ""
+        let deadSecret = deadDevice ? #", {"device": "m3", "deviceSecret": "s3"}"# : ""
         let text = """
         {
           "buses": [{"name": "plant", "type": "tcp", "host": "127.0.0.1", "port": \(modbusPort), "responseTimeoutMs": 300}],
@@ -90,10 +92,10 @@ final class EndToEndHarness {
              {"id": "r1", "table": "holding", "address": 1, "type": "uint16"},
              {"id": "limit", "table": "holding", "address": 10, "type": "uint16", "writable": true, "min": 0, "max": 5000}]}],
           "devices": [{"name": "m1", "template": "meter", "unit": 1, "bus": "plant", "productKey": "subPK", "deviceKey": "meter1"},
-                      {"name": "m2", "template": "meter", "unit": 2, "bus": "plant", "productKey": "subPK", "deviceKey": "meter2"}],
+                      {"name": "m2", "template": "meter", "unit": 2, "bus": "plant", "productKey": "subPK", "deviceKey": "meter2"}\(dead)],
           "cloud": {"host": "127.0.0.1", "port": \(relayPort), "keepAliveSeconds": 5, "reconnectMinMs": 300, "reconnectMaxMs": 1000,
                     "gateway": {"productKey": "gwPK", "deviceKey": "gw1", "deviceSecret": "gwsecret"},
-                    "subDevices": [{"device": "m1", "deviceSecret": "s1"}, {"device": "m2", "deviceSecret": "s2"}]},
+                    "subDevices": [{"device": "m1", "deviceSecret": "s1"}, {"device": "m2", "deviceSecret": "s2"}\(deadSecret)]},
           "ringLog": {"path": "\(ringLog.path)", "size": "2MiB", "sectorSize": "16KiB", "syncIntervalMs": 100},
           "publishing": {"liveIntervalMs": 300, "resumeSamplesPerSecond": 3000, "replyTimeoutMs": 3000},
           "status": {"intervalMs": 2000},
@@ -182,6 +184,16 @@ final class EndToEndHarness {
         var points: [String: Any]
         var seq: Int
         var arrival: Int64
+    }
+
+    /// Every record of `kind` (e.g. "request", "login", "logout"), as parsed JSON.
+    func records(kind: String) -> [[String: Any]] {
+        guard let text = try? String(contentsOf: recordFile, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  obj["kind"] as? String == kind else { return nil }
+            return obj
+        }
     }
 
     /// Every accepted (reply 200) measurepoint entry the cloud got, in arrival order.

@@ -236,7 +236,7 @@ import Testing
         let payload = ImageFixtures.payload(100_000)
         let image = try ImageFixtures.image(version: "2.0.0", payload: payload)
         let o = try Self.run(image: image, serverArguments: ["--drop-after", "30000", "--drops", "1", "--stall"],
-                             settings: UpgradeSettings(stallTimeoutMilliseconds: 300, retryDelayMilliseconds: 0))
+                             settings: UpgradeSettings(stallTimeoutMilliseconds: 1000, retryDelayMilliseconds: 0))  // the server stalls 5 s
         #expect(o.state == .activated(FirmwareVersion("2.0.0")!), "\(o.reports)")
         #expect(o.slotB == payload)
         #expect(o.drops == 1)

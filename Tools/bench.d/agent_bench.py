@@ -62,13 +62,15 @@ def run_slave(args):
 
 def write_config(args):
     devices = args.points // POINTS_PER_DEVICE
+    # Several buses (connections, each with its own bus thread) to the same slave: parallel round
+    # trips for the fast backlog recording.
     config = {
-        "buses": [{"name": "bench", "type": "tcp", "host": "127.0.0.1", "port": args.modbus_port,
-                   "responseTimeoutMs": 1000}],
+        "buses": [{"name": f"bench-{b}", "type": "tcp", "host": "127.0.0.1", "port": args.modbus_port,
+                   "responseTimeoutMs": 1000} for b in range(args.buses)],
         "templates": [{"name": "block", "intervalMs": args.interval_ms,
                        "points": [{"id": f"p{i}", "table": "holding", "address": i, "type": "uint16"}
                                   for i in range(POINTS_PER_DEVICE)]}],
-        "devices": [{"name": f"dev-{u}", "template": "block", "unit": u, "bus": "bench",
+        "devices": [{"name": f"dev-{u}", "template": "block", "unit": u, "bus": f"bench-{u % args.buses}",
                      "productKey": "benchPK", "deviceKey": f"bench-dev-{u}"} for u in range(1, devices + 1)],
         "cloud": {"host": "127.0.0.1", "port": args.mqtt_port, "keepAliveSeconds": 30,
                   "reconnectMinMs": 200, "reconnectMaxMs": 1000,
@@ -188,6 +190,7 @@ def main():
     c.add_argument("--out", required=True)
     c.add_argument("--points", type=int, required=True)
     c.add_argument("--interval-ms", type=int, default=1000)
+    c.add_argument("--buses", type=int, default=1)
     c.add_argument("--modbus-port", type=int, required=True)
     c.add_argument("--mqtt-port", type=int, required=True)
     c.add_argument("--ring", required=True)
