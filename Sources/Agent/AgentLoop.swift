@@ -89,8 +89,9 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         let consoleSlot = n
         pollSet[n] = pollfd(fd: consoleDescriptor, events: Int16(POLLIN), revents: 0); n += 1
         let firstWorker = n
-        for w in workers {
-            pollSet[n] = pollfd(fd: w.eventFD, events: Int16(POLLIN), revents: 0)
+        // Workers by index here and below: `for w in workers` allocates in debug builds.
+        for i in workers.indices {
+            pollSet[n] = pollfd(fd: workers[i].eventFD, events: Int16(POLLIN), revents: 0)
             n += 1
         }
         let rc = poll(pollSet.baseAddress, nfds_t(n), Int32(clamping: timeout))
@@ -107,8 +108,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         }
 
         // Field buses.
-        for (i, w) in workers.enumerated() where pollSet[firstWorker + i].revents != 0 {
-            w.drain { event in self.busEvent(event) }
+        for i in workers.indices where pollSet[firstWorker + i].revents != 0 {
+            workers[i].drain { event in self.busEvent(event) }
         }
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.flushRecord() }
 
@@ -321,7 +322,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     }
 
     mutating func postStatus() {
-        for w in workers { w.requestStatistics() }
+        for i in workers.indices { workers[i].requestStatistics() }
         let s = currentStatus()
         utilization = 0
         if uplink.isConnected { _ = uplink.postStatus(s) }

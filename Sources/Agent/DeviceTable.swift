@@ -50,7 +50,7 @@ public struct DeviceTable: Sendable {
 
     public var onlineCount: Int {
         var n = 0
-        for o in online where o { n += 1 }
+        for i in online.indices where online[i] { n += 1 }
         return n
     }
 }

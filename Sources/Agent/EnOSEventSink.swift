@@ -48,7 +48,7 @@ final class EnOSEventSink {
     }
 
     var loginsSettled: Bool {
-        for a in awaiting where a { return false }
+        for i in awaiting.indices where awaiting[i] { return false }
         return true
     }
 

@@ -4,7 +4,11 @@ import CShim
 /// allocation). 0 where /proc is missing.
 public enum ProcessMemory {
     public static func residentKiB() -> UInt64 {
-        let fd = edge_open("/proc/self/statm", O_RDONLY | O_CLOEXEC, 0)
+        // A StaticString's bytes are NUL-terminated; passing a String would copy it to the heap.
+        let path: StaticString = "/proc/self/statm"
+        let fd = path.utf8Start.withMemoryRebound(to: CChar.self, capacity: path.utf8CodeUnitCount + 1) {
+            edge_open($0, O_RDONLY | O_CLOEXEC, 0)
+        }
         guard fd >= 0 else { return 0 }
         defer { close(fd) }
         var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)

@@ -104,8 +104,9 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
     /// Delivers a snapshot of the bus's and every device's statistics and state.
     public func reportStatistics<Sink: BusEventSink>(sink: inout Sink) {
         sink.deliver(.busStatistics(statistics, nowNanoseconds: clock.monotonicNow().nanoseconds))
-        for d in devices {
-            sink.deliver(.deviceStatistics(device: d.device, online: d.online, statistics: d.statistics))
+        // By index: `for d in devices` allocates an iterator frame per element in debug builds.
+        for i in devices.indices {
+            sink.deliver(.deviceStatistics(device: devices[i].device, online: devices[i].online, statistics: devices[i].statistics))
         }
     }
 

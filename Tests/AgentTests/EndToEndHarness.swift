@@ -105,7 +105,8 @@ final class EndToEndHarness {
         try text.write(to: configFile, atomically: true, encoding: .utf8)
     }
 
-    func startAgent() throws {
+    /// Starts `edge-agent run --config agent.json`; `environment` is added to the test's own.
+    func startAgent(environment: [String: String] = [:]) throws {
         let log = FileHandle(forWritingAtPath: agentLog.path) ?? {
             FileManager.default.createFile(atPath: agentLog.path, contents: nil)
             return FileHandle(forWritingAtPath: agentLog.path)!
@@ -114,6 +115,9 @@ final class EndToEndHarness {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = ["run", "--config", configFile.path]
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         p.standardOutput = log
         p.standardError = log
         try Self.unblockingSignals { try p.run() }
