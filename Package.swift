@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Logging", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "Console", dependencies: ["EdgeCore", "CShim", "Logging"]),
         .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
-        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA"], exclude: ["CONFIG.md"]),
+        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console"], exclude: ["CONFIG.md"]),
         .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
         .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"]),
         .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),

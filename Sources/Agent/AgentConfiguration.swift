@@ -74,8 +74,8 @@ public struct AgentConfiguration: Equatable, Sendable {
         let publishing = PublishingSettings.decode(v.object(in: root, "publishing", required: false, allowedKeys: PublishingSettings.keys), &v)
         let status = StatusSettings.decode(v.object(in: root, "status", required: false, allowedKeys: ["intervalMs"]), &v)
         let control = ControlSettings.decode(v.object(in: root, "control", required: false, allowedKeys: ["commandTtlMs", "readBack"]), &v)
-        let console = ConsoleSettings.decode(v.object(in: root, "console", required: false, allowedKeys: ["input", "device", "password"]), &v)
-        let logging = LoggingSettings.decode(v.object(in: root, "logging", required: false, allowedKeys: ["level", "output"]), &v)
+        let console = ConsoleSettings.decode(v.object(in: root, "console", required: false, allowedKeys: ConsoleSettings.keys), &v)
+        let logging = LoggingSettings.decode(v.object(in: root, "logging", required: false, allowedKeys: LoggingSettings.keys), &v)
         guard !v.hasErrors, let fieldBus, let cloud, let store, let publishing, let status, let control, let console, let logging else {
             throw v.collected
         }

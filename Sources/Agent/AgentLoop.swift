@@ -29,9 +29,11 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     public var log: AgentLog
     let clock: Clock
     let signalDescriptor: Int32
-    /// Extra descriptor polled for input (the console), -1 for none; `consoleReadable` says it fired.
-    public var consoleDescriptor: Int32 = -1
-    public private(set) var consoleReadable = false
+    /// The console's input and output descriptors with their events (`AgentConsole.prepare`;
+    /// fd -1: none), polled with the rest; after a turn their `revents` say what fired.
+    public var consolePoll = AgentLoop.noConsole
+    /// What the console shows beyond the device table (bus and device statistics, its writes).
+    public internal(set) var consoleFigures: ConsoleFigures
     let pollSet: UnsafeMutableBufferPointer<pollfd>
     var wasReady = false
     /// Health observations so far (for the OTA start-up check, see `StartupHealth`).
@@ -55,7 +57,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         self.signalDescriptor = signalDescriptor
         self.log = log
         devices = DeviceTable(configuration.fieldBus)
-        pollSet = .allocate(capacity: workers.count + 3)
+        consoleFigures = ConsoleFigures(configuration.fieldBus)
+        pollSet = .allocate(capacity: workers.count + 4)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         control = ControlTable(capacity: 16, ttlMilliseconds: configuration.control.commandTTLMilliseconds,
                                readBack: configuration.control.readBack)
@@ -65,6 +68,11 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     }
 
     deinit { pollSet.deallocate() }
+
+    /// No console: both entries left out of the poll.
+    public static var noConsole: (input: pollfd, output: pollfd) {
+        (pollfd(fd: -1, events: 0, revents: 0), pollfd(fd: -1, events: 0, revents: 0))
+    }
 
     /// Starts the bus threads.
     public func start() throws(Errno) {
@@ -87,7 +95,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         let uplinkSlot = n
         pollSet[n] = pollfd(fd: request.descriptor, events: request.events, revents: 0); n += 1
         let consoleSlot = n
-        pollSet[n] = pollfd(fd: consoleDescriptor, events: Int16(POLLIN), revents: 0); n += 1
+        pollSet[n] = consolePoll.input; n += 1
+        pollSet[n] = consolePoll.output; n += 1
         let firstWorker = n
         // Workers by index here and below: `for w in workers` allocates in debug builds.
         for i in workers.indices {
@@ -132,7 +141,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         while let command = uplink.nextCommand() { runCommand(command) }
         expireCommands()
 
-        consoleReadable = pollSet[consoleSlot].revents != 0
+        consolePoll.input.revents = pollSet[consoleSlot].revents
+        consolePoll.output.revents = pollSet[consoleSlot + 1].revents
 
         // Group commit, publishing, status.
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.tick() }
@@ -170,6 +180,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     // MARK: - Bus events
 
     mutating func busEvent(_ event: BusEvent) {
+        if consoleFigures.observe(event) { return }   // a console write's result
         switch event {
         case .sample(let sample):
             devices.record(sample)

@@ -2,8 +2,10 @@ import BoardConfig
 import CShim
 import EdgeCore
 import FieldBus
+import Logging
 import MQTT
 import MQTTTLS
+import OTA
 import RingLog
 
 /// Why the agent could not start (after a valid configuration): names what and why.
@@ -74,8 +76,10 @@ public enum AgentRunner {
     }
 
     static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe) -> Next {
-        let log = AgentLog(config.logging, recent: RecentLines(capacity: 200))
         let clock = SystemClock()
+        // One logger: every secret of the configuration masked, the last lines kept for `log`.
+        let log = Logger.agent(config.logging, clock: clock, secrets: AgentSecrets.registry(config),
+                               history: LogHistory(lineCapacity: config.logging.historyLines, lineLength: 256))
         for line in config.maskedLines() { log.debug("config: " + line) }
         if let board = environment.board, board.ringLog.offset != 0 || board.ringLog.kind == .mtd {
             log.error("ring log: board \(board.name) puts it on \(board.ringLog.kind.rawValue) at offset \(board.ringLog.offset); only a whole file or block device is supported by run")
@@ -102,7 +106,7 @@ public enum AgentRunner {
             do throws(MQTTTransportError) {
                 transport = try TLSTransport(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,
                                                               serverName: tls.serverName, clientCertificateFile: tls.certificateFile,
-                                                              clientKeyFile: tls.keyFile))
+                                                              clientKeyFile: tls.keyFile, clientKeyPassword: tls.keyPassword))
             } catch {
                 log.error("TLS: " + error.description)
                 return .exit(1)
@@ -170,7 +174,7 @@ public enum AgentRunner {
     static func drive<Transport: MQTTTransport & ~Copyable>(
         _ config: AgentConfiguration, _ environment: Environment,
         store: consuming StoreAndForward<FileFlashDevice, SystemClock>, uplink: consuming EnOSUplink<Transport, SystemClock>,
-        workers: [BusWorker<ModbusConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: AgentLog
+        workers: [BusWorker<ModbusConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger
     ) -> Next {
         var loop = AgentLoop(configuration: config, store: store, uplink: uplink, workers: workers, clock: clock,
                              signalDescriptor: signals.descriptor, log: log)
@@ -182,8 +186,21 @@ public enum AgentRunner {
             log.error("cannot start the bus threads: " + error.message)
             return .exit(1)
         }
+        var console = AgentConsole.open(config.console, boardTTY: environment.board.map { ($0.console.tty, $0.console.baud) },
+                                        clock: clock, logger: log, configLines: config.maskedLines())
         while true {
-            switch loop.turn() {
+            let outcome = loop.turn(maximumWaitMilliseconds: console.prepare(&loop))
+            if console.serve(&loop) == .reboot {
+                log.info("console: reboot: syncing the ring log and disconnecting")
+                loop.shutdown()
+                // Hosts and qemu boards exit with the reboot status; real boards reboot(2).
+                let method = environment.board.map { RebootMethod.forBoard($0.name) } ?? .exitProcess
+                if method == .exitProcess { return .exit(OTAExitStatus.rebootRequested) }
+                let e = method.perform()
+                log.error("reboot failed: " + e.message)
+                return .exit(OTAExitStatus.rebootRequested)
+            }
+            switch outcome {
             case .running:
                 continue
             case .terminate:

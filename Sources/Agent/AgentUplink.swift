@@ -40,4 +40,13 @@ public protocol AgentUplink: MeasurepointUplink, ~Copyable {
     mutating func postStatus(_ status: GatewayStatus) -> Bool
     /// Clean DISCONNECT (SIGTERM).
     mutating func disconnect()
+    /// The console's `mqtt` lines: connection state, in-flight window, counters.
+    func describeConnection(into out: inout TextWriter)
+}
+
+extension AgentUplink where Self: ~Copyable {
+    public func describeConnection(into out: inout TextWriter) {
+        out.write("uplink: ")
+        out.line(isConnected ? "connected" : "not connected")
+    }
 }

@@ -33,13 +33,16 @@ public struct CloudTLSSettings: Equatable, Sendable {
     public var caFile: String
     public var certificateFile: String?
     public var keyFile: String?
+    /// Passphrase of an encrypted `keyFile` (a secret: masked in logs and on the console).
+    public var keyPassword: String?
     public var verifyHostName: Bool
     /// The name checked against the broker's certificate (default: the host).
     public var serverName: String?
 
     public init(caFile: String, certificateFile: String? = nil, keyFile: String? = nil,
-                verifyHostName: Bool = true, serverName: String? = nil) {
+                verifyHostName: Bool = true, serverName: String? = nil, keyPassword: String? = nil) {
         self.caFile = caFile
+        self.keyPassword = keyPassword
         self.certificateFile = certificateFile
         self.keyFile = keyFile
         self.verifyHostName = verifyHostName
@@ -140,11 +143,15 @@ public struct CloudSettings: Equatable, Sendable {
     }
 
     static func decodeTLS(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator) -> CloudTLSSettings? {
-        guard let t = v.object(value, at: path, allowedKeys: ["caFile", "certFile", "keyFile", "verifyHostName", "serverName"]) else { return nil }
+        guard let t = v.object(value, at: path, allowedKeys: ["caFile", "certFile", "keyFile", "keyPassword", "verifyHostName", "serverName"]) else { return nil }
         let before = v.errors.count
         let ca = v.string(in: t, "caFile")
         let cert = v.string(in: t, "certFile", required: false)
         let key = v.string(in: t, "keyFile", required: false)
+        let keyPassword = v.string(in: t, "keyPassword", required: false)
+        if keyPassword != nil && key == nil {
+            v.report("keyPassword applies only with keyFile", at: path.key("keyPassword"), t.member("keyPassword")?.value.location)
+        }
         let verify = v.bool(in: t, "verifyHostName", required: false) ?? true
         let serverName = v.string(in: t, "serverName", required: false)
         if (cert == nil) != (key == nil), t.member("certFile") != nil || t.member("keyFile") != nil {
@@ -156,6 +163,7 @@ public struct CloudSettings: Equatable, Sendable {
             }
         }
         guard v.errors.count == before, let ca else { return nil }
-        return CloudTLSSettings(caFile: ca, certificateFile: cert, keyFile: key, verifyHostName: verify, serverName: serverName)
+        return CloudTLSSettings(caFile: ca, certificateFile: cert, keyFile: key, verifyHostName: verify, serverName: serverName,
+                                keyPassword: keyPassword)
     }
 }

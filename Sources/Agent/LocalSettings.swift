@@ -1,7 +1,9 @@
 import EdgeCore
+import Logging
 
 /// Where the technician's console reads and writes: nowhere, the process's stdin/stdout, or a tty
-/// (the board's console tty when `device` is nil). An optional password guards it.
+/// (the board's console tty when `device` is nil). An optional password guards it; a session
+/// with a password is logged out after `idleLogoutMilliseconds` without input.
 public struct ConsoleSettings: Equatable, Sendable {
     public enum Input: Equatable, Sendable {
         case none
@@ -11,11 +13,15 @@ public struct ConsoleSettings: Equatable, Sendable {
 
     public var input: Input
     public var password: String?
+    public var idleLogoutMilliseconds: UInt64
 
-    public init(input: Input = .none, password: String? = nil) {
+    public init(input: Input = .none, password: String? = nil, idleLogoutMilliseconds: UInt64 = 600_000) {
         self.input = input
         self.password = password
+        self.idleLogoutMilliseconds = idleLogoutMilliseconds
     }
+
+    static let keys = ["input", "device", "password", "idleLogoutSeconds"]
 
     static func decode(_ o: ConfigObject?, _ v: inout ConfigValidator) -> ConsoleSettings? {
         guard let o else { return ConsoleSettings() }
@@ -23,50 +29,43 @@ public struct ConsoleSettings: Equatable, Sendable {
         let mode = v.choice(in: o, "input", required: false, ["none", "stdin", "tty"]) ?? "none"
         let device = v.string(in: o, "device", required: false)
         let password = v.string(in: o, "password", required: false)
+        let idle = v.integer(in: o, "idleLogoutSeconds", required: false, range: 0...86_400) ?? 600
         if mode != "tty", let m = o.member("device") {
             v.report("\"device\" applies only to input \"tty\"", at: o.path.key("device"), m.keyLocation)
         }
         guard v.errors.count == before else { return nil }
         let input: Input = mode == "stdin" ? .stdin : mode == "tty" ? .tty(device: device) : .none
-        return ConsoleSettings(input: input, password: password)
+        return ConsoleSettings(input: input, password: password, idleLogoutMilliseconds: UInt64(idle) * 1000)
     }
 }
 
-/// Log verbosity, most severe first.
-public enum LogLevel: Int, Comparable, Sendable {
-    case error = 0, warning, info, debug
-
-    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
-
-    public var name: String {
-        switch self {
-        case .error: return "error"
-        case .warning: return "warning"
-        case .info: return "info"
-        case .debug: return "debug"
-        }
-    }
-}
-
-/// The `logging` section: the least severe level written, and where to (stderr or syslog).
+/// The `logging` section: the least severe level written (`LogSeverity` of the Logging module,
+/// the one logging implementation), and where to (stderr or syslog). Every line also goes into
+/// the console's `log` history, and every registered secret is masked (see `AgentSecrets`).
 public struct LoggingSettings: Equatable, Sendable {
     public enum Output: Equatable, Sendable { case stderr, syslog }
-    public var level: LogLevel
+    public var level: LogSeverity
     public var output: Output
+    /// Lines the console's `log` command can show.
+    public var historyLines: Int
 
-    public init(level: LogLevel = .info, output: Output = .stderr) {
+    public init(level: LogSeverity = .info, output: Output = .stderr, historyLines: Int = 200) {
         self.level = level
         self.output = output
+        self.historyLines = historyLines
     }
+
+    static let keys = ["level", "output", "historyLines"]
 
     static func decode(_ o: ConfigObject?, _ v: inout ConfigValidator) -> LoggingSettings? {
         guard let o else { return LoggingSettings() }
         let before = v.errors.count
         let level = v.choice(in: o, "level", required: false, ["error", "warning", "info", "debug"]) ?? "info"
         let output = v.choice(in: o, "output", required: false, ["stderr", "syslog"]) ?? "stderr"
+        let history = v.integer(in: o, "historyLines", required: false, range: 1...10_000) ?? 200
         guard v.errors.count == before else { return nil }
-        let l: LogLevel = level == "error" ? .error : level == "warning" ? .warning : level == "debug" ? .debug : .info
-        return LoggingSettings(level: l, output: output == "syslog" ? .syslog : .stderr)
+        let l: LogSeverity = level == "error" ? .error : level == "warning" ? .warning : level == "debug" ? .debug : .info
+        return LoggingSettings(level: l, output: output == "syslog" ? .syslog : .stderr, historyLines: Int(history))
     }
 }
 

@@ -11,6 +11,8 @@ public struct TLSConfiguration: Sendable {
     public var serverName: String?
     public var clientCertificateFile: String?
     public var clientKeyFile: String?
+    /// Passphrase of an encrypted client key (PEM); nil for a plain key.
+    public var clientKeyPassword: String?
     /// 512, 1024, 2048 or 4096 to negotiate smaller records; nil: the standard 16 KB.
     /// mbedTLS 2.28 cannot reassemble a TLS handshake message split over records, so the value
     /// must exceed the broker's largest handshake message (its certificate chain): 4096 works
@@ -21,12 +23,13 @@ public struct TLSConfiguration: Sendable {
 
     public init(caFile: String, verifyHostName: Bool = true, serverName: String? = nil,
                 clientCertificateFile: String? = nil, clientKeyFile: String? = nil,
-                maximumFragmentLength: Int? = nil) {
+                maximumFragmentLength: Int? = nil, clientKeyPassword: String? = nil) {
         self.caFile = caFile
         self.verifyHostName = verifyHostName
         self.serverName = serverName
         self.clientCertificateFile = clientCertificateFile
         self.clientKeyFile = clientKeyFile
+        self.clientKeyPassword = clientKeyPassword
         self.maximumFragmentLength = maximumFragmentLength
     }
 }

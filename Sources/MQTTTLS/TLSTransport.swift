@@ -62,7 +62,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, drbg)
         if let certificate = configuration.clientCertificateFile, let key = configuration.clientKeyFile {
             try Self.check(mbedtls_x509_crt_parse_file(ownCertificate, certificate))
-            try Self.check(mbedtls_pk_parse_keyfile(ownKey, key, nil))
+            try Self.check(mbedtls_pk_parse_keyfile(ownKey, key, configuration.clientKeyPassword))
             try Self.check(mbedtls_ssl_conf_own_cert(config, ownCertificate, ownKey))
         }
         if let length = configuration.maximumFragmentLength {

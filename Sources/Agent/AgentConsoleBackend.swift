@@ -1,0 +1,551 @@
+import Console
+import EdgeCore
+import FieldBus
+import RingLog
+
+/// The console's view of the running agent for one `AgentConsole.serve`: answers the commands
+/// from the loop's state (device table, figures, store, uplink) and starts the ones answered
+/// later. `loop` points at the runner's loop only for the duration of that call (it is made
+/// inside `withUnsafeMutablePointer` and never kept).
+struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable>: ConsoleBackend {
+    let loop: UnsafeMutablePointer<AgentLoop<Device, Clock, Uplink>>
+    let state: AgentConsoleState
+    let clock: Clock
+
+    /// How long `read` waits for the point's next sample (beyond its poll interval).
+    static var readGraceMilliseconds: UInt64 { 5_000 }
+    /// How long `write` waits for the bus worker's result.
+    static var writeTimeoutMilliseconds: UInt64 { 10_000 }
+    /// How long `buses`/`devices` wait for fresh statistics before showing the last ones.
+    static var statisticsTimeoutMilliseconds: UInt64 { 2_000 }
+
+    var fieldBus: FieldBusConfiguration { loop.pointee.configuration.fieldBus }
+
+    // MARK: status, mqtt, config
+
+    mutating func status(into out: inout TextWriter) -> ConsoleReply {
+        let s = loop.pointee.currentStatus()
+        let cloud = loop.pointee.configuration.cloud
+        out.write("edge-agent ")
+        out.write(s.firmwareVersion.isEmpty ? "(unversioned)" : s.firmwareVersion)
+        if !s.firmwareSlot.isEmpty {
+            out.write(", slot ")
+            out.write(s.firmwareSlot)
+        }
+        out.write(", up ")
+        out.write(durationMilliseconds: s.uptimeSeconds * 1000)
+        out.newline()
+        out.write("uplink: ")
+        out.write(s.uplinkConnected ? "connected" : "NOT connected")
+        out.write(" (")
+        out.write(cloud.host)
+        out.write(":")
+        out.write(cloud.port)
+        out.write(cloud.tls == nil ? ", tcp)" : ", tls)")
+        out.newline()
+        out.write("buses: ")
+        out.write(fieldBus.buses.count)
+        out.write(", busiest ")
+        out.write(Double(s.busUtilizationPPM) / 10_000, fractionDigits: 1)
+        out.write("% utilized")
+        out.newline()
+        out.write("devices: ")
+        out.write(s.devicesOnline)
+        out.write("/")
+        out.write(s.devicesTotal)
+        out.write(" online")
+        out.newline()
+        let ring = loop.pointee.store.log.statistics()
+        out.write("ring log: ")
+        out.write(s.ringLogUnacknowledgedRecords)
+        out.write(" records to send, ")
+        out.write(s.ringLogDroppedRecords)
+        out.write(" dropped, ")
+        out.write(ring.usedBytes / 1024)
+        out.write(" of ")
+        out.write(ring.capacityBytes / 1024)
+        out.write(" KiB used")
+        out.newline()
+        out.write("memory: ")
+        out.write(s.residentKiB)
+        out.write(" KiB resident")
+        out.newline()
+        return .done
+    }
+
+    mutating func mqtt(into out: inout TextWriter) -> ConsoleReply {
+        loop.pointee.uplink.describeConnection(into: &out)
+        let stats = loop.pointee.store.stats
+        out.write("requests: ")
+        out.write(stats.requestsSent)
+        out.write(" sent (")
+        out.write(stats.liveRequests)
+        out.write(" live, ")
+        out.write(stats.resumeRequests)
+        out.write(" resume), ")
+        out.write(stats.requestsConfirmed)
+        out.write(" confirmed, ")
+        out.write(stats.requestsRejected)
+        out.write(" rejected, ")
+        out.write(stats.rewinds)
+        out.write(" resent from the ring log")
+        out.newline()
+        out.write("samples: ")
+        out.write(stats.samplesSentLive)
+        out.write(" sent live, ")
+        out.write(stats.samplesSentResume)
+        out.write(" as backlog")
+        out.write(loop.pointee.store.isResuming ? " (resuming now)" : "")
+        out.newline()
+        return .done
+    }
+
+    mutating func config(into out: inout TextWriter) -> ConsoleReply {
+        // Made once at start with the secrets replaced; the session masks registered secrets too.
+        for line in state.configLines {
+            out.write(line)
+            out.newline()
+        }
+        return .done
+    }
+
+    // MARK: buses, devices (fresh statistics first)
+
+    mutating func buses(into out: inout TextWriter) -> ConsoleReply { askStatistics(devices: false) }
+
+    mutating func devices(into out: inout TextWriter) -> ConsoleReply { askStatistics(devices: true) }
+
+    mutating func askStatistics(devices: Bool) -> ConsoleReply {
+        for w in loop.pointee.workers { w.requestStatistics() }
+        state.pending = .statistics(devices: devices, baseline: loop.pointee.consoleFigures.snapshotCount)
+        state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: Self.statisticsTimeoutMilliseconds)
+        return .pending
+    }
+
+    func writeBuses(into out: inout TextWriter) {
+        let figures = loop.pointee.consoleFigures
+        let now = clock.monotonicNow().nanoseconds
+        var bus = 0
+        while bus < fieldBus.buses.count {
+            let definition = fieldBus.buses[bus]
+            let s = figures.buses[bus]
+            out.write(definition.name)
+            switch definition.transport {
+            case .serial(let serial):
+                out.write(": serial ")
+                out.write(serial.path)
+                out.write(" ")
+                out.write(serial.baud)
+                out.write(" baud")
+            case .tcp:
+                out.write(": tcp")
+            }
+            if figures.busSnapshots[bus] == 0 {
+                out.write(", no statistics yet")
+                out.newline()
+                bus += 1
+                continue
+            }
+            out.write(", ")
+            out.write(Double(s.utilizationPPM(nowNanoseconds: figures.busSnapshotAt[bus])) / 10_000, fractionDigits: 1)
+            out.write("% utilized")
+            out.newline()
+            let t = s.transactions
+            out.write("  polls ")
+            out.write(s.polls)
+            out.write(", requests ")
+            out.write(t.requests)
+            out.write(", responses ")
+            out.write(t.responses)
+            out.write(", timeouts ")
+            out.write(t.timeouts)
+            out.write(", crc errors ")
+            out.write(t.crcErrors)
+            out.write(", exceptions ")
+            out.write(t.exceptions)
+            out.write(", other errors ")
+            out.write(t.otherErrors)
+            out.newline()
+            out.write("  round trip avg ")
+            out.write(durationMilliseconds: t.roundTripAverageNanoseconds / 1_000_000)
+            out.write(", max ")
+            out.write(durationMilliseconds: t.roundTripMaximumNanoseconds / 1_000_000)
+            out.write(", jitter max ")
+            out.write(durationMilliseconds: s.jitterMaximumNanoseconds / 1_000_000)
+            out.write(", missed deadlines ")
+            out.write(s.missedDeadlines)
+            out.newline()
+            out.write("  writes ")
+            out.write(s.writes)
+            out.write(" (")
+            out.write(s.writesDropped)
+            out.write(" dropped), events lost ")
+            out.write(loop.pointee.workers[bus].droppedEvents.load(ordering: .relaxed))
+            out.write(", statistics ")
+            out.write(durationMilliseconds: (now &- figures.busSnapshotAt[bus]) / 1_000_000)
+            out.write(" old")
+            out.newline()
+            bus += 1
+        }
+    }
+
+    func writeDevices(into out: inout TextWriter) {
+        let figures = loop.pointee.consoleFigures
+        let online = loop.pointee.devices.online
+        let now = clock.wallNow().milliseconds
+        var d = 0
+        while d < fieldBus.devices.count {
+            let device = fieldBus.devices[d]
+            out.write(device.name)
+            out.pad(toColumn: 14)
+            out.write(online[d] ? "online " : "OFFLINE")
+            out.write("  ")
+            out.write(fieldBus.buses[device.bus].name)
+            out.write(" unit ")
+            out.write(device.unitId)
+            out.write(", last good ")
+            writeAge(figures.lastGood[d], now: now, into: &out)
+            out.write(", failed reads ")
+            out.write(figures.failures[d])
+            if figures.lastFailure[d] != 0 {
+                out.write(" (last ")
+                writeAge(figures.lastFailure[d], now: now, into: &out)
+                out.write(")")
+            }
+            let t = figures.devices[d]
+            out.write(", requests ")
+            out.write(t.requests)
+            out.write(", timeouts ")
+            out.write(t.timeouts)
+            out.write(", exceptions ")
+            out.write(t.exceptions)
+            out.write(", crc ")
+            out.write(t.crcErrors)
+            out.newline()
+            d += 1
+        }
+    }
+
+    // MARK: points
+
+    mutating func points(device: ConsoleToken?, into out: inout TextWriter) -> ConsoleReply {
+        if let device {
+            guard let d = deviceIndex(device, &out) else { return .done }
+            writePoints(of: d, into: &out)
+            return .done
+        }
+        var d = 0
+        while d < fieldBus.devices.count {
+            writePoints(of: d, into: &out)
+            d += 1
+        }
+        return .done
+    }
+
+    func writePoints(of d: Int, into out: inout TextWriter) {
+        let fieldBus = self.fieldBus
+        let template = fieldBus.templates[fieldBus.devices[d].template]
+        let now = clock.wallNow().milliseconds
+        var p = 0
+        while p < template.points.count {
+            writePoint(device: d, point: p, fieldBus: fieldBus, now: now, into: &out)
+            p += 1
+        }
+    }
+
+    func writePoint(device d: Int, point p: Int, fieldBus: FieldBusConfiguration, now: Int64, into out: inout TextWriter) {
+        let template = fieldBus.templates[fieldBus.devices[d].template]
+        out.write(fieldBus.devices[d].name)
+        out.write(".")
+        out.write(template.points[p].identifier)
+        out.pad(toColumn: 24)
+        out.write(" ")
+        guard let latest = loop.pointee.devices.latest(device: d, point: p) else {
+            out.line("(no sample yet)")
+            return
+        }
+        Self.writeValue(latest.value, into: &out)
+        out.pad(toColumn: 40)
+        out.write(" ")
+        Self.writeQuality(latest.quality, into: &out)
+        out.write(", ")
+        writeAge(latest.time.milliseconds, now: now, into: &out)
+        out.newline()
+    }
+
+    // MARK: read, write (commissioning)
+
+    mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply {
+        guard let d = deviceIndex(arguments[0], &out) else { return .done }
+        guard let p = pointIndex(d, arguments.dropping(1), writing: false, &out) else { return .done }
+        // The bus worker owns the port: the answer is the point's next poll (writes go first).
+        let template = fieldBus.templates[fieldBus.devices[d].template]
+        let interval = UInt64(template.points[p].intervalMilliseconds ?? fieldBus.devices[d].intervalOverrideMilliseconds
+                              ?? template.defaultIntervalMilliseconds)
+        state.pending = .read(device: d, point: p, after: clock.wallNow().milliseconds)
+        state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: interval + Self.readGraceMilliseconds)
+        out.write("reading ")
+        out.write(fieldBus.devices[d].name)
+        out.write(".")
+        out.write(template.points[p].identifier)
+        out.write(" at its next poll (Ctrl-C abandons)...")
+        out.newline()
+        return .pending
+    }
+
+    mutating func write(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply {
+        guard let d = deviceIndex(arguments[0], &out) else { return .done }
+        let valueToken = arguments[arguments.count - 1]
+        guard let p = pointIndex(d, arguments.dropping(1), writing: true, &out) else { return .done }
+        let template = fieldBus.templates[fieldBus.devices[d].template]
+        let point = template.points[p]
+        let value: PointValue
+        if case .string = point.dataType {
+            value = .string(ShortString(valueToken.string))
+        } else if let number = valueToken.number {
+            if let i = valueToken.integer { value = .int(i) } else { value = .double(number) }
+        } else {
+            out.write("not a number: ")
+            out.write(bytes: valueToken.bytes)
+            out.newline()
+            return .usage
+        }
+        guard loop.pointee.devices.online[d] else {
+            out.write(fieldBus.devices[d].name)
+            out.line(" is offline: nothing written")
+            return .done
+        }
+        state.writeSequence &+= 1
+        let id = ConsoleWriteId.make(state.writeSequence)
+        let command = WriteCommand(id: id, device: d, point: p, value: value,
+                                   verify: loop.pointee.configuration.control.readBack)
+        guard loop.pointee.workers[fieldBus.devices[d].bus].submit(command) else {
+            out.line("the bus's write queue is full: nothing written, try again")
+            return .done
+        }
+        state.pending = .write(id: id, device: d, point: p)
+        state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: Self.writeTimeoutMilliseconds)
+        out.write("writing ")
+        out.write(fieldBus.devices[d].name)
+        out.write(".")
+        out.write(point.identifier)
+        out.write(" = ")
+        Self.writeValue(value, into: &out)
+        out.line(" (ahead of the polls)...")
+        return .pending
+    }
+
+    // MARK: ota, reboot
+
+    mutating func otaStatus(into out: inout TextWriter) -> ConsoleReply {
+        guard let hook = state.otaStatus else { return otaUnavailable(&out) }
+        hook(&out)
+        return .done
+    }
+
+    mutating func otaInstall(url: ConsoleToken, into out: inout TextWriter) -> ConsoleReply {
+        guard let hook = state.otaInstall else { return otaUnavailable(&out) }
+        return hook(url.string, &out)
+    }
+
+    mutating func otaMarkGood(into out: inout TextWriter) -> ConsoleReply {
+        guard let hook = state.otaMarkGood else { return otaUnavailable(&out) }
+        hook(&out)
+        return .done
+    }
+
+    func otaUnavailable(_ out: inout TextWriter) -> ConsoleReply {
+        out.line("ota: not set up in this run (start the agent with the board file, --board)")
+        return .done
+    }
+
+    mutating func reboot(into out: inout TextWriter) -> ConsoleReply {
+        out.line("rebooting: syncing the ring log and disconnecting first")
+        state.rebootRequested = true
+        return .done
+    }
+
+    mutating func cancelPending() {
+        state.clearPending()
+    }
+
+    // MARK: Pending answers
+
+    /// True when the pending command's answer is there (or its time ran out).
+    mutating func pendingIsAnswered() -> Bool {
+        guard let pending = state.pending else { return false }
+        if let deadline = state.pendingDeadline, clock.monotonicNow() >= deadline { return true }
+        switch pending {
+        case .read(let d, let p, let after):
+            guard let latest = loop.pointee.devices.latest(device: d, point: p) else { return false }
+            return latest.time.milliseconds > after
+        case .write(let id, _, _):
+            return loop.pointee.consoleFigures.hasConsoleWrite(id: id)
+        case .statistics(_, let baseline):
+            return loop.pointee.consoleFigures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
+        }
+    }
+
+    /// Writes the pending command's answer (what arrived, or that nothing did in time).
+    mutating func writePendingAnswer(into out: inout TextWriter) {
+        guard let pending = state.pending else { return }
+        switch pending {
+        case .read(let d, let p, let after):
+            let fresh = loop.pointee.devices.latest(device: d, point: p).map { $0.time.milliseconds > after } ?? false
+            if !fresh { out.line("no new sample in time (device offline or bus busy); the last one:") }
+            writePoint(device: d, point: p, fieldBus: fieldBus, now: clock.wallNow().milliseconds, into: &out)
+        case .write(let id, let d, let p):
+            let name = fieldBus.templates[fieldBus.devices[d].template].points[p].identifier
+            guard let outcome = loop.pointee.consoleFigures.takeConsoleWrite(id: id) else {
+                out.line("no result in time; the write may still run (see 'points')")
+                return
+            }
+            out.write(fieldBus.devices[d].name)
+            out.write(".")
+            out.write(name)
+            out.write(": ")
+            Self.writeOutcome(outcome, into: &out)
+            out.newline()
+        case .statistics(let devices, _):
+            if devices { writeDevices(into: &out) } else { writeBuses(into: &out) }
+        }
+    }
+
+    // MARK: Helpers
+
+    func deviceIndex(_ token: ConsoleToken, _ out: inout TextWriter) -> Int? {
+        let devices = fieldBus.devices
+        var i = 0
+        while i < devices.count {
+            if token.equals(devices[i].name) { return i }
+            i += 1
+        }
+        out.write("no device '")
+        out.write(bytes: UnsafeRawBufferPointer(rebasing: token.bytes[0..<min(token.bytes.count, 40)]))
+        out.write("' (devices: ")
+        i = 0
+        while i < devices.count {
+            if i > 0 { out.write(", ") }
+            out.write(devices[i].name)
+            i += 1
+        }
+        out.line(")")
+        return nil
+    }
+
+    /// The point named by `words` (`POINT …`, or `TABLE ADDRESS …`: the configured point at that
+    /// register); the console reaches configured points only, never raw registers.
+    func pointIndex(_ d: Int, _ words: ConsoleArguments, writing: Bool, _ out: inout TextWriter) -> Int? {
+        let template = fieldBus.templates[fieldBus.devices[d].template]
+        let first = words[0]
+        var table: RegisterTable? = nil
+        if first.equals("holding") { table = .holdingRegister }
+        else if first.equals("input") { table = .inputRegister }
+        else if first.equals("coil") { table = .coil }
+        else if first.equals("discrete") { table = .discreteInput }
+        var p = 0
+        if let table {
+            let expected = writing ? 3 : 2   // write D TABLE ADDRESS VALUE / read D TABLE ADDRESS [COUNT]
+            guard words.count >= expected, let address = words[1].integer, address >= 0, address <= 65535 else {
+                out.line("give the register address as a number")
+                return nil
+            }
+            while p < template.points.count {
+                let point = template.points[p]
+                if point.table == table && point.address == UInt16(address) { return p }
+                p += 1
+            }
+            out.write("no configured point of ")
+            out.write(fieldBus.devices[d].name)
+            out.write(" at ")
+            out.write(table.name)
+            out.write(" ")
+            out.write(address)
+            out.line(": the console reads and writes configured points only ('points DEVICE' lists them)")
+            return nil
+        }
+        if words.count != (writing ? 2 : 1) {
+            out.line(writing ? "usage: write DEVICE POINT VALUE" : "usage: read DEVICE POINT")
+            return nil
+        }
+        while p < template.points.count {
+            if first.equals(template.points[p].identifier) { return p }
+            p += 1
+        }
+        out.write("no point '")
+        out.write(bytes: UnsafeRawBufferPointer(rebasing: first.bytes[0..<min(first.bytes.count, 40)]))
+        out.write("' in ")
+        out.write(fieldBus.devices[d].name)
+        out.write(" (")
+        out.write(template.name)
+        out.line("; 'points DEVICE' lists them)")
+        return nil
+    }
+
+    func writeAge(_ milliseconds: Int64, now: Int64, into out: inout TextWriter) {
+        guard milliseconds != 0 else {
+            out.write("never")
+            return
+        }
+        out.write(durationMilliseconds: UInt64(max(0, now - milliseconds)))
+        out.write(" ago")
+    }
+
+    static func writeValue(_ value: PointValue, into out: inout TextWriter) {
+        switch value {
+        case .bool(let b): out.write(b ? "true" : "false")
+        case .int(let v): out.write(v)
+        case .uint(let v): out.write(v)
+        case .double(let v): out.write(shortest: v)
+        case .string(let s):
+            out.write("\"")
+            var i = 0
+            while i < s.count {
+                out.write(byte: s[i])
+                i += 1
+            }
+            out.write("\"")
+        }
+    }
+
+    static func writeQuality(_ quality: Quality, into out: inout TextWriter) {
+        switch quality {
+        case .good: out.write("good")
+        case .timeout: out.write("TIMEOUT")
+        case .exception(let code):
+            out.write("EXCEPTION ")
+            out.write(code)
+        case .crcError: out.write("CRC ERROR")
+        case .invalidResponse: out.write("INVALID RESPONSE")
+        case .offline: out.write("OFFLINE")
+        case .ioError(let e):
+            out.write("I/O ERROR ")
+            out.write(e)
+        }
+    }
+
+    static func writeOutcome(_ outcome: WriteOutcome, into out: inout TextWriter) {
+        switch outcome {
+        case .ok: out.write("written")
+        case .rejected(let e):
+            out.write("refused, nothing written: ")
+            switch e {
+            case .notWritable: out.write("the point is not writable")
+            case .typeMismatch: out.write("wrong kind of value for the point")
+            case .outOfAllowedRange: out.write("outside the point's allowed range (min/max)")
+            case .outOfTypeRange: out.write("does not fit the point's type")
+            case .notANumber: out.write("not a number")
+            case .stringTooLong: out.write("string too long")
+            case .readModifyWriteRequired: out.write("a bit of a register cannot be written alone")
+            case .bufferTooSmall: out.write("value too large")
+            }
+        case .failed(let error):
+            out.write("FAILED: ")
+            out.write(error.description)
+        case .deviceOffline: out.write("device offline: nothing written")
+        case .unknownPoint: out.write("unknown point")
+        case .verificationMismatch: out.write("written, but the read-back differs")
+        case .queueFull: out.write("the bus's write queue is full: nothing written")
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import EdgeCore
+import FieldBus
+
+/// What the agent's loop keeps for the console beyond `DeviceTable`: the latest statistics of
+/// each bus and device (from the snapshots the status timer or the console asks the bus workers
+/// for), the time of each device's latest good sample, and the result of the console's own write.
+/// Sized from the configuration at start; `observe` allocates nothing.
+public struct ConsoleFigures: Sendable {
+    /// Latest statistics of each bus (index as in the configuration).
+    public private(set) var buses: [BusStatistics]
+    /// Snapshots received per bus (0: none yet).
+    public private(set) var busSnapshots: [UInt64]
+    /// Monotonic time (ns) of each bus's latest snapshot.
+    public private(set) var busSnapshotAt: [UInt64]
+    /// Latest transaction statistics of each device.
+    public private(set) var devices: [TransactionStatistics]
+    /// Wall time (ms) of each device's latest good sample (0: none yet).
+    public private(set) var lastGood: [Int64]
+    /// Wall time (ms) of each device's latest failed read (0: none yet).
+    public private(set) var lastFailure: [Int64]
+    /// Failed reads per device since start (samples with a bad quality, counted once per read time).
+    public private(set) var failures: [UInt64]
+    let deviceBus: [Int]
+    var heldBus: BusStatistics? = nil
+    var heldAt: UInt64 = 0
+    var consoleWriteId: UInt32 = 0
+    var consoleWriteOutcome: WriteOutcome? = nil
+
+    public init(_ fieldBus: FieldBusConfiguration) {
+        buses = [BusStatistics](repeating: BusStatistics(), count: fieldBus.buses.count)
+        busSnapshots = [UInt64](repeating: 0, count: fieldBus.buses.count)
+        busSnapshotAt = [UInt64](repeating: 0, count: fieldBus.buses.count)
+        devices = [TransactionStatistics](repeating: TransactionStatistics(), count: fieldBus.devices.count)
+        lastGood = [Int64](repeating: 0, count: fieldBus.devices.count)
+        lastFailure = [Int64](repeating: 0, count: fieldBus.devices.count)
+        failures = [UInt64](repeating: 0, count: fieldBus.devices.count)
+        var deviceBus: [Int] = []
+        for d in fieldBus.devices { deviceBus.append(d.bus) }
+        self.deviceBus = deviceBus
+    }
+
+    /// Notes what the console shows of a bus event. Returns true when the event is the result of
+    /// a console write (`ConsoleWriteId`): the loop's cloud commands must not see it.
+    public mutating func observe(_ event: BusEvent) -> Bool {
+        switch event {
+        case .sample(let s):
+            guard s.device >= 0, s.device < lastGood.count else { return false }
+            if s.quality.isGood {
+                if s.time.milliseconds > lastGood[s.device] { lastGood[s.device] = s.time.milliseconds }
+            } else if s.time.milliseconds != lastFailure[s.device] {
+                lastFailure[s.device] = s.time.milliseconds
+                failures[s.device] &+= 1
+            }
+            return false
+        case .busStatistics(let stats, let now):
+            // The bus is known from the device snapshots that follow it.
+            heldBus = stats
+            heldAt = now
+            return false
+        case .deviceStatistics(let device, _, let stats):
+            guard device >= 0, device < devices.count else { return false }
+            devices[device] = stats
+            if let held = heldBus {
+                let bus = deviceBus[device]
+                buses[bus] = held
+                busSnapshots[bus] &+= 1
+                busSnapshotAt[bus] = heldAt
+                heldBus = nil
+            }
+            return false
+        case .writeCompleted(let id, _, _, let outcome):
+            guard ConsoleWriteId.isConsole(id) else { return false }
+            consoleWriteId = id
+            consoleWriteOutcome = outcome
+            return true
+        case .deviceOnline, .deviceOffline:
+            return false
+        }
+    }
+
+    /// True when the outcome of console write `id` arrived.
+    public func hasConsoleWrite(id: UInt32) -> Bool { consoleWriteId == id && consoleWriteOutcome != nil }
+
+    /// The outcome of console write `id` once it arrived (taken: returned once).
+    public mutating func takeConsoleWrite(id: UInt32) -> WriteOutcome? {
+        guard consoleWriteId == id, let outcome = consoleWriteOutcome else { return nil }
+        consoleWriteOutcome = nil
+        return outcome
+    }
+
+    /// Snapshots received over all buses (grows when new statistics arrive).
+    public var snapshotCount: UInt64 {
+        var n: UInt64 = 0
+        for s in busSnapshots { n &+= s }
+        return n
+    }
+}
+
+/// Write ids of console writes. A cloud command's ids (`ControlTable.writeId`) carry a slot
+/// below the table's capacity (16) in bits 4...11; the console's carry 0xFF there, so a console
+/// result is never taken for a cloud command's and the other way round.
+public enum ConsoleWriteId {
+    public static func make(_ sequence: UInt32) -> UInt32 { (sequence & 0xF_FFFF) << 12 | 0xFF0 }
+    public static func isConsole(_ id: UInt32) -> Bool { id & 0xFF0 == 0xFF0 }
+}
