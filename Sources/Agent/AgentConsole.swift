@@ -16,7 +16,7 @@ public enum AgentConsoleAction: Equatable, Sendable {
 /// The technician's serial console inside `edge-agent run`: a `ConsoleSession` on the configured
 /// terminal (the board's console tty, a tty path, or stdin/stdout) answering from the running
 /// agent: `status`, `buses`, `devices`, `points`, `read`/`write` for commissioning, `log`,
-/// `mqtt`, `config`, `reboot`, `ota …` (through hooks the OTA code sets).
+/// `mqtt`, `config`, `reboot`, `ota …` (answered by the OTA code: `takeOTARequest`, `completeOTA`).
 ///
 /// Driven from the runner's loop around `AgentLoop.turn`: `prepare` puts the console's
 /// descriptors into the loop's poll(2) and says how long the loop may wait, `serve` handles what
@@ -82,6 +82,29 @@ public struct AgentConsole<Clock: EdgeClock>: ~Copyable {
 
     /// True when a session is running on a terminal.
     public var isActive: Bool { session != nil }
+
+    /// Whether the OTA code answers `ota status|install|mark-good` (else they say OTA is not set
+    /// up in this run). When true, after each `serve` the runner takes the request with
+    /// `takeOTARequest()` and answers it with `completeOTA`.
+    public var answersOTA: Bool {
+        get { state.otaAvailable }
+        set { state.otaAvailable = newValue }
+    }
+
+    /// The `ota …` command typed in this turn, if any (returned once).
+    public mutating func takeOTARequest() -> AgentConsoleOTARequest? {
+        let request = state.otaRequest
+        state.otaRequest = nil
+        return request
+    }
+
+    /// Shows the answer to the `ota …` command taken with `takeOTARequest()`, then the prompt
+    /// (progress of an install goes through `notice` afterwards).
+    public mutating func completeOTA(_ body: (inout TextWriter) -> Void) {
+        guard case .ota = state.pending else { return }
+        session?.completePending(body)
+        state.clearPending()
+    }
 
     /// Shows lines that did not come from a command (OTA progress), without disturbing the line
     /// being typed; nothing before the password was given.

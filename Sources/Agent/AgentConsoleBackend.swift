@@ -18,6 +18,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
     static var writeTimeoutMilliseconds: UInt64 { 10_000 }
     /// How long `buses`/`devices` wait for fresh statistics before showing the last ones.
     static var statisticsTimeoutMilliseconds: UInt64 { 2_000 }
+    /// How long an `ota …` command waits for the OTA code's answer.
+    static var otaAnswerMilliseconds: UInt64 { 5_000 }
 
     var fieldBus: FieldBusConfiguration { loop.pointee.configuration.fieldBus }
 
@@ -337,21 +339,21 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
 
     // MARK: ota, reboot
 
-    mutating func otaStatus(into out: inout TextWriter) -> ConsoleReply {
-        guard let hook = state.otaStatus else { return otaUnavailable(&out) }
-        hook(&out)
-        return .done
-    }
+    mutating func otaStatus(into out: inout TextWriter) -> ConsoleReply { askOTA(.status, &out) }
 
     mutating func otaInstall(url: ConsoleToken, into out: inout TextWriter) -> ConsoleReply {
-        guard let hook = state.otaInstall else { return otaUnavailable(&out) }
-        return hook(url.string, &out)
+        askOTA(.install(url: url.string), &out)
     }
 
-    mutating func otaMarkGood(into out: inout TextWriter) -> ConsoleReply {
-        guard let hook = state.otaMarkGood else { return otaUnavailable(&out) }
-        hook(&out)
-        return .done
+    mutating func otaMarkGood(into out: inout TextWriter) -> ConsoleReply { askOTA(.markGood, &out) }
+
+    /// Hands the command to the OTA code, which answers right after this turn.
+    mutating func askOTA(_ request: AgentConsoleOTARequest, _ out: inout TextWriter) -> ConsoleReply {
+        guard state.otaAvailable else { return otaUnavailable(&out) }
+        state.pending = .ota
+        state.otaRequest = request
+        state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: Self.otaAnswerMilliseconds)
+        return .pending
     }
 
     func otaUnavailable(_ out: inout TextWriter) -> ConsoleReply {
@@ -383,6 +385,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             return loop.pointee.consoleFigures.hasConsoleWrite(id: id)
         case .statistics(_, let baseline):
             return loop.pointee.consoleFigures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
+        case .ota:
+            return false   // answered by AgentConsole.completeOTA
         }
     }
 
@@ -408,6 +412,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.newline()
         case .statistics(let devices, _):
             if devices { writeDevices(into: &out) } else { writeBuses(into: &out) }
+        case .ota:
+            out.line("ota: no answer from the OTA code in time")
         }
     }
 

@@ -168,6 +168,10 @@ import Testing
         let mqtt = tty.run("mqtt")
         #expect(mqtt.contains("connected") && mqtt.contains("in flight") && mqtt.contains("confirmed"), "\(mqtt)")
 
+        // Without --board there is nothing to upgrade; with the OTA code answering, the slots.
+        let ota = tty.run("ota status")
+        #expect(!ota.isEmpty && !ota.contains("unknown command") && !ota.contains("usage:"), "\(ota)")
+
         let config = tty.run("config")
         #expect(config.contains("cloud.gateway: gwPK/gw1"), "\(config)")
         #expect(config.contains("console: tty"), "\(config)")
