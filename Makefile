@@ -1,7 +1,8 @@
 # edge-agent: the single entry point.
 #   make                 host build of the agent (.build/release/edge-agent)
 #   make run             the demo (installs what it needs)
-#   make test            every test: unit, integration, firmware under qemu, short fuzz run
+#   make test            every test: unit, integration, firmware under qemu (selftest and the
+#                        end-to-end scenarios), the demo, short fuzz run
 #   make firmware BOARD=qemu-aarch64   static Embedded Swift firmware in out/<board>/edge-agent
 #   make size            firmware sizes and their largest parts
 #   make bench           benchmarks; figures go to BENCHMARKS.md
@@ -12,7 +13,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: build run test unit-test host-deps lint bench fuzz fuzz-short image keygen clean distclean
+.PHONY: build run test unit-test demo-test host-deps lint bench fuzz fuzz-short image keygen clean distclean
 
 BUILD_DIR ?= build
 SWIFT ?= swift
@@ -32,8 +33,14 @@ unit-test: host-deps
 	$(SWIFT) build
 	EDGE_AGENT_BINARY="$$($(SWIFT) build --show-bin-path)/edge-agent" $(SWIFT) test
 
-test: lint unit-test firmware-test fuzz-short
+test: lint unit-test firmware-test firmware-e2e demo-test fuzz-short
 	@echo "make test: all passed"
+
+# The demo (`make run`'s script) for 25 s with the host debug build; the cloud record is checked
+# (Tools/demo/test-demo.sh). firmware-e2e runs the same with the firmware under qemu.
+demo-test: host-deps
+	$(SWIFT) build
+	Tools/demo/test-demo.sh "$$($(SWIFT) build --show-bin-path)/edge-agent"
 
 # A short libFuzzer run of the MQTT decoder (the long one is `make fuzz`).
 fuzz-short: host-deps

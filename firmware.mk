@@ -4,6 +4,8 @@
 #   make firmware BOARD=<board>   out/<board>/edge-agent (stripped) and edge-agent.debug
 #   make size [BOARDS="..."]      stripped sizes and the largest symbols and input files
 #   make test-firmware            builds qemu-aarch64 and qemu-armv7, runs them under qemu-user
+#   make firmware-e2e             the end-to-end tests (Tests/AgentTests/EndToEnd*) and the demo test
+#                                 with the qemu-aarch64 firmware under qemu-aarch64 as the agent
 #   make firmware-bench           benchmark programs over the firmware modules (Tools/firmware-bench)
 #   make firmware-clean           removes build/firmware and out/ (keeps the cached deps)
 #
@@ -30,7 +32,7 @@ ifndef FW_INNER
 
 FW_SUBMAKE = $(MAKE) --no-print-directory -C $(FW_ROOT) -f firmware.mk FW_INNER=1
 
-.PHONY: firmware size test-firmware firmware-test firmware-deps firmware-clean firmware-bench
+.PHONY: firmware size test-firmware firmware-test firmware-e2e firmware-deps firmware-clean firmware-bench
 
 firmware:
 	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-all
@@ -55,6 +57,12 @@ test-firmware firmware-test:
 	  if $(FW_SUBMAKE) BOARD=$$b fw-test; then passed=$$((passed+1)); else failed=$$((failed+1)); fi; \
 	done; \
 	echo "firmware: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+
+# The end-to-end scenarios of the host tests, with the firmware as the agent: EDGE_AGENT_BINARY is
+# Tools/qemu-agent.sh, which execs qemu-user on the firmware (signals reach the guest).
+FIRMWARE_E2E_BOARD ?= qemu-aarch64
+firmware-e2e:
+	@$(FW_SUBMAKE) BOARD=$(FIRMWARE_E2E_BOARD) SWIFT="$(or $(SWIFT),swift)" fw-e2e
 
 firmware-clean:
 	rm -rf $(FW_ROOT)/build/firmware $(FW_ROOT)/out
@@ -162,7 +170,7 @@ endif
 comma := ,
 
 # --- rules -----------------------------------------------------------------------------------
-.PHONY: fw-all fw-deps fw-size fw-test
+.PHONY: fw-all fw-deps fw-size fw-test fw-e2e
 .DELETE_ON_ERROR:
 
 fw-all: $(FW_BIN)
@@ -305,5 +313,25 @@ fw-test: $(FW_BIN) $(FW_PROBE)
 	rc=0; out=$$($(QEMU) $(FW_PROBE)) || rc=$$?; echo "$$out" | sed 's/^/  libc-probe> /'; \
 	[ $$rc -eq 0 ] && echo "$$out" | grep -qx 'libc-probe: ok' || { echo "FAIL: libc probe (Dictionary/Set/random on musl)"; exit 1; }; \
 	echo "$(BOARD): firmware test passed"
+
+# --- end to end under qemu-user -----------------------------------------------------------------
+# Tests/AgentTests' EndToEnd suites (mosquitto, pymodbus, the cloud simulator, an outage relay) and
+# Tools/demo/test-demo.sh, with this board's firmware as the agent. A suite that skips (the
+# harness found no mosquitto or no agent) fails here: skipping would prove nothing.
+SWIFT ?= swift
+FW_E2E_LOG := $(FW_BUILD)/e2e.log
+fw-e2e: $(FW_BIN)
+	@if [ -n "$(QEMU)" ]; then command -v $(QEMU) >/dev/null || apt-get install -y qemu-user; fi
+	$(SWIFT) build --build-tests
+	@echo "$(BOARD): end-to-end tests with EDGE_AGENT_BINARY=Tools/qemu-agent.sh ($(QEMU) $(FW_BIN))"
+	@{ EDGE_AGENT_BINARY=$(CURDIR)/Tools/qemu-agent.sh EDGE_FIRMWARE=$(CURDIR)/$(FW_BIN) QEMU=$(QEMU) \
+	    $(SWIFT) test --skip-build --filter 'AgentTests\.EndToEnd' 2>&1; echo "rc=$$?"; } | tee $(FW_E2E_LOG)
+	@grep -qx 'rc=0' $(FW_E2E_LOG) || { echo "FAIL: $(BOARD): end-to-end tests under $(QEMU)"; exit 1; }
+	@if grep -q ' skipped' $(FW_E2E_LOG); then echo "FAIL: $(BOARD): end-to-end tests skipped"; exit 1; fi
+	@grep -Eq 'Test run with [1-9][0-9]* tests? (in [0-9]+ suites? )?passed' $(FW_E2E_LOG) \
+	  || { echo "FAIL: $(BOARD): no end-to-end test ran"; exit 1; }
+	@echo "$(BOARD): demo test with the firmware"
+	EDGE_FIRMWARE=$(CURDIR)/$(FW_BIN) QEMU=$(QEMU) Tools/demo/test-demo.sh $(CURDIR)/Tools/qemu-agent.sh
+	@echo "$(BOARD): firmware end-to-end tests passed"
 
 endif
