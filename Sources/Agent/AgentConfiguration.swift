@@ -1,6 +1,7 @@
 import CShim
 import EdgeCore
 import FieldBus
+import Logging
 import RingLog
 
 /// The agent's whole configuration, from one JSON file (format in Sources/Agent/CONFIG.md): the
@@ -20,6 +21,8 @@ public struct AgentConfiguration: Equatable, Sendable {
     public var control: ControlSettings
     public var console: ConsoleSettings
     public var logging: LoggingSettings
+    /// The `ota` section (firmware upgrades; the slots come from the board file).
+    public var ota = FirmwareUpdateSettings()
 
     public init(file: String, fieldBus: FieldBusConfiguration, cloud: CloudSettings, store: StoreSettings,
                 publishing: PublishingSettings = PublishingSettings(), status: StatusSettings = StatusSettings(),
@@ -37,7 +40,7 @@ public struct AgentConfiguration: Equatable, Sendable {
     }
 
     static let rootKeys = ["buses", "templates", "devices", "cloud", "ringLog", "publishing", "status", "control",
-                           "console", "logging"]
+                           "console", "logging", "ota"]
 
     /// Reads and validates `file`.
     public static func load(file: String, checkDevicePaths: Bool = true) throws(ConfigErrors) -> AgentConfiguration {
@@ -76,11 +79,15 @@ public struct AgentConfiguration: Equatable, Sendable {
         let control = ControlSettings.decode(v.object(in: root, "control", required: false, allowedKeys: ["commandTtlMs", "readBack"]), &v)
         let console = ConsoleSettings.decode(v.object(in: root, "console", required: false, allowedKeys: ConsoleSettings.keys), &v)
         let logging = LoggingSettings.decode(v.object(in: root, "logging", required: false, allowedKeys: LoggingSettings.keys), &v)
-        guard !v.hasErrors, let fieldBus, let cloud, let store, let publishing, let status, let control, let console, let logging else {
+        let ota = FirmwareUpdateSettings.decode(v.object(in: root, "ota", required: false, allowedKeys: FirmwareUpdateSettings.keys), &v)
+        guard !v.hasErrors, let fieldBus, let cloud, let store, let publishing, let status, let control, let console, let logging,
+              let ota else {
             throw v.collected
         }
-        return AgentConfiguration(file: v.file, fieldBus: fieldBus, cloud: cloud, store: store, publishing: publishing,
-                                  status: status, control: control, console: console, logging: logging)
+        var config = AgentConfiguration(file: v.file, fieldBus: fieldBus, cloud: cloud, store: store, publishing: publishing,
+                                        status: status, control: control, console: console, logging: logging)
+        config.ota = ota
+        return config
     }
 
     static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
@@ -122,6 +129,8 @@ public struct AgentConfiguration: Equatable, Sendable {
         case .tty(let d): lines.append("console: tty " + (d ?? "(board)") + (console.password != nil ? ", password ****" : ""))
         }
         lines.append("logging: \(logging.level.name) to " + (logging.output == .stderr ? "stderr" : "syslog"))
+        lines.append("ota: trial health check within \(ota.trialTimeoutMilliseconds) ms, downgrades " + (ota.allowDowngrade ? "allowed" : "refused")
+                     + (ota.caFile.map { ", https CA " + $0 } ?? "") + ", reboot after step 95 confirmed or \(ota.rebootDelayMilliseconds) ms")
         return lines
     }
 }

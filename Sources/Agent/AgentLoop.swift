@@ -34,6 +34,10 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     public var consolePoll = AgentLoop.noConsole
     /// What the console shows beyond the device table (bus and device statistics, its writes).
     public internal(set) var consoleFigures: ConsoleFigures
+    /// One more descriptor to poll (the OTA download, `AgentOTA.pollRequest`): -1 for none; its
+    /// timeout (-1: none) shortens the wait; `extraRevents` is what poll(2) said this turn.
+    public var extraPoll: (descriptor: Int32, events: Int16, timeoutMilliseconds: Int) = (-1, 0, -1)
+    public private(set) var extraRevents: Int16 = 0
     let pollSet: UnsafeMutableBufferPointer<pollfd>
     var wasReady = false
     /// Health observations so far (for the OTA start-up check, see `StartupHealth`).
@@ -58,7 +62,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         self.log = log
         devices = DeviceTable(configuration.fieldBus)
         consoleFigures = ConsoleFigures(configuration.fieldBus)
-        pollSet = .allocate(capacity: workers.count + 4)
+        pollSet = .allocate(capacity: workers.count + 5)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         control = ControlTable(capacity: 16, ttlMilliseconds: configuration.control.commandTTLMilliseconds,
                                readBack: configuration.control.readBack)
@@ -88,6 +92,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         if request.timeoutMilliseconds >= 0 { timeout = min(timeout, request.timeoutMilliseconds) }
         timeout = min(timeout, millisecondsUntil(nextStatus))
         if let due = control.nextDeadline { timeout = min(timeout, millisecondsUntil(due)) }
+        if extraPoll.timeoutMilliseconds >= 0 { timeout = min(timeout, extraPoll.timeoutMilliseconds) }
         timeout = max(timeout, 0)
 
         var n = 0
@@ -97,6 +102,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         let consoleSlot = n
         pollSet[n] = consolePoll.input; n += 1
         pollSet[n] = consolePoll.output; n += 1
+        let extraSlot = n
+        pollSet[n] = pollfd(fd: extraPoll.descriptor, events: extraPoll.events, revents: 0); n += 1
         let firstWorker = n
         // Workers by index here and below: `for w in workers` allocates in debug builds.
         for i in workers.indices {
@@ -143,6 +150,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
 
         consolePoll.input.revents = pollSet[consoleSlot].revents
         consolePoll.output.revents = pollSet[consoleSlot + 1].revents
+        extraRevents = pollSet[extraSlot].revents
 
         // Group commit, publishing, status.
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.tick() }

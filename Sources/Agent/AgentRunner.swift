@@ -26,11 +26,14 @@ public enum AgentRunner {
         public var firmwareVersion: String
         public var firmwareSlot: String
         public var board: Board?
+        /// Slots, bootloader environment, key and reboot method for upgrades (nil: refused).
+        public var ota: AgentOTASetup?
 
-        public init(firmwareVersion: String, firmwareSlot: String = "", board: Board? = nil) {
+        public init(firmwareVersion: String, firmwareSlot: String = "", board: Board? = nil, ota: AgentOTASetup? = nil) {
             self.firmwareVersion = firmwareVersion
             self.firmwareSlot = firmwareSlot
             self.board = board
+            self.ota = ota
         }
     }
 
@@ -56,8 +59,11 @@ public enum AgentRunner {
             StandardOutput.errorLine("edge-agent run: cannot catch signals: " + error.message)
             return 1
         }
+        // Outlives reloads: a download goes on across SIGHUP, the trial check runs once.
+        var ota = AgentOTA(setup: environment.ota, settings: config.ota, runningVersion: environment.firmwareVersion,
+                           cloudCAFile: config.cloud.tls?.caFile, now: SystemClock().monotonicNow())
         while true {
-            switch runOnce(config, environment, signals) {
+            switch runOnce(config, environment, signals, &ota) {
             case .exit(let status): return status
             case .restart(let next): config = next
             }
@@ -75,7 +81,7 @@ public enum AgentRunner {
         return config
     }
 
-    static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe) -> Next {
+    static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe, _ ota: inout AgentOTA) -> Next {
         let clock = SystemClock()
         // One logger: every secret of the configuration masked, the last lines kept for `log`.
         let log = Logger.agent(config.logging, clock: clock, secrets: AgentSecrets.registry(config),
@@ -112,10 +118,12 @@ public enum AgentRunner {
                 return .exit(1)
             }
             let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion)
-            return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log)
+            return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
+                         ota: &ota)
         }
         let uplink = EnOSUplink(configuration: config, transport: TCPTransport(), clock: clock, firmwareVersion: environment.firmwareVersion)
-        return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log)
+        return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
+                         ota: &ota)
     }
 
     /// Opens (creating and formatting a missing file when allowed) the ring log.
@@ -174,7 +182,8 @@ public enum AgentRunner {
     static func drive<Transport: MQTTTransport & ~Copyable>(
         _ config: AgentConfiguration, _ environment: Environment,
         store: consuming StoreAndForward<FileFlashDevice, SystemClock>, uplink: consuming EnOSUplink<Transport, SystemClock>,
-        workers: [BusWorker<ModbusConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger
+        workers: [BusWorker<ModbusConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger,
+        ota: inout AgentOTA
     ) -> Next {
         var loop = AgentLoop(configuration: config, store: store, uplink: uplink, workers: workers, clock: clock,
                              signalDescriptor: signals.descriptor, log: log)
@@ -188,23 +197,41 @@ public enum AgentRunner {
         }
         var console = AgentConsole.open(config.console, boardTTY: environment.board.map { ($0.console.tty, $0.console.baud) },
                                         clock: clock, logger: log, configLines: config.maskedLines())
+        loop.logOTA(&ota)
+        if environment.firmwareSlot.isEmpty, let slot = ota.booted?.slot { loop.status.firmwareSlot = slot.letter }
         while true {
+            loop.prepareOTA(ota)
             let outcome = loop.turn(maximumWaitMilliseconds: console.prepare(&loop))
             if console.serve(&loop) == .reboot {
                 log.info("console: reboot: syncing the ring log and disconnecting")
                 loop.shutdown()
                 // Hosts and qemu boards exit with the reboot status; real boards reboot(2).
-                let method = environment.board.map { RebootMethod.forBoard($0.name) } ?? .exitProcess
+                let method = environment.ota?.reboot ?? environment.board.map { RebootMethod.forBoard($0.name) } ?? .exitProcess
                 if method == .exitProcess { return .exit(OTAExitStatus.rebootRequested) }
                 let e = method.perform()
                 log.error("reboot failed: " + e.message)
                 return .exit(OTAExitStatus.rebootRequested)
+            }
+            switch loop.stepOTA(&ota) {
+            case .none:
+                break
+            case .reboot(let method):
+                log.info("ota: rebooting into the new slot: syncing the ring log and disconnecting")
+                loop.shutdown()
+                if method == .exitProcess { return .exit(OTAExitStatus.rebootRequested) }
+                let e = method.perform()
+                log.error("ota: reboot failed (\(e.message)); the new slot boots at the next restart")
+                return .exit(OTAExitStatus.rebootRequested)
+            case .healthCheckFailed:
+                loop.shutdown()
+                return .exit(OTAExitStatus.healthCheckFailed)
             }
             switch outcome {
             case .running:
                 continue
             case .terminate:
                 log.info("terminating: syncing the ring log and disconnecting")
+                loop.shutdownOTA(&ota, reason: "agent stopped")
                 loop.shutdown()
                 log.info("stopped")
                 return .exit(0)

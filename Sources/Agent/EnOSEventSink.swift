@@ -27,6 +27,8 @@ final class EnOSEventSink {
     var droppedCommands = 0
     var rejectedCommands = 0
     var connected = false
+    /// `ota.device.upgrade` orders and the replies to OTA reports, for `AgentOTA`.
+    let otaInbox = OTAInbox()
 
     init(fieldBus: FieldBusConfiguration, subDevices: [SubDeviceCredentials], eventCapacity: Int = 256, commandCapacity: Int = 16) {
         var subToDevice: [Int] = []
@@ -108,6 +110,10 @@ final class EnOSEventSink {
         case .subDeviceLoggedOut(let i):
             guard i >= 0, i < subToDevice.count else { return }
             push(.loggedOut(device: subToDevice[i]))
+        case .reply(_, let tag, let kind, let code, _) where kind == .otaProgress || kind == .otaInform:
+            otaInbox.replied(tag: tag, code: code)
+        case .replyTimedOut(_, let tag, let kind) where kind == .otaProgress || kind == .otaInform:
+            otaInbox.replied(tag: tag, code: 0)
         case .reply(_, let tag, let kind, let code, _):
             guard kind.isMeasurepoints, tag != 0 else { return }
             if code == EnOSReplyCode.success {
@@ -139,7 +145,10 @@ final class EnOSEventSink {
         case .measurepointSet: kind = .set
         case .measurepointGet: kind = .get
         case .service: kind = .service
-        default: return   // OTA and sub-device notifications are not field-bus commands
+        case .otaUpgrade:
+            otaInbox.receive(command)
+            return
+        default: return   // sub-device notifications are not field-bus commands
         }
         guard commandCount < commands.count else { droppedCommands += 1; return }
         // A free reply slot.

@@ -2,13 +2,19 @@ import Agent
 import BoardConfig
 import CShim
 import EdgeCore
+import OTA
 
 /// `edge-agent run --config FILE [--board FILE] [--state DIR]`: the agent itself (see
 /// Agent/AgentRunner and Sources/Agent/CONFIG.md). With a board file, the ring log lives on the
-/// board's partition; `--state` resolves `${STATE}` in the board's paths (the qemu boards).
+/// board's partition and cloud-ordered upgrades go to its A/B slots (Sources/OTA/README.md);
+/// `--state` resolves `${STATE}` in the board's paths (the qemu boards). The firmware verifies
+/// images with its compiled-in key; host builds (tests, development) name one with `--ota-key`
+/// and may state the version they stand in for with `--firmware-version`, and never reboot
+/// the machine (they exit with `OTAExitStatus.rebootRequested`).
 enum RunCommand {
     static let usage = """
         usage: edge-agent run --config FILE [--board FILE] [--state DIR]
+                              [--ota-key FILE] [--firmware-version V]   (host builds)
           runs the agent: polls the field buses, keeps every sample in the ring log and forwards
           it to the EnOS cloud; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads the configuration
           (a bad one is refused and the running one kept). Format: Sources/Agent/CONFIG.md
@@ -19,6 +25,8 @@ enum RunCommand {
         var config: String?
         var boardFile: String?
         var state: String?
+        var otaKey: String?
+        var firmwareVersion = BuildInfo.version
         var i = 0
         while i < arguments.count {
             let name = arguments[i]
@@ -34,6 +42,10 @@ enum RunCommand {
             case "--config": config = arguments[i + 1]
             case "--board": boardFile = arguments[i + 1]
             case "--state": state = arguments[i + 1]
+            #if !EDGE_FIRMWARE
+            case "--ota-key": otaKey = arguments[i + 1]
+            case "--firmware-version": firmwareVersion = arguments[i + 1]
+            #endif
             default:
                 StandardOutput.errorLine("edge-agent run: unknown option '\(name)'")
                 StandardOutput.write(usage, fd: 2)
@@ -57,6 +69,41 @@ enum RunCommand {
                 return 1
             }
         }
-        return AgentRunner.run(configFile: config, environment: AgentRunner.Environment(firmwareVersion: BuildInfo.version, board: board))
+        var ota: AgentOTASetup? = nil
+        if let board {
+            #if EDGE_FIRMWARE
+            ota = AgentOTASetup(board: board, imageBoard: BuildInfo.board, key: TrustedFirmwareKey.der,
+                                reboot: RebootMethod.forBoard(BuildInfo.board))
+            #else
+            var key = TrustedFirmwareKey.der
+            if let otaKey {
+                do throws(Errno) { key = try readKeyFile(otaKey) } catch {
+                    StandardOutput.errorLine("edge-agent run: --ota-key \(otaKey): \(error.message)")
+                    return 1
+                }
+            }
+            // A development machine is never rebooted: exit with the reboot status instead.
+            ota = AgentOTASetup(board: board, imageBoard: board.name, key: key, reboot: .exitProcess)
+            #endif
+        }
+        _ = otaKey
+        return AgentRunner.run(configFile: config, environment: AgentRunner.Environment(firmwareVersion: firmwareVersion, board: board,
+                                                                                        ota: ota))
+    }
+
+    /// A DER or PEM public key file's bytes (PEM gets the terminating NUL mbedTLS needs).
+    static func readKeyFile(_ path: String) throws(Errno) -> [UInt8] {
+        let fd = try FileDescriptor.open(path, flags: O_RDONLY)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+        defer { buffer.deallocate() }
+        var used = 0
+        while used < buffer.count - 1 {
+            let n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[used..<(buffer.count - 1)]))
+            if n == 0 { break }
+            used += n
+        }
+        var bytes = Array(buffer[0..<used])
+        if bytes.first == UInt8(ascii: "-") { bytes.append(0) }
+        return bytes
     }
 }

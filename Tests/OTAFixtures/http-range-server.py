@@ -2,12 +2,15 @@
 """A small HTTP/1.1 file server for download tests, with Range support and fault injection.
 
 usage: http-range-server.py --dir DIR [--drop-after N] [--drops K] [--ignore-range] [--stall]
+                            [--rate BYTES_PER_SECOND]
                             [--cert CHAIN.pem --key KEY.pem]   (HTTPS)
 Prints "port P" on stdout once listening on 127.0.0.1 (an ephemeral port), then serves until
 killed. Faults:
   --drop-after N --drops K   the first K responses close the connection after N body bytes
                              (with --stall: stop sending and keep the connection open instead)
   --ignore-range             answer every request with 200 and the whole file
+  --rate B                   send bodies at about B bytes per second (a slow link: the agent must
+                             keep polling and publishing while it downloads)
 Each request is logged on stderr as "GET path range".
 """
 import argparse
@@ -73,7 +76,15 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(5)
             self.close_connection = True
             return
-        self.wfile.write(body)
+        rate = self.server.rate
+        if rate <= 0:
+            self.wfile.write(body)
+            return
+        chunk = max(1, rate // 20)
+        for i in range(0, len(body), chunk):
+            self.wfile.write(body[i:i + chunk])
+            self.wfile.flush()
+            time.sleep(chunk / rate)
 
 
 def main():
@@ -83,6 +94,7 @@ def main():
     p.add_argument("--drops", type=int, default=0)
     p.add_argument("--ignore-range", action="store_true")
     p.add_argument("--stall", action="store_true")
+    p.add_argument("--rate", type=int, default=0)
     p.add_argument("--cert", help="serve HTTPS with this certificate chain (PEM)")
     p.add_argument("--key", help="the certificate's private key (PEM)")
     a = p.parse_args()
@@ -95,6 +107,7 @@ def main():
     server.drop_after = a.drop_after
     server.ignore_range = a.ignore_range
     server.stall = a.stall
+    server.rate = a.rate
     if a.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.cert, a.key)
