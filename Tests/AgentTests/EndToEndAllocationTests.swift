@@ -66,16 +66,17 @@ import Testing
         return (entries.filter { $0.device == "meter1" }.count, entries.filter { $0.device == "meter2" }.count, status)
     }
 
-    /// VmHWM and VmRSS of `pid` in KiB (0 when unknown).
-    static func memory(_ pid: Int32) -> (peak: Int, now: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+    /// VmHWM, VmRSS, RssAnon (heap, stacks, static buffers) and RssFile (the binary and its
+    /// shared libraries) of `pid` in KiB (0 when unknown).
+    static func memory(_ pid: Int32) -> (peak: Int, now: Int, anonymous: Int, file: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0, 0, 0) }
         func field(_ name: String) -> Int {
             for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
                 return Int(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") ?? 0
             }
             return 0
         }
-        return (field("VmHWM"), field("VmRSS"))
+        return (field("VmHWM"), field("VmRSS"), field("RssAnon"), field("RssFile"))
     }
 
     /// The preload library's stacks with each frame's function and file:line (llvm-symbolizer,
@@ -150,7 +151,8 @@ import Testing
             usleep(200_000)
             p = Self.progress(h)
         }
-        try #require(p.meter1 > 20 && p.meter2 > 20 && p.status > 0, "the agent did not warm up: \(p)")
+        let log = (try? String(contentsOf: h.agentLog, encoding: .utf8)) ?? ""
+        try #require(p.meter1 > 20 && p.meter2 > 20 && p.status > 0, "the agent did not warm up: \(p); its log:\n\(log.suffix(3000))")
         usleep(6_000_000)
 
         let before = try #require(Self.counts(countFile), "the preload library did not publish its counters")
@@ -173,6 +175,7 @@ import Testing
         let stacks = allocations + reallocations == 0 ? "" : Self.symbolized((try? String(contentsOf: traceFile, encoding: .utf8)) ?? "")
         #expect(allocations == 0 && reallocations == 0,
                 "\(allocations) allocations, \(reallocations) reallocations, \(after.bytes - before.bytes) bytes in \(Int(Self.window)) s; first stacks:\n\(stacks.prefix(12000))")
-        print("EndToEndAllocationTests: edge-agent peak RSS \(rss.peak) KiB, RSS \(rss.now) KiB after \(Int(Self.window)) s counted (\(H.binary))")
+        print("EndToEndAllocationTests: edge-agent peak RSS \(rss.peak) KiB; after \(Int(Self.window)) s counted RSS \(rss.now) KiB "
+              + "(anonymous \(rss.anonymous) KiB, files \(rss.file) KiB) (\(H.binary))")
     }
 }
