@@ -2,6 +2,7 @@ import CShim
 import EdgeCore
 import FieldBus
 import Logging
+import Logging
 import RingLog
 
 /// The agent's whole configuration, from one JSON file (format in Sources/Agent/CONFIG.md): the

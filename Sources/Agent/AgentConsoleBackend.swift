@@ -2,6 +2,7 @@ import Console
 import EdgeCore
 import FieldBus
 import RingLog
+import Synchronization
 
 /// The console's view of the running agent for one `AgentConsole.serve`: answers the commands
 /// from the loop's state (device table, figures, store, uplink) and starts the ones answered

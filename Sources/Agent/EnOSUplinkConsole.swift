@@ -1,4 +1,5 @@
 import EdgeCore
+import EnOS
 import MQTT
 
 extension EnOSUplink where Transport: ~Copyable {
