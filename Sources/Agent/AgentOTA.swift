@@ -77,7 +77,7 @@ public struct AgentOTA: ~Copyable {
     public private(set) var unavailable: String?
     var environment: BootEnvironment<FileEnvironmentStorage>? = nil
     public private(set) var booted: BootedSlot? = nil
-    public private(set) var health: StartupHealth? = nil
+    public internal(set) var health: StartupHealth? = nil
     var tcpJob: UpgradeJob<TCPTransport>? = nil
     var tlsJob: UpgradeJob<TLSTransport>? = nil
     var jobWorking = false
@@ -91,6 +91,11 @@ public struct AgentOTA: ~Copyable {
     var rebootMethod: RebootMethod? = nil
     var rebootDeadline = MonotonicInstant(nanoseconds: 0)
     var reports: [UpgradeProgress] = []
+    /// Every report for the console's notices (bounded; `nextConsoleReport`).
+    var consoleReports: [UpgradeProgress] = []
+    /// The running job is a technician's `ota install`: its reports go to the console and the
+    /// log only (the cloud has no task for it).
+    var jobIsLocal = false
     public private(set) var refusedOrders = 0
 
     static let outboxCapacity = 16
@@ -107,6 +112,7 @@ public struct AgentOTA: ~Copyable {
         outbox.reserveCapacity(Self.outboxCapacity)
         messages.reserveCapacity(16)
         reports.reserveCapacity(4)
+        consoleReports.reserveCapacity(Self.outboxCapacity)
         guard let setup else {
             unavailable = "no board file: this gateway has no A/B slots (run with --board FILE)"
             return
@@ -293,10 +299,11 @@ public struct AgentOTA: ~Copyable {
         if let h = health, h.mode == .trial, h.isPending {
             return refuse(Refusal.onTrial, "firmware \(runningVersion) is on trial and not yet marked good", progress: false, uplink: &uplink)
         }
-        guard let setup, let booted, let running = FirmwareVersion(runningVersion), environment != nil else {
+        guard setup != nil, booted != nil, FirmwareVersion(runningVersion) != nil, environment != nil else {
             return refuse(Refusal.unavailable, "upgrades are not set up", progress: true, uplink: &uplink)
         }
         uplink.replyToUpgrade(order, code: 200, message: "")
+        jobIsLocal = false
         let upgrade: UpgradeOrder
         do throws(FirmwareImageError) {
             upgrade = try UpgradeOrder(version: order.version, fileURL: order.fileURL,
@@ -306,6 +313,12 @@ public struct AgentOTA: ~Copyable {
             report(UpgradeProgress(.image(error)))
             return
         }
+        startJob(upgrade, now: now)
+    }
+
+    /// Starts the job of an accepted order (cloud or console); its reports, or its refusal, follow.
+    mutating func startJob(_ upgrade: UpgradeOrder, now: MonotonicInstant) {
+        guard let setup, let booted, let running = FirmwareVersion(runningVersion), environment != nil else { return }
         guard let key = Self.makeKey(setup.key) else {
             report(UpgradeProgress(step: UpgradeProgress.ignored, desc: "no usable firmware key"))
             return
@@ -318,7 +331,7 @@ public struct AgentOTA: ~Copyable {
         let upgradeSettings = UpgradeSettings(allowDowngrade: settings.allowDowngrade, maxPayloadLength: setup.slotSize)
         jobWorking = true
         jobUntil = nil
-        if order.fileURL.hasPrefix("https://") {
+        if upgrade.fileURL.hasPrefix("https://") {
             guard let ca = settings.caFile ?? cloudCAFile else {
                 report(UpgradeProgress(.download(.badURL)))
                 note(.error, "ota: https:// firmware URL but no CA: set ota.caFile")
@@ -403,9 +416,11 @@ public struct AgentOTA: ~Copyable {
         guard !reports.isEmpty else { return }
         for r in reports {
             let tag = takeTag()
-            if r.step == OTAProgress.activated.step { activationTag = tag; activationConfirmed = false }
+            if r.step == OTAProgress.activated.step { activationTag = tag; activationConfirmed = jobIsLocal }
             if r.isFailure { note(.warning, "ota: progress \(r.stepText) \(r.desc)") } else { note(.info, "ota: progress \(r.stepText) \(r.desc)") }
-            enqueue(.progress(r, tag: tag))
+            if consoleReports.count >= Self.outboxCapacity { consoleReports.removeFirst() }
+            consoleReports.append(r)
+            if !jobIsLocal { enqueue(.progress(r, tag: tag)) }
         }
         reports.removeAll(keepingCapacity: true)
     }

@@ -197,6 +197,7 @@ public enum AgentRunner {
         }
         var console = AgentConsole.open(config.console, boardTTY: environment.board.map { ($0.console.tty, $0.console.baud) },
                                         clock: clock, logger: log, configLines: config.maskedLines())
+        console.answersOTA = true
         loop.logOTA(&ota)
         if environment.firmwareSlot.isEmpty, let slot = ota.booted?.slot { loop.status.firmwareSlot = slot.letter }
         while true {
@@ -212,7 +213,13 @@ public enum AgentRunner {
                 log.error("reboot failed: " + e.message)
                 return .exit(OTAExitStatus.rebootRequested)
             }
-            switch loop.stepOTA(&ota) {
+            if let request = console.takeOTARequest() {
+                let now = clock.monotonicNow()
+                console.completeOTA { ota.answer(request, now: now, into: &$0) }
+            }
+            let otaAction = loop.stepOTA(&ota)
+            while let report = ota.nextConsoleReport() { console.notice { OTAConsole.progress(report, into: &$0) } }
+            switch otaAction {
             case .none:
                 break
             case .reboot(let method):

@@ -113,7 +113,7 @@ import Testing
     }
 
     /// `edge-agent run` on the qemu board, booted from `slot`, as firmware `version`.
-    static func startAgent(_ h: H, slot: String, version: String, board: Bool = true) throws {
+    static func startAgent(_ h: H, slot: String, version: String, board: Bool = true, stdin: Pipe? = nil) throws {
         var args = ["run", "--config", h.configFile.path]
         if board {
             args += ["--board", boardFile.path, "--state", h.directory.appendingPathComponent("state").path,
@@ -121,7 +121,7 @@ import Testing
         }
         args += ["--firmware-version", version]
         let log = FileHandle(forWritingAtPath: h.agentLog.path) ?? {
-            FileManager.default.createFile(atPath: h.agentLog.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: h.agentLog.path, contents: nil)
             return FileHandle(forWritingAtPath: h.agentLog.path)!
         }()
         log.seekToEndOfFile()
@@ -131,6 +131,7 @@ import Testing
         p.environment = ProcessInfo.processInfo.environment.merging(["EDGE_CMDLINE": "console=ttyAMA0 edge.slot=\(slot)"]) { $1 }
         p.standardOutput = log
         p.standardError = log
+        if let stdin { p.standardInput = stdin }
         try H.unblockingSignals { try p.run() }
         h.agent = p
     }
@@ -250,6 +251,34 @@ import Testing
         let now = H.nowMs()
         #expect(h.waitFor(20) { $0.contains { $0.arrival > now } }, "no data after the commit")
         #expect(h.stopAgent(signal: SIGTERM) == 0)
+    }
+
+    @Test(.enabled(if: EndToEndOTATests.prerequisitesPresent))
+    func aTechnicianInstallsFromTheConsole() throws {
+        let h = try H()
+        try h.writeConfig(extra: #", "console": {"input": "stdin"}"#)
+        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
+        let payload = Self.payload(300_000)
+        _ = try Self.image(h, name: "local.img", version: "2.1.0", payload: payload)
+        let port = try Self.fileServer(h)
+        let input = Pipe()
+        try Self.startAgent(h, slot: "A", version: "1.0.0", stdin: input)
+        try #require(h.waitFor(20) { !$0.isEmpty }, "no data: \(agentLog(h))")
+        input.fileHandleForWriting.write("ota status\n".data(using: .utf8)!)
+        let deadline = Date().addingTimeInterval(15)
+        while !agentLog(h).contains("booted: A (kernel command line)") && Date() < deadline { usleep(100_000) }
+        let status = agentLog(h)
+        #expect(status.contains("BOOT_ORDER: A B") && status.contains("booted: A (kernel command line)")
+                && status.contains("state: primary"), "\(status.suffix(2000))")
+        input.fileHandleForWriting.write("ota install http://127.0.0.1:\(port)/local.img\n".data(using: .utf8)!)
+        let exit = Self.waitForExit(h, timeout: 60)
+        let log = agentLog(h)
+        #expect(exit == Self.rebootRequested, "\(String(describing: exit))\n\(log.suffix(3000))")
+        #expect(log.contains("ota: 85% firmware 2.1.0 verified") && log.contains("ota: 95% slot B activated"), "\(log.suffix(3000))")
+        #expect(Array(try Data(contentsOf: board.slotB)) == payload)
+        let vars = try board.printenv()
+        #expect(vars["BOOT_ORDER"] == "B A" && vars["EDGE_TRIAL"] == "B" && vars["EDGE_VERSION_B"] == "2.1.0", "\(vars)")
+        #expect(Self.steps(h).isEmpty, "a technician's install reports to the console, not to the cloud: \(Self.steps(h))")
     }
 
     @Test(.enabled(if: EndToEndOTATests.prerequisitesPresent))
