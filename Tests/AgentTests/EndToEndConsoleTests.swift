@@ -128,6 +128,10 @@ import Testing
         #expect(status.contains("ring log: "), "\(status)")
         #expect(status.contains("KiB resident"), "\(status)")
 
+        // Backspace (DEL and BS) edits the line: "stax" minus one, "tq" minus one, then "us".
+        let edited = tty.run("stax\u{7F}tq\u{08}us")
+        #expect(edited.contains("uplink: connected"), "backspace did not edit the line: \(edited)")
+
         let devices = tty.run("devices")
         #expect(devices.contains("m1") && devices.contains("m2") && devices.contains("online"), "\(devices)")
         #expect(devices.contains("plant unit 1"), "\(devices)")
