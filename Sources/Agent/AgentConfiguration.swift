@@ -2,7 +2,6 @@ import CShim
 import EdgeCore
 import FieldBus
 import Logging
-import Logging
 import RingLog
 
 /// The agent's whole configuration, from one JSON file (format in Sources/Agent/CONFIG.md): the
