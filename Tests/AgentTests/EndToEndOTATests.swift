@@ -102,11 +102,12 @@ import Testing
     }
 
     /// Tests/OTAFixtures/http-range-server.py serving `<harness>/www` (optionally slowly); its port.
-    static func fileServer(_ h: H, rate: Int = 0) throws -> UInt16 {
+    static func fileServer(_ h: H, rate: Int = 0, extra: [String] = []) throws -> UInt16 {
         let www = h.directory.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: www, withIntermediateDirectories: true)
         var args = [H.python, H.packageRoot.appendingPathComponent("Tests/OTAFixtures/http-range-server.py").path, "--dir", www.path]
         if rate > 0 { args += ["--rate", "\(rate)"] }
+        args += extra
         let server = try h.launch("/usr/bin/env", args, stdout: true)
         let line = try h.readLine(server, containing: "port ")
         return UInt16(line.split(separator: " ").last.map(String.init) ?? "") ?? 0
@@ -279,6 +280,45 @@ import Testing
         let vars = try board.printenv()
         #expect(vars["BOOT_ORDER"] == "B A" && vars["EDGE_TRIAL"] == "B" && vars["EDGE_VERSION_B"] == "2.1.0", "\(vars)")
         #expect(Self.steps(h).isEmpty, "a technician's install reports to the console, not to the cloud: \(Self.steps(h))")
+    }
+
+    /// A test CA and a server certificate for localhost, made by openssl in `dir`.
+    static func certificates(_ dir: URL) throws {
+        func openssl(_ args: [String]) throws {
+            let r = try run("/usr/bin/openssl", args)
+            guard r.status == 0 else { throw H.HarnessError.notReady("openssl \(args): \(r.output)") }
+        }
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        try "subjectAltName=DNS:localhost\n".write(to: dir.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                     "-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "30", "-subj", "/CN=agent ota test ca"])
+        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("server.key"),
+                     "-out", path("server.csr"), "-subj", "/CN=localhost"])
+        try openssl(["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
+                     "-CAcreateserial", "-out", path("server.crt"), "-days", "30", "-extfile", path("san.ext")])
+    }
+
+    @Test(.enabled(if: EndToEndOTATests.prerequisitesPresent && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    func anHTTPSOrderIsVerifiedAgainstTheConfiguredCA() throws {
+        let h = try H()
+        try Self.certificates(h.directory)
+        let ca = h.directory.appendingPathComponent("ca.crt").path
+        try h.writeConfig(extra: #", "ota": {"caFile": "\#(ca)", "rebootDelayMs": 10000}"#)
+        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
+        let payload = Self.payload(200_000)
+        let image = try Self.image(h, name: "fw-tls.img", version: "2.0.1", payload: payload)
+        let port = try Self.fileServer(h, extra: ["--cert", h.directory.appendingPathComponent("server.crt").path,
+                                                  "--key", h.directory.appendingPathComponent("server.key").path])
+        try Self.startAgent(h, slot: "A", version: "1.0.0")
+        try #require(h.waitFor(20) { !$0.isEmpty }, "no data: \(agentLog(h))")
+        let reply = try Self.order(h, id: "tls-1", version: "2.0.1", url: "https://localhost:\(port)/fw-tls.img", md5: image.md5,
+                                   size: image.size)
+        #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
+        let status = Self.waitForExit(h, timeout: 60)
+        #expect(status == Self.rebootRequested, "\(String(describing: status))\n\(agentLog(h).suffix(3000))")
+        #expect(Self.steps(h).suffix(3) == [80, 85, 95], "\(Self.steps(h))")
+        #expect(Array(try Data(contentsOf: board.slotB)) == payload)
+        #expect(try board.printenv()["BOOT_ORDER"] == "B A")
     }
 
     @Test(.enabled(if: EndToEndOTATests.prerequisitesPresent))
