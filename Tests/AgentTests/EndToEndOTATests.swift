@@ -198,7 +198,8 @@ import Testing
         let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
         let payload = Self.payload(1_200_000)
         let image = try Self.image(h, name: "fw-2.0.0.img", version: "2.0.0", payload: payload)
-        let port = try Self.fileServer(h, rate: 300_000)   // about 4 s for the image
+        // About 4 s for the image; the first response is cut after 400,000 bytes (resumed with Range).
+        let port = try Self.fileServer(h, rate: 300_000, extra: ["--drop-after", "400000", "--drops", "1"])
         try Self.startAgent(h, slot: "A", version: "1.0.0")
         try #require(h.waitFor(20) { $0.count >= 4 }, "no data before the order: \(agentLog(h))")
 
@@ -227,6 +228,11 @@ import Testing
             Issue.record("no steps 0 and 80: \(steps)")
         }
 
+        let requests = ((try? FileManager.default.contentsOfDirectory(atPath: h.directory.path)) ?? [])
+            .filter { $0.hasPrefix("process-") }
+            .compactMap { try? String(contentsOf: h.directory.appendingPathComponent($0), encoding: .utf8) }
+            .joined().split(separator: "\n").filter { $0.hasPrefix("GET /fw-2.0.0.img") }
+        #expect(requests.contains { $0.hasSuffix("bytes=400000-") }, "the cut download was not resumed with Range: \(requests)")
         #expect(Array(try Data(contentsOf: board.slotB)) == payload, "slot B does not hold the new payload")
         #expect(Array(try Data(contentsOf: board.slotA)) == Array("firmware 1.0.0 in slot A".utf8), "the booted slot was written")
         var vars = try board.printenv()
