@@ -79,9 +79,16 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
     }
 
     /// Agent side: hands every waiting event to `body`, in order.
+    ///
+    /// The pipe is emptied BEFORE the flag is cleared: cleared first, a push landing between the
+    /// two would write its wake-up byte only for this drain to swallow it, leaving the flag set
+    /// with an empty pipe, and no later push would ever signal again (the agent's loop, which
+    /// drains only when the pipe is readable, stopped receiving samples for good; seen under
+    /// qemu-user). In this order a push after the clear always leaves a byte in the pipe, so the
+    /// worst case is one wake-up with nothing to pop.
     public func drain(_ body: (BusEvent) -> Void) {
-        eventSignalled.store(false, ordering: .sequentiallyConsistent)
         eventWake.drain()
+        eventSignalled.store(false, ordering: .sequentiallyConsistent)
         while let event = events.pop() { body(event) }
     }
 
