@@ -1,7 +1,7 @@
 // Allocation counting for a running `edge-agent` (host, glibc): an LD_PRELOAD library that
 // interposes malloc, calloc, realloc, free, posix_memalign, aligned_alloc, memalign, valloc and
 // pvalloc for every thread of the process and forwards them to glibc's __libc_* entry points.
-// It is how Tests/AgentTests/EndToEndAllocationTests.swift proves that the real binary's steady
+// It is how Tests/AgentTests/AgentRunAllocationTests.swift proves that the real binary's steady
 // state allocates nothing over a minute of running (the in-process tests only see one thread).
 //
 //   cc -shared -fPIC -O2 -o libmalloccount.so Tools/malloc_count_preload.c

@@ -7,7 +7,9 @@ import Testing
 /// recording, group commits, publishing, confirmations and gateway status allocates nothing.
 /// AgentLoopAllocationTests shows the same for the loop's thread in-process, with stacks; this
 /// test covers the bus worker threads, the runner around the loop and the binary as shipped.
-@Suite(.serialized) struct EndToEndAllocationTests {
+/// Host builds only (LD_PRELOAD), hence not named EndToEnd*: `make firmware-e2e` runs those
+/// with the firmware under qemu-user, where the library would count qemu's own allocations.
+@Suite(.serialized) struct AgentRunAllocationTests {
     typealias H = EndToEndHarness
 
     /// How long the steady state is counted: long enough for every timer of the agent (status
@@ -18,7 +20,15 @@ import Testing
         ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static var prerequisitesPresent: Bool { H.prerequisitesPresent && compiler != nil }
+    /// The library is preloaded into the binary itself only when that is a host executable (ELF),
+    /// not a wrapper script such as Tools/qemu-agent.sh.
+    static var binaryIsExecutable: Bool {
+        guard let handle = FileHandle(forReadingAtPath: H.binary) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 4)) == Data([0x7F, 0x45, 0x4C, 0x46])
+    }
+
+    static var prerequisitesPresent: Bool { H.prerequisitesPresent && compiler != nil && binaryIsExecutable }
 
     struct Counts {
         var allocations: UInt64
@@ -145,14 +155,14 @@ import Testing
 
         // Warm up: connected, both sub-devices logged in and publishing, status posted; then a
         // few more seconds for the timers that fire later (keepalive) to have run once.
-        let warm = Date().addingTimeInterval(30)
+        let warm = Date().addingTimeInterval(45)
         var p = Self.progress(h)
-        while Date() < warm && h.agentIsRunning && !(p.meter1 > 20 && p.meter2 > 20 && p.status > 0) {
+        while Date() < warm && h.agentIsRunning && !(p.meter1 > 5 && p.meter2 > 5 && p.status > 0) {
             usleep(200_000)
             p = Self.progress(h)
         }
         let log = (try? String(contentsOf: h.agentLog, encoding: .utf8)) ?? ""
-        try #require(p.meter1 > 20 && p.meter2 > 20 && p.status > 0, "the agent did not warm up: \(p); its log:\n\(log.suffix(3000))")
+        try #require(p.meter1 > 5 && p.meter2 > 5 && p.status > 0, "the agent did not warm up: \(p); its log:\n\(log.suffix(3000))")
         usleep(6_000_000)
 
         let before = try #require(Self.counts(countFile), "the preload library did not publish its counters")
@@ -167,15 +177,16 @@ import Testing
         #expect(h.agentIsRunning, "the agent stopped during the count")
         #expect(h.stopAgent(signal: SIGTERM) == 0)
 
-        // Something happened all along: samples of both meters kept arriving, status was posted.
-        #expect(finish.meter1 - start.meter1 > 100 && finish.meter2 - start.meter2 > 100, "too few samples while counting: \(start) → \(finish)")
+        // Something happened all along: samples of both meters kept arriving, status was posted
+        // (about 600 samples a meter when the machine is idle, far fewer on a loaded one).
+        #expect(finish.meter1 - start.meter1 > 20 && finish.meter2 - start.meter2 > 20, "too few samples while counting: \(start) → \(finish)")
         #expect(finish.status - start.status > 5, "too few status posts while counting: \(start) → \(finish)")
         let allocations = after.allocations - before.allocations
         let reallocations = after.reallocations - before.reallocations
         let stacks = allocations + reallocations == 0 ? "" : Self.symbolized((try? String(contentsOf: traceFile, encoding: .utf8)) ?? "")
         #expect(allocations == 0 && reallocations == 0,
                 "\(allocations) allocations, \(reallocations) reallocations, \(after.bytes - before.bytes) bytes in \(Int(Self.window)) s; first stacks:\n\(stacks.prefix(12000))")
-        print("EndToEndAllocationTests: edge-agent peak RSS \(rss.peak) KiB; after \(Int(Self.window)) s counted RSS \(rss.now) KiB "
+        print("AgentRunAllocationTests: edge-agent peak RSS \(rss.peak) KiB; after \(Int(Self.window)) s counted RSS \(rss.now) KiB "
               + "(anonymous \(rss.anonymous) KiB, files \(rss.file) KiB) (\(H.binary))")
     }
 }
