@@ -20,7 +20,9 @@ import OTA
 ///     while let (level, text) = ota.nextMessage() { log it }
 ///
 /// Orders: accepted ones are answered 200 (`data: ""`, spec §7.2) and then reported step by
-/// step (0, 1…80, 85, 95; a failure with its negative step, see `UpgradeJob`). Refused without
+/// step (0, 1…80, 85, 95; a failure with its negative step, see `UpgradeJob`); an order for the
+/// version already running (a task pushed again after a reconnect) is reported 100 + `inform`
+/// without a download. Refused without
 /// starting (reply code, see `Refusal`): a gateway without slots, keys or a known booted slot
 /// (also reported as progress `-5`), a second order while one runs, an order while this
 /// firmware is still on trial, after an activation, and orders for sub-devices. One job at a
@@ -303,6 +305,15 @@ public struct AgentOTA: ~Copyable {
             return refuse(Refusal.unavailable, "upgrades are not set up", progress: true, uplink: &uplink)
         }
         uplink.replyToUpgrade(order, code: 200, message: "")
+        if order.version == runningVersion {
+            // The cloud pushes a pending task again after a reconnect: this version runs already
+            // (and is committed), so the task completes without a download.
+            note(.info, "ota: \(order.version) is running already: reporting it done")
+            enqueue(.progress(UpgradeProgress(step: OTAProgress.committed.step, desc: "firmware \(runningVersion) is running already"),
+                              tag: takeTag()))
+            enqueue(.inform(runningVersion, tag: takeTag()))
+            return
+        }
         jobIsLocal = false
         let upgrade: UpgradeOrder
         do throws(FirmwareImageError) {

@@ -105,6 +105,21 @@ import TestSupport
         #expect(env.value("EDGE_TRIAL") == nil && env.value("BOOT_B_LEFT") == "3")
     }
 
+    @Test func anOrderForTheRunningVersionCompletesWithoutADownload() throws {
+        let dir = try Self.scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let setup = try Self.setup(dir, vars: [("BOOT_ORDER", "B A"), ("BOOT_A_LEFT", "3"), ("BOOT_B_LEFT", "3")], slot: "B")
+        var ota = AgentOTA(setup: setup, settings: FirmwareUpdateSettings(), runningVersion: "2.0.0", cloudCAFile: nil, now: Self.now)
+        var uplink = ScriptedUplink()
+        uplink.isConnected = true
+        uplink.orders = [Self.order]
+        _ = ota.step(revents: 0, health: .all, uplink: &uplink, now: Self.now)
+        #expect(uplink.replies.map(\.code) == [200])
+        #expect(uplink.progress.map(\.step) == [100] && uplink.informs == ["2.0.0"])
+        let upgrading = ota.isUpgrading
+        #expect(!upgrading)
+        #expect(try Self.reload(setup).value("BOOT_A_LEFT") == "3", "slot A was touched")
+    }
+
     @Test func aTrialWithoutUplinkMissesItsDeadline() throws {
         let dir = try Self.scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let setup = try Self.setup(dir, vars: [("BOOT_ORDER", "B A"), ("BOOT_A_LEFT", "3"), ("BOOT_B_LEFT", "2"), ("EDGE_TRIAL", "B")], slot: "B")
