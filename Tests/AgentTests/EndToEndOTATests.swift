@@ -354,6 +354,34 @@ import Testing
     }
 
     @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
+    func aDownloadGoesOnAcrossSIGHUPAndSIGTERMCancelsIt() throws {
+        let h = try H()
+        try h.writeConfig()
+        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
+        let image = try Self.image(h, name: "slow.img", version: "2.0.0", payload: Self.payload(1_500_000))
+        let port = try Self.fileServer(h, rate: 150_000)   // about 10 s
+        try Self.startAgent(h, slot: "A", version: "1.0.0")
+        try #require(h.waitFor(20) { !$0.isEmpty }, "no data: \(agentLog(h))")
+        let reply = try Self.order(h, id: "slow-1", version: "2.0.0", url: "http://127.0.0.1:\(port)/slow.img", md5: image.md5,
+                                   size: image.size)
+        #expect(reply?["code"] as? Int == 200)
+        try #require(Self.waitForReport(h, timeout: 20) { ($0.step ?? 0) >= 11 } != nil, "\(Self.steps(h))")
+        kill(h.agent!.processIdentifier, SIGHUP)
+        let reloaded = Date().addingTimeInterval(15)
+        while !agentLog(h).contains("configuration reloaded") && Date() < reloaded { usleep(100_000) }
+        #expect(agentLog(h).contains("configuration reloaded"), "\(agentLog(h).suffix(2000))")
+        let before = Self.steps(h).max() ?? 0
+        let advanced = Self.waitForReport(h, timeout: 20) { ($0.step ?? 0) > before && ($0.step ?? 0) < 80 }
+        #expect(advanced != nil, "the download did not go on after the reload: \(Self.steps(h))")
+        #expect(h.stopAgent(signal: SIGTERM) == 0, "\(agentLog(h).suffix(2000))")
+        let cancelled = Self.waitForReport(h, timeout: 10) { $0.step == -1 }
+        #expect(cancelled?.desc.contains("cancelled") == true, "\(Self.steps(h)) \(String(describing: cancelled))")
+        #expect(!Self.steps(h).contains(95))
+        let vars = try board.printenv()
+        #expect(vars["BOOT_ORDER"] == "A B" && vars["BOOT_B_LEFT"] == "0" && vars["EDGE_TRIAL"] == nil, "\(vars)")
+    }
+
+    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
     func aBadSignatureIsRefusedNothingIsActivatedAndTheAgentKeepsRunning() throws {
         let h = try H()
         try h.writeConfig()
