@@ -3,12 +3,15 @@ import Foundation
 import Testing
 
 /// `edge-agent run` itself, every thread of it, under the counting allocator of
-/// Tools/malloc_count_preload.c (LD_PRELOAD): once warmed up, a minute of polling two meters,
+/// Tools/malloc_count.c: once warmed up, a minute of polling two meters (a third one dead),
 /// recording, group commits, publishing, confirmations and gateway status allocates nothing.
 /// AgentLoopAllocationTests shows the same for the loop's thread in-process, with stacks; this
 /// test covers the bus worker threads, the runner around the loop and the binary as shipped.
-/// Host builds only (LD_PRELOAD), hence not named EndToEnd*: `make firmware-e2e` runs those
-/// with the firmware under qemu-user, where the library would count qemu's own allocations.
+/// Host: EDGE_AGENT_BINARY is an ELF executable and the library is built here and preloaded
+/// (LD_PRELOAD). Firmware: EDGE_AGENT_BINARY is Tools/qemu-agent.sh and EDGE_COUNTING_FIRMWARE
+/// names a firmware linked with the counting allocator (Tools/malloc_count.c's header), run in
+/// place of EDGE_FIRMWARE. Skipped otherwise, hence not named EndToEnd* (`make firmware-e2e`
+/// requires those to run).
 @Suite(.serialized) struct AgentRunAllocationTests {
     typealias H = EndToEndHarness
 
@@ -28,21 +31,31 @@ import Testing
         return (try? handle.read(upToCount: 4)) == Data([0x7F, 0x45, 0x4C, 0x46])
     }
 
-    static var prerequisitesPresent: Bool { H.prerequisitesPresent && compiler != nil && binaryIsExecutable }
+    /// A firmware built with the counting allocator, for Tools/qemu-agent.sh (nil: none).
+    static var countingFirmware: String? {
+        ProcessInfo.processInfo.environment["EDGE_COUNTING_FIRMWARE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var prerequisitesPresent: Bool {
+        H.prerequisitesPresent && (binaryIsExecutable ? compiler != nil : countingFirmware != nil)
+    }
 
     struct Counts {
         var allocations: UInt64
         var reallocations: UInt64
         var frees: UInt64
         var bytes: UInt64
+        /// Heap in use now and at most so far (bytes the allocator handed out).
+        var heapInUse: UInt64
+        var heapPeak: UInt64
     }
 
-    /// The preload library's counters, read from its shared file (nil: not there yet).
+    /// The counting allocator's counters, read from its shared file (nil: not there yet).
     static func counts(_ file: URL) -> Counts? {
-        guard let data = try? Data(contentsOf: file), data.count >= 7 * 8 else { return nil }
-        let w = (0..<7).map { i in data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) } }
+        guard let data = try? Data(contentsOf: file), data.count >= 9 * 8 else { return nil }
+        let w = (0..<9).map { i in data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) } }
         guard w[0] == 0x4544_4745_434e_5431 else { return nil }
-        return Counts(allocations: w[1], reallocations: w[2], frees: w[3], bytes: w[4])
+        return Counts(allocations: w[1], reallocations: w[2], frees: w[3], bytes: w[4], heapInUse: w[7], heapPeak: w[8])
     }
 
     /// From now on the library writes the stacks of the next allocations to its trace file.
@@ -59,10 +72,10 @@ import Testing
         let p = Process()
         p.executableURL = URL(fileURLWithPath: compiler!)
         p.arguments = ["-shared", "-fPIC", "-O2", "-o", library.path,
-                       H.packageRoot.appendingPathComponent("Tools/malloc_count_preload.c").path]
+                       H.packageRoot.appendingPathComponent("Tools/malloc_count.c").path]
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw H.HarnessError.notReady("cc Tools/malloc_count_preload.c failed") }
+        guard p.terminationStatus == 0 else { throw H.HarnessError.notReady("cc Tools/malloc_count.c failed") }
         return library
     }
 
@@ -145,12 +158,17 @@ import Testing
     @Test(.enabled(if: prerequisitesPresent))
     func runningAgentAllocatesNothingForAMinute() throws {
         let h = try H()
-        let library = try Self.buildPreload(into: h.directory)
         let countFile = h.directory.appendingPathComponent("malloc-counts")
         let traceFile = h.directory.appendingPathComponent("malloc-stacks.txt")
+        var environment = ["EDGE_MALLOC_COUNT_FILE": countFile.path]
+        if Self.binaryIsExecutable {
+            environment["LD_PRELOAD"] = try Self.buildPreload(into: h.directory).path
+            environment["EDGE_MALLOC_TRACE_FILE"] = traceFile.path
+        } else {
+            environment["EDGE_FIRMWARE"] = Self.countingFirmware
+        }
         try h.writeConfig(intervalMs: 100, deadDevice: true)
-        try h.startAgent(environment: ["LD_PRELOAD": library.path, "EDGE_MALLOC_COUNT_FILE": countFile.path,
-                                       "EDGE_MALLOC_TRACE_FILE": traceFile.path])
+        try h.startAgent(environment: environment)
         let pid = try #require(h.agent?.processIdentifier)
 
         // Warm up: connected, both sub-devices logged in and publishing, status posted; then a
@@ -165,8 +183,8 @@ import Testing
         try #require(p.meter1 > 5 && p.meter2 > 5 && p.status > 0, "the agent did not warm up: \(p); its log:\n\(log.suffix(3000))")
         usleep(6_000_000)
 
-        let before = try #require(Self.counts(countFile), "the preload library did not publish its counters")
-        try #require(before.allocations > 0, "the preload library counted nothing: it is not the agent's malloc")
+        let before = try #require(Self.counts(countFile), "the counting allocator did not publish its counters (not linked in?)")
+        try #require(before.allocations > 0, "the counting allocator counted nothing: it is not the agent's malloc")
         try Self.arm(countFile)
         let start = Self.progress(h)
         let end = Date().addingTimeInterval(Self.window)
@@ -186,7 +204,9 @@ import Testing
         let stacks = allocations + reallocations == 0 ? "" : Self.symbolized((try? String(contentsOf: traceFile, encoding: .utf8)) ?? "")
         #expect(allocations == 0 && reallocations == 0,
                 "\(allocations) allocations, \(reallocations) reallocations, \(after.bytes - before.bytes) bytes in \(Int(Self.window)) s; first stacks:\n\(stacks.prefix(12000))")
-        print("AgentRunAllocationTests: edge-agent peak RSS \(rss.peak) KiB; after \(Int(Self.window)) s counted RSS \(rss.now) KiB "
-              + "(anonymous \(rss.anonymous) KiB, files \(rss.file) KiB) (\(H.binary))")
+        // Under qemu-user these are qemu's figures (guest plus emulator), not the firmware's.
+        print("AgentRunAllocationTests: peak RSS \(rss.peak) KiB; after \(Int(Self.window)) s counted RSS \(rss.now) KiB "
+              + "(anonymous \(rss.anonymous) KiB, files \(rss.file) KiB); heap in use \(after.heapInUse / 1024) KiB, "
+              + "peak \(after.heapPeak / 1024) KiB (\(H.binary)\(Self.binaryIsExecutable ? "" : " " + (Self.countingFirmware ?? "")))")
     }
 }
