@@ -33,7 +33,9 @@ import Testing
         usleep(2_000_000)
         try h.relay("restore")
         let restoreAt = H.nowMs()
-        let replaying = h.waitFor(15) { $0.contains { $0.method.hasSuffix("resume.batch") } }
+        // The replay of the outage has begun: resume entries that arrived after the restore (the
+        // first start may resume a few samples taken before its login; those do not count).
+        let replaying = h.waitFor(15) { $0.contains { $0.method.hasSuffix("resume.batch") && $0.arrival > restoreAt } }
         #expect(replaying)
         h.stopAgent(signal: SIGKILL)                      // killed during the replay
         let kill2 = H.nowMs()
@@ -62,11 +64,17 @@ import Testing
         let outage = entries.filter { $0.time > cutAt + 500 && $0.time < restoreAt - 500 }
         #expect(!outage.isEmpty)
         #expect(outage.allSatisfy { $0.method == "thing.measurepoint.resume.batch" }, "\(outage.filter { !$0.method.hasSuffix("resume.batch") }.count) outage samples not on resume")
+        // Each replay is one connection of one agent process: the entries between one `connect`
+        // record and the next (by arrival, a killed agent's last batch can come after the next
+        // agent started, so times alone cannot tell replays apart).
+        let connects = h.records(kind: "connect").compactMap { $0["seq"] as? Int }.sorted()
+        #expect(connects.count >= 3, "connections: \(connects)")
         for device in ["meter1", "meter2"] {
-            for (from, to) in [(restoreAt, kill2), (start2, Int64.max)] {
-                let times = entries.filter { $0.device == device && $0.method.hasSuffix("resume.batch") && $0.arrival >= from && $0.arrival <= to }
+            for (i, from) in connects.enumerated() {
+                let to = i + 1 < connects.count ? connects[i + 1] : Int.max
+                let times = entries.filter { $0.device == device && $0.method.hasSuffix("resume.batch") && $0.seq > from && $0.seq < to }
                     .sorted { $0.seq < $1.seq }.map(\.time)
-                #expect(times == times.sorted(), "resume of \(device) out of time order")
+                #expect(times == times.sorted(), "resume of \(device) out of time order in connection \(i + 1)")
             }
         }
         // Live data kept flowing during the replay, with bounded latency.
