@@ -2,14 +2,13 @@ import CShim
 import Foundation
 import Testing
 
-/// Cloud-ordered upgrades through `edge-agent run` (the host binary standing in for the qemu
-/// board's firmware, with the real `Board/qemu-aarch64/board.json`: file-backed slots and a
-/// redundant U-Boot environment under a state directory): the cloud simulator pushes
-/// `ota.device.upgrade` pointing at a local HTTP server, the agent downloads while it keeps
-/// publishing, reports progress, activates slot B (checked with Debian's fw_printenv) and exits
-/// with the reboot status; started again "from slot B on trial" it passes its health check, marks
-/// the slot good and reports 100 and the new version. Refusals (bad signature, no board, a second
-/// order), a missed trial deadline and a fallback's report.
+/// The agent's start-up side of an A/B upgrade through `edge-agent run` on the qemu board's real
+/// board file (file-backed slots and a redundant U-Boot environment under a state directory,
+/// checked with Debian's fw_printenv): an order refused without a board, a trial that cannot
+/// reach its uplink exits 11 without marking good, a boot after a fallback reports the failure.
+/// They need no image, so they run on the host build and on the firmware under qemu-user (`make
+/// test`'s firmware-e2e). The upgrade itself (download, activation, trial boot, refusals of
+/// images) is `AgentUpgradeTests`, which uses the helpers here.
 @Suite(.serialized) struct EndToEndOTATests {
     typealias H = EndToEndHarness
     /// OTAExitStatus.rebootRequested / .healthCheckFailed (Sources/OTA/OTAExitStatus.swift).
@@ -213,199 +212,10 @@ import Testing
         return h.commandReply(id: id, timeout: 15)
     }
 
-    func agentLog(_ h: H) -> String { (try? String(contentsOf: h.agentLog, encoding: .utf8)) ?? "" }
+    func agentLog(_ h: H) -> String { Self.log(h) }
+    static func log(_ h: H) -> String { (try? String(contentsOf: h.agentLog, encoding: .utf8)) ?? "" }
 
     // MARK: Tests
-
-    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
-    func anOrderIsDownloadedWhilePublishingActivatedAndCommittedAfterTheTrialBoot() throws {
-        let h = try H()
-        try h.writeConfig(extra: #", "ota": {"trialTimeoutMs": 60000, "rebootDelayMs": 10000}"#)
-        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
-        let payload = Self.payload(1_200_000)
-        let image = try Self.image(h, name: "fw-2.0.0.img", version: "2.0.0", payload: payload)
-        // About 4 s for the image; the first response is cut after 400,000 bytes (resumed with Range).
-        let port = try Self.fileServer(h, rate: 300_000, extra: ["--drop-after", "400000", "--drops", "1"])
-        try Self.startAgent(h, slot: "A", version: "1.0.0")
-        try #require(h.waitFor(20) { $0.count >= 4 }, "no data before the order: \(agentLog(h))")
-
-        let url = "http://127.0.0.1:\(port)/fw-2.0.0.img"
-        let reply = try Self.order(h, id: "ota-1", version: "2.0.0", url: url, md5: image.md5, size: image.size)
-        #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
-        #expect(reply?["data"] as? String == "", "spec §7.2: data is an empty string")
-        // A second order while the first downloads is refused; the first goes on.
-        let second = try Self.order(h, id: "ota-2", version: "2.0.0", url: url, md5: image.md5, size: image.size)
-        #expect(second?["code"] as? Int == 2102, "\(String(describing: second))")
-
-        let status = Self.waitForExit(h, timeout: 90)
-        #expect(status == Self.rebootRequested, "agent did not exit with the reboot status: \(String(describing: status))\n\(agentLog(h).suffix(3000))")
-        let steps = Self.steps(h)
-        #expect(steps.first == 0 && steps.suffix(3) == [80, 85, 95], "\(steps)")
-        #expect(steps == steps.sorted() && steps.allSatisfy { $0 >= 0 }, "\(steps)")
-        #expect(steps.count >= 5, "download steps reported: \(steps)")
-
-        // Data kept flowing while the image downloaded (between steps 0 and 80 at the cloud).
-        let reports = Self.reports(h)
-        if let started = reports.first(where: { $0.step == 0 }), let downloaded = reports.first(where: { $0.step == 80 }) {
-            let during = h.entries().filter { $0.arrival > started.time && $0.arrival < downloaded.time }
-            #expect(downloaded.time - started.time >= 2_000, "the slow download took \(downloaded.time - started.time) ms")
-            #expect(during.count >= 4, "only \(during.count) samples arrived during a \(downloaded.time - started.time) ms download")
-        } else {
-            Issue.record("no steps 0 and 80: \(steps)")
-        }
-
-        let requests = ((try? FileManager.default.contentsOfDirectory(atPath: h.directory.path)) ?? [])
-            .filter { $0.hasPrefix("process-") }
-            .compactMap { try? String(contentsOf: h.directory.appendingPathComponent($0), encoding: .utf8) }
-            .joined().split(separator: "\n").filter { $0.hasPrefix("GET /fw-2.0.0.img") }
-        #expect(requests.contains { $0.hasSuffix("bytes=400000-") }, "the cut download was not resumed with Range: \(requests)")
-        #expect(Array(try Data(contentsOf: board.slotB)) == payload, "slot B does not hold the new payload")
-        #expect(Array(try Data(contentsOf: board.slotA)) == Array("firmware 1.0.0 in slot A".utf8), "the booted slot was written")
-        var vars = try board.printenv()
-        #expect(vars["BOOT_ORDER"] == "B A" && vars["BOOT_B_LEFT"] == "3" && vars["EDGE_TRIAL"] == "B"
-                && vars["EDGE_VERSION_B"] == "2.0.0", "\(vars)")
-        let log = agentLog(h)
-        #expect(log.contains("ota: rebooting into the new slot"), "\(log.suffix(2000))")
-
-        // U-Boot's bootchooser boots B and takes one attempt; the "new firmware" starts on trial.
-        try board.setenv(["BOOT_B_LEFT=2"])
-        let before = (h.records(kind: "request").last?["seq"] as? Int ?? 0) + 1
-        try Self.startAgent(h, slot: "B", version: "2.0.0")
-        let done = Self.waitForReport(h, timeout: 60) { $0.seq >= before && $0.step == 100 }
-        #expect(done != nil, "no progress 100 after the trial boot: \(Self.steps(h, since: before))\n\(agentLog(h).suffix(3000))")
-        if let done {
-            let inform = Self.waitForReport(h, timeout: 20) { $0.seq > done.seq && $0.method == "ota.device.inform" }
-            #expect(inform?.version == Self.reported("2.0.0"), "\(String(describing: inform))")
-        }
-        vars = try board.printenv()
-        #expect(vars["EDGE_TRIAL"] == nil && vars["BOOT_B_LEFT"] == "3" && vars["BOOT_ORDER"] == "B A", "\(vars)")
-        #expect(h.agentIsRunning)
-        // Still collecting after the commit.
-        let now = H.nowMs()
-        #expect(h.waitFor(20) { $0.contains { $0.arrival > now } }, "no data after the commit")
-        #expect(h.stopAgent(signal: SIGTERM) == 0)
-    }
-
-    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
-    func aTechnicianInstallsFromTheConsole() throws {
-        let h = try H()
-        try h.writeConfig(extra: #", "console": {"input": "stdin"}"#)
-        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
-        let payload = Self.payload(300_000)
-        _ = try Self.image(h, name: "local.img", version: "2.1.0", payload: payload)
-        let port = try Self.fileServer(h)
-        let input = Pipe()
-        try Self.startAgent(h, slot: "A", version: "1.0.0", stdin: input)
-        try #require(h.waitFor(20) { !$0.isEmpty }, "no data: \(agentLog(h))")
-        input.fileHandleForWriting.write("ota status\n".data(using: .utf8)!)
-        let deadline = Date().addingTimeInterval(15)
-        while !agentLog(h).contains("booted: A (kernel command line)") && Date() < deadline { usleep(100_000) }
-        let status = agentLog(h)
-        #expect(status.contains("BOOT_ORDER: A B") && status.contains("booted: A (kernel command line)")
-                && status.contains("state: primary"), "\(status.suffix(2000))")
-        input.fileHandleForWriting.write("ota install http://127.0.0.1:\(port)/local.img\n".data(using: .utf8)!)
-        let exit = Self.waitForExit(h, timeout: 60)
-        let log = agentLog(h)
-        #expect(exit == Self.rebootRequested, "\(String(describing: exit))\n\(log.suffix(3000))")
-        #expect(log.contains("ota: 85% firmware 2.1.0 verified") && log.contains("ota: 95% slot B activated"), "\(log.suffix(3000))")
-        #expect(Array(try Data(contentsOf: board.slotB)) == payload)
-        let vars = try board.printenv()
-        #expect(vars["BOOT_ORDER"] == "B A" && vars["EDGE_TRIAL"] == "B" && vars["EDGE_VERSION_B"] == "2.1.0", "\(vars)")
-        #expect(Self.steps(h).isEmpty, "a technician's install reports to the console, not to the cloud: \(Self.steps(h))")
-    }
-
-    /// A test CA and a server certificate for localhost, made by openssl in `dir`.
-    static func certificates(_ dir: URL) throws {
-        func openssl(_ args: [String]) throws {
-            let r = try run("/usr/bin/openssl", args)
-            guard r.status == 0 else { throw H.HarnessError.notReady("openssl \(args): \(r.output)") }
-        }
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-        try "subjectAltName=DNS:localhost\n".write(to: dir.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
-        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                     "-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "30", "-subj", "/CN=agent ota test ca"])
-        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("server.key"),
-                     "-out", path("server.csr"), "-subj", "/CN=localhost"])
-        try openssl(["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-                     "-CAcreateserial", "-out", path("server.crt"), "-days", "30", "-extfile", path("san.ext")])
-    }
-
-    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
-    func anHTTPSOrderIsVerifiedAgainstTheConfiguredCA() throws {
-        let h = try H()
-        try Self.certificates(h.directory)
-        let ca = h.directory.appendingPathComponent("ca.crt").path
-        try h.writeConfig(extra: #", "ota": {"caFile": "\#(ca)", "rebootDelayMs": 10000}"#)
-        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
-        let payload = Self.payload(200_000)
-        let image = try Self.image(h, name: "fw-tls.img", version: "2.0.1", payload: payload)
-        let port = try Self.fileServer(h, extra: ["--cert", h.directory.appendingPathComponent("server.crt").path,
-                                                  "--key", h.directory.appendingPathComponent("server.key").path])
-        try Self.startAgent(h, slot: "A", version: "1.0.0")
-        try #require(h.waitFor(20) { !$0.isEmpty }, "no data: \(agentLog(h))")
-        let reply = try Self.order(h, id: "tls-1", version: "2.0.1", url: "https://localhost:\(port)/fw-tls.img", md5: image.md5,
-                                   size: image.size)
-        #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
-        let status = Self.waitForExit(h, timeout: 60)
-        #expect(status == Self.rebootRequested, "\(String(describing: status))\n\(agentLog(h).suffix(3000))")
-        #expect(Self.steps(h).suffix(3) == [80, 85, 95], "\(Self.steps(h))")
-        #expect(Array(try Data(contentsOf: board.slotB)) == payload)
-        #expect(try board.printenv()["BOOT_ORDER"] == "B A")
-    }
-
-    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
-    func aDownloadGoesOnAcrossSIGHUPAndSIGTERMCancelsIt() throws {
-        let h = try H()
-        try h.writeConfig()
-        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
-        let image = try Self.image(h, name: "slow.img", version: "2.0.0", payload: Self.payload(1_500_000))
-        let port = try Self.fileServer(h, rate: 150_000)   // about 10 s
-        try Self.startAgent(h, slot: "A", version: "1.0.0")
-        try #require(h.waitFor(20) { !$0.isEmpty }, "no data: \(agentLog(h))")
-        let reply = try Self.order(h, id: "slow-1", version: "2.0.0", url: "http://127.0.0.1:\(port)/slow.img", md5: image.md5,
-                                   size: image.size)
-        #expect(reply?["code"] as? Int == 200)
-        try #require(Self.waitForReport(h, timeout: 20) { ($0.step ?? 0) >= 11 } != nil, "\(Self.steps(h))")
-        kill(h.agent!.processIdentifier, SIGHUP)
-        let reloaded = Date().addingTimeInterval(15)
-        while !agentLog(h).contains("configuration reloaded") && Date() < reloaded { usleep(100_000) }
-        #expect(agentLog(h).contains("configuration reloaded"), "\(agentLog(h).suffix(2000))")
-        let before = Self.steps(h).max() ?? 0
-        let advanced = Self.waitForReport(h, timeout: 20) { ($0.step ?? 0) > before && ($0.step ?? 0) < 80 }
-        #expect(advanced != nil, "the download did not go on after the reload: \(Self.steps(h))")
-        #expect(h.stopAgent(signal: SIGTERM) == 0, "\(agentLog(h).suffix(2000))")
-        let cancelled = Self.waitForReport(h, timeout: 10) { $0.step == -1 }
-        #expect(cancelled?.desc.contains("cancelled") == true, "\(Self.steps(h)) \(String(describing: cancelled))")
-        #expect(!Self.steps(h).contains(95))
-        let vars = try board.printenv()
-        #expect(vars["BOOT_ORDER"] == "A B" && vars["BOOT_B_LEFT"] == "0" && vars["EDGE_TRIAL"] == nil, "\(vars)")
-    }
-
-    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
-    func aBadSignatureIsRefusedNothingIsActivatedAndTheAgentKeepsRunning() throws {
-        let h = try H()
-        try h.writeConfig()
-        let board = try Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
-        let image = try Self.image(h, name: "tampered.img", version: "2.0.0", payload: Self.payload(200_000),
-                                   key: "other-signing-key.pem")
-        let port = try Self.fileServer(h)
-        try Self.startAgent(h, slot: "A", version: "1.0.0")
-        try #require(h.waitFor(20) { $0.count >= 2 }, "no data before the order: \(agentLog(h))")
-        let reply = try Self.order(h, id: "bad-1", version: "2.0.0", url: "http://127.0.0.1:\(port)/tampered.img",
-                                   md5: image.md5, size: image.size)
-        #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
-        let failure = Self.waitForReport(h, timeout: 30) { ($0.step ?? 0) < 0 }
-        #expect(failure?.step == -3, "\(Self.steps(h))\n\(agentLog(h).suffix(2000))")
-        #expect(failure?.desc.contains("signature") == true, "\(String(describing: failure))")
-        #expect(!Self.steps(h).contains(95))
-        let vars = try board.printenv()
-        #expect(vars["BOOT_ORDER"] == "A B" && vars["BOOT_A_LEFT"] == "3" && vars["BOOT_B_LEFT"] == "0" && vars["EDGE_TRIAL"] == nil,
-                "a refused image must leave A booting and B unbootable: \(vars)")
-        #expect(h.agentIsRunning, "\(agentLog(h).suffix(2000))")
-        let after = H.nowMs()
-        #expect(h.waitFor(20) { $0.contains { $0.arrival > after } }, "no data after the refusal")
-        #expect(h.stopAgent(signal: SIGTERM) == 0)
-    }
 
     @Test(.enabled(if: EndToEndOTATests.prerequisitesPresent))
     func withoutABoardAnOrderIsRefusedWithItsCode() throws {
