@@ -48,7 +48,7 @@ let package = Package(
         // -- test targets (one line each) --
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Logging", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "MQTTTLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
         .testTarget(name: "BoardConfigTests", dependencies: ["BoardConfig", "EdgeCore", "TestSupport"]),
         .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS", "TestSupport"]),

@@ -153,12 +153,20 @@ enum LogCommand {
         return geometry
     }
 
+    /// No sector starts with anything but 0xFF or zeros: a new file, never formatted. Every
+    /// sector is looked at, not only the first: a kill between a sector's erase and its header
+    /// write leaves that one sector blank in a log that holds data elsewhere, and formatting then
+    /// would wipe records the previous run reported durable.
     static func blank(_ device: borrowing FileFlashDevice) -> Bool {
         var header = [UInt8](repeating: 0, count: SectorHeader.size)
-        let ok: Bool = header.withUnsafeMutableBytes { raw in
-            do throws(FlashError) { try device.read(at: 0, into: raw); return true } catch { return false }
+        let geometry = device.geometry
+        for sector in 0..<geometry.sectorCount {
+            let ok: Bool = header.withUnsafeMutableBytes { raw in
+                do throws(FlashError) { try device.read(at: sector * geometry.sectorSize, into: raw); return true } catch { return false }
+            }
+            guard ok && header.allSatisfy({ $0 == 0xFF || $0 == 0 }) else { return false }
         }
-        return ok && header.allSatisfy { $0 == 0xFF || $0 == 0 }
+        return true
     }
 
     static func perform<D: FlashDevice & ~Copyable>(_ verb: String, _ device: consuming D, _ o: Options) -> Int32 {

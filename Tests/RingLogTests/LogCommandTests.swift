@@ -56,4 +56,31 @@ import Testing
         (status, output) = try ProcessKillTests.run(["log", "frobnicate", "--device", device])
         #expect(status == 2)
     }
+
+    /// The kill test's failure (CI, round 54: 22932 records reported durable, 784 after the
+    /// restart): the child was killed after erasing sector 0 for reuse and before writing its
+    /// header; the next `log stress` took the blank first sector for a new file and formatted the
+    /// whole log. Now only a log with no header anywhere counts as blank.
+    @Test func stressKeepsALogWhoseFirstSectorWasErasedForReuse() throws {
+        let device = Self.path("erased-first")
+        defer { unlink(device) }
+        let geometry = ["--size", "32K", "--sector", "4K"]
+        var (status, output) = try ProcessKillTests.run(["log", "format", "--device", device] + geometry)
+        #expect(status == 0, "\(output)")
+        (status, output) = try ProcessKillTests.run(["log", "stress", "--device", device, "--records", "150"] + geometry)
+        #expect(status == 0, "\(output)")
+        // Sector 0 erased (all 0xFF), as a rotation cut between erase and header write leaves it.
+        let handle = try #require(FileHandle(forUpdatingAtPath: device))
+        try handle.seek(toOffset: 0)
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: 4096))
+        try handle.close()
+        (status, output) = try ProcessKillTests.run(["log", "info", "--device", device])
+        #expect(status == 0, "\(output)")
+        let newestBefore = output.split(separator: "\n").first { $0.hasPrefix("records:") }.map(String.init) ?? ""
+        #expect(newestBefore.contains("newest 150"), "\(output)")
+        (status, output) = try ProcessKillTests.run(["log", "stress", "--device", device, "--records", "1"] + geometry)
+        #expect(status == 0, "\(output)")
+        #expect(output.hasPrefix("open next 151 "), "the log was formatted: \(output)")
+        #expect(output.hasSuffix("durable 151\n"), "\(output)")
+    }
 }
