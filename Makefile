@@ -1,8 +1,9 @@
 # edge-agent: the single entry point.
 #   make                 host build of the agent (.build/release/edge-agent)
 #   make run             the demo (installs what it needs)
-#   make test            every test: unit, integration, firmware under qemu (selftest and the
-#                        end-to-end scenarios), the demo, short fuzz run
+#   make test            every test: unit, integration, firmware under qemu (selftest, the
+#                        end-to-end scenarios, OTA upgrades of the test-key firmware), the demo,
+#                        short fuzz run
 #   make firmware BOARD=qemu-aarch64   static Embedded Swift firmware in out/<board>/edge-agent
 #   make size            firmware sizes and their largest parts
 #   make bench           benchmarks; figures go to BENCHMARKS.md
@@ -13,7 +14,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: build run test unit-test demo-test host-deps lint bench fuzz fuzz-short image keygen clean distclean
+.PHONY: build run test unit-test demo-test ota-firmware-test host-deps lint bench fuzz fuzz-short image keygen clean distclean
 
 BUILD_DIR ?= build
 SWIFT ?= swift
@@ -33,8 +34,43 @@ unit-test: host-deps
 	$(SWIFT) build
 	EDGE_AGENT_BINARY="$$($(SWIFT) build --show-bin-path)/edge-agent" $(SWIFT) test
 
-test: lint unit-test firmware-test firmware-e2e demo-test fuzz-short
+test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz-short
 	@echo "make test: all passed"
+
+# OTA upgrades of the real firmware under qemu-aarch64. The firmware trusts only its compiled-in
+# key, so these need a build with the TEST key (Tests/OTAFixtures/build-test-firmware.sh: a copy
+# of Sources/ with that key, built incrementally in OTA_TEST_FIRMWARE_DIR). Two suites:
+#   FirmwareBootSimulatorTests  the boot simulator (Debian's fw_printenv/fw_setenv playing U-Boot's
+#                               bootchooser) booting each slot's firmware, `ota upgrade` and
+#                               `ota boot-check` (v1 -> v2 committed, crash and missed deadline
+#                               rolled back, tampered image, power cuts, HTTPS with a test CA)
+#   AgentUpgradeTests           cloud-ordered upgrades through `edge-agent run` with the firmware
+#                               as the agent (EDGE_AGENT_BINARY=Tools/qemu-agent.sh; they run on
+#                               a firmware only when EDGE_FIRMWARE is EDGE_OTA_TEST_FIRMWARE)
+# Each suite must run and not skip (a skip means the firmware, qemu or a tool was missing, which
+# proves nothing), and at least one test must have passed. SWIFTPM_FLAGS (e.g. --scratch-path
+# .build-x) are given to swift build/test.
+OTA_TEST_FIRMWARE_DIR ?= $(BUILD_DIR)/ota-test-firmware
+OTA_FIRMWARE_SUITES ?= OTATests.FirmwareBootSimulatorTests AgentTests.AgentUpgradeTests
+SWIFTPM_FLAGS ?=
+ota-firmware-test: host-deps
+	@command -v qemu-aarch64 >/dev/null || { echo "FAIL: no qemu-aarch64"; exit 1; }
+	Tests/OTAFixtures/build-test-firmware.sh $(OTA_TEST_FIRMWARE_DIR) >/dev/null
+	@set -e; fw="$(abspath $(OTA_TEST_FIRMWARE_DIR))/edge-agent"; \
+	out=$$(EDGE_FIRMWARE="$$fw" Tools/qemu-agent.sh version); echo "$$out" | sed 's/^/  version> /'; \
+	case "$$out" in *firmware*qemu-aarch64*|*qemu-aarch64*firmware*) ;; *) echo "FAIL: $$fw is not the qemu-aarch64 firmware"; exit 1;; esac
+	$(SWIFT) build $(SWIFTPM_FLAGS) --build-tests
+	@fw="$(abspath $(OTA_TEST_FIRMWARE_DIR))/edge-agent"; log="$(OTA_TEST_FIRMWARE_DIR)/ota-tests"; \
+	for suite in $(OTA_FIRMWARE_SUITES); do \
+	  echo "ota-firmware-test: $$suite with $$fw under qemu-aarch64"; \
+	  { EDGE_OTA_TEST_FIRMWARE="$$fw" EDGE_FIRMWARE="$$fw" EDGE_AGENT_BINARY="$(CURDIR)/Tools/qemu-agent.sh" QEMU=qemu-aarch64 \
+	      $(SWIFT) test $(SWIFTPM_FLAGS) --skip-build --filter "$$suite" 2>&1; echo "rc=$$?"; } | tee "$$log-$$suite.log"; \
+	  grep -qx 'rc=0' "$$log-$$suite.log" || { echo "FAIL: $$suite with the test-key firmware"; exit 1; }; \
+	  if grep -q ' skipped' "$$log-$$suite.log"; then echo "FAIL: $$suite skipped tests"; exit 1; fi; \
+	  grep -q "Suite $${suite#*.} passed" "$$log-$$suite.log" || { echo "FAIL: $$suite did not run"; exit 1; }; \
+	  grep -Eq 'Test [^ ]+\) passed after' "$$log-$$suite.log" || { echo "FAIL: no test of $$suite passed"; exit 1; }; \
+	done
+	@echo "ota-firmware-test: passed"
 
 # The demo (`make run`'s script) for 25 s with the host debug build; the cloud record is checked
 # (Tools/demo/test-demo.sh). firmware-e2e runs the same with the firmware under qemu.

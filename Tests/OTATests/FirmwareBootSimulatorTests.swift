@@ -60,13 +60,15 @@ final class QemuGateway {
     }
 
     /// The running firmware (in `slot`) executes a cloud order, as the agent will on `ota.device.upgrade`.
-    func upgrade(running slot: String, url: String, image: [UInt8], version: String,
+    /// `ca`: the CA file for an https:// URL (`--ca`).
+    func upgrade(running slot: String, url: String, image: [UInt8], version: String, ca: String? = nil,
                  environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let path = slot == "A" ? a.path : b.path
-        return try TestFiles.run("/usr/bin/qemu-aarch64", [path, "ota", "upgrade", "--env-config", tools.config.path, "--slots", slots.path,
-                                                           "--url", url, "--version", version, "--size", "\(image.count)",
-                                                           "--sign", try OTAUpdateTests.digest("md5sum", image), "--sign-method", "md5"],
-                                 environment: environment.merging(["EDGE_CMDLINE": "rauc.slot=\(slot)"]) { $1 })
+        var args = [path, "ota", "upgrade", "--env-config", tools.config.path, "--slots", slots.path,
+                    "--url", url, "--version", version, "--size", "\(image.count)",
+                    "--sign", try OTAUpdateTests.digest("md5sum", image), "--sign-method", "md5"]
+        if let ca { args += ["--ca", ca] }
+        return try TestFiles.run("/usr/bin/qemu-aarch64", args, environment: environment.merging(["EDGE_CMDLINE": "rauc.slot=\(slot)"]) { $1 })
     }
 
     func image(_ version: String, payload: [UInt8]? = nil) throws -> [UInt8] {
@@ -87,13 +89,17 @@ final class QemuGateway {
 struct FirmwareBootSimulatorTests {
     static func steps(_ output: String) -> [Int] { OTAFlowCommandTests.progressSteps(output) }
 
-    /// v1 → v2 over a download cut in the middle (resumed), healthy: committed.
-    static func upgradeToHealthyV2(_ g: QemuGateway) throws {
+    /// v1 → v2 over a download cut in the middle (resumed), healthy: committed. `tls`: served
+    /// over HTTPS on loopback with a test CA made by openssl, which the firmware is given (`--ca`).
+    static func upgradeToHealthyV2(_ g: QemuGateway, tls: HTTPSDownloadTests.Certificates? = nil) throws {
         var r = try g.boot()
         #expect(r.status == 0 && r.output.contains("boot: slot A") && r.output.contains("slot A marked good"), "\(r.output)")
         let v2 = try g.image("0.2.0")
-        let server = try HTTPRangeServer(files: ["v2.img": v2], arguments: ["--drop-after", "\(v2.count / 2)", "--drops", "1"])
-        r = try g.upgrade(running: "A", url: server.url("v2.img"), image: v2, version: "0.2.0")
+        var arguments = ["--drop-after", "\(v2.count / 2)", "--drops", "1"]
+        if let tls { arguments += ["--cert", tls.path("server.crt"), "--key", tls.path("server.key")] }
+        let server = try HTTPRangeServer(files: ["v2.img": v2], arguments: arguments)
+        let url = tls == nil ? server.url("v2.img") : "https://localhost:\(server.port)/v2.img"
+        r = try g.upgrade(running: "A", url: url, image: v2, version: "0.2.0", ca: tls?.path("ca.crt"))
         let requests = server.stop()
         #expect(r.status == OTAExitStatus.rebootRequested, "\(r.output)")
         #expect(Self.steps(r.output).first == 0 && Self.steps(r.output).suffix(3) == [80, 85, 95], "\(r.output)")
@@ -133,9 +139,11 @@ struct FirmwareBootSimulatorTests {
         try Self.expectFallbackToV2(g, failing: { $0 != 0 && $0 != OTAExitStatus.healthCheckFailed }, note: "crash")
     }
 
+    /// v2 comes over HTTPS (test CA, cut and resumed), v3 over plain HTTP.
     @Test func v3ThatNeverReachesItsUplinkMissesItsDeadlineAndFallsBackToV2() throws {
         let g = try QemuGateway(firmware: try #require(TestFirmware.path), tag: "qemu-uplink")
-        try Self.upgradeToHealthyV2(g)
+        let certs = try HTTPSDownloadTests.Certificates()
+        try Self.upgradeToHealthyV2(g, tls: certs)
         // The same firmware, but this release's uplink goes nowhere: it starts, waits, gives up.
         g.versionArgs = ["0.3.0=ota boot-check --env-config \(g.tools.config.path) --uplink 127.0.0.1:1 --deadline-ms 800"]
         let v3 = try g.image("0.3.0")
@@ -157,6 +165,24 @@ struct FirmwareBootSimulatorTests {
         #expect(r.status == 0 && r.output.contains("boot: slot A") && r.output.contains("slot A marked good"), "\(r.output)")
         let vars = try g.vars()
         #expect(vars["BOOT_ORDER"] == "A B" && vars["BOOT_B_LEFT"] == "0")
+    }
+
+    /// An https:// order whose server's certificate is not from the CA the firmware is given:
+    /// refused before any byte reaches slot B, not retried, nothing activated.
+    @Test func anHTTPSServerFromAnotherCAIsRefused() throws {
+        let g = try QemuGateway(firmware: try #require(TestFirmware.path), tag: "qemu-otherca")
+        let certs = try HTTPSDownloadTests.Certificates()
+        let v2 = try g.image("0.2.0")
+        let server = try HTTPRangeServer(files: ["v2.img": v2], arguments: ["--cert", certs.path("server.crt"), "--key", certs.path("server.key")])
+        let r = try g.upgrade(running: "A", url: "https://localhost:\(server.port)/v2.img", image: v2, version: "0.2.0",
+                              ca: certs.path("otherca.crt"))
+        let requests = server.stop()
+        #expect(r.status == 1, "\(r.output)")
+        #expect((Self.steps(r.output).last ?? 0) < 0 && !Self.steps(r.output).contains(80), "\(r.output)")
+        #expect(requests.isEmpty, "a request reached the server over an untrusted connection: \(requests)")
+        #expect(try Data(contentsOf: g.b).isEmpty, "slot B was written")
+        let vars = try g.vars()
+        #expect(vars["BOOT_ORDER"] == "A B" && vars["BOOT_B_LEFT"] == "0" && vars["EDGE_TRIAL"] == nil, "\(vars)")
     }
 
     /// The install killed right after each of its steps (SIGKILL: the process dies where it
