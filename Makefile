@@ -39,31 +39,41 @@ test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz
 
 # OTA upgrades of the real firmware under qemu-aarch64. The firmware trusts only its compiled-in
 # key, so these need a build with the TEST key (Tests/OTAFixtures/build-test-firmware.sh: a copy
-# of Sources/ with that key, built incrementally in OTA_TEST_FIRMWARE_DIR). Two suites:
+# of Sources/ with that key, built incrementally in OTA_TEST_FIRMWARE_DIR), and its next release:
+# the same build with OTA_TEST_V2_VERSION compiled in (only the main module is recompiled), the
+# payload of the upgrades, which runs after them and reports its own version. Two suites:
 #   FirmwareBootSimulatorTests  the boot simulator (Debian's fw_printenv/fw_setenv playing U-Boot's
 #                               bootchooser) booting each slot's firmware, `ota upgrade` and
 #                               `ota boot-check` (v1 -> v2 committed, crash and missed deadline
-#                               rolled back, tampered image, power cuts, HTTPS with a test CA)
+#                               rolled back, tampered image, power cuts, HTTPS with a test CA,
+#                               cut downloads resumed)
 #   AgentUpgradeTests           cloud-ordered upgrades through `edge-agent run` with the firmware
 #                               as the agent (EDGE_AGENT_BINARY=Tools/qemu-agent.sh; they run on
-#                               a firmware only when EDGE_FIRMWARE is EDGE_OTA_TEST_FIRMWARE)
+#                               a firmware only when EDGE_FIRMWARE is EDGE_OTA_TEST_FIRMWARE; the
+#                               trial boot runs slot B's bytes, the v2 build)
 # Each suite must run and not skip (a skip means the firmware, qemu or a tool was missing, which
 # proves nothing), and at least one test must have passed. SWIFTPM_FLAGS (e.g. --scratch-path
 # .build-x) are given to swift build/test.
 OTA_TEST_FIRMWARE_DIR ?= $(BUILD_DIR)/ota-test-firmware
+OTA_TEST_V2_VERSION ?= $(shell awk -F. '{ printf "%d.%d.%d", $$1, $$2, $$3 + 1 }' VERSION)
 OTA_FIRMWARE_SUITES ?= OTATests.FirmwareBootSimulatorTests AgentTests.AgentUpgradeTests
 SWIFTPM_FLAGS ?=
 ota-firmware-test: host-deps
 	@command -v qemu-aarch64 >/dev/null || { echo "FAIL: no qemu-aarch64"; exit 1; }
 	Tests/OTAFixtures/build-test-firmware.sh $(OTA_TEST_FIRMWARE_DIR) >/dev/null
-	@set -e; fw="$(abspath $(OTA_TEST_FIRMWARE_DIR))/edge-agent"; \
-	out=$$(EDGE_FIRMWARE="$$fw" Tools/qemu-agent.sh version); echo "$$out" | sed 's/^/  version> /'; \
-	case "$$out" in *firmware*qemu-aarch64*|*qemu-aarch64*firmware*) ;; *) echo "FAIL: $$fw is not the qemu-aarch64 firmware"; exit 1;; esac
+	Tests/OTAFixtures/build-test-firmware.sh $(OTA_TEST_FIRMWARE_DIR) qemu-aarch64 $(OTA_TEST_V2_VERSION) >/dev/null
+	@set -e; dir="$(abspath $(OTA_TEST_FIRMWARE_DIR))"; \
+	for fw in "$$dir/edge-agent" "$$dir/v$(OTA_TEST_V2_VERSION)/edge-agent"; do \
+	  out=$$(EDGE_FIRMWARE="$$fw" Tools/qemu-agent.sh version); echo "$$out" | sed 's/^/  version> /'; \
+	  case "$$out" in *firmware*qemu-aarch64*|*qemu-aarch64*firmware*) ;; *) echo "FAIL: $$fw is not the qemu-aarch64 firmware"; exit 1;; esac; \
+	done; \
+	case "$$out" in "edge-agent $(OTA_TEST_V2_VERSION)"*) ;; *) echo "FAIL: the v2 firmware is not $(OTA_TEST_V2_VERSION)"; exit 1;; esac
 	$(SWIFT) build $(SWIFTPM_FLAGS) --build-tests
 	@fw="$(abspath $(OTA_TEST_FIRMWARE_DIR))/edge-agent"; log="$(OTA_TEST_FIRMWARE_DIR)/ota-tests"; \
+	v2="$(abspath $(OTA_TEST_FIRMWARE_DIR))/v$(OTA_TEST_V2_VERSION)/edge-agent"; \
 	for suite in $(OTA_FIRMWARE_SUITES); do \
 	  echo "ota-firmware-test: $$suite with $$fw under qemu-aarch64"; \
-	  { EDGE_OTA_TEST_FIRMWARE="$$fw" EDGE_FIRMWARE="$$fw" EDGE_AGENT_BINARY="$(CURDIR)/Tools/qemu-agent.sh" QEMU=qemu-aarch64 \
+	  { EDGE_OTA_TEST_FIRMWARE="$$fw" EDGE_OTA_TEST_FIRMWARE_V2="$$v2" EDGE_FIRMWARE="$$fw" EDGE_AGENT_BINARY="$(CURDIR)/Tools/qemu-agent.sh" QEMU=qemu-aarch64 \
 	      $(SWIFT) test $(SWIFTPM_FLAGS) --skip-build --filter "$$suite" 2>&1; echo "rc=$$?"; } | tee "$$log-$$suite.log"; \
 	  grep -qx 'rc=0' "$$log-$$suite.log" || { echo "FAIL: $$suite with the test-key firmware"; exit 1; }; \
 	  if grep -q ' skipped' "$$log-$$suite.log"; then echo "FAIL: $$suite skipped tests"; exit 1; fi; \

@@ -14,30 +14,46 @@ import Testing
 /// They need the test key: a host build is given it (`--ota-key`); the firmware trusts only its
 /// compiled-in key, so with EDGE_AGENT_BINARY=Tools/qemu-agent.sh they run only when the
 /// firmware is the test-key build (EDGE_FIRMWARE = EDGE_OTA_TEST_FIRMWARE, made by
-/// Tests/OTAFixtures/build-test-firmware.sh) and skip otherwise. Not named EndToEnd*: `make
-/// test`'s firmware-e2e runs those with the plain firmware and fails on a skip.
+/// Tests/OTAFixtures/build-test-firmware.sh) and skip otherwise. On the firmware, the full
+/// upgrade also needs the next release (EDGE_OTA_TEST_FIRMWARE_V2, the same sources built with a
+/// higher version): it is the image's payload, and the trial boot runs what slot B then holds.
+/// `make ota-firmware-test` (part of `make test`) sets them and fails on a skip. Not named
+/// EndToEnd*: `make test`'s firmware-e2e runs those with the plain firmware and fails on a skip.
 @Suite(.serialized) struct AgentUpgradeTests {
     typealias H = EndToEndHarness
     typealias E = EndToEndOTATests
 
-    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
+    /// Under the test-key firmware: the v2 build (EDGE_OTA_TEST_FIRMWARE_V2) and its own version.
+    static let firmwareV2: (path: String, version: String)? = {
+        guard !E.binary.host, E.testKeyFirmware, let path = ProcessInfo.processInfo.environment["EDGE_OTA_TEST_FIRMWARE_V2"],
+              FileManager.default.isExecutableFile(atPath: path),
+              let r = try? E.run("/usr/bin/env", [ProcessInfo.processInfo.environment["QEMU"] ?? "qemu-aarch64", path, "version"]),
+              r.status == 0, let line = r.output.split(separator: "\n").first, line.hasPrefix("edge-agent ") else { return nil }
+        return (path, String(line.dropFirst("edge-agent ".count)))
+    }()
+
+    /// On the firmware, the new release is the v2 build itself: the trial boot runs slot B's bytes
+    /// and reports the version compiled into them. On the host, a random payload stands for it.
+    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent && (EndToEndOTATests.binary.host || AgentUpgradeTests.firmwareV2 != nil)))
     func anOrderIsDownloadedWhilePublishingActivatedAndCommittedAfterTheTrialBoot() throws {
         let h = try H()
         try h.writeConfig(extra: #", "ota": {"trialTimeoutMs": 60000, "rebootDelayMs": 10000}"#)
         let board = try E.Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
-        let payload = E.payload(1_200_000)
-        let image = try E.image(h, name: "fw-2.0.0.img", version: "2.0.0", payload: payload)
+        let v2 = Self.firmwareV2
+        let payload = try v2.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0.path))) } ?? E.payload(1_200_000)
+        let newVersion = v2?.version ?? "2.0.0"
+        let image = try E.image(h, name: "fw-2.0.0.img", version: newVersion, payload: payload)
         // About 4 s for the image; the first response is cut after 400,000 bytes (resumed with Range).
         let port = try E.fileServer(h, rate: 300_000, extra: ["--drop-after", "400000", "--drops", "1"])
         try E.startAgent(h, slot: "A", version: "1.0.0")
         try #require(h.waitFor(20) { $0.count >= 4 }, "no data before the order: \(E.log(h))")
 
         let url = "http://127.0.0.1:\(port)/fw-2.0.0.img"
-        let reply = try E.order(h, id: "ota-1", version: "2.0.0", url: url, md5: image.md5, size: image.size)
+        let reply = try E.order(h, id: "ota-1", version: newVersion, url: url, md5: image.md5, size: image.size)
         #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
         #expect(reply?["data"] as? String == "", "spec §7.2: data is an empty string")
         // A second order while the first downloads is refused; the first goes on.
-        let second = try E.order(h, id: "ota-2", version: "2.0.0", url: url, md5: image.md5, size: image.size)
+        let second = try E.order(h, id: "ota-2", version: newVersion, url: url, md5: image.md5, size: image.size)
         #expect(second?["code"] as? Int == 2102, "\(String(describing: second))")
 
         let status = E.waitForExit(h, timeout: 90)
@@ -66,19 +82,21 @@ import Testing
         #expect(Array(try Data(contentsOf: board.slotA)) == Array("firmware 1.0.0 in slot A".utf8), "the booted slot was written")
         var vars = try board.printenv()
         #expect(vars["BOOT_ORDER"] == "B A" && vars["BOOT_B_LEFT"] == "3" && vars["EDGE_TRIAL"] == "B"
-                && vars["EDGE_VERSION_B"] == "2.0.0", "\(vars)")
+                && vars["EDGE_VERSION_B"] == newVersion, "\(vars)")
         let log = E.log(h)
         #expect(log.contains("ota: rebooting into the new slot"), "\(log.suffix(2000))")
 
         // U-Boot's bootchooser boots B and takes one attempt; the "new firmware" starts on trial.
         try board.setenv(["BOOT_B_LEFT=2"])
         let before = (h.records(kind: "request").last?["seq"] as? Int ?? 0) + 1
-        try E.startAgent(h, slot: "B", version: "2.0.0")
+        // On the firmware, what boots is slot B's content (a bootloader needs no execute bit; qemu-agent.sh does).
+        if v2 != nil { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: board.slotB.path) }
+        try E.startAgent(h, slot: "B", version: newVersion, firmware: v2 == nil ? nil : board.slotB.path)
         let done = E.waitForReport(h, timeout: 60) { $0.seq >= before && $0.step == 100 }
         #expect(done != nil, "no progress 100 after the trial boot: \(E.steps(h, since: before))\n\(E.log(h).suffix(3000))")
         if let done {
             let inform = E.waitForReport(h, timeout: 20) { $0.seq > done.seq && $0.method == "ota.device.inform" }
-            #expect(inform?.version == E.reported("2.0.0"), "\(String(describing: inform))")
+            #expect(inform?.version == newVersion, "\(String(describing: inform))")
         }
         vars = try board.printenv()
         #expect(vars["EDGE_TRIAL"] == nil && vars["BOOT_B_LEFT"] == "3" && vars["BOOT_ORDER"] == "B A", "\(vars)")

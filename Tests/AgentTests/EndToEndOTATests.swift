@@ -136,8 +136,10 @@ import Testing
         return UInt16(line.split(separator: " ").last.map(String.init) ?? "") ?? 0
     }
 
-    /// `edge-agent run` on the qemu board, booted from `slot`, as firmware `version`.
-    static func startAgent(_ h: H, slot: String, version: String, board: Bool = true, stdin: Pipe? = nil) throws {
+    /// `edge-agent run` on the qemu board, booted from `slot`, as firmware `version`. `firmware`:
+    /// under Tools/qemu-agent.sh, the firmware binary to run instead of EDGE_FIRMWARE (a slot's).
+    static func startAgent(_ h: H, slot: String, version: String, board: Bool = true, stdin: Pipe? = nil,
+                           firmware: String? = nil) throws {
         var args = ["run", "--config", h.configFile.path]
         if board {
             args += ["--board", boardFile.path, "--state", h.directory.appendingPathComponent("state").path]
@@ -154,7 +156,9 @@ import Testing
         let p = Process()
         p.executableURL = URL(fileURLWithPath: H.binary)
         p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["EDGE_CMDLINE": "console=ttyAMA0 edge.slot=\(slot)"]) { $1 }
+        var environment = ProcessInfo.processInfo.environment.merging(["EDGE_CMDLINE": "console=ttyAMA0 edge.slot=\(slot)"]) { $1 }
+        if let firmware { environment["EDGE_FIRMWARE"] = firmware }
+        p.environment = environment
         p.standardOutput = log
         p.standardError = log
         if let stdin { p.standardInput = stdin }
