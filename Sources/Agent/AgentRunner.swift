@@ -171,12 +171,35 @@ public enum AgentRunner {
                 throw AgentStartError("bus \(bus.name): request planning failed")
             }
             do throws(Errno) {
-                workers.append(try BusWorker(scheduler: scheduler, eventCapacity: 4096, commandCapacity: 32))
+                workers.append(try BusWorker(scheduler: scheduler, eventCapacity: eventQueueCapacity(bus: index, fieldBus),
+                                             commandCapacity: 32))
             } catch {
                 throw AgentStartError("bus \(bus.name): " + error.message)
             }
         }
         return workers
+    }
+
+    /// Events a bus worker's queue holds (SPSCQueue rounds up to a power of two): every sample the
+    /// bus's points produce in the next 500 ms (at least one per point, so a whole round of a
+    /// slow bus fits), 4 status events per device and 64 to spare, within 256...4096 (4096 was the
+    /// fixed size before; the queue is the largest buffer of the agent, ~150 bytes an event, and
+    /// every slot becomes resident as the ring turns). The agent loop drains the queue
+    /// whenever it is readable, so it only covers a stall of the loop; an event that does not fit
+    /// is counted in `BusWorker.droppedEvents`.
+    public static func eventQueueCapacity(bus: Int, _ fieldBus: FieldBusConfiguration) -> Int {
+        var events = 64
+        for device in fieldBus.devices where device.bus == bus {
+            guard device.template >= 0 && device.template < fieldBus.templates.count else { continue }
+            let template = fieldBus.templates[device.template]
+            events += 4
+            for point in template.points {
+                let interval = max(Int(device.interval(of: point, in: template)), 1)
+                events += (500 + interval - 1) / interval
+                if events >= 4096 { return 4096 }
+            }
+        }
+        return max(events, 256)
     }
 
     static func drive<Transport: MQTTTransport & ~Copyable>(
