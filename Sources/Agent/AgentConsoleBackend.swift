@@ -280,6 +280,17 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
 
     mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply {
         guard let d = deviceIndex(arguments[0], &out) else { return .done }
+        // `read D TABLE ADDRESS COUNT`, or an address where no configured point starts: the raw
+        // registers (a commissioning read through the bus worker).
+        if let table = Self.table(arguments[1]) {
+            guard let address = arguments.count > 2 ? arguments[2].integer : nil, address >= 0, address <= 65535 else {
+                out.line("give the register address as a number")
+                return .usage
+            }
+            if arguments.count > 3 || configuredPoint(d, table: table, address: UInt16(address)) == nil {
+                return registerRead(d, table: table, address: UInt16(address), arguments, &out)
+            }
+        }
         guard let p = pointIndex(d, arguments.dropping(1), writing: false, &out) else { return .done }
         // The bus worker owns the port: the answer is the point's next poll (writes go first).
         let template = fieldBus.templates[fieldBus.devices[d].template]
@@ -293,6 +304,58 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         out.write(template.points[p].identifier)
         out.write(" at its next poll (Ctrl-C abandons)...")
         out.newline()
+        return .pending
+    }
+
+    /// `read D TABLE ADDRESS [COUNT]` of registers outside the configured points: queued on the
+    /// device's bus worker, ahead of its polls; the template's forbidden addresses and per-read
+    /// limit are checked there too, and nothing is sent for a refused range.
+    mutating func registerRead(_ d: Int, table: RegisterTable, address: UInt16, _ arguments: ConsoleArguments,
+                               _ out: inout TextWriter) -> ConsoleReply {
+        var count = 1
+        if arguments.count > 3 {
+            guard let n = arguments[3].integer, n >= 1, n <= Int(RegisterReadRequest.maximumCount) else {
+                out.write("give a count from 1 to ")
+                out.write(Int(RegisterReadRequest.maximumCount))
+                out.newline()
+                return .usage
+            }
+            count = Int(n)
+        }
+        guard Int(address) + count - 1 <= 65535 else {
+            out.line("the range goes past address 65535")
+            return .done
+        }
+        let template = fieldBus.templates[fieldBus.devices[d].template]
+        var i = 0
+        while i < template.forbidden.count {
+            let range = template.forbidden[i]
+            if range.overlaps(table: table, lower: UInt32(address), upper: UInt32(address) + UInt32(count) - 1) {
+                Self.writeForbidden(range, device: fieldBus.devices[d].name, into: &out)
+                return .done
+            }
+            i += 1
+        }
+        state.writeSequence &+= 1
+        let id = ConsoleWriteId.make(state.writeSequence)
+        let request = RegisterReadRequest(id: id, device: d, table: table, address: address, count: UInt16(count))
+        guard loop.pointee.workers[fieldBus.devices[d].bus].submit(request) else {
+            out.line("a commissioning read is still waiting on that bus: try again")
+            return .done
+        }
+        state.pending = .registerRead(id: id, device: d, table: table, address: address)
+        state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: Self.writeTimeoutMilliseconds)
+        out.write("reading ")
+        out.write(fieldBus.devices[d].name)
+        out.write(" ")
+        out.write(table.name)
+        out.write(" ")
+        out.write(Int(address))
+        if count > 1 {
+            out.write("..")
+            out.write(Int(address) + count - 1)
+        }
+        out.line(" (ahead of the polls)...")
         return .pending
     }
 
@@ -384,6 +447,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             return latest.time.milliseconds > after
         case .write(let id, _, _):
             return loop.pointee.consoleFigures.hasConsoleWrite(id: id)
+        case .registerRead(let id, _, _, _):
+            return loop.pointee.consoleFigures.hasRegisterRead(id: id)
         case .statistics(_, let baseline):
             return loop.pointee.consoleFigures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
         case .ota:
@@ -411,6 +476,12 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.write(": ")
             Self.writeOutcome(outcome, into: &out)
             out.newline()
+        case .registerRead(let id, let d, let table, let address):
+            guard let outcome = loop.pointee.consoleFigures.takeRegisterRead(id: id) else {
+                out.line("no answer in time (bus busy?)")
+                return
+            }
+            writeRegisterRead(outcome, device: d, table: table, address: address, into: &out)
         case .statistics(let devices, _):
             if devices { writeDevices(into: &out) } else { writeBuses(into: &out) }
         case .ota:
@@ -419,6 +490,96 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
     }
 
     // MARK: Helpers
+
+    static func table(_ token: ConsoleToken) -> RegisterTable? {
+        if token.equals("holding") { return .holdingRegister }
+        if token.equals("input") { return .inputRegister }
+        if token.equals("coil") { return .coil }
+        if token.equals("discrete") { return .discreteInput }
+        return nil
+    }
+
+    /// The configured point of device `d` that starts at `address` of `table`.
+    func configuredPoint(_ d: Int, table: RegisterTable, address: UInt16) -> Int? {
+        let points = fieldBus.templates[fieldBus.devices[d].template].points
+        var p = 0
+        while p < points.count {
+            if points[p].table == table && points[p].address == address { return p }
+            p += 1
+        }
+        return nil
+    }
+
+    static func writeForbidden(_ range: AddressRange, device: String, into out: inout TextWriter) {
+        out.write("refused, nothing sent: ")
+        out.write(range.table.name)
+        out.write(" ")
+        out.write(Int(range.first))
+        if range.last != range.first {
+            out.write("..")
+            out.write(Int(range.last))
+        }
+        out.write(" must never be asked of ")
+        out.write(device)
+        out.line(" (its template forbids them)")
+    }
+
+    /// One line per value: address, then hex, unsigned and signed for registers; 0/1 for bits.
+    func writeRegisterRead(_ outcome: RegisterReadOutcome, device d: Int, table: RegisterTable, address: UInt16,
+                           into out: inout TextWriter) {
+        let name = fieldBus.devices[d].name
+        switch outcome {
+        case .ok(let values):
+            var i = 0
+            while i < values.count {
+                out.write(name)
+                out.write(" ")
+                out.write(table.name)
+                out.write(" ")
+                out.write(Int(address) + i)
+                out.pad(toColumn: 24)
+                let v = values[i]
+                if table.holdsBits {
+                    out.write(" ")
+                    out.write(Int(v))
+                } else {
+                    out.write(" 0x")
+                    Self.writeHex16(v, into: &out)
+                    out.write("  ")
+                    out.write(Int(v))
+                    out.pad(toColumn: 40)
+                    out.write(" int16 ")
+                    out.write(Int(Int16(bitPattern: v)))
+                }
+                out.newline()
+                i += 1
+            }
+        case .failed(let error):
+            out.write(name)
+            out.write(": FAILED: ")
+            out.write(error.description)
+            out.newline()
+        case .forbidden(let range):
+            Self.writeForbidden(range, device: name, into: &out)
+        case .outOfLimits:
+            out.write("refused, nothing sent: more than ")
+            out.write(name)
+            out.line("'s template allows in one read")
+        case .unknownDevice:
+            out.line("unknown device on its bus")
+        case .busy:
+            out.line("a commissioning read is still waiting on that bus: try again")
+        }
+    }
+
+    static func writeHex16(_ v: UInt16, into out: inout TextWriter) {
+        var shift = 12
+        while shift >= 0 {
+            let nibble = UInt8((v >> UInt16(shift)) & 0xF)
+            out.write(byte: nibble < 10 ? 0x30 + nibble : 0x37 + nibble)
+            shift -= 4
+        }
+    }
 
     func deviceIndex(_ token: ConsoleToken, _ out: inout TextWriter) -> Int? {
         let devices = fieldBus.devices
@@ -468,7 +629,7 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.write(table.name)
             out.write(" ")
             out.write(address)
-            out.line(": the console reads and writes configured points only ('points DEVICE' lists them)")
+            out.line(": the console writes configured points only ('points DEVICE' lists them)")
             return nil
         }
         if words.count != (writing ? 2 : 1) {

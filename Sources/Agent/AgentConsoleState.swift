@@ -18,6 +18,8 @@ public final class AgentConsoleState {
     enum Pending {
         /// `read`: the point's next sample after `after` (wall ms).
         case read(device: Int, point: Int, after: Int64)
+        /// `read DEVICE TABLE ADDRESS COUNT`: the bus worker's result for commissioning read `id`.
+        case registerRead(id: UInt32, device: Int, table: RegisterTable, address: UInt16)
         /// `write`: the bus worker's result for write `id`.
         case write(id: UInt32, device: Int, point: Int)
         /// `buses` / `devices`: statistics newer than `baseline` snapshots from every bus.

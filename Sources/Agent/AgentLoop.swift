@@ -206,8 +206,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
             writeCompleted(id: id, device: device, point: point, outcome: outcome)
         case .busStatistics(let stats, let now):
             utilization = max(utilization, stats.utilizationPPM(nowNanoseconds: now))
-        case .deviceStatistics:
-            break
+        case .deviceStatistics, .registerReadCompleted:
+            break   // the console's (ConsoleFigures)
         }
     }
 

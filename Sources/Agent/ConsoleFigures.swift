@@ -3,7 +3,8 @@ import FieldBus
 
 /// What the agent's loop keeps for the console beyond `DeviceTable`: the latest statistics of
 /// each bus and device (from the snapshots the status timer or the console asks the bus workers
-/// for), the time of each device's latest good sample, and the result of the console's own write.
+/// for), the time of each device's latest good sample, and the results of the console's own write
+/// and commissioning read.
 /// Sized from the configuration at start; `observe` allocates nothing.
 public struct ConsoleFigures: Sendable {
     /// Latest statistics of each bus (index as in the configuration).
@@ -25,6 +26,8 @@ public struct ConsoleFigures: Sendable {
     var heldAt: UInt64 = 0
     var consoleWriteId: UInt32 = 0
     var consoleWriteOutcome: WriteOutcome? = nil
+    var registerReadId: UInt32 = 0
+    var registerReadOutcome: RegisterReadOutcome? = nil
 
     public init(_ fieldBus: FieldBusConfiguration) {
         buses = [BusStatistics](repeating: BusStatistics(), count: fieldBus.buses.count)
@@ -73,9 +76,24 @@ public struct ConsoleFigures: Sendable {
             consoleWriteId = id
             consoleWriteOutcome = outcome
             return true
+        case .registerReadCompleted(let id, _, let outcome):
+            // Only the console asks for these.
+            registerReadId = id
+            registerReadOutcome = outcome
+            return true
         case .deviceOnline, .deviceOffline:
             return false
         }
+    }
+
+    /// True when the outcome of the console's commissioning read `id` arrived.
+    public func hasRegisterRead(id: UInt32) -> Bool { registerReadId == id && registerReadOutcome != nil }
+
+    /// The outcome of commissioning read `id` once it arrived (taken: returned once).
+    public mutating func takeRegisterRead(id: UInt32) -> RegisterReadOutcome? {
+        guard registerReadId == id, let outcome = registerReadOutcome else { return nil }
+        registerReadOutcome = nil
+        return outcome
     }
 
     /// True when the outcome of console write `id` arrived.

@@ -59,6 +59,8 @@ public enum BusEvent: Equatable, Sendable {
     case deviceOnline(device: Int, time: WallTime)
     case deviceOffline(device: Int, time: WallTime)
     case writeCompleted(id: UInt32, device: Int, point: Int, outcome: WriteOutcome)
+    /// The result of a commissioning read (`RegisterReadRequest`).
+    case registerReadCompleted(id: UInt32, device: Int, outcome: RegisterReadOutcome)
     /// The bus's statistics, as asked for with `BusWorker.requestStatistics()`; followed by one
     /// `deviceStatistics` per device. `nowNanoseconds` is the monotonic time of the snapshot.
     case busStatistics(BusStatistics, nowNanoseconds: UInt64)

@@ -27,6 +27,8 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
     public private(set) var statistics = BusStatistics()
     let templates: [DeviceTemplate]
     var writes: WriteQueue
+    /// A commissioning read waiting to run (one at a time).
+    var registerRead: RegisterReadRequest? = nil
     let gapNanoseconds: UInt64
     /// End of the last transaction; nil before the first (no gap to keep).
     var lastTransactionEnd: MonotonicInstant? = nil
@@ -101,6 +103,14 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
         return false
     }
 
+    /// Queues a commissioning read to run before the next poll (after queued writes); false when
+    /// one is already waiting.
+    public mutating func enqueue(_ read: RegisterReadRequest) -> Bool {
+        guard registerRead == nil else { return false }
+        registerRead = read
+        return true
+    }
+
     /// Delivers a snapshot of the bus's and every device's statistics and state.
     public func reportStatistics<Sink: BusEventSink>(sink: inout Sink) {
         sink.deliver(.busStatistics(statistics, nowNanoseconds: clock.monotonicNow().nanoseconds))
@@ -118,9 +128,14 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
     public mutating func step<Sink: BusEventSink>(sink: inout Sink) -> SchedulerStep {
         let now = clock.monotonicNow()
         let gapEnd = lastTransactionEnd?.advanced(byNanoseconds: gapNanoseconds) ?? now
-        if !writes.isEmpty {
+        if !writes.isEmpty || registerRead != nil {
             if now < gapEnd { return .waitUntil(gapEnd) }
-            if let write = writes.pop() { runWrite(write, sink: &sink) }
+            if let write = writes.pop() {
+                runWrite(write, sink: &sink)
+            } else if let read = registerRead {
+                registerRead = nil
+                runRegisterRead(read, sink: &sink)
+            }
             return .transacted
         }
         // Earliest deadline first over online devices' reads and offline devices' probes.
@@ -366,5 +381,54 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
             devices[slot].statistics.record(nanoseconds: took, error: wireError)
         }
         sink.deliver(.writeCompleted(id: write.id, device: write.device, point: write.point, outcome: outcome))
+    }
+
+    // MARK: - Commissioning reads
+
+    mutating func runRegisterRead<Sink: BusEventSink>(_ request: RegisterReadRequest, sink: inout Sink) {
+        var slot = -1
+        for i in devices.indices where devices[i].device == request.device { slot = i }
+        guard slot >= 0 else {
+            sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: .unknownDevice))
+            return
+        }
+        let template = templates[devices[slot].template]
+        let first = UInt32(request.address)
+        let last = first + UInt32(request.count) - 1
+        guard request.count > 0, request.count <= RegisterReadRequest.maximumCount,
+              request.count <= template.limits.maxPerRead(request.table), last <= 65535 else {
+            sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: .outOfLimits))
+            return
+        }
+        for range in template.forbidden where range.overlaps(table: request.table, lower: first, upper: last) {
+            sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: .forbidden(range)))
+            return
+        }
+        let unit = devices[slot].unitId
+        let start = clock.monotonicNow()
+        var outcome: RegisterReadOutcome
+        var wireError: ModbusError? = nil
+        do throws(ModbusError) {
+            var values = RegisterValues()
+            if request.table.holdsBits {
+                try transport.readBits(unit: unit, table: request.table, address: request.address,
+                                       count: request.count, into: bits)
+                for i in 0..<Int(request.count) { values.append(UInt16(bits[i])) }
+            } else {
+                try transport.readRegisters(unit: unit, table: request.table, address: request.address,
+                                            count: request.count, into: verifyRegisters)
+                for i in 0..<Int(request.count) { values.append(verifyRegisters[i]) }
+            }
+            outcome = .ok(values)
+        } catch {
+            wireError = error
+            outcome = .failed(error)
+        }
+        let end = clock.monotonicNow()
+        lastTransactionEnd = end
+        let took = end.nanoseconds(since: start)
+        statistics.transactions.record(nanoseconds: took, error: wireError)
+        devices[slot].statistics.record(nanoseconds: took, error: wireError)
+        sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: outcome))
     }
 }

@@ -18,6 +18,7 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
     var scheduler: BusScheduler<Transport, Clock>
     let events: SPSCQueue<BusEvent>
     let commands: SPSCQueue<WriteCommand>
+    let registerReads: SPSCQueue<RegisterReadRequest>
     let statisticsWanted = Atomic<Bool>(false)
     let eventWake: WakePipe
     let commandWake: WakePipe
@@ -33,6 +34,7 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
         self.scheduler = scheduler
         self.events = SPSCQueue(capacity: eventCapacity)
         self.commands = SPSCQueue(capacity: commandCapacity)
+        self.registerReads = SPSCQueue(capacity: 2)
         self.eventWake = try WakePipe()
         self.commandWake = try WakePipe()
     }
@@ -67,6 +69,14 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
     /// Agent side: queues a write for the bus thread; false when the queue is full.
     public func submit(_ write: WriteCommand) -> Bool {
         guard commands.push(write) else { return false }
+        commandWake.signal()
+        return true
+    }
+
+    /// Agent side: queues a commissioning read for the bus thread; false when the queue is full.
+    /// Its result comes back as a `registerReadCompleted` event.
+    public func submit(_ read: RegisterReadRequest) -> Bool {
+        guard registerReads.push(read) else { return false }
         commandWake.signal()
         return true
     }
@@ -119,6 +129,11 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
             while let write = commands.pop() {
                 if !scheduler.enqueue(write) {
                     sink.deliver(.writeCompleted(id: write.id, device: write.device, point: write.point, outcome: .queueFull))
+                }
+            }
+            while let read = registerReads.pop() {
+                if !scheduler.enqueue(read) {
+                    sink.deliver(.registerReadCompleted(id: read.id, device: read.device, outcome: .busy))
                 }
             }
             switch scheduler.step(sink: &sink) {

@@ -150,6 +150,19 @@ import Testing
         #expect(tty.run("read nosuch r1").contains("no device 'nosuch'"))
         #expect(tty.run("read m1 nosuch").contains("no point 'nosuch'"))
 
+        // Raw registers and bits outside the configured points (commissioning), through the bus
+        // worker: holding 20..22 of unit 2 are 2020..2022; coil i is set when i % 3 == 0;
+        // addresses from 2000 on do not exist in the slave (exception 2).
+        let raw = tty.run("read m2 holding 20 3")
+        #expect(raw.contains("m2 holding 20") && raw.contains("0x07E4") && raw.contains("2020"), "\(raw)")
+        #expect(raw.contains("m2 holding 22") && raw.contains("2022") && !raw.contains("m2 holding 23"), "\(raw)")
+        let coils = tty.run("read m1 coil 0 4")
+        let coilLines = coils.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("m1 coil ") }
+        #expect(coilLines.map { $0.split(separator: " ").last.map(String.init) ?? "" } == ["1", "0", "0", "1"], "\(coils)")
+        let missing = tty.run("read m1 holding 2500")
+        #expect(missing.contains("FAILED: exception 2"), "\(missing)")
+        #expect(tty.run("read m1 holding 5 17").contains("give a count from 1 to 16"))
+
         // A write reaches the slave: the next poll of the register reads it back.
         let write = tty.run("write m1 limit 1234")
         #expect(write.contains("m1.limit: written"), "\(write)")
