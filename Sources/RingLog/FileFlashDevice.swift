@@ -47,7 +47,9 @@ public struct FileFlashDevice: FlashDevice, ~Copyable {
         fd = opened
         watermarks = UnsafeMutableBufferPointer<Int>.allocate(capacity: geometry.sectorCount)
         for i in 0..<geometry.sectorCount { watermarks.initializeElement(at: i, to: i * geometry.sectorSize) }
-        let chunk = min(geometry.sectorSize, 65536)
+        // Erasing writes 0xFF from this chunk (several writes per sector when it is smaller): it is
+        // resident for the device's lifetime, so 16 KiB, not a whole 64 KiB sector.
+        let chunk = min(geometry.sectorSize, 16384)
         erasedChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
         erasedChunk.initializeMemory(as: UInt8.self, repeating: 0xFF)
         #if DEBUG
