@@ -4,33 +4,33 @@ import Synchronization
 /// pops, lock-free (acquire/release atomics), no allocation after `init`. Push fails when full.
 public final class SPSCQueue<Element>: @unchecked Sendable {
     let storage: UnsafeMutablePointer<Element>
-    let mask: Int
-    /// Next slot to pop (written by the consumer only).
+    /// Elements it holds: exactly what `init` was given (at least 1), not rounded up, since a
+    /// queue of large elements is one of the largest buffers of the agent.
+    public let capacity: Int
+    /// Elements popped so far (written by the consumer only); the slot is this modulo `capacity`.
     let head = Atomic<Int>(0)
-    /// Next slot to push (written by the producer only).
+    /// Elements pushed so far (written by the producer only). Counts wrap only after 2^64 pushes.
     let tail = Atomic<Int>(0)
 
-    /// A queue of at least `capacity` elements (rounded up to a power of two).
+    /// A queue of `capacity` elements (at least 1).
     public init(capacity: Int) {
-        var size = 1
-        while size < max(capacity, 1) { size <<= 1 }
-        storage = .allocate(capacity: size)
-        mask = size - 1
+        self.capacity = max(capacity, 1)
+        storage = .allocate(capacity: self.capacity)
     }
+
+    @inline(__always) func slot(_ count: Int) -> Int { Int(UInt(bitPattern: count) % UInt(capacity)) }
 
     deinit {
         while pop() != nil {}
         storage.deallocate()
     }
 
-    public var capacity: Int { mask + 1 }
-
     /// Producer side: appends, or returns false when full.
     public func push(_ element: Element) -> Bool {
         let t = tail.load(ordering: .relaxed)
         let h = head.load(ordering: .acquiring)
-        guard t &- h <= mask else { return false }
-        (storage + (t & mask)).initialize(to: element)
+        guard t &- h < capacity else { return false }
+        (storage + slot(t)).initialize(to: element)
         tail.store(t &+ 1, ordering: .releasing)
         return true
     }
@@ -40,7 +40,7 @@ public final class SPSCQueue<Element>: @unchecked Sendable {
         let h = head.load(ordering: .relaxed)
         let t = tail.load(ordering: .acquiring)
         guard h != t else { return nil }
-        let element = (storage + (h & mask)).move()
+        let element = (storage + slot(h)).move()
         head.store(h &+ 1, ordering: .releasing)
         return element
     }
