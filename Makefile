@@ -50,7 +50,9 @@ test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz
 #   AgentUpgradeTests           cloud-ordered upgrades through `edge-agent run` with the firmware
 #                               as the agent (EDGE_AGENT_BINARY=Tools/qemu-agent.sh; they run on
 #                               a firmware only when EDGE_FIRMWARE is EDGE_OTA_TEST_FIRMWARE; the
-#                               trial boot runs slot B's bytes, the v2 build)
+#                               trial boot runs slot B's bytes, the v2 build), and a gateway whose
+#                               boots the boot simulator plays, each slot's bytes run as the agent
+#                               (v1 -> v2 committed, v3 missing its deadline rolled back)
 # Each suite must run and not skip (a skip means the firmware, qemu or a tool was missing, which
 # proves nothing), and at least one test must have passed. SWIFTPM_FLAGS (e.g. --scratch-path
 # .build-x) are given to swift build/test.

@@ -107,6 +107,120 @@ import Testing
         #expect(h.stopAgent(signal: SIGTERM) == 0)
     }
 
+    /// A gateway as its bootloader runs it: Tests/OTAFixtures/boot-simulator.py (U-Boot's
+    /// bootchooser through Debian's fw_printenv/fw_setenv) picks a slot, takes one attempt and
+    /// execs that slot's bytes under qemu-aarch64 as `edge-agent run`. v1 in slot A takes the
+    /// cloud's order for v2 and exits to reboot; the bootloader boots v2 from slot B on trial,
+    /// which commits and informs its own version; v2 takes an order for v3, whose configuration
+    /// sends the uplink to a closed port: three boots miss the trial deadline (exit 11), the
+    /// counter runs out, v2 comes back and reports the failed upgrade. Firmware only: the slots
+    /// hold the v1 and v2 builds.
+    @Test(.enabled(if: EndToEndOTATests.prerequisitesPresent && AgentUpgradeTests.firmwareV2 != nil))
+    func theBootloaderRunsEachSlotsFirmwareThroughAnUpgradeAndARollback() throws {
+        let h = try H()
+        try h.writeConfig(extra: #", "ota": {"trialTimeoutMs": 60000, "rebootDelayMs": 10000}"#)
+        let v2 = try #require(Self.firmwareV2)
+        let v2Bytes = Array(try Data(contentsOf: URL(fileURLWithPath: v2.path)))
+        let v1Path = try #require(ProcessInfo.processInfo.environment["EDGE_FIRMWARE"])
+        let parts = v2.version.split(separator: ".").map { Int($0) ?? 0 }
+        let v3Version = "\(parts.first ?? 0).\((parts.count > 1 ? parts[1] : 0) + 1).0"
+        // v3's configuration: the uplink on a closed port, a short trial.
+        let good = try String(contentsOf: h.configFile, encoding: .utf8)
+        let badText = good.replacingOccurrences(of: "\"port\": \(h.relayPort),", with: "\"port\": 1,")
+            .replacingOccurrences(of: "\"trialTimeoutMs\": 60000", with: "\"trialTimeoutMs\": 3000")
+        try #require(badText.contains("\"port\": 1,") && badText.contains("\"trialTimeoutMs\": 3000"), "\(badText)")
+        let bad = h.directory.appendingPathComponent("agent-v3.json")
+        try badText.write(to: bad, atomically: true, encoding: .utf8)
+        let board = try E.Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=0", "EDGE_VERSION_A=\(E.binary.version)"])
+        try FileManager.default.removeItem(at: board.slotA)
+        try FileManager.default.copyItem(atPath: v1Path, toPath: board.slotA.path)
+
+        func run(_ config: URL) -> String { "run --config \(config.path) --board \(E.boardFile.path) --state \(board.state.path)" }
+        func boot() throws {
+            // A firmware still running here already failed an expectation: power it off.
+            if h.agentIsRunning { h.stopAgent(signal: SIGKILL) }
+            let log = FileHandle(forWritingAtPath: h.agentLog.path) ?? {
+                _ = FileManager.default.createFile(atPath: h.agentLog.path, contents: nil)
+                return FileHandle(forWritingAtPath: h.agentLog.path)!
+            }()
+            log.seekToEndOfFile()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [H.python, H.packageRoot.appendingPathComponent("Tests/OTAFixtures/boot-simulator.py").path,
+                           "--config", board.fwEnvConfig.path, "--slot", "A=\(board.slotA.path)", "--slot", "B=\(board.slotB.path)",
+                           "--runner", ProcessInfo.processInfo.environment["QEMU"] ?? "qemu-aarch64", "--exec",
+                           "--args", run(h.configFile), "--version-args", "\(v3Version)=\(run(bad))"]
+            p.standardOutput = log
+            p.standardError = log
+            try H.unblockingSignals { try p.run() }
+            h.agent = p
+        }
+        /// The slot of the last boot, from the simulator's "boot: slot X, …" line.
+        func booted() -> String? {
+            E.log(h).split(separator: "\n").last { $0.hasPrefix("boot: slot ") }.map { String($0.dropFirst("boot: slot ".count).prefix(1)) }
+        }
+        func nextSeq() -> Int { (h.records(kind: "request").last?["seq"] as? Int ?? 0) + 1 }
+        let port = try E.fileServer(h)
+
+        // v1 from slot A takes the order for v2.
+        try boot()
+        try #require(h.waitFor(30) { !$0.isEmpty }, "v1 sent no data: \(E.log(h).suffix(3000))")
+        #expect(booted() == "A", "\(E.log(h).suffix(2000))")
+        let image2 = try E.image(h, name: "v2.img", version: v2.version, payload: v2Bytes)
+        var reply = try E.order(h, id: "up-2", version: v2.version, url: "http://127.0.0.1:\(port)/v2.img", md5: image2.md5, size: image2.size)
+        #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
+        var status = E.waitForExit(h, timeout: 90)
+        try #require(status == E.rebootRequested, "\(String(describing: status))\n\(E.log(h).suffix(3000))")
+        #expect(Array(try Data(contentsOf: board.slotB)) == v2Bytes, "slot B does not hold v2")
+
+        // The bootloader boots v2 from slot B on trial: it commits and informs its own version.
+        var before = nextSeq()
+        try boot()
+        let done = E.waitForReport(h, timeout: 60) { $0.seq >= before && $0.step == 100 }
+        try #require(done != nil, "no progress 100 from v2: \(E.steps(h, since: before))\n\(E.log(h).suffix(3000))")
+        #expect(booted() == "B", "\(E.log(h).suffix(2000))")
+        let inform = E.waitForReport(h, timeout: 20) { $0.seq > done!.seq && $0.method == "ota.device.inform" }
+        #expect(inform?.version == v2.version, "\(String(describing: inform))")
+        var vars = try board.printenv()
+        #expect(vars["BOOT_ORDER"] == "B A" && vars["BOOT_B_LEFT"] == "3" && vars["EDGE_TRIAL"] == nil, "\(vars)")
+        #expect(h.stopAgent(signal: SIGTERM) == 0, "\(E.log(h).suffix(2000))")
+
+        // v2, committed, boots again and takes the order for v3.
+        try boot()
+        let now = H.nowMs()
+        try #require(h.waitFor(30) { $0.contains { $0.arrival > now } }, "v2 sent no data: \(E.log(h).suffix(3000))")
+        #expect(booted() == "B", "\(E.log(h).suffix(2000))")
+        let image3 = try E.image(h, name: "v3.img", version: v3Version, payload: v2Bytes)
+        reply = try E.order(h, id: "up-3", version: v3Version, url: "http://127.0.0.1:\(port)/v3.img", md5: image3.md5, size: image3.size)
+        #expect(reply?["code"] as? Int == 200, "\(String(describing: reply))")
+        status = E.waitForExit(h, timeout: 90)
+        try #require(status == E.rebootRequested, "\(String(describing: status))\n\(E.log(h).suffix(3000))")
+        vars = try board.printenv()
+        #expect(vars["BOOT_ORDER"] == "A B" && vars["EDGE_TRIAL"] == "A" && vars["EDGE_VERSION_A"] == v3Version, "\(vars)")
+
+        // v3 never reaches its uplink: each boot misses its deadline, until A's counter runs out.
+        for attempt in 1...3 {
+            try boot()
+            status = E.waitForExit(h, timeout: 60)
+            #expect(status == E.healthCheckFailed, "attempt \(attempt): \(String(describing: status))\n\(E.log(h).suffix(2000))")
+            #expect(booted() == "A", "attempt \(attempt): \(E.log(h).suffix(2000))")
+        }
+        before = nextSeq()
+        try boot()
+        let failed = E.waitForReport(h, timeout: 60) { $0.seq >= before && ($0.step ?? 0) < 0 }
+        #expect(booted() == "B", "\(E.log(h).suffix(2000))")
+        #expect(failed?.step == -1 && failed?.desc.contains("upgrade to \(v3Version) failed") == true,
+                "\(String(describing: failed))\n\(E.log(h).suffix(3000))")
+        if let failed {
+            let back = E.waitForReport(h, timeout: 20) { $0.seq > failed.seq && $0.method == "ota.device.inform" }
+            #expect(back?.version == v2.version, "\(String(describing: back))")
+        }
+        vars = try board.printenv()
+        #expect(vars["BOOT_ORDER"] == "B A" && vars["BOOT_A_LEFT"] == "0" && vars["BOOT_B_LEFT"] == "3" && vars["EDGE_TRIAL"] == nil, "\(vars)")
+        #expect(h.agentIsRunning, "\(E.log(h).suffix(2000))")
+        #expect(h.stopAgent(signal: SIGTERM) == 0)
+    }
+
     @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent))
     func aTechnicianInstallsFromTheConsole() throws {
         let h = try H()

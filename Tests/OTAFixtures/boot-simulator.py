@@ -17,6 +17,10 @@ usage: boot-simulator.py --config FW_ENV_CONFIG --slot A=PATH --slot B=PATH [--a
                                           chosen slot's EDGE_VERSION_x is VERSION (to play a
                                           release that behaves differently, e.g. never reaches
                                           its uplink)
+                         [--exec]         replace this process by the firmware (exec) instead of
+                                          waiting for it: a signal sent to the simulator's process
+                                          then reaches the firmware (for `edge-agent run`, stopped
+                                          with SIGTERM)
 Prints "boot: slot X, N attempts left" then the firmware's output; exits with the firmware's
 exit status (0 healthy start, anything else a crash).
 """
@@ -57,6 +61,7 @@ def main():
     p.add_argument("--args", default="", help="arguments passed to the firmware (space-separated)")
     p.add_argument("--version-args", action="append", default=[],
                    help="VERSION=ARGS: arguments for a slot whose EDGE_VERSION_x is VERSION")
+    p.add_argument("--exec", action="store_true", help="exec the firmware instead of waiting for it")
     a = p.parse_args()
     slots = dict(s.split("=", 1) for s in a.slot)
 
@@ -94,7 +99,11 @@ def main():
         version, _, special = item.partition("=")
         if env.get(f"EDGE_VERSION_{chosen}") == version:
             args = special
-    result = subprocess.run(a.runner.split() + [slots[chosen]] + args.split(), env=environ)
+    command = a.runner.split() + [slots[chosen]] + args.split()
+    if a.exec:
+        sys.stdout.flush()
+        os.execvpe(command[0], command, environ)
+    result = subprocess.run(command, env=environ)
     return result.returncode
 
 
