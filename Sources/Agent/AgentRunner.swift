@@ -107,23 +107,23 @@ public enum AgentRunner {
             return .exit(1)
         }
         log.info("edge-agent \(environment.firmwareVersion) starting: \(config.fieldBus.buses.count) buses, \(config.fieldBus.devices.count) devices, \(config.cloud.subDevices.count) sub-devices, ring log \(config.store.path)")
+        // One transport type for TCP and TLS: the uplink and the loop are compiled once.
+        let transport: UplinkTransport
         if let tls = config.cloud.tls {
-            let transport: TLSTransport
             do throws(MQTTTransportError) {
-                transport = try TLSTransport(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,
-                                                              serverName: tls.serverName, clientCertificateFile: tls.certificateFile,
-                                                              clientKeyFile: tls.keyFile, clientKeyPassword: tls.keyPassword))
+                transport = .tls(try TLSTransport(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,
+                                                                   serverName: tls.serverName, clientCertificateFile: tls.certificateFile,
+                                                                   clientKeyFile: tls.keyFile, clientKeyPassword: tls.keyPassword)))
             } catch {
                 log.error("TLS: " + error.description)
                 return .exit(1)
             }
-            let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion)
-            return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
-                         ota: &ota)
+        } else {
+            transport = .tcp(TCPTransport())
         }
-        let uplink = EnOSUplink(configuration: config, transport: TCPTransport(), clock: clock, firmwareVersion: environment.firmwareVersion)
+        let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion)
         return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
-                         ota: &ota)
+                     ota: &ota)
     }
 
     /// Opens (creating and formatting a missing file when allowed) the ring log.
@@ -180,7 +180,7 @@ public enum AgentRunner {
         return workers
     }
 
-    /// Events a bus worker's queue holds (SPSCQueue rounds up to a power of two): every sample the
+    /// Events a bus worker's queue holds: every sample the
     /// bus's points produce in the next 500 ms (at least one per point, so a whole round of a
     /// slow bus fits), 4 status events per device and 64 to spare, within 256...4096 (4096 was the
     /// fixed size before; the queue is the largest buffer of the agent, ~150 bytes an event, and

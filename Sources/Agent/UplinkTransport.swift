@@ -1,0 +1,141 @@
+import MQTT
+import MQTTTLS
+
+/// The cloud connection's transport as the configuration chose it: plain TCP, or TLS when
+/// `cloud.tls` is set. One type for both, so that the uplink, the agent's loop and everything
+/// else generic over the transport exists once in the firmware instead of once per transport
+/// (the second copy was ~70 KB of the aarch64 firmware). Forwards every call to the transport
+/// it holds.
+public enum UplinkTransport: MQTTTransport, ~Copyable {
+    case tcp(TCPTransport)
+    case tls(TLSTransport)
+
+    public var descriptor: Int32 {
+        switch self {
+        case .tcp(let t): return t.descriptor
+        case .tls(let t): return t.descriptor
+        }
+    }
+
+    public var isEstablished: Bool {
+        switch self {
+        case .tcp(let t): return t.isEstablished
+        case .tls(let t): return t.isEstablished
+        }
+    }
+
+    public var hasBufferedInput: Bool {
+        switch self {
+        case .tcp(let t): return t.hasBufferedInput
+        case .tls(let t): return t.hasBufferedInput
+        }
+    }
+
+    public func pollEvents(wantWrite: Bool) -> Int16 {
+        switch self {
+        case .tcp(let t): return t.pollEvents(wantWrite: wantWrite)
+        case .tls(let t): return t.pollEvents(wantWrite: wantWrite)
+        }
+    }
+
+    public mutating func open(host: String, port: UInt16) throws(MQTTTransportError) {
+        switch consume self {
+        case .tcp(var t):
+            do throws(MQTTTransportError) {
+                try t.open(host: host, port: port)
+                self = .tcp(t)
+            } catch {
+                self = .tcp(t)
+                throw error
+            }
+        case .tls(var t):
+            do throws(MQTTTransportError) {
+                try t.open(host: host, port: port)
+                self = .tls(t)
+            } catch {
+                self = .tls(t)
+                throw error
+            }
+        }
+    }
+
+    public mutating func advance(revents: Int16) throws(MQTTTransportError) -> Bool {
+        switch consume self {
+        case .tcp(var t):
+            do throws(MQTTTransportError) {
+                let result = try t.advance(revents: revents)
+                self = .tcp(t)
+                return result
+            } catch {
+                self = .tcp(t)
+                throw error
+            }
+        case .tls(var t):
+            do throws(MQTTTransportError) {
+                let result = try t.advance(revents: revents)
+                self = .tls(t)
+                return result
+            } catch {
+                self = .tls(t)
+                throw error
+            }
+        }
+    }
+
+    public mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(MQTTTransportError) -> Int {
+        switch consume self {
+        case .tcp(var t):
+            do throws(MQTTTransportError) {
+                let result = try t.receive(into: buffer)
+                self = .tcp(t)
+                return result
+            } catch {
+                self = .tcp(t)
+                throw error
+            }
+        case .tls(var t):
+            do throws(MQTTTransportError) {
+                let result = try t.receive(into: buffer)
+                self = .tls(t)
+                return result
+            } catch {
+                self = .tls(t)
+                throw error
+            }
+        }
+    }
+
+    public mutating func send(_ bytes: UnsafeRawBufferPointer) throws(MQTTTransportError) -> Int {
+        switch consume self {
+        case .tcp(var t):
+            do throws(MQTTTransportError) {
+                let result = try t.send(bytes)
+                self = .tcp(t)
+                return result
+            } catch {
+                self = .tcp(t)
+                throw error
+            }
+        case .tls(var t):
+            do throws(MQTTTransportError) {
+                let result = try t.send(bytes)
+                self = .tls(t)
+                return result
+            } catch {
+                self = .tls(t)
+                throw error
+            }
+        }
+    }
+
+    public mutating func close() {
+        switch consume self {
+        case .tcp(var t):
+            t.close()
+            self = .tcp(t)
+        case .tls(var t):
+            t.close()
+            self = .tls(t)
+        }
+    }
+}
