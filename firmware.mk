@@ -4,7 +4,8 @@
 #   make firmware BOARD=<board>   out/<board>/edge-agent (stripped) and edge-agent.debug
 #   make size [BOARDS="..."]      stripped sizes and the largest symbols and input files
 #   make test-firmware            builds qemu-aarch64 and qemu-armv7, runs them under qemu-user
-#   make firmware-e2e             the end-to-end tests (Tests/AgentTests/EndToEnd*) and the demo test
+#   make firmware-e2e             the end-to-end tests (Tests/AgentTests/EndToEnd*), AgentRunAllocationTests
+#                                 on a malloc-counting link of the firmware, and the demo test
 #                                 with the qemu-aarch64 firmware under qemu-aarch64 as the agent
 #   make firmware-bench           benchmark programs over the firmware modules (Tools/firmware-bench)
 #   make firmware-clean           removes build/firmware and out/ (keeps the cached deps)
@@ -245,6 +246,23 @@ $(FW_BIN): $(FW_DEBUG)
 	$(call fw_say,STRIP   $@)
 	$(FW_Q)$(OBJCOPY) --strip-all $< $@
 
+# --- counting firmware -------------------------------------------------------------------------
+# The firmware's own objects linked once more with Tools/malloc_count.c (-DEDGE_MALLOC_COUNT_WRAP)
+# and musl's allocator wrapped: for AgentRunAllocationTests under qemu-user in fw-e2e (every
+# thread's allocations counted in EDGE_MALLOC_COUNT_FILE). Test tool only, never shipped.
+FW_COUNTING := $(FW_BUILD)/counting/edge-agent
+$(FW_BUILD)/counting/malloc_count.o: Tools/malloc_count.c $(FW_DEPS_STAMP) $(FW_BUILD)/c/cflags.cmd
+	@mkdir -p $(@D)
+	$(call fw_say,CC      $(BOARD) $<)
+	$(FW_Q)$(CLANG) $(FW_CFLAGS) -DEDGE_MALLOC_COUNT_WRAP -c $< -o $@
+$(FW_COUNTING): $(FW_BUILD)/counting/malloc_count.o $(FW_SWIFT_OBJS) $(FW_C_OBJS) $(FW_DEPS_STAMP) $(FW_BUILD)/link.cmd Toolchain/no-eh-frame.ld
+	$(call fw_say,LINK    $@)
+	$(FW_Q)$(CLANG) $(filter-out -Wl$(comma)-Map=%,$(FW_LDFLAGS)) $(FW_BENCH_WRAP) -o $@ \
+	  $(FW_SYSROOT)/usr/lib/crt1.o $(FW_SYSROOT)/usr/lib/crti.o \
+	  $(FW_SWIFT_OBJS) $(FW_C_OBJS) $(FW_BUILD)/counting/malloc_count.o $(FW_LIBS) \
+	  $(FW_SYSROOT)/usr/lib/libc.a $(FW_SYSROOT)/usr/lib/libgcc.a \
+	  $(FW_SYSROOT)/usr/lib/crtn.o
+
 # --- libc probe ------------------------------------------------------------------------------
 # Toolchain/probes/LibcProbe.swift linked like the firmware (same C objects, libraries, libc):
 # proves under qemu that what the Embedded stdlib needs from libc (arc4random_buf for Dictionary/
@@ -326,15 +344,17 @@ fw-test: $(FW_BIN) $(FW_PROBE)
 # Tools/demo/test-demo.sh, with this board's firmware as the agent. The suites in
 # FIRMWARE_E2E_REQUIRED must run: one that skips (the harness found no mosquitto or no agent)
 # fails here, since skipping proves nothing. The other EndToEnd suites run too and may skip
-# their host-only tests (e.g. upgrades that need a test-key firmware).
+# their host-only tests (e.g. upgrades that need a test-key firmware). AgentRunAllocationTests
+# then runs `edge-agent run` on the counting firmware ($(FW_COUNTING)) for a minute and must not
+# skip: the steady state of every thread allocates nothing on the firmware's own allocator.
 SWIFT ?= swift
 fw_empty :=
 space := $(fw_empty) $(fw_empty)
 FIRMWARE_E2E_REQUIRED ?= EndToEndOutageTests EndToEndControlTests EndToEndStatusTests
 FW_E2E_REQUIRED_RE := AgentTests\.($(subst $(space),|,$(strip $(FIRMWARE_E2E_REQUIRED))))
 FW_E2E_LOG := $(FW_BUILD)/e2e.log
-FW_E2E_ENV := EDGE_AGENT_BINARY=$(CURDIR)/Tools/qemu-agent.sh EDGE_FIRMWARE=$(CURDIR)/$(FW_BIN) QEMU=$(QEMU)
-fw-e2e: $(FW_BIN)
+FW_E2E_ENV := EDGE_AGENT_BINARY=$(CURDIR)/Tools/qemu-agent.sh EDGE_FIRMWARE=$(abspath $(FW_BIN)) QEMU=$(QEMU)
+fw-e2e: $(FW_BIN) $(FW_COUNTING)
 	@if [ -n "$(QEMU)" ]; then command -v $(QEMU) >/dev/null || apt-get install -y qemu-user; fi
 	$(SWIFT) build --build-tests
 	@echo "$(BOARD): end-to-end tests with EDGE_AGENT_BINARY=Tools/qemu-agent.sh ($(QEMU) $(FW_BIN))"
@@ -346,6 +366,12 @@ fw-e2e: $(FW_BIN)
 	@echo "$(BOARD): the other EndToEnd suites with the firmware"
 	@{ $(FW_E2E_ENV) $(SWIFT) test --skip-build --filter 'AgentTests\.EndToEnd' --skip '$(FW_E2E_REQUIRED_RE)' 2>&1; echo "rc=$$?"; } | tee $(FW_E2E_LOG).more
 	@grep -qx 'rc=0' $(FW_E2E_LOG).more || { echo "FAIL: $(BOARD): end-to-end tests under $(QEMU)"; exit 1; }
+	@echo "$(BOARD): AgentRunAllocationTests with the counting firmware ($(FW_COUNTING))"
+	@{ $(FW_E2E_ENV) EDGE_COUNTING_FIRMWARE=$(abspath $(FW_COUNTING)) $(SWIFT) test --skip-build --filter 'AgentTests\.AgentRunAllocation' 2>&1; echo "rc=$$?"; } | tee $(FW_E2E_LOG).alloc
+	@grep -qx 'rc=0' $(FW_E2E_LOG).alloc || { echo "FAIL: $(BOARD): allocation test on the counting firmware"; exit 1; }
+	@if grep -q ' skipped' $(FW_E2E_LOG).alloc; then echo "FAIL: $(BOARD): allocation test skipped"; exit 1; fi
+	@grep -Eq 'Test run with [1-9][0-9]* tests? (in [0-9]+ suites? )?passed' $(FW_E2E_LOG).alloc \
+	  || { echo "FAIL: $(BOARD): the allocation test did not run"; exit 1; }
 	@echo "$(BOARD): demo test with the firmware"
 	$(FW_E2E_ENV) Tools/demo/test-demo.sh $(CURDIR)/Tools/qemu-agent.sh
 	@echo "$(BOARD): firmware end-to-end tests passed"
