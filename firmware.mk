@@ -127,14 +127,24 @@ FW_CFLAGS := --target=$(CLANG_TARGET) --sysroot=$(FW_SYSROOT) $(FW_C_INCLUDES) \
   -Os -ffunction-sections -fdata-sections -fno-stack-protector -D_GNU_SOURCE -DEDGE_FIRMWARE=1 \
   $(TC_CFLAGS)
 
-# Size (the budget is 1 MB stripped on aarch64): no unwind tables. Nothing in the firmware
-# unwinds (Embedded Swift traps instead, musl has no unwinder, no C++ is linked), so .eh_frame is
-# discarded at the link (Toolchain/no-eh-frame.ld) and .eh_frame_hdr not made: 1,290,488 ->
-# 1,257,792 bytes on qemu-aarch64 (stripped). LLVM LTO over the Swift modules (-lto=llvm-full,
-# linked with -flto) made it ~150 KB smaller, but with the current sources that firmware dies of
-# SIGSEGV in `run` at start-up (in a String concatenation inlined into AgentRunner.runOnce) while
-# the same sources without LTO run: not used until that is understood (BENCHMARKS.md).
-FW_SWIFTFLAGS := -target $(SWIFT_TARGET) -enable-experimental-feature Embedded -wmo -Osize \
+# Size (the budget is 1 MB stripped on aarch64):
+# - No unwind tables. Nothing in the firmware unwinds (Embedded Swift traps instead, musl has no
+#   unwinder, no C++ is linked), so .eh_frame is discarded at the link (Toolchain/no-eh-frame.ld)
+#   and .eh_frame_hdr not made: 1,290,488 -> 1,257,792 bytes on qemu-aarch64 (stripped).
+# - FIRMWARE_LTO=1 (the default; 0 for `make size` per module): the Swift modules are compiled
+#   to LLVM bitcode (-lto=llvm-full, each module optimised by swiftc -Osize as before) and
+#   code-generated as one program at the link, which drops what no other module reaches:
+#   1,186,528 -> 1,080,808 bytes (qemu-armv7 1,326,344 -> 1,304,532). The link runs no further
+#   IR optimisation (--lto-O0): with lld's default --lto-O2 the firmware was smaller still
+#   (1,044,176) but died of SIGSEGV in `run` at start-up (a String concatenation inlined into
+#   AgentRunner.runOnce), while the same sources without LTO or with --lto-O0 run.
+#   `make size`'s bytes per input file then show all Swift code as one LTO object.
+FIRMWARE_LTO ?= 1
+ifeq ($(FIRMWARE_LTO),1)
+FW_LTO_SWIFTFLAGS := -lto=llvm-full
+FW_LTO_LDFLAGS    := -flto -Wl,--lto-O0
+endif
+FW_SWIFTFLAGS := -target $(SWIFT_TARGET) -enable-experimental-feature Embedded -wmo -Osize $(FW_LTO_SWIFTFLAGS) \
   -D EDGE_FIRMWARE \
   -Xfrontend -function-sections -Xfrontend -disable-stack-protector \
   -I $(FW_MODS) \
@@ -146,7 +156,7 @@ FW_LIBS := $(FW_PREFIX)/lib/libmodbus.a $(FW_PREFIX)/lib/libmbedtls.a \
   $(FW_PREFIX)/lib/libmbedx509.a $(FW_PREFIX)/lib/libmbedcrypto.a \
   $(SWIFT_EMBEDDED_LIBS)/$(SWIFT_TARGET)/libswiftUnicodeDataTables.a
 
-FW_LDFLAGS := --target=$(CLANG_TARGET) -fuse-ld=lld -static -nostdlib \
+FW_LDFLAGS := --target=$(CLANG_TARGET) -fuse-ld=lld -static -nostdlib $(FW_LTO_LDFLAGS) \
   -Wl,--gc-sections -Wl,--no-eh-frame-hdr -Wl,-T,Toolchain/no-eh-frame.ld -Wl,-Map=$(FW_MAP) -Wl,--build-id=none
 
 # --- build info ------------------------------------------------------------------------------
