@@ -35,10 +35,11 @@ import MQTT
 ///           // after .command(c) was seen in `sink` (keeping c.replyHandle):
 ///           _ = gw.reply(to: handle, code: 200, message: "", onEvent: sink)
 ///
-/// Caveat: QoS 1 messages still unacknowledged by the broker when a connection drops are resent
-/// by the MQTT session after the reconnect, while their pending entries were already reported
-/// as `replyTimedOut`; a caller that resends from its own log may deliver such data twice
-/// (same device, time and values).
+/// When a connection drops, the requests still waiting for their reply are reported as
+/// `replyTimedOut` and the MQTT session drops its unacknowledged QoS 1 messages
+/// (`resendsAfterReconnect` false): the caller resends from its own log, in its own order. (The
+/// session's resend used to arrive after the reconnect ahead of the caller's replay: an old
+/// batch, out of time order, and a duplicate.)
 public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
     public var client: MQTTClient<Transport, Clock, Random>
     let core: EnOSGatewayCore<Clock>
@@ -55,7 +56,7 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
                                          keepAliveSeconds: configuration.keepAliveSeconds,
                                          username: credentials.username, password: Array(credentials.password.utf8))
         let packetLimit = max(configuration.maximumMessageBytes, configuration.controlBufferBytes) + 1024
-        let session = MQTTSessionConfiguration(
+        var session = MQTTSessionConfiguration(
             connect: connect, maximumPacketSize: packetLimit,
             outputBufferBytes: packetLimit + 16 * 1024,
             outgoingStoreBytes: configuration.outgoingStoreBytes ?? 2 * packetLimit,
@@ -63,6 +64,7 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
             inFlightWindow: configuration.inFlightWindow,
             connectTimeoutMilliseconds: configuration.connectTimeoutMilliseconds,
             reconnect: configuration.reconnect)
+        session.resendsAfterReconnect = false
         client = MQTTClient(host: host, port: port, configuration: session, transport: transport, clock: clock, random: random)
         core = EnOSGatewayCore(configuration: configuration, clock: clock)
         self.clock = clock

@@ -55,6 +55,14 @@ public struct MQTTOutgoingStore: ~Copyable {
         return byteHead - byteTail >= length ? byteTail : nil
     }
 
+    /// Forgets every message (acknowledged or not).
+    public mutating func removeAll() {
+        head = 0
+        count = 0
+        byteHead = 0
+        byteTail = 0
+    }
+
     /// Adds the packet just written into `reserve(length)`.
     public mutating func commit(length: Int, packetId: UInt16) {
         guard let offset = freeOffset(for: length), count < entries.count else {

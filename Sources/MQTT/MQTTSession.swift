@@ -141,9 +141,11 @@ public struct MQTTSession<Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable
     }
 
     /// The transport closed or failed to open (whatever the reason). Unacknowledged messages
-    /// will be resent after the next CONNACK; the next attempt is scheduled by the policy.
+    /// will be resent after the next CONNACK (or are dropped, when the configuration's
+    /// `resendsAfterReconnect` is false); the next attempt is scheduled by the policy.
     public mutating func connectionClosed() {
         let now = clock.monotonicNow()
+        if !configuration.resendsAfterReconnect { store.removeAll() }
         if state == .connected { failures = 0 }
         failures += 1
         state = .disconnected

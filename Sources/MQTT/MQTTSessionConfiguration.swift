@@ -15,6 +15,12 @@ public struct MQTTSessionConfiguration: Sendable {
     /// From PINGREQ to PINGRESP; past it the peer is dead.
     public var pingTimeoutMilliseconds: UInt64
     public var reconnect: MQTTReconnectPolicy
+    /// True (the default): unacknowledged QoS 1 messages are resent, in order and with DUP, after
+    /// a reconnect. False: they are dropped when the connection closes, for a caller that resends
+    /// from its own log (the EnOS gateway, whose replies are the acknowledgement): the session's
+    /// resend would otherwise arrive ahead of the caller's in-order replay, out of time order
+    /// and as a duplicate.
+    public var resendsAfterReconnect: Bool = true
 
     public init(connect: MQTTConnectOptions, maximumPacketSize: Int = 16 * 1024, outputBufferBytes: Int = 20 * 1024,
                 outgoingStoreBytes: Int = 64 * 1024, outgoingStoreMessages: Int = 128, inFlightWindow: Int = 32,

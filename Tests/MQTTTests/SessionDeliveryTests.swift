@@ -42,6 +42,29 @@ import Testing
         #expect(session.unacknowledgedCount == 0)
     }
 
+    /// For a caller that resends from its own log (the EnOS gateway): what was unacknowledged
+    /// when the connection closed is dropped, not resent ahead of the caller's replay; what is
+    /// published after the close goes out after the reconnect; packet ids go on.
+    @Test func withoutResendUnacknowledgedMessagesAreDroppedWhenTheConnectionCloses() throws {
+        let clock = ManualClock()
+        var session = SessionHarness.make(clock, window: 3, resendsAfterReconnect: false)
+        try SessionHarness.connect(&session)
+        for i in 1...5 { _ = try SessionHarness.publish(&session, "m\(i)") }
+        #expect(SessionHarness.drain(&session) == ["PUBLISH m1 1", "PUBLISH m2 2", "PUBLISH m3 3"])
+        _ = try SessionHarness.puback(&session, 2)
+        session.connectionClosed()
+        #expect(session.unacknowledgedCount == 0)
+        _ = try SessionHarness.publish(&session, "m6")
+        clock.advance(milliseconds: 5_000)
+        #expect(session.poll() == .openConnection)
+        session.connectionOpened()
+        #expect(SessionHarness.drain(&session) == ["CONNECT"])
+        #expect(try SessionHarness.connack(&session, present: false) == "connected false")
+        #expect(SessionHarness.drain(&session) == ["PUBLISH m6 6"])
+        _ = try SessionHarness.puback(&session, 6)
+        #expect(session.unacknowledgedCount == 0)
+    }
+
     @Test func fullStoreGivesBackpressureNotAllocation() throws {
         let clock = ManualClock()
         var session = SessionHarness.make(clock, window: 2, storeMessages: 4)

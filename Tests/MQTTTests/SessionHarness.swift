@@ -7,11 +7,12 @@ typealias TestSession = MQTTSession<ManualClock, SplitMix64>
 enum SessionHarness {
     static func make(_ clock: ManualClock, window: Int = 8, storeMessages: Int = 16, storeBytes: Int = 4096,
                      keepAlive: UInt16 = 60, seed: UInt64 = 1,
-                     reconnect: MQTTReconnectPolicy = .enos) -> TestSession {
-        let config = MQTTSessionConfiguration(
+                     reconnect: MQTTReconnectPolicy = .enos, resendsAfterReconnect: Bool = true) -> TestSession {
+        var config = MQTTSessionConfiguration(
             connect: MQTTConnectOptions(clientId: "gw", cleanSession: false, keepAliveSeconds: keepAlive),
             maximumPacketSize: 1024, outputBufferBytes: 2048, outgoingStoreBytes: storeBytes,
             outgoingStoreMessages: storeMessages, inFlightWindow: window, reconnect: reconnect)
+        config.resendsAfterReconnect = resendsAfterReconnect
         return MQTTSession(configuration: config, clock: clock, random: SplitMix64(seed: seed))
     }
 
