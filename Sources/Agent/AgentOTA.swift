@@ -69,6 +69,34 @@ public struct AgentOTA: ~Copyable {
     enum Outgoing {
         case progress(UpgradeProgress, tag: UInt64)
         case inform(String, tag: UInt64)
+
+        var tag: UInt64 {
+            switch self {
+            case .progress(_, let tag), .inform(_, let tag): return tag
+            }
+        }
+
+        /// The reports the cloud's task ends on (100, a failure, the version inform): sent again
+        /// when their request times out (a connection lost before the reply), not just logged.
+        var needsConfirmation: Bool {
+            switch self {
+            case .progress(let p, _): return p.isFailure || p.step == OTAProgress.committed.step
+            case .inform: return true
+            }
+        }
+
+        func retagged(_ tag: UInt64) -> Outgoing {
+            switch self {
+            case .progress(let p, _): return .progress(p, tag: tag)
+            case .inform(let v, _): return .inform(v, tag: tag)
+            }
+        }
+    }
+
+    /// A final report waiting for the cloud's reply, and how often it was sent.
+    struct Awaited {
+        var item: Outgoing
+        var attempts: Int
     }
 
     let setup: AgentOTASetup?
@@ -86,6 +114,7 @@ public struct AgentOTA: ~Copyable {
     var jobEvents: Int16 = 0
     var jobUntil: MonotonicInstant? = nil
     var outbox: [Outgoing] = []
+    var awaiting: [Awaited] = []
     var messages: [(Level, String)] = []
     var nextTag: UInt64 = 1
     var activationTag: UInt64 = 0
@@ -101,6 +130,8 @@ public struct AgentOTA: ~Copyable {
     public private(set) var refusedOrders = 0
 
     static let outboxCapacity = 16
+    /// Sends of a final report before giving up on its reply.
+    static let finalReportAttempts = 3
 
     /// Reads the boot state (board, bootloader environment, booted slot) and begins the start-up
     /// check. `setup` nil: no board file, orders are refused. `runningVersion`: this firmware's.
@@ -112,6 +143,7 @@ public struct AgentOTA: ~Copyable {
         self.runningVersion = runningVersion
         self.cloudCAFile = cloudCAFile
         outbox.reserveCapacity(Self.outboxCapacity)
+        awaiting.reserveCapacity(8)
         messages.reserveCapacity(16)
         reports.reserveCapacity(4)
         consoleReports.reserveCapacity(Self.outboxCapacity)
@@ -218,8 +250,10 @@ public struct AgentOTA: ~Copyable {
         flush(uplink: &uplink)
         while let reply = uplink.nextUpgradeReply() {
             if reply.tag == activationTag { activationConfirmed = true }
+            if replied(tag: reply.tag, code: reply.code) { continue }
             if reply.code != 200 { note(.warning, "ota: the cloud answered an OTA report with code \(reply.code)") }
         }
+        flush(uplink: &uplink)   // final reports sent again after a timeout
         if let method = rebootMethod, activationConfirmed || now >= rebootDeadline {
             if !activationConfirmed { note(.warning, "ota: step 95 not confirmed by the cloud within \(settings.rebootDelayMilliseconds) ms; rebooting anyway") }
             rebootMethod = nil
@@ -441,9 +475,33 @@ public struct AgentOTA: ~Copyable {
         return nextTag
     }
 
-    mutating func enqueue(_ item: Outgoing) {
+    mutating func enqueue(_ item: Outgoing, attempts: Int = 1) {
         if outbox.count >= Self.outboxCapacity { outbox.removeFirst() }
         outbox.append(item)
+        if item.needsConfirmation {
+            if awaiting.count >= 8 { awaiting.removeFirst() }
+            awaiting.append(Awaited(item: item, attempts: attempts))
+        }
+    }
+
+    /// A reply to a final report: done with it, or (a timeout, code 0) sent again up to
+    /// `finalReportAttempts` times. True when `tag` was such a report and a timeout was handled.
+    mutating func replied(tag: UInt64, code: Int) -> Bool {
+        var i = 0
+        while i < awaiting.count {
+            if awaiting[i].item.tag == tag { break }
+            i += 1
+        }
+        guard i < awaiting.count else { return false }
+        let entry = awaiting.remove(at: i)
+        guard code == 0 else { return false }
+        if entry.attempts >= Self.finalReportAttempts {
+            note(.warning, "ota: no reply to a final report after \(entry.attempts) sends; giving up on it")
+            return true
+        }
+        note(.info, "ota: a final report got no reply (connection lost?): sending it again")
+        enqueue(entry.item.retagged(takeTag()), attempts: entry.attempts + 1)
+        return true
     }
 
     mutating func flush<U: OTAUplink & ~Copyable>(uplink: inout U) {

@@ -120,6 +120,35 @@ import TestSupport
         #expect(try Self.reload(setup).value("BOOT_A_LEFT") == "3", "slot A was touched")
     }
 
+    /// The reports a task ends on (100 and inform) are sent again when their request times out
+    /// (code 0: the connection dropped before the reply), at most three sends each; a reply 200
+    /// ends it. Progress steps on the way are not resent.
+    @Test func finalReportsAreSentAgainWhenTheirRequestTimesOut() throws {
+        let dir = try Self.scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let setup = try Self.setup(dir, vars: [("BOOT_ORDER", "B A"), ("BOOT_A_LEFT", "3"), ("BOOT_B_LEFT", "3")], slot: "B")
+        var ota = AgentOTA(setup: setup, settings: FirmwareUpdateSettings(), runningVersion: "2.0.0", cloudCAFile: nil, now: Self.now)
+        var uplink = ScriptedUplink()
+        uplink.isConnected = true
+        uplink.orders = [Self.order]
+        _ = ota.step(revents: 0, health: .all, uplink: &uplink, now: Self.now)
+        #expect(uplink.progress.map(\.step) == [100] && uplink.informs == ["2.0.0"])
+        let progressTag = try #require(uplink.tags.first)
+        let informTag = try #require(uplink.tags.last)
+        // Both time out: both go again, with new tags.
+        uplink.cloudReplies = [(progressTag, 0), (informTag, 0)]
+        _ = ota.step(revents: 0, health: .all, uplink: &uplink, now: Self.now)
+        #expect(uplink.progress.map(\.step) == [100, 100] && uplink.informs == ["2.0.0", "2.0.0"])
+        #expect(Set(uplink.tags).count == 4)
+        // The progress is confirmed; the inform keeps timing out: three sends in all, then no more.
+        uplink.cloudReplies = [(uplink.tags[2], 200), (uplink.tags[3], 0)]
+        _ = ota.step(revents: 0, health: .all, uplink: &uplink, now: Self.now)
+        #expect(uplink.progress.count == 2 && uplink.informs.count == 3)
+        uplink.cloudReplies = [(try #require(uplink.tags.last), 0)]
+        _ = ota.step(revents: 0, health: .all, uplink: &uplink, now: Self.now)
+        _ = ota.step(revents: 0, health: .all, uplink: &uplink, now: Self.now)
+        #expect(uplink.progress.count == 2 && uplink.informs.count == 3, "sent more than three times")
+    }
+
     @Test func aTrialWithoutUplinkMissesItsDeadline() throws {
         let dir = try Self.scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let setup = try Self.setup(dir, vars: [("BOOT_ORDER", "B A"), ("BOOT_A_LEFT", "3"), ("BOOT_B_LEFT", "2"), ("EDGE_TRIAL", "B")], slot: "B")
