@@ -308,8 +308,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
     }
 
     /// `read D TABLE ADDRESS [COUNT]` of registers outside the configured points: queued on the
-    /// device's bus worker, ahead of its polls; the template's forbidden addresses and per-read
-    /// limit are checked there too, and nothing is sent for a refused range.
+    /// device's bus worker, ahead of its polls, which checks the template's forbidden addresses
+    /// and per-read limit and sends nothing for a refused range.
     mutating func registerRead(_ d: Int, table: RegisterTable, address: UInt16, _ arguments: ConsoleArguments,
                                _ out: inout TextWriter) -> ConsoleReply {
         var count = 1
@@ -326,16 +326,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.line("the range goes past address 65535")
             return .done
         }
-        let template = fieldBus.templates[fieldBus.devices[d].template]
-        var i = 0
-        while i < template.forbidden.count {
-            let range = template.forbidden[i]
-            if range.overlaps(table: table, lower: UInt32(address), upper: UInt32(address) + UInt32(count) - 1) {
-                Self.writeForbidden(range, device: fieldBus.devices[d].name, into: &out)
-                return .done
-            }
-            i += 1
-        }
+        // The template's forbidden addresses and per-read limit are checked by the scheduler,
+        // whose refusal is the answer.
         state.writeSequence &+= 1
         let id = ConsoleWriteId.make(state.writeSequence)
         let request = RegisterReadRequest(id: id, device: d, table: table, address: address, count: UInt16(count))
@@ -602,27 +594,18 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
     }
 
     /// The point named by `words` (`POINT …`, or `TABLE ADDRESS …`: the configured point at that
-    /// register); the console reaches configured points only, never raw registers.
+    /// register); raw registers are `registerRead`'s.
     func pointIndex(_ d: Int, _ words: ConsoleArguments, writing: Bool, _ out: inout TextWriter) -> Int? {
         let template = fieldBus.templates[fieldBus.devices[d].template]
         let first = words[0]
-        var table: RegisterTable? = nil
-        if first.equals("holding") { table = .holdingRegister }
-        else if first.equals("input") { table = .inputRegister }
-        else if first.equals("coil") { table = .coil }
-        else if first.equals("discrete") { table = .discreteInput }
         var p = 0
-        if let table {
-            let expected = writing ? 3 : 2   // write D TABLE ADDRESS VALUE / read D TABLE ADDRESS [COUNT]
+        if let table = Self.table(first) {
+            let expected = writing ? 3 : 2   // write D TABLE ADDRESS VALUE / read D TABLE ADDRESS
             guard words.count >= expected, let address = words[1].integer, address >= 0, address <= 65535 else {
                 out.line("give the register address as a number")
                 return nil
             }
-            while p < template.points.count {
-                let point = template.points[p]
-                if point.table == table && point.address == UInt16(address) { return p }
-                p += 1
-            }
+            if let p = configuredPoint(d, table: table, address: UInt16(address)) { return p }
             out.write("no configured point of ")
             out.write(fieldBus.devices[d].name)
             out.write(" at ")
