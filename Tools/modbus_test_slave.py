@@ -9,6 +9,9 @@ Typed block (holding, every unit): for order k in ABCD, CDAB, BADC, DCBA at base
   +0 int16 -1234, +1 uint16 54321, +2 int32 -123456789, +4 uint32 3456789012,
   +6 int64 -1234567890123456789, +10 uint64 12345678901234567890, +14 float32 3.25,
   +16 float64 -98765.4321, +20 string "EDGE-42" (10 bytes, ABCD only).
+Unit 5: counting: every read that includes holding register 0 serves the next count (1, 2, 3, ...)
+in holding registers 0 and 1 (the same value), so any sample lost on the way to the cloud is a gap in
+the sequence; the other registers are as for the healthy units.
 Unit 4: absent (no reply: a dead unit). Unit 7: flaky: of every three replies, the second is
 dropped and (RTU) the third has its CRC corrupted.
 
@@ -69,6 +72,31 @@ def unit_context(unit):
         zero_mode=True)
 
 
+class CountingBlock(ModbusSequentialDataBlock):
+    """Holding registers whose first two words count the reads that include register 0."""
+    def __init__(self, values):
+        super().__init__(0, values)
+        self.count = 0
+
+    def getValues(self, address, count=1):
+        values = super().getValues(address, count)
+        # zero_mode: address is the register number itself.
+        if address <= 0 < address + count:
+            self.count += 1
+            values = list(values)
+            for register in (0, 1):
+                if address <= register < address + count:
+                    values[register - address] = self.count & 0xFFFF
+        return values
+
+
+def counting_context(unit):
+    context = unit_context(unit)
+    holding = context.store["h"]
+    context.store["h"] = CountingBlock(list(holding.values))
+    return context
+
+
 class Flaky:
     """Response manipulator: drops or corrupts every second/third reply of unit 7."""
     def __init__(self, rtu):
@@ -98,6 +126,7 @@ async def main():
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     slaves = {u: unit_context(u) for u in (1, 2, 3, 7)}
+    slaves[5] = counting_context(5)
     context = ModbusServerContext(slaves=slaves, single=False)
     if args.rtu:
         server = ModbusSerialServer(context, framer=ModbusRtuFramer, port=args.rtu, baudrate=115200,

@@ -108,6 +108,18 @@ public struct AcknowledgementTracker {
         return nil
     }
 
+    /// When the oldest unconfirmed request was sent (nil: none in flight): its reply deadline is
+    /// the next time the sender has to look at the window by itself.
+    public var oldestUnconfirmedSentAt: MonotonicInstant? {
+        var oldest: MonotonicInstant? = nil
+        var i = 0
+        while i < count {
+            if !slots[i].confirmed, oldest == nil || slots[i].sentAt < oldest! { oldest = slots[i].sentAt }
+            i += 1
+        }
+        return oldest
+    }
+
     /// Forgets every range (the uplink went down, or a request failed): the records they carried
     /// will be sent again from `committed + 1`.
     public mutating func reset(committed: UInt64) {

@@ -50,6 +50,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     var utilization: UInt64 = 0
     var lastStoreError: RingLogError? = nil
     public private(set) var turns: UInt64 = 0
+    var reportedOtherConfigurations: UInt64 = 0
 
     public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
                 workers: [BusWorker<ModbusConnection, Clock>], clock: Clock, signalDescriptor: Int32, log: AgentLog) {
@@ -341,10 +342,21 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     }
 
     mutating func postStatus() {
+        reportDroppedSamples()
         for i in workers.indices { workers[i].requestStatistics() }
         let s = currentStatus()
         utilization = 0
         if uplink.isConnected { _ = uplink.postStatus(s) }
+    }
+
+    /// Says, once per status interval in which it happened, that stored samples were not sent
+    /// because their configuration is gone (the counted rule of `StoreAndForward`).
+    mutating func reportDroppedSamples() {
+        let other = store.stats.samplesOfOtherConfigurations
+        if other != reportedOtherConfigurations {
+            log.warning("ring log: \(other - reportedOtherConfigurations) stored samples not sent: written under another configuration whose device or point is gone, changed its cloud identity, or is not known since the restart (\(other) in all)")
+            reportedOtherConfigurations = other
+        }
     }
 
     // MARK: - Shutdown

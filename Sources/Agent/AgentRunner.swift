@@ -62,10 +62,15 @@ public enum AgentRunner {
         // Outlives reloads: a download goes on across SIGHUP, the trial check runs once.
         var ota = AgentOTA(setup: environment.ota, settings: config.ota, runningVersion: environment.firmwareVersion,
                            cloudCAFile: config.cloud.tls?.caFile, now: SystemClock().monotonicNow())
+        // Outlives reloads too: how the ring log's records, written under earlier configurations
+        // of this process, read under the running one.
+        var translation = SampleTranslation(layout: SampleLayout(config))
         while true {
-            switch runOnce(config, environment, signals, &ota) {
+            switch runOnce(config, environment, signals, &ota, translation) {
             case .exit(let status): return status
-            case .restart(let next): config = next
+            case .restart(let next):
+                config = next
+                translation = SampleTranslation(layout: SampleLayout(next), after: translation)
             }
         }
     }
@@ -81,7 +86,8 @@ public enum AgentRunner {
         return config
     }
 
-    static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe, _ ota: inout AgentOTA) -> Next {
+    static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe, _ ota: inout AgentOTA,
+                        _ translation: SampleTranslation) -> Next {
         let clock = SystemClock()
         // One logger: every secret of the configuration masked, the last lines kept for `log`.
         let log = Logger.agent(config.logging, clock: clock, secrets: AgentSecrets.registry(config),
@@ -98,7 +104,7 @@ public enum AgentRunner {
             log.error(error.message)
             return .exit(1)
         }
-        let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing)
+        let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing, translation: translation)
         let workers: [BusWorker<ModbusConnection, SystemClock>]
         do throws(AgentStartError) {
             workers = try makeWorkers(config.fieldBus, clock: clock)

@@ -5,23 +5,29 @@ import MQTT
 
 /// The agent's cloud connection over EnOS: an `EnOSGateway` (the gateway and its sub-devices
 /// from the configuration) adapted to `AgentUplink`. Live batches go out on
-/// `measurepoint.post.batch` (logged-in sub-devices only), backlog on `resume.batch` with
-/// `allowOfflineSubDevice`; replies become confirmations (200), rejections (codes that cannot
+/// `measurepoint.post.batch`, backlog on `resume.batch`, both with `allowOfflineSubDevice`: a
+/// sub-device whose login is late, refused or retried keeps its samples in the requests instead
+/// of having them skipped (without the flag the cloud refuses the whole request with 1212);
+/// replies become confirmations (200), rejections (codes that cannot
 /// succeed on a resend) or retries (timeouts, 1212, other codes). Good-quality samples carry plain
 /// values; samples of bad quality are left out (the cloud's model may have no quality indicator).
-/// Ready for data once connected and every wanted sub-device's login has settled (or after
-/// `loginGraceMilliseconds`). Buffers sized at start-up; steady state allocates nothing.
+/// Ready for data once connected and every wanted sub-device's login has settled (answered, or
+/// timed out after the reply timeout): what is recorded until then is backlog. A login that is
+/// never sent (it cannot be encoded, say) does not hold the data back for ever: a second after
+/// the reply timeout the uplink is ready anyway (nothing is lost by that: requests allow offline
+/// sub-devices). Buffers sized at start-up; steady state allocates nothing.
 public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>: AgentUplink, ~Copyable {
     public var gateway: EnOSGateway<Transport, Clock, SplitMix64>
     let sink: EnOSEventSink
     let clock: Clock
     let fieldBus: FieldBusConfiguration
     let messageBuffer: UnsafeMutableRawBufferPointer
+    var connectedAt = MonotonicInstant(nanoseconds: 0)
+    /// How long after the connect the uplink is ready even if a login has not settled.
+    let loginSettleLimitMilliseconds: UInt64
     let statusBuffer: UnsafeMutableRawBufferPointer
     var message: EnOSMeasurepointMessage? = nil
     var entryPoints = 0
-    var connectedAt = MonotonicInstant(nanoseconds: 0)
-    public var loginGraceMilliseconds: UInt64 = 5_000
     /// Samples left out for their quality.
     public private(set) var badQualitySamples: UInt64 = 0
 
@@ -59,6 +65,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         sink = EnOSEventSink(fieldBus: config.fieldBus, subDevices: config.cloud.subDevices)
         self.clock = clock
         fieldBus = config.fieldBus
+        loginSettleLimitMilliseconds = config.publishing.replyTimeoutMilliseconds &+ 1_000
         messageBuffer = .allocate(byteCount: config.publishing.maximumPayloadBytes, alignment: 8)
         statusBuffer = .allocate(byteCount: 4096, alignment: 8)
     }
@@ -75,7 +82,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
     public var isReady: Bool {
         guard gateway.isConnected else { return false }
         if sink.loginsSettled { return true }
-        return clock.monotonicNow().nanoseconds(since: connectedAt) >= loginGraceMilliseconds &* 1_000_000
+        return clock.monotonicNow().nanoseconds(since: connectedAt) >= loginSettleLimitMilliseconds &* 1_000_000
     }
 
     public func isLoggedIn(device: Int) -> Bool {
@@ -137,7 +144,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         guard gateway.canPublish else { return false }
         do {
             message = try gateway.makeMeasurepointMessage(kind == .live ? .measurepointPostBatch : .measurepointResumeBatch,
-                                                          buffer: messageBuffer, allowOfflineSubDevice: kind == .resume)
+                                                          buffer: messageBuffer, allowOfflineSubDevice: true)
         } catch {
             message = nil
             return false

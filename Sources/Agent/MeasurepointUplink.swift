@@ -25,9 +25,6 @@ public enum BatchEntryOutcome: Equatable, Sendable {
 public protocol MeasurepointUplink: ~Copyable {
     /// Connected, subscribed and ready for data requests.
     var isReady: Bool { get }
-    /// True when field device `device` is a cloud sub-device that is logged in now (its live
-    /// samples may go out).
-    func isLoggedIn(device: Int) -> Bool
     /// True when field device `device` has a cloud identity at all.
     func hasCloudIdentity(device: Int) -> Bool
     /// Starts a request; false when none can be sent now (window full, not connected).

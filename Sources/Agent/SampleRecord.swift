@@ -12,14 +12,20 @@ public enum SampleRecordError: Error, Equatable, Sendable {
 /// (any devices), stamped with a base wall time and each sample with its offset from it. Little
 /// endian throughout:
 ///
-///     record:  version u8 (1) | count u8 | base wall ms i64
+///     record:  version u8 (2) | count u8 | base wall ms i64 | layout u32
 ///     sample:  device u16 | point u16 | time offset ms i32 | quality u8 | quality detail u8 |
 ///              value tag u8 | value (bool: u8; int/uint/double: 8 bytes; string: length u8 + bytes)
 ///
+/// `layout` is the fingerprint of the configuration's device and point table the indices refer to
+/// (`SampleLayout`): a record is never read with another configuration's indices unmapped.
+/// Version 1 records (before the layout was added) have the 10-byte header without it; they are
+/// still read.
+///
 /// Pure: encodes into and decodes from caller buffers, never allocates.
 public enum SampleRecord {
-    public static let version: UInt8 = 1
-    public static let headerSize = 10
+    public static let version: UInt8 = 2
+    public static let headerSize = 14
+    static let version1HeaderSize = 10
     /// The largest encoded sample (a string of `ShortString.capacity` bytes).
     public static let maximumSampleSize = 12 + 1 + ShortString.capacity
 
@@ -65,11 +71,14 @@ public struct SampleRecordWriter {
     public private(set) var count = 0
     public private(set) var samples = 0
     public private(set) var base = WallTime(milliseconds: 0)
+    /// The layout fingerprint every record gets.
+    public let layout: UInt32
 
     /// `buffer` must hold at least a header and one sample of the largest size.
-    public init(buffer: UnsafeMutableRawBufferPointer) {
+    public init(buffer: UnsafeMutableRawBufferPointer, layout: UInt32 = 0) {
         precondition(buffer.count >= SampleRecord.headerSize + SampleRecord.maximumSampleSize, "SampleRecordWriter: buffer too small")
         self.buffer = buffer
+        self.layout = layout
     }
 
     public var isEmpty: Bool { samples == 0 }
@@ -80,6 +89,7 @@ public struct SampleRecordWriter {
         buffer[0] = SampleRecord.version
         buffer[1] = 0
         put64(UInt64(bitPattern: base.milliseconds), at: 2)
+        put32(layout, at: 10)
         count = SampleRecord.headerSize
         samples = 0
     }
@@ -145,11 +155,22 @@ public struct SampleRecordReader {
     public private(set) var base = WallTime(milliseconds: 0)
     /// Samples the record says it holds.
     public private(set) var sampleCount = 0
+    /// The layout fingerprint the record was written with (nil: a version 1 record, without one).
+    public private(set) var layout: UInt32? = nil
 
     public init(_ bytes: UnsafeRawBufferPointer) throws(SampleRecordError) {
         self.bytes = bytes
-        guard bytes.count >= SampleRecord.headerSize else { throw .truncated(offset: 0) }
-        guard bytes[0] == SampleRecord.version else { throw .unknownVersion(bytes[0]) }
+        guard bytes.count >= 1 else { throw .truncated(offset: 0) }
+        switch bytes[0] {
+        case 1:
+            offset = SampleRecord.version1HeaderSize
+        case SampleRecord.version:
+            offset = SampleRecord.headerSize
+        default:
+            throw .unknownVersion(bytes[0])
+        }
+        guard bytes.count >= offset else { throw .truncated(offset: 0) }
+        if bytes[0] == SampleRecord.version { layout = SampleRecordReader.get32(bytes, 10) }
         sampleCount = Int(bytes[1])
         remaining = sampleCount
         base = WallTime(milliseconds: Int64(bitPattern: SampleRecordReader.get64(bytes, 2)))

@@ -20,8 +20,14 @@ public struct StoreAndForwardStats: Equatable, Sendable {
     public var rewinds: UInt64 = 0
     public var samplesSentLive: UInt64 = 0
     public var samplesSentResume: UInt64 = 0
-    /// Samples of devices without a cloud identity, or (live) of sub-devices not logged in.
+    /// Samples of devices without a cloud identity (no sub-device in the configuration: polled
+    /// for the console and local use only). The one configured rule, beside the ring log's own
+    /// drop policy, by which a sample leaves the log without reaching the cloud.
     public var samplesNotForCloud: UInt64 = 0
+    /// Samples stored under another configuration whose device or point is gone, changed its
+    /// cloud identity, or cannot be mapped (a layout not known to this process, e.g. after a
+    /// restart with a different file): not sent (never under another device's identity), counted.
+    public var samplesOfOtherConfigurations: UInt64 = 0
     /// Samples whose entry cannot fit any request.
     public var samplesTooLarge: UInt64 = 0
     /// Records that could not be decoded (never ours, or damaged): skipped and counted.
@@ -33,9 +39,18 @@ public struct StoreAndForwardStats: Equatable, Sendable {
 /// The store-and-forward data path: bus samples become compact records (`SampleRecord`), appended
 /// to the ring log, which commits them in groups (a sync every N ms or N bytes); only durable
 /// records are read for sending. While the uplink is ready, records recorded since it became
-/// ready go out as live data (`post.batch`) at most `liveIntervalMilliseconds` after becoming
-/// durable; everything older, from the ring log's acknowledged cursor on, goes out as backlog
-/// (`resume.batch`) paced at `resumeSamplesPerSecond`, live first. Each request carries a tag that
+/// ready go out as live data (`post.batch`): as soon as they are durable and the window has
+/// room, at least `liveIntervalMilliseconds` apart while the live data fits one request; when
+/// more than a request's worth is waiting, full requests follow each other as fast as the window
+/// of `inFlightRequests` allows (batching adapts to the load; no per-interval cap). Everything
+/// older, from the ring log's acknowledged cursor on, goes out as backlog (`resume.batch`) paced
+/// at `resumeSamplesPerSecond`, live first.
+///
+/// The one rule for leaving the log: a record is acknowledged in the ring log only when every
+/// request carrying its samples was confirmed by the cloud (`confirm`), refused for good
+/// (`reject`, counted), or when all its samples belong to devices without a cloud identity
+/// (`samplesNotForCloud`, counted). A sub-device that is not logged in keeps its place in the
+/// requests (they allow offline sub-devices), so no sample is skipped for a login state. Each request carries a tag that
 /// maps to a contiguous range of sequence numbers; the ring log is acknowledged only over the
 /// contiguous prefix of confirmed ranges (`AcknowledgementTracker`). A failure or a lost uplink
 /// sends everything unconfirmed again as backlog: after a crash, a lost reply or a reconnect there
@@ -47,6 +62,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     public let settings: PublishingSettings
     public private(set) var stats = StoreAndForwardStats()
     public private(set) var tracker: AcknowledgementTracker
+    /// How stored (device, point) indices read under the running configuration (nil: as they are;
+    /// tests without a configuration).
+    public let translation: SampleTranslation?
     var writer: SampleRecordWriter
     let writeBuffer: UnsafeMutableRawBufferPointer
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -60,18 +78,26 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     var resumeTokens: Int
     var lastRefill: MonotonicInstant
     var nextTag: UInt64 = 1
+    /// More durable live data is waiting than the last requests could carry: send again as soon
+    /// as the window has room, without waiting for the live interval.
+    var liveBacklogged = false
+    /// The uplink refused to start a request in the last `publish` (its own window or output
+    /// full): nothing is due until it has moved (a reply, a writable socket, a timer of its own).
+    var uplinkBlocked = false
 
     /// The largest record this store writes: small enough that one record always fits into one
     /// request (`maximumPayloadBytes` is at least 16 KiB).
     public static var maximumRecordBytes: Int { 1024 }
 
-    public init(log: consuming RingLog<Device, Clock>, clock: Clock, settings: PublishingSettings) {
+    public init(log: consuming RingLog<Device, Clock>, clock: Clock, settings: PublishingSettings,
+                translation: SampleTranslation? = nil) {
         let recordBytes = min(Self.maximumRecordBytes, log.maximumPayload)
         precondition(recordBytes >= SampleRecord.headerSize + SampleRecord.maximumSampleSize,
                      "StoreAndForward: the ring log's records are too small for a sample")
         writeBuffer = .allocate(byteCount: recordBytes, alignment: 8)
         readBuffer = .allocate(byteCount: log.maximumPayload, alignment: 8)
-        writer = SampleRecordWriter(buffer: writeBuffer)
+        writer = SampleRecordWriter(buffer: writeBuffer, layout: translation?.layout.fingerprint ?? 0)
+        self.translation = translation
         tracker = AcknowledgementTracker(capacity: settings.inFlightRequests * 4 + 8, committed: log.acknowledgedSequence)
         self.log = log
         self.clock = clock
@@ -126,16 +152,31 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         _ = try log.sync()
     }
 
-    /// Milliseconds until `publish` or `tick` has something to do (for the poll timeout).
+    /// Milliseconds until `publish` or `tick` has something to do (for the poll timeout). Never 0
+    /// while nothing can be sent: with the window full or the uplink blocked, the next thing to
+    /// look at is a reply (the uplink's socket wakes the loop) or the oldest request's deadline.
     public func millisecondsUntilDue(now: MonotonicInstant) -> Int {
         var wait = Int(clamping: log.options.syncIntervalMilliseconds == 0 ? 1000 : log.options.syncIntervalMilliseconds)
-        if liveFrom != nil {
-            let due = lastLiveSend.advanced(byMilliseconds: settings.liveIntervalMilliseconds)
-            let ms = Int(clamping: (due.nanoseconds(since: now) + 999_999) / 1_000_000)
-            wait = min(wait, ms)
-            if resumeCursor.nextSequence < resumeEnd { wait = min(wait, 20) }
+        if let sync = log.nextSyncDeadline { wait = min(wait, Self.milliseconds(from: now, to: sync)) }
+        guard liveFrom != nil else { return max(wait, 0) }
+        if let oldest = tracker.oldestUnconfirmedSentAt {
+            wait = min(wait, Self.milliseconds(from: now, to: oldest.advanced(byMilliseconds: settings.replyTimeoutMilliseconds &* 2)))
+        }
+        guard canSend, !uplinkBlocked else { return max(wait, 0) }
+        let durable = log.durableSequence ?? 0
+        if liveCursor.nextSequence <= durable {
+            if liveBacklogged { return 0 }
+            wait = min(wait, Self.milliseconds(from: now, to: lastLiveSend.advanced(byMilliseconds: settings.liveIntervalMilliseconds)))
+        }
+        if resumeCursor.nextSequence < resumeEnd && resumeCursor.nextSequence <= durable {
+            // Paced: a batch's worth of tokens, or 20 ms, whichever comes first.
+            wait = min(wait, resumeTokens > 0 ? 0 : 20)
         }
         return max(wait, 0)
+    }
+
+    static func milliseconds(from now: MonotonicInstant, to due: MonotonicInstant) -> Int {
+        due <= now ? 0 : Int(clamping: (due.nanoseconds(since: now) + 999_999) / 1_000_000)
     }
 
     // MARK: - Uplink state
@@ -153,6 +194,8 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         lastLiveSend = clock.monotonicNow()
         lastRefill = lastLiveSend
         resumeTokens = min(settings.batchSamples, settings.resumeSamplesPerSecond)
+        liveBacklogged = false
+        uplinkBlocked = false
     }
 
     /// The uplink went down: nothing is sent until it is ready again; unconfirmed requests will
@@ -208,18 +251,29 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         if let overdue = tracker.overdue(sentBefore: MonotonicInstant(nanoseconds: now.nanoseconds &- min(now.nanoseconds, settings.replyTimeoutMilliseconds &* 2_000_000))) {
             retry(tag: overdue)
         }
-        if now.nanoseconds(since: lastLiveSend) >= settings.liveIntervalMilliseconds &* 1_000_000 {
+        uplinkBlocked = false
+        let durable = log.durableSequence ?? 0
+        if liveCursor.nextSequence <= durable
+            && (liveBacklogged || now.nanoseconds(since: lastLiveSend) >= settings.liveIntervalMilliseconds &* 1_000_000) {
             var sent = false
-            while canSend, liveCursor.nextSequence <= (log.durableSequence ?? 0) {
-                guard try sendBatch(.live, &uplink, limit: settings.batchSamples, now: now) else { break }
+            while canSend, liveCursor.nextSequence <= durable {
+                guard try sendBatch(.live, &uplink, limit: settings.batchSamples, now: now) else {
+                    if liveCursor.nextSequence <= durable { uplinkBlocked = true }
+                    break
+                }
                 sent = true
             }
-            if sent || liveCursor.nextSequence > (log.durableSequence ?? 0) { lastLiveSend = now }
+            if sent { lastLiveSend = now }
+            // Whatever is still waiting goes as soon as the window has room.
+            liveBacklogged = liveCursor.nextSequence <= durable
         }
         refill(now)
-        while canSend, resumeTokens > 0, resumeCursor.nextSequence < resumeEnd,
-              resumeCursor.nextSequence <= (log.durableSequence ?? 0) {
-            guard try sendBatch(.resume, &uplink, limit: min(settings.batchSamples, resumeTokens), now: now) else { break }
+        while canSend, !uplinkBlocked, resumeTokens > 0, resumeCursor.nextSequence < resumeEnd,
+              resumeCursor.nextSequence <= durable {
+            guard try sendBatch(.resume, &uplink, limit: min(settings.batchSamples, resumeTokens), now: now) else {
+                uplinkBlocked = true
+                break
+            }
         }
     }
 
@@ -265,10 +319,19 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
             var sentOfRecord = 0
             var full = false
             while true {
-                let next: Sample?
+                var next: Sample?
                 do { next = try reader.next() } catch {
                     stats.undecodableRecords &+= 1
                     break
+                }
+                // Indices as the running configuration reads them (before any use).
+                if let stored = next, translation != nil {
+                    guard let mapped = translation?.translate(layout: reader.layout, device: stored.device, point: stored.point) else {
+                        stats.samplesOfOtherConfigurations &+= 1
+                        continue
+                    }
+                    next?.device = mapped.device
+                    next?.point = mapped.point
                 }
                 var boundary = true
                 if let n = next { boundary = n.device != openDevice || n.time != openTime }
@@ -282,9 +345,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
                     if full { break }
                 }
                 guard let sample = next else { break }
-                let wanted = uplink.hasCloudIdentity(device: sample.device)
-                    && (kind == .resume || uplink.isLoggedIn(device: sample.device))
-                guard wanted else {
+                // Login state does not matter here: requests allow offline sub-devices, so a
+                // sub-device that is not (yet) logged in keeps its samples in the request.
+                guard uplink.hasCloudIdentity(device: sample.device) else {
                     stats.samplesNotForCloud &+= 1
                     continue
                 }

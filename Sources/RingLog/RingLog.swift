@@ -129,6 +129,9 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
     public var acknowledgedSequence: UInt64 { acknowledged }
     /// The oldest sequence number still in the log (== nextAppendSequence when empty).
     public var oldestSequence: UInt64 { oldest }
+    /// When the group commit of what is appended but not yet durable is due (nil: nothing
+    /// waiting, or the deadline is set at the next `tick`): for the event loop's poll timeout.
+    public var nextSyncDeadline: MonotonicInstant? { unsyncedBytes > 0 ? syncDeadline : nil }
 
     // MARK: - Writing
 

@@ -25,9 +25,10 @@ import TestSupport
 
     static func store(_ device: MemoryFlashDevice, _ clock: ManualClock,
                       _ settings: PublishingSettings = PublishingSettings(batchSamples: 8, liveIntervalMilliseconds: 500,
-                                                                           resumeSamplesPerSecond: 1_000_000)) throws -> MemoryStore {
+                                                                           resumeSamplesPerSecond: 1_000_000),
+                      translation: SampleTranslation? = nil) throws -> MemoryStore {
         let log = try RingLog(device: device, clock: clock, options: options())
-        return MemoryStore(log: log, clock: clock, settings: settings)
+        return MemoryStore(log: log, clock: clock, settings: settings, translation: translation)
     }
 
     /// Records `count` samples (device `i % devices`, value = first + i), `perRecord` to a record,
@@ -160,18 +161,99 @@ import TestSupport
         #expect(store.unacknowledgedRecords == 0)
     }
 
-    @Test func samplesOfDevicesNotLoggedInStayOutOfLiveButGoOnResume() throws {
+    @Test func samplesOfSubDevicesNotLoggedInStayInTheRequestsAndAreAcknowledgedOnlyWhenConfirmed() throws {
+        // A late or refused login used to skip the device's live samples and acknowledge them:
+        // stored, then forgotten. Now they go out with the others (requests allow offline
+        // sub-devices) and leave the log only on the cloud's confirmation.
         let clock = ManualClock()
         var store = try Self.store(Self.device(), clock)
         var cloud = FakeUplink(devices: 2)
         cloud.loggedIn[1] = false
-        cloud.identities[1] = true
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 8)
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        #expect(Self.values(cloud.requests).sorted() == Array(0..<8))
+        #expect(Set(FakeUplink.samples(cloud.requests).map(\.0)) == [0, 1])
+        #expect(store.stats.samplesNotForCloud == 0)
+        #expect(store.log.acknowledgedSequence == 0, "nothing leaves the log before the confirmation")
+        store.retry(tag: cloud.requests[0].tag)   // e.g. no reply in time
+        cloud.requests.removeAll()
+        try store.publish(&cloud)
+        #expect(Self.values(cloud.requests).sorted() == Array(0..<8), "sent again, whole")
+        for r in cloud.requests { try store.confirm(tag: r.tag) }
+        #expect(store.unacknowledgedRecords == 0)
+    }
+
+    @Test func samplesOfDevicesWithoutCloudIdentityAreTheOnlyOnesLeftOutAndAreCounted() throws {
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        cloud.identities[1] = false
         try store.uplinkReady()
         try Self.record(&store, clock, first: 0, count: 8)
         clock.advance(milliseconds: 500)
         try store.publish(&cloud)
         #expect(FakeUplink.samples(cloud.requests).allSatisfy { $0.0 == 0 })
         #expect(store.stats.samplesNotForCloud == 4)
+        for r in cloud.requests { try store.confirm(tag: r.tag) }
+        #expect(store.unacknowledgedRecords == 0)
+    }
+
+    @Test func liveDataBeyondOneRequestFollowsAsSoonAsTheWindowHasRoom() throws {
+        // At the defaults the live path used to send at most inFlightRequests x batchSamples per
+        // live interval, however fast the replies came back: the rest piled up.
+        let clock = ManualClock()
+        let settings = PublishingSettings(batchSamples: 8, liveIntervalMilliseconds: 1_000, resumeSamplesPerSecond: 1_000,
+                                          inFlightRequests: 2)
+        var store = try Self.store(Self.device(), clock, settings)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 64)   // 8 requests' worth
+        clock.advance(milliseconds: 1_000)
+        try store.publish(&cloud)
+        #expect(cloud.requests.count == 2, "the window of two is full")
+        #expect(store.millisecondsUntilDue(now: clock.monotonicNow()) > 0, "a full window is not a reason to wake")
+        var rounds = 0
+        while store.unacknowledgedRecords > 0 && rounds < 20 {
+            rounds += 1
+            clock.advance(milliseconds: 5)   // replies come back quickly, long before the live interval
+            for r in cloud.requests { try store.confirm(tag: r.tag) }
+            #expect(store.unacknowledgedRecords == 0 || store.millisecondsUntilDue(now: clock.monotonicNow()) == 0)
+            try store.publish(&cloud)
+        }
+        #expect(Self.values(cloud.requests) == Array(0..<64))
+        #expect(cloud.requests.allSatisfy { $0.kind == .live })
+        #expect(rounds <= 5, "\(rounds) rounds of 5 ms for 64 samples")
+    }
+
+    @Test func aSilentCloudDoesNotMakeTheLoopBusy() throws {
+        // Connected, requests out, no replies: millisecondsUntilDue used to return 0 for as long
+        // as the window stayed full (86 % of a core in poll(2) with timeout 0).
+        let clock = ManualClock()
+        let settings = PublishingSettings(batchSamples: 8, liveIntervalMilliseconds: 200, resumeSamplesPerSecond: 1_000,
+                                          inFlightRequests: 2, replyTimeoutMilliseconds: 5_000)
+        var store = try Self.store(Self.device(), clock, settings)
+        var cloud = FakeUplink(devices: 2)
+        try Self.record(&store, clock, first: 0, count: 40)   // a backlog
+        try store.uplinkReady()
+        for step in 0..<25 {   // ~9 s: short of the reply deadline (2 x 5 s), after which it resends
+            try Self.record(&store, clock, first: 1_000 + step * 4, count: 4)
+            clock.advance(milliseconds: 250)
+            try store.publish(&cloud)
+            let wait = store.millisecondsUntilDue(now: clock.monotonicNow())
+            #expect(wait >= 50, "step \(step): wait \(wait) ms with the window full and no reply")
+        }
+        #expect(cloud.requests.count == 2)
+        // The uplink itself cannot take a request (its own window full): no spin either.
+        var blocked = FakeUplink(devices: 2)
+        blocked.windowOpen = false
+        var other = try Self.store(Self.device(), clock, settings)
+        try other.uplinkReady()
+        try Self.record(&other, clock, first: 0, count: 40)
+        clock.advance(milliseconds: 500)
+        try other.publish(&blocked)
+        #expect(other.millisecondsUntilDue(now: clock.monotonicNow()) > 0)
     }
 
     @Test func crashDuringOutageAndReplayLosesNothingSynced() throws {

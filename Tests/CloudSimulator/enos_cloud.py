@@ -44,6 +44,8 @@ Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"o
   {"cmd":"pause_replies"} / {"cmd":"resume_replies"} hold replies (sent on resume)
   {"cmd":"drop_replies","on":true|false}             answer nothing (timeout tests)
   {"cmd":"allow_offline","on":true|false}            accept data of sub-devices not logged in
+  {"cmd":"delay_login_replies","ms":N}               answer sub-device logins N ms late (they take
+                                                     effect at once; ms null: like other replies)
   {"cmd":"records","since":N}                        records with seq >= N, and "next"
   {"cmd":"wait","match":{...},"timeout":S,"since":N} first record (seq >= N) whose fields equal
                                                      match's (dotted keys reach into payload,
@@ -253,6 +255,7 @@ class Cloud:
         self.held = []
         self.dropping = False
         self.allow_offline = False
+        self.login_reply_delay_ms = None  # None: like every reply (--reply-delay-ms)
         self.observer = None
         self.waiters = []
         self.injected = 0
@@ -388,7 +391,8 @@ class Cloud:
         if method in DATA_METHODS and self.args.print:
             self.print_data(method, rid, pk, dk, payload, code)
         reply = {"id": rid if rid is not None else "unknown", "code": code, "message": message, "data": data}
-        self.send_reply(topic + "_reply", reply)
+        late = self.login_reply_delay_ms if method in ("combine.login", "combine.login.batch") else None
+        self.send_reply(topic + "_reply", reply, delay_ms=late)
 
     def check_params(self, method, params, payload):
         p = []
@@ -531,13 +535,13 @@ class Cloud:
             status = "" if code == 200 else f" -> code {code}"
             self.log(f"{short} id={rid} {dev} @{when} " + " ".join(points) + status)
 
-    def send_reply(self, topic, reply):
+    def send_reply(self, topic, reply, delay_ms=None):
         if self.dropping:
             return
         if self.paused:
             self.held.append((topic, reply))
             return
-        delay = self.args.reply_delay_ms / 1000.0
+        delay = (self.args.reply_delay_ms if delay_ms is None else delay_ms) / 1000.0
         if delay > 0:
             asyncio.get_event_loop().call_later(delay, self._publish, topic, reply)
         else:
@@ -587,6 +591,11 @@ class Cloud:
             return {"released": len(held)}
         if cmd == "drop_replies":
             self.dropping = bool(r.get("on", True))
+            return {}
+        if cmd == "delay_login_replies":
+            # The cloud answers sub-device logins late (the login takes effect at once).
+            ms = r.get("ms")
+            self.login_reply_delay_ms = None if ms is None else int(ms)
             return {}
         if cmd == "allow_offline":
             self.allow_offline = bool(r.get("on", True))
