@@ -10,7 +10,8 @@ Typed block (holding, every unit): for order k in ABCD, CDAB, BADC, DCBA at base
   +6 int64 -1234567890123456789, +10 uint64 12345678901234567890, +14 float32 3.25,
   +16 float64 -98765.4321, +20 string "EDGE-42" (10 bytes, ABCD only).
 Unit 4: absent (no reply: a dead unit). Unit 7: flaky: of every three replies, the second is
-dropped and (RTU) the third has its CRC corrupted.
+dropped and (RTU) the third has its CRC corrupted. Unit 8 (TCP only): every reply carries another
+transaction id than the request's (a reply that matches no request).
 
 usage: modbus_test_slave.py --rtu DEVICE | --tcp PORT     (prints READY when serving)
 """
@@ -77,6 +78,10 @@ class Flaky:
         self.framer = ModbusRtuFramer(None) if rtu else ModbusSocketFramer(None)
 
     def __call__(self, response):
+        if response.slave_id == 8 and not self.rtu:
+            frame = bytearray(self.framer.buildPacket(response))
+            frame[0] ^= 0xFF
+            return bytes(frame), True
         if response.slave_id != 7:
             return response, False
         self.count += 1
@@ -97,7 +102,7 @@ async def main():
     group.add_argument("--tcp", type=int)
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
-    slaves = {u: unit_context(u) for u in (1, 2, 3, 7)}
+    slaves = {u: unit_context(u) for u in (1, 2, 3, 7, 8)}
     context = ModbusServerContext(slaves=slaves, single=False)
     if args.rtu:
         server = ModbusSerialServer(context, framer=ModbusRtuFramer, port=args.rtu, baudrate=115200,
