@@ -21,6 +21,15 @@ public enum ControlError: Equatable, Sendable {
     /// The command arrived while the agent's command queue was full: nothing was done, send it again.
     case agentBusy
 
+    /// The refusal of a value the bus would not encode (`PointCodec.checkWrite`).
+    public init(refusal: EncodeError) {
+        switch refusal {
+        case .outOfAllowedRange, .outOfTypeRange: self = .outOfRange
+        case .notWritable: self = .notWritable
+        default: self = .badValue
+        }
+    }
+
     /// The reply code.
     public var code: Int {
         switch self {

@@ -207,8 +207,10 @@ final class EnOSEventSink {
                         request.error = request.error ?? .badValue
                         continue
                     }
-                    if let range = definition.allowedRange, let n = value.numeric, !range.contains(n) {
-                        request.error = request.error ?? .outOfRange
+                    do throws(EncodeError) {
+                        try PointCodec.checkWrite(value, for: definition)
+                    } catch {
+                        request.error = request.error ?? ControlError(refusal: error)
                         continue
                     }
                     _ = request.append(point: p, value: value)
