@@ -13,7 +13,8 @@ Unit 5: counting: every read that includes holding register 0 serves the next co
 in holding registers 0 and 1 (the same value), so any sample lost on the way to the cloud is a gap in
 the sequence; the other registers are as for the healthy units.
 Unit 4: absent (no reply: a dead unit). Unit 7: flaky: of every three replies, the second is
-dropped and (RTU) the third has its CRC corrupted.
+dropped and (RTU) the third has its CRC corrupted. Unit 8 (TCP only): every reply carries another
+transaction id than the request's (a reply that matches no request).
 
 usage: modbus_test_slave.py --rtu DEVICE | --tcp PORT     (prints READY when serving)
 """
@@ -105,6 +106,10 @@ class Flaky:
         self.framer = ModbusRtuFramer(None) if rtu else ModbusSocketFramer(None)
 
     def __call__(self, response):
+        if response.slave_id == 8 and not self.rtu:
+            frame = bytearray(self.framer.buildPacket(response))
+            frame[0] ^= 0xFF
+            return bytes(frame), True
         if response.slave_id != 7:
             return response, False
         self.count += 1
@@ -125,7 +130,7 @@ async def main():
     group.add_argument("--tcp", type=int)
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
-    slaves = {u: unit_context(u) for u in (1, 2, 3, 7)}
+    slaves = {u: unit_context(u) for u in (1, 2, 3, 7, 8)}
     slaves[5] = counting_context(5)
     context = ModbusServerContext(slaves=slaves, single=False)
     if args.rtu:

@@ -368,6 +368,18 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.newline()
             return .usage
         }
+        // The point and the value first: a write that cannot succeed says why, whatever the device's state.
+        do throws(EncodeError) {
+            try PointCodec.checkWrite(value, for: point)
+        } catch {
+            out.write(fieldBus.devices[d].name)
+            out.write(".")
+            out.write(point.identifier)
+            out.write(": ")
+            Self.writeOutcome(.rejected(error), into: &out)
+            out.newline()
+            return .done
+        }
         guard loop.pointee.devices.online[d] else {
             out.write(fieldBus.devices[d].name)
             out.line(" is offline: nothing written")

@@ -234,6 +234,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
             log.warning("sub-device \(configuration.fieldBus.devices[device].name) login failed (code \(code))")
         case .loggedOut(let device):
             log.info("sub-device \(configuration.fieldBus.devices[device].name) logged out")
+        case .commandsRefused(let cause, let busy, let unanswered):
+            log.warning(cause.logLine(answeredBusy: busy, unanswered: unanswered))
         }
     }
 

@@ -16,6 +16,9 @@ public enum UplinkEvent: Equatable, Sendable {
     case loggedIn(device: Int)
     case loginFailed(device: Int, code: Int)
     case loggedOut(device: Int)
+    /// Cloud commands could not be queued (`cause`) since the last such report: `answeredBusy` of
+    /// them were answered busy, `unanswered` got no reply at all.
+    case commandsRefused(cause: CommandOverflow, answeredBusy: Int, unanswered: Int)
 }
 
 /// The agent loop's view of the cloud connection: one descriptor to poll, events to drain,

@@ -2,7 +2,9 @@ import EdgeCore
 import FieldBus
 
 /// Why a cloud command was refused before anything was written, with the spec's code (§6.4:
-/// application failures ≥ 2000; 1101 for an unknown service).
+/// application failures ≥ 2000; 1101 for an unknown service). EnOS has no reply code of its own
+/// for "busy" (429 is a client-side code of one SDK, never sent by a device), so `agentBusy`
+/// takes the next application code.
 public enum ControlError: Equatable, Sendable {
     case unknownDevice
     case unknownPoint
@@ -16,6 +18,17 @@ public enum ControlError: Equatable, Sendable {
     case writeFailed
     case deviceOffline
     case verificationMismatch
+    /// The command arrived while the agent's command queue was full: nothing was done, send it again.
+    case agentBusy
+
+    /// The refusal of a value the bus would not encode (`PointCodec.checkWrite`).
+    public init(refusal: EncodeError) {
+        switch refusal {
+        case .outOfAllowedRange, .outOfTypeRange: self = .outOfRange
+        case .notWritable: self = .notWritable
+        default: self = .badValue
+        }
+    }
 
     /// The reply code.
     public var code: Int {
@@ -32,6 +45,7 @@ public enum ControlError: Equatable, Sendable {
         case .writeFailed: return 2009
         case .deviceOffline: return 2010
         case .verificationMismatch: return 2011
+        case .agentBusy: return 2012
         }
     }
 
@@ -50,6 +64,7 @@ public enum ControlError: Equatable, Sendable {
         case .writeFailed: return "field device refused or did not answer the write"
         case .deviceOffline: return "field device offline"
         case .verificationMismatch: return "read-back differs from the value written"
+        case .agentBusy: return "agent busy: too many commands waiting, nothing done; send it again later"
         }
     }
 }

@@ -24,7 +24,21 @@ final class EnOSEventSink {
     var awaiting: [Bool]
     var wanted: [Bool]
     var droppedEvents = 0
+    /// Reply handles of commands that could not be queued, to be answered busy by the uplink
+    /// right after the gateway call that delivered them (`EnOSUplink.answerRefusedCommands`).
+    var busy: [EnOSReplyHandle?]
+    var busyHead = 0
+    var busyCount = 0
+    /// Commands answered busy, and commands that got no reply at all (the busy queue was full
+    /// too, or the connection dropped before the answer went out), since the start.
+    var busyCommands = 0
     var droppedCommands = 0
+    /// What is not reported yet (`reportOverflow`): the first cause and the counts since the last report.
+    var overflow: CommandOverflow? = nil
+    var busySinceReport = 0
+    var droppedSinceReport = 0
+    var lastOverflowReport: MonotonicInstant? = nil
+    static let overflowReportIntervalNanoseconds: UInt64 = 60_000_000_000
     var rejectedCommands = 0
     var connected = false
     /// `ota.device.upgrade` orders and the replies to OTA reports, for `AgentOTA`.
@@ -45,6 +59,7 @@ final class EnOSEventSink {
         commands = [ControlRequest](repeating: ControlRequest(kind: .get, token: 0, device: -1), count: commandCapacity)
         handles = [EnOSReplyHandle?](repeating: nil, count: min(commandCapacity * 2, 255))
         slotGenerations = [UInt32](repeating: 0, count: min(commandCapacity * 2, 255))
+        busy = [EnOSReplyHandle?](repeating: nil, count: commandCapacity * 2)
         awaiting = [Bool](repeating: false, count: subDevices.count)
         wanted = [Bool](repeating: true, count: subDevices.count)
     }
@@ -150,11 +165,17 @@ final class EnOSEventSink {
             return
         default: return   // sub-device notifications are not field-bus commands
         }
-        guard commandCount < commands.count else { droppedCommands += 1; return }
+        guard commandCount < commands.count else {
+            refuse(command.replyHandle, .queueFull(capacity: commands.count))
+            return
+        }
         // A free reply slot.
         var slot = -1
         for i in handles.indices where handles[i] == nil { slot = i; break }
-        guard slot >= 0 else { droppedCommands += 1; return }
+        guard slot >= 0 else {
+            refuse(command.replyHandle, .replySlotsFull(capacity: handles.count))
+            return
+        }
         slotGenerations[slot] = (slotGenerations[slot] &+ 1) & 0xFF_FFFF
         handles[slot] = command.replyHandle
         let token = slotGenerations[slot] << 8 | UInt32(slot)
@@ -186,8 +207,10 @@ final class EnOSEventSink {
                         request.error = request.error ?? .badValue
                         continue
                     }
-                    if let range = definition.allowedRange, let n = value.numeric, !range.contains(n) {
-                        request.error = request.error ?? .outOfRange
+                    do throws(EncodeError) {
+                        try PointCodec.checkWrite(value, for: definition)
+                    } catch {
+                        request.error = request.error ?? ControlError(refusal: error)
                         continue
                     }
                     _ = request.append(point: p, value: value)
@@ -199,6 +222,53 @@ final class EnOSEventSink {
         }
         commands[(commandHead + commandCount) % commands.count] = request
         commandCount += 1
+    }
+
+    /// Keeps the reply handle of a command that cannot be queued, to answer it busy (the protocol
+    /// wants a reply to every command); counts it as unanswered when even that queue is full.
+    func refuse(_ handle: EnOSReplyHandle, _ cause: CommandOverflow) {
+        if overflow == nil { overflow = cause }
+        guard busyCount < busy.count else {
+            unanswered()
+            return
+        }
+        busy[(busyHead + busyCount) % busy.count] = handle
+        busyCount += 1
+    }
+
+    /// The oldest command waiting for its busy answer.
+    var firstBusy: EnOSReplyHandle? { busyCount > 0 ? busy[busyHead] : nil }
+
+    /// Forgets the oldest command waiting for its busy answer: answered, or (`answered` false)
+    /// not answerable any more.
+    func removeFirstBusy(answered: Bool) {
+        guard busyCount > 0 else { return }
+        busy[busyHead] = nil
+        busyHead = (busyHead + 1) % busy.count
+        busyCount -= 1
+        if answered {
+            busyCommands += 1
+            busySinceReport += 1
+        } else {
+            unanswered()
+        }
+    }
+
+    func unanswered() {
+        droppedCommands += 1
+        droppedSinceReport += 1
+    }
+
+    /// Pushes `commandsRefused` for what happened since the last report: at once the first time,
+    /// then at most once per `overflowReportIntervalNanoseconds`, so a flood logs a line a minute.
+    func reportOverflow(now: MonotonicInstant) {
+        guard let cause = overflow, busyCount == 0 else { return }
+        if let last = lastOverflowReport, now.nanoseconds(since: last) < Self.overflowReportIntervalNanoseconds { return }
+        push(.commandsRefused(cause: cause, answeredBusy: busySinceReport, unanswered: droppedSinceReport))
+        lastOverflowReport = now
+        overflow = nil
+        busySinceReport = 0
+        droppedSinceReport = 0
     }
 
     static func point(named name: EnOSText, in template: DeviceTemplate) -> Int? {

@@ -98,8 +98,13 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
     public mutating func pollRequest() -> (descriptor: Int32, events: Int16, timeoutMilliseconds: Int) {
         let sink = self.sink
         let wasConnected = sink.connected
-        let request = gateway.pollRequest { sink.on($0) }
+        var request = gateway.pollRequest { sink.on($0) }
         if !wasConnected && sink.connected { connectedAt = clock.monotonicNow() }
+        if sink.busyCount > 0 || sink.overflow != nil {
+            let answers = sink.busyCount > 0
+            answerRefusedCommands()
+            if answers { request = gateway.pollRequest { sink.on($0) } }   // what the answers left to send
+        }
         return request
     }
 
@@ -108,6 +113,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         let wasConnected = sink.connected
         gateway.handle(revents: revents) { sink.on($0) }
         if !wasConnected && sink.connected { connectedAt = clock.monotonicNow() }
+        if sink.busyCount > 0 || sink.overflow != nil { answerRefusedCommands() }
     }
 
     public mutating func nextEvent() -> UplinkEvent? { sink.popEvent() }
@@ -262,5 +268,21 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         guard m.endEntry() == .added else { return false }
         if case .sent = gateway.publish(&m, tag: 0, onEvent: { sink.on($0) }) { return true }
         return false
+    }
+}
+
+extension EnOSUplink where Transport: ~Copyable {
+    /// Answers busy (`ControlError.agentBusy`) the commands the sink could not queue, now that the
+    /// gateway may be called (the sink runs inside its callback); stops when the MQTT output is
+    /// full (the next `handle` goes on), and reports the overflow (`EnOSEventSink.reportOverflow`).
+    mutating func answerRefusedCommands() {
+        let sink = self.sink
+        let busy = ControlError.agentBusy
+        while let handle = sink.firstBusy {
+            let result = gateway.reply(to: handle, code: busy.code, message: busy.message, data: nil, onEvent: { sink.on($0) })
+            if result == .wouldBlock { break }
+            sink.removeFirstBusy(answered: result == .sent)
+        }
+        sink.reportOverflow(now: clock.monotonicNow())
     }
 }

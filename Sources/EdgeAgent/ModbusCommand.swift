@@ -1,3 +1,4 @@
+import CShim
 import EdgeCore
 import FieldBus
 
@@ -45,13 +46,19 @@ enum ModbusCommand {
 
     struct Message: Error { var text: String }
 
+    /// The baud rates a Modbus serial line uses (and termios has a constant for).
+    static let standardBaudRates: [UInt32] = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]
+
     static func parse(_ args: [String]) -> Result<Options, Message> {
         var o = Options()
         var i = 0
+        var serialOption: String? = nil
         func number<T: FixedWidthInteger>(_ name: String, _ type: T.Type) -> Result<T, Message> {
             guard i + 1 < args.count else { return .failure(Message(text: "\(name) needs a value")) }
             i += 1
-            guard let v = T(args[i]) else { return .failure(Message(text: "\(name): '\(args[i])' is not a valid number")) }
+            guard let v = T(args[i]) else {
+                return .failure(Message(text: "\(name): '\(args[i])' is not a whole number from \(T.min) to \(T.max)"))
+            }
             return .success(v)
         }
         func get<T>(_ r: Result<T, Message>, _ apply: (T) -> Void) -> Message? {
@@ -101,9 +108,24 @@ enum ModbusCommand {
                 return .failure(Message(text: "unknown option '\(arg)'"))
             }
             if let problem { return .failure(problem) }
+            if ["--baud", "--parity", "--data-bits", "--stop-bits"].contains(arg) { serialOption = arg }
             i += 1
         }
         guard (o.port == nil) != (o.tcp == nil) else { return .failure(Message(text: "give either --port or --tcp")) }
+        if o.port != nil {
+            guard standardBaudRates.contains(o.baud) else {
+                let rates = standardBaudRates.map { "\($0)" }.joined(separator: ", ")
+                return .failure(Message(text: "--baud: \(o.baud) is not a standard baud rate; use one of \(rates)"))
+            }
+            guard o.dataBits >= 5 && o.dataBits <= 8 else { return .failure(Message(text: "--data-bits must be 5, 6, 7 or 8 (Modbus RTU uses 8)")) }
+            guard o.stopBits == 1 || o.stopBits == 2 else { return .failure(Message(text: "--stop-bits must be 1 or 2")) }
+            guard o.unit >= 1 && o.unit <= 247 else {
+                return .failure(Message(text: "--unit must be 1...247 on a serial line (0 is the broadcast address: no unit answers a read)"))
+            }
+        } else if let serialOption {
+            return .failure(Message(text: "\(serialOption) applies to a serial line (--port), not to --tcp"))
+        }
+        guard o.timeout >= 1 && o.timeout <= 60_000 else { return .failure(Message(text: "--timeout must be 1...60000 ms")) }
         guard let table = o.table else { return .failure(Message(text: "give one of --holding, --input, --coils, --discrete")) }
         let limit = table.holdsBits ? DeviceLimits.protocolMaxBits : DeviceLimits.protocolMaxRegisters
         guard o.count >= 1, o.count <= limit else {
@@ -128,14 +150,33 @@ enum ModbusCommand {
             via = "\(serial.path) \(serial.baud) \(serial.dataBits)\(p)\(serial.stopBits)"
         }
         let table = o.table ?? .holdingRegister
+        if let tcp = o.tcp, let problem = resolutionProblem(tcp) {
+            StandardOutput.errorLine("edge-agent modbus: cannot connect to \(tcp.host):\(tcp.port): \(problem)")
+            return 1
+        }
         do throws(ModbusError) {
             var connection = try ModbusConnection(bus: bus)
             try connection.connect()
             return read(o, table: table, via: via, connection: &connection)
         } catch {
-            StandardOutput.errorLine("edge-agent modbus: cannot open \(via): \(error.description)")
+            if let tcp = o.tcp, error == .system(ECONNREFUSED) {
+                StandardOutput.errorLine("edge-agent modbus: cannot connect to \(tcp.host):\(tcp.port): connection refused "
+                                         + "(the host answers, but nothing listens on port \(tcp.port))")
+            } else {
+                StandardOutput.errorLine("edge-agent modbus: cannot open \(via): \(error.description)")
+            }
             return 1
         }
+    }
+
+    /// Why `tcp.host` cannot be resolved (nil: it can). libmodbus reports a failed name lookup as
+    /// ECONNREFUSED, so the probe looks the name up itself first.
+    static func resolutionProblem(_ tcp: TCPSettings) -> String? {
+        var address = edge_socket_address()
+        let rc = tcp.host.withCString { edge_tcp_resolve($0, UInt32(tcp.port), &address, 1) }
+        guard rc < 0 else { return nil }
+        let reason = edge_resolve_error_text(rc).map { String(cString: $0) } ?? "error \(rc)"
+        return "cannot resolve host name '\(tcp.host)': \(reason)"
     }
 
     static func read(_ o: Options, table: RegisterTable, via: String, connection: inout ModbusConnection) -> Int32 {

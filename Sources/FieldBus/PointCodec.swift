@@ -146,6 +146,31 @@ public enum PointCodec {
         }
     }
 
+    /// Checks a write of `value` to `point` as the bus worker will encode it (writable, type,
+    /// allowed range, fit in the type) without a device: lets a caller refuse a bad write before
+    /// it looks at anything else (the device being offline, the bus being busy).
+    public static func checkWrite(_ value: PointValue, for point: PointDefinition) throws(EncodeError) {
+        if point.table == .coil {
+            _ = try encodeCoil(value, for: point)
+            return
+        }
+        if case .bitOfRegister = point.dataType {
+            _ = try encodeBit(value, for: point, current: 0)
+            return
+        }
+        if case .string(let length) = point.dataType {
+            guard point.writable, point.table == .holdingRegister else { throw .notWritable }
+            guard case .string(let text) = value else { throw .typeMismatch }
+            guard text.count <= Int(length) else { throw .stringTooLong }
+            return
+        }
+        var failure: EncodeError? = nil
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 4) { registers in
+            do throws(EncodeError) { _ = try encode(value, for: point, into: registers) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// Encodes a write to a bit-of-register point as a read-modify-write: `current` is the
     /// holding register as just read from the device; the result is that register with the
     /// point's bit set or cleared and every other bit unchanged. The register is written whole
