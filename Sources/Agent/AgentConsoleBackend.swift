@@ -58,6 +58,17 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         out.write(s.devicesTotal)
         out.write(" online")
         out.newline()
+        out.write("sub-devices: ")
+        out.write(s.subDevicesLoggedIn)
+        out.write("/")
+        out.write(s.subDevicesTotal)
+        out.write(" logged in")
+        if s.subDevicesRefused > 0 {
+            out.write(", ")
+            out.write(s.subDevicesRefused)
+            out.write(" refused or unanswered (see the log)")
+        }
+        out.newline()
         let ring = loop.pointee.store.log.statistics()
         out.write("ring log: ")
         out.write(s.ringLogUnacknowledgedRecords)

@@ -51,6 +51,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     var lastStoreError: RingLogError? = nil
     public private(set) var turns: UInt64 = 0
     var reportedOtherConfigurations: UInt64 = 0
+    /// Per device: its sub-device's login as the cloud last answered it (`LoginState`).
+    var logins: [Int]
 
     public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
                 workers: [BusWorker<ModbusConnection, Clock>], clock: Clock, signalDescriptor: Int32, log: AgentLog) {
@@ -62,6 +64,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         self.signalDescriptor = signalDescriptor
         self.log = log
         devices = DeviceTable(configuration.fieldBus)
+        logins = [Int](repeating: LoginState.unknown, count: configuration.fieldBus.devices.count)
         consoleFigures = ConsoleFigures(configuration.fieldBus)
         pollSet = .allocate(capacity: workers.count + 5)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
@@ -221,6 +224,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
             log.info("uplink connected to \(configuration.cloud.host):\(configuration.cloud.port)")
         case .disconnected:
             log.warning("uplink disconnected; samples are kept in the ring log")
+            for i in logins.indices where logins[i] == LoginState.loggedIn { logins[i] = LoginState.unknown }
         case .confirmed(let tag):
             storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.confirm(tag: tag) }
         case .rejected(let tag, let code):
@@ -229,10 +233,19 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         case .retry(let tag):
             store.retry(tag: tag)
         case .loggedIn(let device):
-            log.info("sub-device \(configuration.fieldBus.devices[device].name) logged in")
+            guard device >= 0, device < logins.count else { return }
+            let failed = logins[device] != LoginState.unknown && logins[device] != LoginState.loggedIn
+            logins[device] = LoginState.loggedIn
+            log.info("sub-device \(configuration.fieldBus.devices[device].name) logged in" + (failed ? " (after failed logins)" : ""))
         case .loginFailed(let device, let code):
-            log.warning("sub-device \(configuration.fieldBus.devices[device].name) login failed (code \(code))")
+            guard device >= 0, device < logins.count else { return }
+            // Once per cause: retries of the same refusal stay quiet (they back off to 5 minutes).
+            if logins[device] != code {
+                log.warning("sub-device \(configuration.fieldBus.devices[device].name) login failed: \(LoginState.describe(code)); retried with a growing delay (at most 5 min); its samples are still sent (allowOfflineSubDevice) and kept until confirmed")
+            }
+            logins[device] = code
         case .loggedOut(let device):
+            if device >= 0, device < logins.count { logins[device] = LoginState.unknown }
             log.info("sub-device \(configuration.fieldBus.devices[device].name) logged out")
         case .commandsRefused(let cause, let busy, let unanswered):
             log.warning(cause.logLine(answeredBusy: busy, unanswered: unanswered))
@@ -336,6 +349,14 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         s.ringLogDroppedRecords = stats.droppedRecords
         s.busUtilizationPPM = utilization
         s.devicesOnline = devices.onlineCount
+        s.subDevicesTotal = configuration.cloud.subDevices.count
+        s.subDevicesLoggedIn = 0
+        s.subDevicesRefused = 0
+        var i = 0
+        while i < logins.count {   // an index loop: for-in allocates in debug builds
+            if logins[i] == LoginState.loggedIn { s.subDevicesLoggedIn += 1 } else if logins[i] != LoginState.unknown { s.subDevicesRefused += 1 }
+            i += 1
+        }
         s.devicesTotal = configuration.fieldBus.devices.count
         s.uplinkConnected = uplink.isConnected
         s.residentKiB = ProcessMemory.residentKiB()

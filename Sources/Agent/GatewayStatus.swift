@@ -8,6 +8,11 @@ public struct GatewayStatus: Sendable {
     public var busUtilizationPPM: UInt64 = 0
     public var devicesOnline = 0
     public var devicesTotal = 0
+    /// Sub-devices (devices with a cloud identity), those logged in, and those whose last login
+    /// the cloud refused or did not answer (console only: not a gateway measurepoint).
+    public var subDevicesTotal = 0
+    public var subDevicesLoggedIn = 0
+    public var subDevicesRefused = 0
     public var uplinkConnected = false
     public var residentKiB: UInt64 = 0
     public var uptimeSeconds: UInt64 = 0

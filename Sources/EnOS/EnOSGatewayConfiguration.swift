@@ -29,7 +29,8 @@ public struct EnOSGatewayConfiguration {
     public var maximumOnlineSubDevices = 200
     /// Sub-devices per `combine.login.batch` at most.
     public var loginBatchSize = 50
-    /// A sub-device whose login failed is tried again after this long.
+    /// A sub-device whose login failed is tried again after this long, doubled with each further
+    /// failure in a row (at most 5 minutes).
     public var loginRetryMilliseconds: UInt64 = 60_000
     /// Post `connection.state.post` (full) after every connect.
     public var postsConnectionState = true
@@ -66,7 +67,8 @@ public enum EnOSGatewayEvent {
     case subDeviceLoggedIn(Int)
     /// `code`: the cloud's code (e.g. 723 disabled, 742 sign), `EnOSGatewayEvent.timedOut` or
     /// `EnOSGatewayEvent.tooManyOnline`.
-    /// The gateway retries after `loginRetryMilliseconds` while the sub-device is wanted.
+    /// The gateway retries after `loginRetryMilliseconds` (doubling while it keeps failing) while
+    /// the sub-device is wanted.
     case subDeviceLoginFailed(Int, code: Int)
     case subDeviceLoggedOut(Int)
     /// The cloud's reply to a request the agent made (`code` 200: done; delete from the log).

@@ -231,10 +231,14 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         subDevices.request[i] = 0
         if ok {
             subDevices.status[i] = .online
+            subDevices.failures[i] = 0
             onEvent(.subDeviceLoggedIn(i))
         } else {
             subDevices.status[i] = .failed
-            subDevices.retryAt[i] = now.advanced(byMilliseconds: configuration.loginRetryMilliseconds)
+            let failures = subDevices.failures[i] == .max ? .max : subDevices.failures[i] + 1
+            subDevices.failures[i] = failures
+            subDevices.retryAt[i] = now.advanced(byMilliseconds: EnOSSubDeviceTable.retryDelay(base: configuration.loginRetryMilliseconds,
+                                                                                              failures: failures))
             onEvent(.subDeviceLoginFailed(i, code: code))
         }
     }

@@ -18,6 +18,8 @@ struct EnOSSubDeviceTable: ~Copyable {
     let request: UnsafeMutableBufferPointer<UInt32>
     let retryAt: UnsafeMutableBufferPointer<MonotonicInstant>
     let logoutDue: UnsafeMutableBufferPointer<Bool>
+    /// Login failures in a row (the retry delay doubles with each, see `retryDelay`).
+    let failures: UnsafeMutableBufferPointer<UInt8>
 
     init(count: Int) {
         self.count = count
@@ -31,6 +33,8 @@ struct EnOSSubDeviceTable: ~Copyable {
         retryAt.initialize(repeating: MonotonicInstant(nanoseconds: 0))
         logoutDue = .allocate(capacity: max(count, 1))
         logoutDue.initialize(repeating: false)
+        failures = .allocate(capacity: max(count, 1))
+        failures.initialize(repeating: 0)
     }
 
     deinit {
@@ -39,6 +43,15 @@ struct EnOSSubDeviceTable: ~Copyable {
         request.deallocate()
         retryAt.deallocate()
         logoutDue.deallocate()
+        failures.deallocate()
+    }
+
+    /// The wait before the next login of a sub-device that failed `failures` times in a row:
+    /// `base` doubled with each failure after the first, at most 5 minutes (a refused login,
+    /// e.g. a wrong secret or a disabled device, is not retried every second for ever).
+    static func retryDelay(base: UInt64, failures: UInt8) -> UInt64 {
+        let doublings = UInt64(min(max(Int(failures), 1) - 1, 12))
+        return min(base << doublings, max(base, 300_000))
     }
 
     /// Online or on the way: what counts against the 200 cap.

@@ -6,11 +6,14 @@
 #   - CPU per point at 1,000 points/s, beside the pymodbus slave's and mosquitto's CPU for the same points
 #   - peak RSS (VmHWM) at 1,000 and 5,000 points: host build, and the aarch64 firmware under
 #     qemu-aarch64 when out/qemu-aarch64/edge-agent exists (qemu's own RSS shown as a baseline)
+#   - the steady state at the agent's default publishing and ring-log settings (issue 11)
+#   - recovery from a 10-minute outage at 1,000 points/s at the defaults (backlog paced at the
+#     default resume rate): live delivery and latency while the backlog replays
 #   - replay of a one-hour backlog at 1,000 points/s (3.6 M samples, recorded with the cloud away
-#     at a faster poll rate) and the live latency while it replays
+#     at a faster poll rate), resumed as fast as the cloud takes it, and the live latency meanwhile
 # Prints Markdown. Environment: AGENT_BENCH_BINARY (default: the release build),
 # AGENT_BENCH_SECONDS (steady-state window, default 20), AGENT_BENCH_BACKLOG (samples, default
-# 3600000), AGENT_BENCH_FIRMWARE (default out/qemu-aarch64/edge-agent), EDGE_PYTHON.
+# 3600000), AGENT_BENCH_OUTAGE_MINUTES (default 10), AGENT_BENCH_FIRMWARE (default out/qemu-aarch64/edge-agent), EDGE_PYTHON.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -20,6 +23,7 @@ agent="${AGENT_BENCH_BINARY:-$(swift build -c release --show-bin-path)/edge-agen
 firmware="${AGENT_BENCH_FIRMWARE:-$root/out/qemu-aarch64/edge-agent}"
 window="${AGENT_BENCH_SECONDS:-20}"
 backlog="${AGENT_BENCH_BACKLOG:-3600000}"
+outage_minutes="${AGENT_BENCH_OUTAGE_MINUTES:-10}"
 tick="$(getconf CLK_TCK)"
 
 echo "## Agent end to end (issue 6)"
@@ -94,7 +98,7 @@ steady() {  # label points command...
     local label="$1" points="$2"; shift 2
     local ring="$dir/ring-$label.log"
     "$python" "$helper" config --out "$dir/$label.json" --points "$points" --modbus-port "$modbus_port" \
-        --mqtt-port "$cloud_port" --ring "$ring" --ring-size 32MiB --live-ms 100
+        --mqtt-port "$cloud_port" --ring "$ring" --ring-size 32MiB --defaults
     setsid "$@" run --config "$dir/$label.json" >"$dir/agent-$label.log" 2>&1 & local pid=$!
     groups+=("$pid")
     local offset; offset="$(stat -c %s "$dir/arrivals.txt")"
@@ -151,55 +155,68 @@ else
 fi
 
 # Replay: record the backlog with the cloud unreachable (5,000 points every 50 ms over 5
-# connections, as fast as the slave answers) until the ring log holds about $backlog samples
+# connections, as fast as the slave answers) until the ring log holds about $2 samples
 # (~21 bytes each), then start the agent against the cloud with 5,000 points every 5 s (1,000
-# points/s live) and follow the resume stream until it goes quiet.
-log "replay: recording a backlog of $backlog samples with the cloud away"
-dead_port="$(free_port)"
-"$python" "$helper" config --out "$dir/fill.json" --points 5000 --interval-ms 50 --buses 5 --modbus-port "$modbus_port" \
-    --mqtt-port "$dead_port" --ring "$dir/ring-replay.log" --ring-size 256MiB --live-ms 100
-setsid "$agent" run --config "$dir/fill.json" >"$dir/agent-fill.log" 2>&1 & fill_pid=$!; groups+=("$fill_pid")
-fill_started=$SECONDS
-target_bytes=$((backlog * 21))
-used=0; last_used=0; still=0
-while [ "$used" -lt "$target_bytes" ] && [ "$still" -lt 10 ] && [ $((SECONDS - fill_started)) -lt 900 ]; do
-    sleep 1
-    used="$("$agent" log info --device "$dir/ring-replay.log" 2>/dev/null | sed -n 's/.*used \([0-9]*\).*/\1/p')"
-    used="${used:-0}"
-    if [ "$used" -gt "$last_used" ]; then still=0; else still=$((still + 1)); fi
-    last_used="$used"
-done
-stop_pid "$fill_pid"
-fill_seconds=$((SECONDS - fill_started))
-fill_note=""
-if [ "$still" -ge 10 ]; then
-    fill_note=" The recording STALLED: the ring log stopped growing at $used bytes while the agent kept running."
-    log "replay: the ring log stopped growing at $used bytes"
-fi
-"$python" "$helper" config --out "$dir/replay.json" --points 5000 --interval-ms 5000 --modbus-port "$modbus_port" \
-    --mqtt-port "$cloud_port" --ring "$dir/ring-replay.log" --ring-size 256MiB --live-ms 100
-log "replay: the agent meets the cloud"
-replay_since="$(now_ms)"
-setsid "$agent" run --config "$dir/replay.json" >"$dir/agent-replay.log" 2>&1 & replay_pid=$!; groups+=("$replay_pid")
-replay="$("$python" "$helper" replay "$dir/arrivals.txt" --since "$replay_since" --quiet 5 --timeout 900)"
-stop_pid "$replay_pid"
-r_samples="$(json 'd["resume"]["samples"]' <<<"$replay")"
-r_seconds="$(json '"%.1f" % ((d["resume"]["last_ms"] - '"$replay_since"') / 1000) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
-r_rate="$(json '"%.0f" % (d["resume"]["samples"] / max(1, (d["resume"]["last_ms"] - d["resume"]["first_ms"]) / 1000)) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
-l_p50="$(json '"%.0f" % d["live_during"]["p50_ms"] if d["live_during"]["p50_ms"] is not None else "-"' <<<"$replay")"
-l_p99="$(json '"%.0f" % d["live_during"]["p99_ms"] if d["live_during"]["p99_ms"] is not None else "-"' <<<"$replay")"
-l_max="$(json '"%.0f" % d["live_during"]["max_ms"] if d["live_during"]["max_ms"] is not None else "-"' <<<"$replay")"
-scaled="$(json '"%.1f" % ((d["resume"]["last_ms"] - '"$replay_since"') / 1000 * '"$backlog"' / max(1, d["resume"]["samples"])) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
+# points/s live) and follow the resume stream until it goes quiet. Sets r_samples, r_seconds,
+# r_rate, l_p50, l_p99, l_max, l_rate (live samples/s while the backlog replayed), scaled,
+# fill_seconds and fill_note.
+backlog_replay() {  # label samples [config options for the replaying agent...]
+    local label="$1" want="$2"; shift 2
+    log "replay ($label): recording a backlog of $want samples with the cloud away"
+    local dead_port; dead_port="$(free_port)"
+    "$python" "$helper" config --out "$dir/fill-$label.json" --points 5000 --interval-ms 50 --buses 5 --modbus-port "$modbus_port" \
+        --mqtt-port "$dead_port" --ring "$dir/ring-$label.log" --ring-size 256MiB --live-ms 100
+    setsid "$agent" run --config "$dir/fill-$label.json" >"$dir/agent-fill-$label.log" 2>&1 & fill_pid=$!; groups+=("$fill_pid")
+    local fill_started=$SECONDS target_bytes=$((want * 21)) used=0 last_used=0 still=0
+    while [ "$used" -lt "$target_bytes" ] && [ "$still" -lt 10 ] && [ $((SECONDS - fill_started)) -lt 900 ]; do
+        sleep 1
+        used="$("$agent" log info --device "$dir/ring-$label.log" 2>/dev/null | sed -n 's/.*used \([0-9]*\).*/\1/p')"
+        used="${used:-0}"
+        if [ "$used" -gt "$last_used" ]; then still=0; else still=$((still + 1)); fi
+        last_used="$used"
+    done
+    stop_pid "$fill_pid"
+    fill_seconds=$((SECONDS - fill_started))
+    fill_note=""
+    if [ "$still" -ge 10 ]; then
+        fill_note=" The recording STALLED: the ring log stopped growing at $used bytes while the agent kept running."
+        log "replay ($label): the ring log stopped growing at $used bytes"
+    fi
+    "$python" "$helper" config --out "$dir/replay-$label.json" --points 5000 --interval-ms 5000 --modbus-port "$modbus_port" \
+        --mqtt-port "$cloud_port" --ring "$dir/ring-$label.log" --ring-size 256MiB "$@"
+    log "replay ($label): the agent meets the cloud"
+    local since; since="$(now_ms)"
+    setsid "$agent" run --config "$dir/replay-$label.json" >"$dir/agent-replay-$label.log" 2>&1 & replay_pid=$!; groups+=("$replay_pid")
+    local replay; replay="$("$python" "$helper" replay "$dir/arrivals.txt" --since "$since" --quiet 5 --timeout 1800)"
+    stop_pid "$replay_pid"
+    r_samples="$(json 'd["resume"]["samples"]' <<<"$replay")"
+    r_seconds="$(json '"%.1f" % ((d["resume"]["last_ms"] - '"$since"') / 1000) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
+    r_rate="$(json '"%.0f" % (d["resume"]["samples"] / max(1, (d["resume"]["last_ms"] - d["resume"]["first_ms"]) / 1000)) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
+    l_p50="$(json '"%.0f" % d["live_during"]["p50_ms"] if d["live_during"]["p50_ms"] is not None else "-"' <<<"$replay")"
+    l_p99="$(json '"%.0f" % d["live_during"]["p99_ms"] if d["live_during"]["p99_ms"] is not None else "-"' <<<"$replay")"
+    l_max="$(json '"%.0f" % d["live_during"]["max_ms"] if d["live_during"]["max_ms"] is not None else "-"' <<<"$replay")"
+    l_rate="$(json '"%.0f" % (d["live_during"]["samples"] / max(1, (d["live_during"]["last_ms"] - d["live_during"]["first_ms"]) / 1000)) if d["live_during"]["last_ms"] else "-"' <<<"$replay")"
+    scaled="$(json '"%.1f" % ((d["resume"]["last_ms"] - '"$since"') / 1000 * '"$want"' / max(1, d["resume"]["samples"])) if d["resume"]["last_ms"] else "-"' <<<"$replay")"
+}
+
+# At the defaults: a 10-minute outage at 1,000 points/s, replayed at the default pace.
+outage=$((outage_minutes * 60 * 1000))
+backlog_replay defaults "$outage" --defaults
+o_samples=$r_samples o_seconds=$r_seconds o_rate=$r_rate o_p50=$l_p50 o_p99=$l_p99 o_max=$l_max o_live=$l_rate
+o_fill=$fill_seconds o_note=$fill_note
+# Tuned for speed: a one-hour backlog, resumed as fast as the cloud takes it.
+backlog_replay fast "$backlog" --live-ms 100
 
 cat <<EOF
 Host build \`$agent\` and a pymodbus TCP slave (100 holding registers a unit), the EnOS cloud
-simulator's proxy and mosquitto on loopback; live data batched for at most 100 ms
-(\`publishing.liveIntervalMs\`). Latency: the sample's time stamp to its arrival at an independent
-\`mosquitto_sub\`. CPU: user + system time over a ${window} s window, divided by the points that arrived.
+simulator's proxy and mosquitto on loopback, at the agent's default settings (no \`publishing\`
+section: liveIntervalMs 0, batchSamples 200, inFlightRequests 4; ring log syncIntervalMs 100).
+Latency: the sample's time stamp to its arrival at an independent \`mosquitto_sub\` (through the
+simulator's Python proxy). CPU: user + system time over a ${window} s window, divided by the points that arrived.
 
 | figure | 1,000 points | 5,000 points | reference |
 |---|---|---|---|
-| points/s delivered (polled every 1 s) | $h1_rate | $h5_rate | |
+| points/s delivered (polled: 1,000 and 5,000 every 1 s) | $h1_rate | $h5_rate | polled rate: 1,000 / 5,000 |
 | latency sample → broker, p50 / p99 | $h1_p50 / $h1_p99 ms | $h5_p50 / $h5_p99 ms | mosquitto_pub → mosquitto_sub: $floor_p50 ms |
 | CPU per point: edge-agent | $h1_cpu µs | $h5_cpu µs | |
 | CPU per point: pymodbus slave serving them | $h1_slave µs | $h5_slave µs | edge-agent / pymodbus: $("$python" -c "print('%.2f' % ($h1_cpu / max(0.01, $h1_slave)))") |
@@ -207,7 +224,20 @@ simulator's proxy and mosquitto on loopback; live data batched for at most 100 m
 | peak RSS (VmHWM), host build | $((h1_peak / 1024)) MiB | $((h5_peak / 1024)) MiB | |
 $fw_rows
 
-Replay: a backlog of $r_samples samples (target: $backlog, one hour at 1,000 points/s; recorded in
+Recovery from a ${outage_minutes}-minute outage at 1,000 points/s, at the defaults (resume paced
+at 2,000 samples/s): a backlog of $o_samples samples (recorded in ${o_fill} s with the cloud
+unreachable), then the agent started against the cloud with 1,000 points/s live.$o_note
+
+| figure | value | reference |
+|---|---|---|
+| backlog replayed (resume samples) | $o_samples | $outage |
+| time from agent start to the last resume sample | $o_seconds s | $outage samples at 2,000/s: $((outage / 2000)) s |
+| resume rate | $o_rate samples/s | default pace: 2,000 |
+| live delivery while the backlog replayed | $o_live points/s | polled: 1,000 |
+| live latency while the backlog replayed, p50 / p99 / max | $o_p50 / $o_p99 / $o_max ms | |
+
+Replay, tuned for speed (liveIntervalMs 100, batchSamples 1000, inFlightRequests 8, resume
+unpaced): a backlog of $r_samples samples (target: $backlog, one hour at 1,000 points/s; recorded in
 ${fill_seconds} s, as fast as the slave answered, with the cloud unreachable), then the agent started
 against the cloud with 1,000 points/s live.$fill_note
 

@@ -80,6 +80,13 @@ def write_config(args):
         "ringLog": {"path": args.ring, "size": args.ring_size, "sectorSize": "64KiB", "syncIntervalMs": 100},
         "publishing": {"liveIntervalMs": args.live_ms, "batchSamples": 1000, "maxPayloadBytes": "256KiB",
                        "resumeSamplesPerSecond": args.resume_rate, "inFlightRequests": 8},
+    }
+    if args.defaults:
+        # The agent's own defaults for the data path: no publishing section, the ring log's sync
+        # interval left alone.
+        del config["publishing"]
+        del config["ringLog"]["syncIntervalMs"]
+    config |= {
         "status": {"intervalMs": 60000},
         "logging": {"level": "warning"},
     }
@@ -197,6 +204,7 @@ def main():
     c.add_argument("--ring-size", default="16MiB")
     c.add_argument("--live-ms", type=int, default=100)
     c.add_argument("--resume-rate", type=int, default=200_000)
+    c.add_argument("--defaults", action="store_true", help="the agent's default publishing and ring-log sync settings")
     lat = sub.add_parser("latency")
     lat.add_argument("record")
     lat.add_argument("--since", type=float, default=0.0, help="ignore arrivals before this epoch ms")
