@@ -506,7 +506,8 @@ struct EnOSLoginSelection: Sequence {
 
     init(count: Int, table: UnsafeMutableBufferPointer<Bool>, status: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Status>,
          retryAt: UnsafeMutableBufferPointer<MonotonicInstant>, now: MonotonicInstant, limit: Int) {
-        self.count = Swift.min(count, table.count, status.count, retryAt.count)
+        // Two-argument mins: the variadic one allocates its array on every login round.
+        self.count = Swift.min(Swift.min(count, table.count), Swift.min(status.count, retryAt.count))
         self.table = table
         self.status = status
         self.retryAt = retryAt
