@@ -62,7 +62,8 @@ public struct AgentConfiguration: Equatable, Sendable {
         // The cloud section names devices: use the raw device entries so that a device refused
         // for another reason gets no second error here.
         var devices: [(name: String, productKey: String?, deviceKey: String?)] = []
-        for element in root.member("devices")?.value.arrayElements ?? [] {
+        for (i, element) in (root.member("devices")?.value.arrayElements ?? []).enumerated() {
+            CloudSettings.checkTopicKeys(element, at: JSONPath.root.key("devices").index(i), &v)
             guard let name = element["name"]?.stringValue else { continue }
             devices.append((name, element["productKey"]?.stringValue, element["deviceKey"]?.stringValue))
         }

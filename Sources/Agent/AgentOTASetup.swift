@@ -42,7 +42,12 @@ public struct AgentOTASetup: Sendable {
         var environment: BootEnvironmentConfig? = nil
         var copies: [BootEnvironmentLocation] = []
         for c in file.bootloaderEnvironment.copies {
-            copies.append(BootEnvironmentLocation(device: c.device, offset: Int64(c.offset), size: Int(c.size), sectorSize: Int(c.sectorSize)))
+            // The board loader refuses values above Int.max; a Board built otherwise gets a problem, not a trap.
+            guard let offset = Int64(exactly: c.offset), let size = Int(exactly: c.size), let sectorSize = Int(exactly: c.sectorSize) else {
+                problem = problem ?? "board \(file.name): bootloader environment on \(c.device): offset \(c.offset), size \(c.size) or sector size \(c.sectorSize) is more than this \(Int.bitWidth)-bit platform can address"
+                continue
+            }
+            copies.append(BootEnvironmentLocation(device: c.device, offset: offset, size: size, sectorSize: sectorSize))
         }
         do throws(BootEnvironmentError) {
             environment = try BootEnvironmentConfig(copies: copies)

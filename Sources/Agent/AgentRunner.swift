@@ -79,9 +79,14 @@ public enum AgentRunner {
     static func load(_ file: String, _ environment: Environment) throws(ConfigErrors) -> AgentConfiguration {
         var config = try AgentConfiguration.load(file: file)
         if let board = environment.board {
+            // The board loader refuses sizes above Int.max; a Board built otherwise is refused here.
+            guard let size = Int(exactly: board.ringLog.size), let sectorSize = Int(exactly: board.ringLog.eraseSize) else {
+                throw ConfigErrors([ConfigError(file: "board " + board.name, path: JSONPath.root.key("ringLog"), location: nil,
+                                                message: "size \(board.ringLog.size) or eraseSize \(board.ringLog.eraseSize) is more than this \(Int.bitWidth)-bit platform can address")])
+            }
             config.store.path = board.ringLog.device
-            config.store.size = Int(board.ringLog.size)
-            config.store.sectorSize = Int(board.ringLog.eraseSize)
+            config.store.size = size
+            config.store.sectorSize = sectorSize
         }
         return config
     }

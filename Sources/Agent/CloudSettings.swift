@@ -1,4 +1,5 @@
 import EdgeCore
+import EnOS
 
 /// One device's identity in the cloud: the EnOS triple. The secret signs the gateway's MQTT login
 /// or a sub-device's `combine.login`; it is never logged or shown (see `AgentConfiguration.maskedLines`).
@@ -99,6 +100,7 @@ public struct CloudSettings: Equatable, Sendable {
         }
         var gateway: CloudCredentials? = nil
         if let g = v.object(in: o, "gateway", allowedKeys: ["productKey", "deviceKey", "deviceSecret"]) {
+            if let value = o.member("gateway")?.value { checkTopicKeys(value, at: g.path, &v) }
             let pk = v.string(in: g, "productKey"), dk = v.string(in: g, "deviceKey"), secret = v.string(in: g, "deviceSecret")
             if let pk, let dk, let secret { gateway = CloudCredentials(productKey: pk, deviceKey: dk, deviceSecret: secret) }
         }
@@ -136,10 +138,31 @@ public struct CloudSettings: Equatable, Sendable {
                 }
             }
         }
+        // Every device with a cloud identity logs in as a sub-device, which needs its secret;
+        // without one it could never send (and the gateway once trapped on the gap).
+        for (index, d) in devices.enumerated() where d.productKey != nil && d.deviceKey != nil && !seen.contains(index) {
+            let at = o.member("subDevices")
+            v.report("device \"\(d.name)\" has a cloud identity (productKey and deviceKey in \"devices\") but no secret: "
+                     + "add {\"device\": \"\(d.name)\", \"deviceSecret\": \"...\"} to cloud.subDevices",
+                     at: at != nil ? o.path.key("subDevices") : o.path, at?.value.location ?? o.location)
+        }
         guard v.errors.count == before, let host, let gateway else { return nil }
         return CloudSettings(host: host, port: UInt16(port), tls: tls, keepAliveSeconds: UInt16(keepAlive),
                              reconnectMinimumMilliseconds: UInt64(reconnectMin), reconnectMaximumMilliseconds: UInt64(reconnectMax),
                              gateway: gateway, subDevices: subDevices)
+    }
+
+    /// Reports a `productKey` or `deviceKey` of `object` (a device entry or `cloud.gateway`) that
+    /// cannot be a level of an MQTT topic (`EnOSTopic.keyProblem`): every topic of the device
+    /// would be refused by the broker or match other devices, and the uplink would go silent.
+    /// Values that are not strings, and empty ones, are reported where the entry is decoded.
+    static func checkTopicKeys(_ object: JSONValue, at path: JSONPath, _ v: inout ConfigValidator) {
+        for key in ["productKey", "deviceKey"] {
+            guard let value = object[key], let text = value.stringValue, !text.isEmpty,
+                  let problem = EnOSTopic.keyProblem(text) else { continue }
+            v.report(key + " " + problem + "; it is part of every MQTT topic of the device, which allows no \"/\", \"+\", \"#\" or control characters",
+                     at: path.key(key), value: value)
+        }
     }
 
     static func decodeTLS(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator) -> CloudTLSSettings? {

@@ -65,7 +65,13 @@ public struct StoreSettings: Equatable, Sendable {
                 v.report("size \(size) is not a multiple of sectorSize \(sector)", at: o.path.key("size"), m.value.location)
             } else if sector >= 256, size / sector < 2 {
                 v.report("size \(size) holds fewer than 2 sectors of \(sector) bytes", at: o.path.key("size"), m.value.location)
+            } else if sector >= 256, size / sector > UInt64(UInt32.max) {
+                v.report("size \(size) holds \(size / sector) sectors of \(sector) bytes, more than the ring log's \(UInt32.max); use larger sectors",
+                         at: o.path.key("size"), m.value.location)
             }
+        }
+        if let size, syncBytes > size, let m = o.member("syncBytes") {
+            v.report("syncBytes \(syncBytes) is larger than the ring log (size \(size)): it would never be reached", at: o.path.key("syncBytes"), m.value.location)
         }
         if sector < 256 || sector > 1 << 30 {
             v.report("sectorSize \(sector) is outside 256 bytes...1 GiB", at: o.path.key("sectorSize"), o.member("sectorSize")?.value.location)

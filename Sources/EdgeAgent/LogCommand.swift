@@ -125,15 +125,19 @@ enum LogCommand {
         if fd >= 0 {
             let owner = FileDescriptor(owning: fd)
             let end = lseek(owner.rawValue, 0, SEEK_END)
-            if size == nil && end > 0 { size = Int(end) }
+            guard let endBytes = Int(exactly: end) else {
+                StandardOutput.errorLine("edge-agent log: \(o.device): \(end) bytes is more than this \(Int.bitWidth)-bit platform can address")
+                return nil
+            }
+            if size == nil && endBytes > 0 { size = endBytes }
             if sector == nil {
                 // The first valid sector header names the geometry.
                 var header = [UInt8](repeating: 0, count: SectorHeader.size)
                 var offset = 0
-                while offset + SectorHeader.size <= Int(end) && sector == nil {
+                while offset + SectorHeader.size <= endBytes && sector == nil && offset <= Int.max - 4096 {
                     let got = header.withUnsafeMutableBytes { pread(owner.rawValue, $0.baseAddress, $0.count, off_t(offset)) }
                     if got != SectorHeader.size { break }
-                    if case .valid(let h) = header.withUnsafeBytes({ SectorHeader.decode($0) }) { sector = Int(h.sectorSize) }
+                    if case .valid(let h) = header.withUnsafeBytes({ SectorHeader.decode($0) }) { sector = Int(exactly: h.sectorSize) }
                     offset += 4096
                 }
             }

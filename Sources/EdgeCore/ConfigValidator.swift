@@ -247,21 +247,33 @@ public struct ConfigValidator {
 
     /// A size or offset in bytes: a non-negative integer, or a string with a decimal or `0x` hex
     /// number and an optional binary unit: `"0x3fe000"`, `"512KiB"`, `"64 MiB"`, `"1GiB"`.
+    /// Values above `Int.max` of the running platform (2 GiB - 1 on 32-bit boards) are refused:
+    /// every size and offset ends up as an `Int` (or `Int64`) and must convert without a trap.
     public mutating func byteCount(_ value: JSONValue, at path: JSONPath) -> UInt64? {
         let expected = "expected a byte count (an integer, \"0x4000\" or \"512KiB\"), found "
+        let count: UInt64
         if let n = value.numberValue {
             guard let u = n.uint64 else {
                 report(expected + value.summary, at: path, value: value)
                 return nil
             }
-            return u
+            count = u
+        } else {
+            guard let s = value.stringValue, let u = ConfigValidator.parseByteCount(s) else {
+                report(expected + value.summary, at: path, value: value)
+                return nil
+            }
+            count = u
         }
-        guard let s = value.stringValue, let u = ConfigValidator.parseByteCount(s) else {
-            report(expected + value.summary, at: path, value: value)
+        guard count <= ConfigValidator.largestByteCount else {
+            report("\(count) bytes is more than this \(Int.bitWidth)-bit platform can address (at most \(Int.max))", at: path, value: value)
             return nil
         }
-        return u
+        return count
     }
+
+    /// The largest size or offset `byteCount` accepts: `Int.max` of the running platform.
+    public static var largestByteCount: UInt64 { UInt64(Int.max) }
 
     /// Parses `"0x3fe000"`, `"4096"`, `"512KiB"`, `"64 MiB"`, `"1GiB"`; nil if malformed or too big.
     public static func parseByteCount(_ text: String) -> UInt64? {

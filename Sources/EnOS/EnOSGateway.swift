@@ -450,8 +450,9 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
                 return
             }
             room = min(room, max(1, core.configuration.loginBatchSize))
-            var selection = EnOSLoginSelection(table: core.subDevices.wanted, status: core.subDevices.status,
-                                               retryAt: core.subDevices.retryAt, now: now, limit: room)
+            var selection = EnOSLoginSelection(count: core.subDevices.count, table: core.subDevices.wanted,
+                                               status: core.subDevices.status, retryAt: core.subDevices.retryAt,
+                                               now: now, limit: room)
             let due = selection.countDue()
             guard due > 0 else { return }
             let id = core.takeRequestId()
@@ -493,16 +494,20 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
 }
 
 /// The sub-devices due for login, in index order, at most `limit` (a Sequence of indices that
-/// reads the state tables in place).
+/// reads the state tables in place). `count` is the number of sub-devices, not the tables'
+/// capacity: the tables hold at least one slot, also for a gateway without sub-devices.
 struct EnOSLoginSelection: Sequence {
+    let count: Int
     let table: UnsafeMutableBufferPointer<Bool>
     let status: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Status>
     let retryAt: UnsafeMutableBufferPointer<MonotonicInstant>
     let now: MonotonicInstant
     var limit: Int
 
-    init(table: UnsafeMutableBufferPointer<Bool>, status: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Status>,
+    init(count: Int, table: UnsafeMutableBufferPointer<Bool>, status: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Status>,
          retryAt: UnsafeMutableBufferPointer<MonotonicInstant>, now: MonotonicInstant, limit: Int) {
+        // Two-argument mins: the variadic one allocates its array on every login round.
+        self.count = Swift.min(Swift.min(count, table.count), Swift.min(status.count, retryAt.count))
         self.table = table
         self.status = status
         self.retryAt = retryAt
@@ -538,7 +543,7 @@ struct EnOSLoginSelection: Sequence {
         var produced = 0
 
         mutating func next() -> Int? {
-            while produced < selection.limit && index < selection.status.count {
+            while produced < selection.limit && index < selection.count {
                 let i = index
                 index += 1
                 if selection.isDue(i) {

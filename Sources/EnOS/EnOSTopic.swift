@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// Builds EnOS topics into caller buffers (no allocation): request topics, their `_reply`
 /// topics, command topics and command-reply topics. Every builder returns the byte count, or
 /// nil if the buffer is too small. Rule (spec §3): `/sys/{pk}/{dk}/` (or `/ext/session/{pk}/{dk}/`
@@ -38,6 +40,26 @@ public enum EnOSTopic {
     /// (or `/ext/session/…/`) prefix. For start-up use (allocates the String).
     public static func filter(session: Bool, productKey: String, deviceKey: String, suffix: String) -> String {
         (session ? "/ext/session/" : "/sys/") + productKey + "/" + deviceKey + "/" + suffix
+    }
+
+    /// Why `key` (a product key or device key) cannot be a level of an MQTT topic, or nil if it
+    /// can: empty, or holding `/` (a level separator), `+` or `#` (wildcards: a subscription
+    /// filter would match other devices' topics, a publish is refused by the broker), NUL or
+    /// another control character. Such a key makes every topic of the device unusable, so the
+    /// configuration refuses it up front.
+    public static func keyProblem(_ key: String) -> String? {
+        if key.isEmpty { return "is empty" }
+        for byte in key.utf8 {
+            switch byte {
+            case UInt8(ascii: "/"): return "holds \"/\", the MQTT topic level separator"
+            case UInt8(ascii: "+"): return "holds \"+\", an MQTT topic wildcard"
+            case UInt8(ascii: "#"): return "holds \"#\", an MQTT topic wildcard"
+            case 0: return "holds a NUL character"
+            case 1..<0x20, 0x7F: return "holds a control character (" + Hex.string(byte, width: 2) + ")"
+            default: continue
+            }
+        }
+        return nil
     }
 
     static func prefix(_ w: inout EnOSByteWriter, session: Bool, productKey: String, deviceKey: String) {

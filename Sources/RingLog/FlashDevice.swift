@@ -20,6 +20,10 @@ public struct FlashGeometry: Equatable, Sendable {
         if programUnit <= 0 || programUnit & (programUnit - 1) != 0 { return "program unit \(programUnit) is not a power of two" }
         if sectorSize % programUnit != 0 { return "sector size \(sectorSize) is not a multiple of the program unit \(programUnit)" }
         if sectorSize % 4 != 0 { return "sector size \(sectorSize) is not a multiple of 4" }
+        // Sector headers record these as 32-bit numbers.
+        if UInt64(sectorSize) > UInt64(UInt32.max) { return "sector size \(sectorSize) is above \(UInt32.max)" }
+        if UInt64(sectorCount) > UInt64(UInt32.max) { return "\(sectorCount) sectors are more than \(UInt32.max)" }
+        if UInt64(programUnit) > UInt64(UInt32.max) { return "program unit \(programUnit) is above \(UInt32.max)" }
         return nil
     }
 }

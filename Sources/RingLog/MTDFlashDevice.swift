@@ -25,8 +25,13 @@ public struct MTDFlashDevice: FlashDevice, ~Copyable {
             throw FlashError(device: path, operation: .open, offset: 0, kind: .wrongDeviceType,
                              detail: "not an MTD character device: MEMGETINFO failed: \(err.message)")
         }
-        let g = FlashGeometry(size: Int(info.size), sectorSize: Int(info.erasesize),
-                              programUnit: max(1, Int(info.writesize)))
+        // MEMGETINFO reports 32-bit sizes: a partition of 2 GiB or more does not fit a 32-bit Int.
+        guard let size = Int(exactly: info.size), let eraseSize = Int(exactly: info.erasesize),
+              let writeSize = Int(exactly: info.writesize) else {
+            throw FlashError(device: path, operation: .open, offset: 0, kind: .wrongGeometry,
+                             detail: "MTD size \(info.size), erase size \(info.erasesize) or write size \(info.writesize) is more than this \(Int.bitWidth)-bit platform can address")
+        }
+        let g = FlashGeometry(size: size, sectorSize: eraseSize, programUnit: max(1, writeSize))
         if let problem = g.problem {
             throw FlashError(device: path, operation: .open, offset: 0, kind: .wrongGeometry, detail: problem)
         }
@@ -63,11 +68,11 @@ public struct MTDFlashDevice: FlashDevice, ~Copyable {
     }
 
     public mutating func erase(sector: Int) throws(FlashError) {
-        let start = sector * geometry.sectorSize
         guard sector >= 0, sector < geometry.sectorCount else {
-            throw FlashError(device: name, operation: .erase, offset: start, kind: .outOfRange)
+            throw FlashError(device: name, operation: .erase, offset: sector &* geometry.sectorSize, kind: .outOfRange)
         }
-        if edge_mtd_erase(fd.rawValue, UInt32(start), UInt32(geometry.sectorSize)) != 0 {
+        let start = sector * geometry.sectorSize   // below `size`, which came from a UInt32
+        if edge_mtd_erase(fd.rawValue, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: geometry.sectorSize)) != 0 {
             throw FlashError(device: name, operation: .erase, offset: start, kind: .system(Errno.current))
         }
     }

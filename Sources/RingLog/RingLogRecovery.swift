@@ -16,7 +16,7 @@ extension RingLog where Device: ~Copyable {
             try readDevice(at: i * sectorSize, into: headerBytes)
             switch SectorHeader.decode(UnsafeRawBufferPointer(headerBytes)) {
             case .valid(let h):
-                if Int(h.sectorSize) != sectorSize || Int(h.sectorCount) != sectorCount || Int(h.programUnit) != unit {
+                if Int(exactly: h.sectorSize) != sectorSize || Int(exactly: h.sectorCount) != sectorCount || Int(exactly: h.programUnit) != unit {
                     throw RingLogError(.wrongGeometry, "\(device.name): sector \(i) belongs to a log of \(h.sectorCount) sectors of \(h.sectorSize) bytes (program unit \(h.programUnit)), but the device is \(sectorCount) sectors of \(sectorSize) bytes (program unit \(unit)); format it to use this geometry")
                 }
                 sectors[i].use = .live

@@ -79,7 +79,8 @@ import Testing
         text = text.replacingOccurrences(of: #""size": "1MiB""#, with: #""size": "100KiB""#)
         text = text.replacingOccurrences(of: #""ringLog""#, with: #""publishing": {"ackMode": "maybe"}, "ringLog""#)
         let e = Self.errors(text)
-        #expect(e.count == 4, "\(e)")
+        #expect(e.count == 5, "\(e)")
+        #expect(e.contains { $0.hasPrefix("agent.json: cloud.subDevices (line 8, column 27): device \"d1\" has a cloud identity") }, "\(e)")
         #expect(e.contains("agent.json: cloud.port (line 6, column 42): integer 70000 is out of range 1...65535"), "\(e)")
         #expect(e.contains("agent.json: cloud.subDevices[0].device (line 8, column 39): unknown device \"d9\" (devices with a cloud identity: d1)"), "\(e)")
         #expect(e.contains { $0.hasPrefix("agent.json: ringLog.size (line 9, column") && $0.hasSuffix("size 102400 is not a multiple of sectorSize 65536") }, "\(e)")
@@ -96,7 +97,9 @@ import Testing
         let text = Self.minimal.replacingOccurrences(of: #"{"device": "d1", "deviceSecret": "s1"}"#,
                                                      with: #"{"device": "d2", "deviceSecret": "s2"}"#)
         let e = Self.errors(text)
-        #expect(e.count == 1 && e[0].contains("cloud.subDevices[0].device") && e[0].contains("has no cloud identity"), "\(e)")
+        #expect(e.count == 2 && e[0].contains("cloud.subDevices[0].device") && e[0].contains("has no cloud identity"), "\(e)")
+        // d1, which has one, is left without its secret.
+        #expect(e.count == 2 && e[1].contains("cloud.subDevices") && e[1].contains("device \"d1\" has a cloud identity"), "\(e)")
     }
 
     @Test func unknownKeysSuggestTheNearMiss() {

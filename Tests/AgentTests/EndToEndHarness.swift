@@ -80,10 +80,14 @@ final class EndToEndHarness {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The agent's configuration: two meters (units 1 and 2) polled every `intervalMs` over TCP.
-    func writeConfig(intervalMs: Int = 200, extra: String = "", deadDevice: Bool = false) throws {
+    /// The agent's configuration: two meters (units 1 and 2) polled every `intervalMs` over TCP;
+    /// with `cloudDevices` false they have no cloud identity (the gateway has no sub-devices).
+    func writeConfig(intervalMs: Int = 200, extra: String = "", deadDevice: Bool = false, cloudDevices: Bool = true) throws {
         let dead = deadDevice ? #", {"name": "m3", "template": "meter", "unit": 4, "bus": "plant", "productKey": "subPK", "deviceKey": "meter3"}"# : ""
         let deadSecret = deadDevice ? #", {"device": "m3", "deviceSecret": "s3"}"# : ""
+        let identity1 = cloudDevices ? #", "productKey": "subPK", "deviceKey": "meter1""# : ""
+        let identity2 = cloudDevices ? #", "productKey": "subPK", "deviceKey": "meter2""# : ""
+        let secrets = cloudDevices ? #"{"device": "m1", "deviceSecret": "s1"}, {"device": "m2", "deviceSecret": "s2"}"# : ""
         let text = """
         {
           "buses": [{"name": "plant", "type": "tcp", "host": "127.0.0.1", "port": \(modbusPort), "responseTimeoutMs": 300}],
@@ -91,11 +95,11 @@ final class EndToEndHarness {
              {"id": "r0", "table": "holding", "address": 0, "type": "uint16"},
              {"id": "r1", "table": "holding", "address": 1, "type": "uint16"},
              {"id": "limit", "table": "holding", "address": 10, "type": "uint16", "writable": true, "min": 0, "max": 5000}]}],
-          "devices": [{"name": "m1", "template": "meter", "unit": 1, "bus": "plant", "productKey": "subPK", "deviceKey": "meter1"},
-                      {"name": "m2", "template": "meter", "unit": 2, "bus": "plant", "productKey": "subPK", "deviceKey": "meter2"}\(dead)],
+          "devices": [{"name": "m1", "template": "meter", "unit": 1, "bus": "plant"\(identity1)},
+                      {"name": "m2", "template": "meter", "unit": 2, "bus": "plant"\(identity2)}\(dead)],
           "cloud": {"host": "127.0.0.1", "port": \(relayPort), "keepAliveSeconds": 5, "reconnectMinMs": 300, "reconnectMaxMs": 1000,
                     "gateway": {"productKey": "gwPK", "deviceKey": "gw1", "deviceSecret": "gwsecret"},
-                    "subDevices": [{"device": "m1", "deviceSecret": "s1"}, {"device": "m2", "deviceSecret": "s2"}\(deadSecret)]},
+                    "subDevices": [\(secrets)\(deadSecret)]},
           "ringLog": {"path": "\(ringLog.path)", "size": "2MiB", "sectorSize": "16KiB", "syncIntervalMs": 100},
           "publishing": {"liveIntervalMs": 300, "resumeSamplesPerSecond": 3000, "replyTimeoutMs": 3000},
           "status": {"intervalMs": 2000},

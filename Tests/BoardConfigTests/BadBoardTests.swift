@@ -89,6 +89,16 @@ import Testing
         ])
     }
 
+    @Test func sizesAndOffsetsBeyondWhatThePlatformAddressesAreRefused() {
+        // Both used to pass, and the agent trapped converting them to Int / Int64 at start.
+        let limit = "bytes is more than this \(Int.bitWidth)-bit platform can address (at most \(Int.max))"
+        let ring = Self.errors([(#""size": "1MiB""#, #""size": "0xfffffffffffe0000""#)])
+        #expect(ring == ["board.json: ringLog.size (line 9, column 61): 18446744073709420544 " + limit], "\(ring)")
+        let environment = Self.errors([(#""offset": 0, "#, #""offset": "0xfffffffffffe0000", "#)])
+        #expect(environment == ["board.json: bootloaderEnvironment.copies[0].offset (line 11, column 94): 18446744073709420544 " + limit],
+                "\(environment)")
+    }
+
     @Test func duplicateSerialPortNamesAndDevicesAreRefused() {
         #expect(Self.errors([(#"{"name": "rs485-2", "device": "/dev/ttyS2"}"#, #"{"name": "rs485-1", "device": "/dev/ttyS1"}"#)]) == [
             #"board.json: serialPorts[1].name (line 7, column 14): duplicate serial port name "rs485-1" (first at line 6, column 14)"#,

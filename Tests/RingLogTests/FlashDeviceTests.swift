@@ -16,6 +16,12 @@ import Testing
         }
     }
 
+    @Test func geometryBeyondTheHeadersThirtyTwoBitFieldsIsRefused() {
+        // Sector headers record sector size and count as UInt32: formatting this trapped.
+        #expect(FlashGeometry(size: 1 << 40, sectorSize: 256).problem == "4294967296 sectors are more than 4294967295")
+        #expect(FlashGeometry(size: 1 << 40, sectorSize: 1 << 20).problem == nil)
+    }
+
     @Test func memoryDeviceRefusesToWriteAByteTwiceBetweenErases() throws {
         let device = LogTestSupport.device()
         let bytes: [UInt8] = [1, 2, 3]
