@@ -49,6 +49,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     /// Highest bus utilization reported since the last status (ppm).
     var utilization: UInt64 = 0
     var lastStoreError: RingLogError? = nil
+    /// Why the uplink last failed, to log a repeated cause once (`UplinkFailureLog`).
+    var uplinkFailures = UplinkFailureLog()
     public private(set) var turns: UInt64 = 0
     var reportedOtherConfigurations: UInt64 = 0
     /// Per device: its sub-device's login as the cloud last answered it (`LoginState`).
@@ -221,10 +223,12 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         switch event {
         case .connected:
             health.insert(.uplinkConnected)
-            log.info("uplink connected to \(configuration.cloud.host):\(configuration.cloud.port)")
-        case .disconnected:
-            log.warning("uplink disconnected; samples are kept in the ring log")
+            uplinkFailures.connected(to: configuration.cloud, log: log)
+        case .disconnected(let cause, let wasConnected):
+            uplinkFailures.failed(cause, wasConnected: wasConnected, cloud: configuration.cloud, log: log)
             for i in logins.indices where logins[i] == LoginState.loggedIn { logins[i] = LoginState.unknown }
+        case .subscriptionRefused(let filter):
+            log.error("uplink: the broker refused the subscription to \(filter) (SUBACK 0x80): commands and replies on it will not arrive")
         case .confirmed(let tag):
             storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.confirm(tag: tag) }
         case .rejected(let tag, let code):

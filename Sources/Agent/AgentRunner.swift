@@ -126,7 +126,7 @@ public enum AgentRunner {
                                                                    serverName: tls.serverName, clientCertificateFile: tls.certificateFile,
                                                                    clientKeyFile: tls.keyFile, clientKeyPassword: tls.keyPassword)))
             } catch {
-                log.error("TLS: " + error.description)
+                log.error("cloud.tls: " + error.tlsDescription)
                 return .exit(1)
             }
         } else {

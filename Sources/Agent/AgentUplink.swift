@@ -1,12 +1,18 @@
 import EdgeCore
 import FieldBus
+import MQTT
 
 /// What the cloud connection reports to the agent's loop, in the order it happened. Field
 /// devices are named by their index in the configuration.
 public enum UplinkEvent: Equatable, Sendable {
     /// Connected and announced; sub-device logins are under way.
     case connected
-    case disconnected
+    /// The connection ended (`wasConnected`: it had been up and announced) or an attempt failed,
+    /// with the reason (`causeDescription` words it).
+    case disconnected(MQTTClientError, wasConnected: Bool)
+    /// The broker refused a subscription (SUBACK 0x80): messages on `topicFilter` (commands,
+    /// replies) will not arrive on this connection.
+    case subscriptionRefused(topicFilter: String)
     /// A measurepoint request was delivered (reply 200, or PUBACK in that mode).
     case confirmed(tag: UInt64)
     /// A measurepoint request was refused for good (its content is invalid): do not resend.

@@ -1,5 +1,6 @@
 import EdgeCore
 import EnOS
+import MQTTTLS
 
 /// One device's identity in the cloud: the EnOS triple. The secret signs the gateway's MQTT login
 /// or a sub-device's `combine.login`; it is never logged or shown (see `AgentConfiguration.maskedLines`).
@@ -183,6 +184,19 @@ public struct CloudSettings: Equatable, Sendable {
         for (key, file) in [("caFile", ca), ("certFile", cert), ("keyFile", key)] {
             if let file, !AgentConfiguration.fileExists(file) {
                 v.report("file \"\(file)\" does not exist", at: path.key(key), t.member(key)?.value.location)
+            }
+        }
+        // Parsed now, as the TLS transport will parse them: a garbage file is refused at load
+        // (and on SIGHUP), naming it, not reported after start-up.
+        if v.errors.count == before {
+            for (name, file) in [("caFile", ca), ("certFile", cert)] {
+                if let file, let problem = TLSFileCheck.certificates(file) {
+                    v.report(problem, at: path.key(name), t.member(name)?.value.location)
+                }
+            }
+            if v.errors.count == before, let key,
+               let problem = TLSFileCheck.privateKey(key, password: keyPassword, certificatePath: cert) {
+                v.report(problem, at: path.key("keyFile"), t.member("keyFile")?.value.location)
             }
         }
         guard v.errors.count == before, let ca else { return nil }

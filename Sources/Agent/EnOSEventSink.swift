@@ -110,10 +110,13 @@ final class EnOSEventSink {
             connected = true
             for i in awaiting.indices { awaiting[i] = wanted[i] }
             push(.connected)
-        case .disconnected:
+        case .disconnected(let error):
+            let wasConnected = connected
             connected = false
             for i in awaiting.indices { awaiting[i] = false }
-            push(.disconnected)
+            push(.disconnected(error, wasConnected: wasConnected))
+        case .subscriptionRefused(let filter):
+            push(.subscriptionRefused(topicFilter: filter))
         case .subDeviceLoggedIn(let i):
             guard i >= 0, i < subToDevice.count else { return }
             awaiting[i] = false

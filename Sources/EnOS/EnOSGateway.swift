@@ -330,7 +330,8 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
             while core.subscribeCursor < core.subscriptions.count {
                 let end = min(core.subscribeCursor + EnOSGatewayCore<Clock>.subscriptionsPerPacket, core.subscriptions.count)
                 do {
-                    _ = try client.session.subscribe(core.subscriptions[core.subscribeCursor..<end])
+                    let id = try client.session.subscribe(core.subscriptions[core.subscribeCursor..<end])
+                    core.subscribePacketIds[core.subscribeCursor / EnOSGatewayCore<Clock>.subscriptionsPerPacket] = id
                 } catch {
                     client.flush { core.process($0, onEvent) }
                     return   // output full: continue on the next round

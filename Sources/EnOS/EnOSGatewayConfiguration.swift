@@ -64,6 +64,9 @@ public enum EnOSGatewayEvent {
     /// The connection ended or an attempt failed; the MQTT client reconnects by its policy.
     /// Every pending request was reported as `replyTimedOut`.
     case disconnected(MQTTClientError)
+    /// The broker refused a subscription (SUBACK return code 0x80): nothing published on
+    /// `topicFilter` (commands, replies) reaches the gateway on this connection.
+    case subscriptionRefused(topicFilter: String)
     case subDeviceLoggedIn(Int)
     /// `code`: the cloud's code (e.g. 723 disabled, 742 sign), `EnOSGatewayEvent.timedOut` or
     /// `EnOSGatewayEvent.tooManyOnline`.

@@ -33,6 +33,9 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
     let subscriptions: [MQTTSubscription]
     var phase = Phase.down
     var subscribeCursor = 0
+    /// The packet id of each SUBSCRIBE of this connection (packet k holds subscriptions
+    /// k * subscriptionsPerPacket ..< (k + 1) * subscriptionsPerPacket), 0 before it goes out.
+    var subscribePacketIds: [UInt16]
     var informSent = false
     var stateSent = false
     var pending: EnOSPendingRequests
@@ -60,6 +63,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         autoReplies = .allocate(capacity: Self.autoReplySlots)
         autoReplies.initialize(repeating: AutoReply(error: EnOSMessageError(.unknownCommand)))
         subscriptions = Self.makeSubscriptions(configuration)
+        subscribePacketIds = [UInt16](repeating: 0, count: (subscriptions.count + Self.subscriptionsPerPacket - 1) / Self.subscriptionsPerPacket)
     }
 
     deinit {
@@ -110,11 +114,14 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
             case .connected:
                 phase = .subscribing
                 subscribeCursor = 0
+                for k in subscribePacketIds.indices { subscribePacketIds[k] = 0 }
                 informSent = false
                 stateSent = false
                 subDevices.resetAll()
             case .message(let m):
                 receive(m, onEvent)
+            case .subscribed(let packetId, let returnCodes):
+                subscribed(packetId: packetId, returnCodes: returnCodes, onEvent)
             case .published(let packetId):
                 if configuration.acknowledgement == .brokerPuback, let entry = pending.remove(packetId: packetId) {
                     complete(entry, code: EnOSReplyCode.success, reply: nil, onEvent)
@@ -130,6 +137,19 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
             autoReplyCount = 0
             _ = wasUp
             onEvent(.disconnected(error))
+        }
+    }
+
+    /// A SUBACK: each refused filter (0x80) is reported (the others are granted at some QoS).
+    func subscribed(packetId: UInt16, returnCodes: UnsafeRawBufferPointer, _ onEvent: (EnOSGatewayEvent) -> Void) {
+        var k = 0
+        while k < subscribePacketIds.count && subscribePacketIds[k] != packetId { k += 1 }
+        guard k < subscribePacketIds.count, packetId != 0 else { return }
+        let first = k * Self.subscriptionsPerPacket
+        var j = 0
+        while j < returnCodes.count && first + j < subscriptions.count {
+            if returnCodes[j] & 0x80 != 0 { onEvent(.subscriptionRefused(topicFilter: subscriptions[first + j].topicFilter)) }
+            j += 1
         }
     }
 

@@ -8,7 +8,7 @@ public enum MQTTClientEvent {
 }
 
 /// Why a connection ended: the layer that decided it and its own error.
-public enum MQTTClientError: Error, Sendable {
+public enum MQTTClientError: Error, Equatable, Sendable {
     case transport(MQTTTransportError)
     case malformedInput(MQTTProtocolError)
     case session(MQTTSessionError)
@@ -17,10 +17,20 @@ public enum MQTTClientError: Error, Sendable {
     /// One line for logs.
     public var description: String {
         switch self {
-        case .transport(let e): return "MQTT transport: " + e.description
-        case .malformedInput(let e): return e.description
+        case .transport(let e): return e.description
+        case .malformedInput(let e): return "protocol error: " + e.description
         case .session(let e): return e.text
-        case .closed(let reason): return "MQTT closed: " + reason.text
+        case .closed(let reason): return reason.text
+        }
+    }
+
+    /// True when `other` is the same cause: equal, except that a protocol error's byte offset
+    /// (which differs on every connection) is not compared. A reconnect loop failing for the
+    /// same cause is reported once, not once per attempt.
+    public func isSameCause(as other: MQTTClientError) -> Bool {
+        switch (self, other) {
+        case (.malformedInput(let a), .malformedInput(let b)): return a.kind == b.kind && a.packetType == b.packetType
+        default: return self == other
         }
     }
 }

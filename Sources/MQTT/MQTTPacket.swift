@@ -75,6 +75,18 @@ public enum MQTTConnectReturnCode: UInt8, Sendable {
     case serverUnavailable = 3
     case badUsernameOrPassword = 4
     case notAuthorized = 5
+
+    /// The standard's meaning of the code, for logs.
+    public var text: String {
+        switch self {
+        case .accepted: return "accepted"
+        case .unacceptableProtocolVersion: return "unacceptable protocol version"
+        case .identifierRejected: return "client identifier rejected"
+        case .serverUnavailable: return "server unavailable"
+        case .badUsernameOrPassword: return "bad user name or password"
+        case .notAuthorized: return "not authorized"
+        }
+    }
 }
 
 /// A decoded PUBLISH (topic and payload reference the input buffer).

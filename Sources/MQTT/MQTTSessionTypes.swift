@@ -23,9 +23,9 @@ public enum MQTTCloseReason: Equatable, Sendable {
 
     public var text: String {
         switch self {
-        case .connectTimeout: return "transport not up in time"
-        case .connackTimeout: return "no CONNACK in time"
-        case .pingTimeout: return "peer stopped answering (keepalive)"
+        case .connectTimeout: return "timed out connecting (TCP/TLS not up within the connect timeout)"
+        case .connackTimeout: return "no CONNACK within the connect timeout"
+        case .pingTimeout: return "keep-alive timeout: the broker stopped answering (no PINGRESP)"
         case .requested: return "disconnect requested"
         }
     }
@@ -73,8 +73,9 @@ public enum MQTTSessionError: Error, Equatable, Sendable {
 
     public var text: String {
         switch self {
-        case .connectionRefused(let code): return "MQTT CONNECT refused, return code \(code.rawValue)"
-        case .unexpectedPacket(let type): return "MQTT unexpected " + type.name + " from the broker"
+        case .connectionRefused(let code):
+            return "broker refused the connection: CONNACK return code \(code.rawValue) (" + code.text + ")"
+        case .unexpectedPacket(let type): return "protocol error: unexpected " + type.name + " from the broker"
         case .outputFull: return "MQTT output buffer full"
         case .notConnected: return "MQTT not connected"
         case .wouldBlock: return "MQTT output buffer full, try again"

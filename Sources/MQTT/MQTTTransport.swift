@@ -47,6 +47,9 @@ public struct MQTTTransportError: Error, Equatable, Sendable {
     public var code: Int32
     /// Extra detail: for `.tls`, the certificate verification flags (0 if not a verify failure).
     public var detail: UInt32 = 0
+    /// For a `.tls` verification failure: the subject of the broker's certificate that failed
+    /// (nil if not known). Set on the error path only.
+    public var subject: String? = nil
 
     public init(_ kind: Kind, code: Int32 = 0) {
         self.kind = kind
@@ -57,11 +60,16 @@ public struct MQTTTransportError: Error, Equatable, Sendable {
     public var description: String {
         switch kind {
         case .resolve:
-            guard let text = edge_resolve_error_text(code) else { return "name resolution failed (\(code))" }
-            return "name resolution failed: " + String(cString: text)
-        case .connect: return "connect failed: " + Errno(rawValue: code).message
-        case .io: return "socket I/O failed: " + Errno(rawValue: code).message
-        case .closedByPeer: return "connection closed by the peer"
+            guard let text = edge_resolve_error_text(code) else { return "DNS failure: cannot resolve the host name (\(code))" }
+            return "DNS failure: cannot resolve the host name: " + String(cString: text)
+        case .connect:
+            if code == ECONNREFUSED { return "connection refused (nothing listens on the port)" }
+            if code == ETIMEDOUT { return "timed out connecting (TCP)" }
+            return "cannot connect: " + Errno(rawValue: code).message
+        case .io:
+            if code == ECONNRESET || code == EPIPE { return "broker closed the connection (" + Errno(rawValue: code).message + ")" }
+            return "socket I/O failed: " + Errno(rawValue: code).message
+        case .closedByPeer: return "broker closed the connection"
         case .notOpen: return "transport not open"
         case .tls: return "TLS failure -0x" + String(UInt32(bitPattern: -code), radix: 16) + (detail != 0 ? ", certificate verification flags 0x" + String(detail, radix: 16) : "")
         }

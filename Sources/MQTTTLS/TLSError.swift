@@ -1,48 +1,81 @@
 import CMbedTLS
 import MQTT
 
-/// mbedTLS's text for an error code, and for certificate verification flags.
+/// mbedTLS's text for an error code, and certificate verification flags in words. Used on error
+/// paths only (the texts are Strings).
 public enum TLSErrorText {
-    /// mbedtls_strerror.
+    /// mbedtls_strerror (MBEDTLS_ERROR_C is on in Debian's mbedTLS and in the firmware's build),
+    /// followed by the code in hex: "SSL - The connection indicated an EOF (-0x7280)".
     public static func text(_ code: Int32) -> String {
         var buffer = InlineArray<160, CChar>(repeating: 0)
         var span = buffer.mutableSpan
-        return span.withUnsafeMutableBufferPointer { p in
+        let words = span.withUnsafeMutableBufferPointer { p in
             mbedtls_strerror(code, p.baseAddress, p.count)
             return String(cString: p.baseAddress!)
         }
+        let hex = "-0x" + String(UInt32(bitPattern: code < 0 ? -code : code), radix: 16)
+        return words.isEmpty ? "mbedTLS error " + hex : words + " (" + hex + ")"
     }
 
-    /// mbedtls_x509_crt_verify_info, one line per reason, joined with "; ".
+    /// The verification result in words: the common reasons (expired, not yet valid, host name
+    /// mismatch, unknown CA) in our own words, any other flag in mbedTLS's
+    /// (mbedtls_x509_crt_verify_info), joined with "; ".
     public static func verification(_ flags: UInt32) -> String {
-        var buffer = InlineArray<512, CChar>(repeating: 0)
-        var span = buffer.mutableSpan
-        let raw = span.withUnsafeMutableBufferPointer { p in
-            _ = mbedtls_x509_crt_verify_info(p.baseAddress, p.count, "", flags)
-            return String(cString: p.baseAddress!)
-        }
         var out = ""
-        for line in raw.split(separator: "\n") {
-            if !out.isEmpty { out += "; " }
-            out += String(line)
+        func add(_ s: String) { out += (out.isEmpty ? "" : "; ") + s }
+        var rest = flags
+        if flags & UInt32(MBEDTLS_X509_BADCERT_EXPIRED) != 0 { add("certificate expired") }
+        if flags & UInt32(MBEDTLS_X509_BADCERT_FUTURE) != 0 { add("certificate not yet valid") }
+        if flags & UInt32(MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0 {
+            add("host name mismatch: the certificate does not name the host (or serverName)")
+        }
+        if flags & UInt32(MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0 {
+            add("unknown CA: the certificate is not signed by a CA in caFile (not trusted)")
+        }
+        rest &= ~UInt32(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE
+                        | MBEDTLS_X509_BADCERT_CN_MISMATCH | MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+        if rest != 0 {
+            var buffer = InlineArray<512, CChar>(repeating: 0)
+            var span = buffer.mutableSpan
+            let raw = span.withUnsafeMutableBufferPointer { p in
+                _ = mbedtls_x509_crt_verify_info(p.baseAddress, p.count, "", rest)
+                return String(cString: p.baseAddress!)
+            }
+            for line in raw.split(separator: "\n") { add(String(line)) }
         }
         return out
     }
 }
 
 extension MQTTTransportError {
-    /// A TLS failure, with the certificate verification flags if verification failed.
-    public static func tls(_ code: Int32, verifyFlags: UInt32 = 0) -> MQTTTransportError {
+    /// A TLS failure, with the certificate verification flags and the failing certificate's
+    /// names if verification failed.
+    public static func tls(_ code: Int32, verifyFlags: UInt32 = 0, subject: String? = nil) -> MQTTTransportError {
         var e = MQTTTransportError(.tls, code: code)
         e.detail = verifyFlags
+        e.subject = subject
         return e
     }
 
-    /// TLS failures in words (other kinds: `description`).
+    /// TLS failures in words (other kinds: `description`): "TLS: broker certificate rejected:
+    /// certificate expired (certificate CN=broker, issued by CN=CA)", or mbedTLS's text for
+    /// the code.
     public var tlsDescription: String {
         guard kind == .tls else { return description }
-        var text = "TLS: " + TLSErrorText.text(code)
-        if detail != 0 { text += " (" + TLSErrorText.verification(detail) + ")" }
-        return text
+        if code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || detail != 0 {
+            var text = "TLS: broker certificate rejected: " + (detail != 0 ? TLSErrorText.verification(detail) : "verification failed")
+            if let subject { text += " (" + subject + ")" }
+            return text
+        }
+        return "TLS: " + TLSErrorText.text(code)
+    }
+}
+
+extension MQTTClientError {
+    /// Why a connection ended or could not be made, in words, with mbedTLS codes as text (the
+    /// MQTT module's `description` cannot name them): the line the agent logs.
+    public var causeDescription: String {
+        if case .transport(let e) = self, e.kind == .tls { return e.tlsDescription }
+        return description
     }
 }

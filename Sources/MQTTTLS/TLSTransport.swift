@@ -11,6 +11,12 @@ import MQTT
 ///
 /// `init` loads and parses the certificate files once; a failure there is a configuration
 /// error reported by the throwing initializer.
+///
+/// A broker given by IP address (or a `serverName` that is one) is checked against the
+/// certificate's IP address SANs by our own verify callback: mbedTLS 2.28 compares a host name
+/// with DNS names and the CN only, so `mbedtls_ssl_set_hostname("127.0.0.1")` never matched
+/// (and an IP address must not go out as SNI). A failed verification records the failing
+/// certificate's subject and issuer for the error.
 public struct TLSTransport: MQTTTransport, ~Copyable {
     var tcp = TCPTransport()
     let ssl: UnsafeMutablePointer<mbedtls_ssl_context>
@@ -21,6 +27,9 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
     let drbg: UnsafeMutablePointer<mbedtls_ctr_drbg_context>
     /// The socket the BIO callbacks use (updated on every open).
     let socket: UnsafeMutablePointer<Int32>
+    /// The verify callback's state (`VerifyState` offsets): the address to match, the names of
+    /// the certificate that failed.
+    let verifyState: UnsafeMutableRawPointer
     let settings: TLSConfiguration
     var handshaking = false
     var handshakeDone = false
@@ -36,6 +45,8 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         drbg = .allocate(capacity: 1)
         socket = .allocate(capacity: 1)
         socket.initialize(to: -1)
+        verifyState = .allocate(byteCount: VerifyState.size, alignment: 8)
+        verifyState.initializeMemory(as: UInt8.self, repeating: 0, count: VerifyState.size)
         mbedtls_ssl_init(ssl)
         mbedtls_ssl_config_init(config)
         mbedtls_x509_crt_init(ca)
@@ -60,6 +71,10 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED)
         mbedtls_ssl_conf_ca_chain(config, ca, nil)
         mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, drbg)
+        mbedtls_ssl_conf_verify(config, { context, certificate, depth, flags in
+            VerifyState.check(context!, certificate!, depth: depth, flags: flags!)
+            return 0
+        }, verifyState)
         if let certificate = configuration.clientCertificateFile, let key = configuration.clientKeyFile {
             try Self.check(mbedtls_x509_crt_parse_file(ownCertificate, certificate))
             try Self.check(mbedtls_pk_parse_keyfile(ownKey, key, configuration.clientKeyPassword))
@@ -107,6 +122,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         ownKey.deallocate()
         drbg.deallocate()
         socket.deallocate()
+        verifyState.deallocate()
     }
 
     static func check(_ code: Int32) throws(MQTTTransportError) {
@@ -126,8 +142,10 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         socket.pointee = tcp.descriptor
         try Self.check(mbedtls_ssl_session_reset(ssl))
         let name = settings.serverName ?? host
-        // With a name set, mbedTLS checks it against the certificate (and sends it as SNI).
-        try Self.check(mbedtls_ssl_set_hostname(ssl, settings.verifyHostName ? name : nil))
+        let isAddress = VerifyState.reset(verifyState, name: name, verify: settings.verifyHostName)
+        // With a name set, mbedTLS checks it against the certificate (and sends it as SNI). An
+        // address is checked by the verify callback instead.
+        try Self.check(mbedtls_ssl_set_hostname(ssl, settings.verifyHostName && !isAddress ? name : nil))
     }
 
     public func pollEvents(wantWrite: Bool) -> Int16 {
@@ -158,9 +176,22 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
             wantsWrite = true
             return false
         default:
+            let socketError = edge_errno()
+            if let e = Self.socketFailure(rc, errno: socketError) { close(); throw e }
             let flags = rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ? mbedtls_ssl_get_verify_result(ssl) : 0
+            let names = flags != 0 ? VerifyState.names(verifyState) : nil
             close()
-            throw MQTTTransportError.tls(rc, verifyFlags: flags)
+            throw MQTTTransportError.tls(rc, verifyFlags: flags, subject: names)
+        }
+    }
+
+    /// The BIO callbacks' socket failures as the transport errors they are (the peer closed the
+    /// connection, a socket error with its errno) rather than as mbedTLS NET codes.
+    static func socketFailure(_ rc: Int32, errno: Int32) -> MQTTTransportError? {
+        switch rc {
+        case netConnectionReset: return MQTTTransportError(.closedByPeer)
+        case netSendFailed, netReceiveFailed: return MQTTTransportError(.io, code: errno)
+        default: return nil
         }
     }
 
@@ -175,7 +206,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         case 0, MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, netConnectionReset:
             throw MQTTTransportError(.closedByPeer)
         default:
-            throw MQTTTransportError.tls(rc)
+            throw Self.socketFailure(rc, errno: edge_errno()) ?? MQTTTransportError.tls(rc)
         }
     }
 
@@ -194,7 +225,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         case MBEDTLS_ERR_SSL_WANT_READ:
             return 0
         default:
-            throw MQTTTransportError.tls(rc)
+            throw Self.socketFailure(rc, errno: edge_errno()) ?? MQTTTransportError.tls(rc)
         }
     }
 
@@ -213,3 +244,75 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
 let netSendFailed: Int32 = -0x004E
 let netReceiveFailed: Int32 = -0x004C
 let netConnectionReset: Int32 = -0x0050
+
+/// The verify callback's state, in raw memory allocated once per transport (the callback is a C
+/// function: it reaches the state through its context pointer). Bytes 0..<16: the broker's
+/// address to find among the IP SANs; byte 16: its length (0: not connecting by address, or
+/// not verifying the name); byte 17: names recorded; from byte 32: the failing certificate's
+/// "certificate <subject>, issued by <issuer>" as a C string.
+enum VerifyState {
+    static var namesOffset: Int { 32 }
+    static var namesCapacity: Int { 480 }
+    static var size: Int { namesOffset + namesCapacity }
+
+    /// Before a handshake: forgets the last failure; keeps `name` as an address to match if it
+    /// is one (and names are verified). True if `name` is an IP address.
+    static func reset(_ state: UnsafeMutableRawPointer, name: String, verify: Bool) -> Bool {
+        state.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        var length = 0
+        if inet_pton(AF_INET, name, state) == 1 {
+            length = 4
+        } else if inet_pton(AF_INET6, name, state) == 1 {
+            length = 16
+        }
+        state.storeBytes(of: UInt8(verify ? length : 0), toByteOffset: 16, as: UInt8.self)
+        return length != 0
+    }
+
+    /// One certificate of the chain (depth 0: the broker's own): the address check on the
+    /// broker's certificate, then the names of the first certificate with a problem.
+    static func check(_ state: UnsafeMutableRawPointer, _ certificate: UnsafeMutablePointer<mbedtls_x509_crt>,
+                      depth: Int32, flags: UnsafeMutablePointer<UInt32>) {
+        let length = Int(state.load(fromByteOffset: 16, as: UInt8.self))
+        if depth == 0 && length > 0 && !hasAddress(certificate, UnsafeRawBufferPointer(start: state, count: length)) {
+            flags.pointee |= UInt32(MBEDTLS_X509_BADCERT_CN_MISMATCH)
+        }
+        guard flags.pointee != 0, state.load(fromByteOffset: 17, as: UInt8.self) == 0 else { return }
+        state.storeBytes(of: 1, toByteOffset: 17, as: UInt8.self)
+        let out = (state + namesOffset).assumingMemoryBound(to: CChar.self)
+        var used = 0
+        func append(_ text: StaticString) {
+            text.withUTF8Buffer { bytes in
+                for b in bytes where used < namesCapacity - 1 { out[used] = CChar(bitPattern: b); used += 1 }
+            }
+            out[used] = 0
+        }
+        append("certificate ")
+        let n = mbedtls_x509_dn_gets(out + used, namesCapacity - used, &certificate.pointee.subject)
+        if n > 0 { used += Int(n) }
+        append(", issued by ")
+        let m = mbedtls_x509_dn_gets(out + used, namesCapacity - used, &certificate.pointee.issuer)
+        if m > 0 { used += Int(m) }
+        out[min(used, namesCapacity - 1)] = 0
+    }
+
+    /// True if one of the certificate's IP address SANs (tag [7]) holds `address`.
+    static func hasAddress(_ certificate: UnsafeMutablePointer<mbedtls_x509_crt>, _ address: UnsafeRawBufferPointer) -> Bool {
+        let ipAddressTag: Int32 = 0x87   // MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7
+        var entry: mbedtls_x509_sequence? = certificate.pointee.subject_alt_names
+        while let e = entry {
+            if e.buf.tag == ipAddressTag, e.buf.len == address.count, let p = e.buf.p,
+               memcmp(p, address.baseAddress!, address.count) == 0 {
+                return true
+            }
+            entry = e.next?.pointee
+        }
+        return false
+    }
+
+    /// The recorded names, nil if none.
+    static func names(_ state: UnsafeMutableRawPointer) -> String? {
+        guard state.load(fromByteOffset: 17, as: UInt8.self) != 0 else { return nil }
+        return String(cString: (state + namesOffset).assumingMemoryBound(to: CChar.self))
+    }
+}

@@ -14,14 +14,29 @@ import Testing
     static func withTLS(console: String, logging: String) throws -> (String, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agent-secrets-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for name in ["ca.pem", "c.pem", "k.pem"] {
-            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data("x".utf8))
-        }
+        // Real files: the configuration parses them at load. The key is encrypted with the
+        // passphrase (PEM encryption, which mbedTLS reads) and belongs to the certificate.
+        let k = dir.appendingPathComponent("k.pem").path, c = dir.appendingPathComponent("c.pem").path
+        try Self.openssl(["ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", k + ".plain"])
+        try Self.openssl(["ec", "-in", k + ".plain", "-aes256", "-passout", "pass:key-passphrase-7", "-out", k])
+        try Self.openssl(["req", "-x509", "-key", k + ".plain", "-out", c, "-days", "2", "-subj", "/CN=secrets test"])
+        try FileManager.default.copyItem(atPath: c, toPath: dir.appendingPathComponent("ca.pem").path)
         let tls = #""tls": {"caFile": "\#(dir.path)/ca.pem", "certFile": "\#(dir.path)/c.pem", "keyFile": "\#(dir.path)/k.pem", "keyPassword": "key-passphrase-7"},"#
         let text = AgentConfigurationTests.minimal
             .replacingOccurrences(of: #""port": 1883,"#, with: tls)
             .replacingOccurrences(of: #""ringLog""#, with: #""console": \#(console), "logging": \#(logging), "ringLog""#)
         return (text, dir)
+    }
+
+    static func openssl(_ arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { throw CocoaError(.fileWriteUnknown) }
     }
 
     @Test func consoleAndLoggingSettingsAreRead() throws {

@@ -211,6 +211,7 @@ struct SeenEvents {
     var timedOut: [(id: UInt32, tag: UInt64)] = []
     var commands: [(handle: EnOSReplyHandle, parameters: [String])] = []
     var rejected: [EnOSMessageError] = []
+    var refusedSubscriptions: [String] = []
 
     mutating func take(_ event: EnOSGatewayEvent) {
         switch event {
@@ -227,6 +228,7 @@ struct SeenEvents {
             for id in c.pointIds() { parameters.append(id.string) }
             commands.append((c.replyHandle, parameters))
         case .commandRejected(let e): rejected.append(e)
+        case .subscriptionRefused(let filter): refusedSubscriptions.append(filter)
         }
     }
 }

@@ -69,32 +69,33 @@ import Testing
         let peer = ScriptedPeer()
         var accepted = 0
         let lost = Self.run(peer: peer, losses: 2) { _ in accepted += 1 }
-        #expect(lost == ["MQTT closed: no CONNACK in time", "MQTT closed: no CONNACK in time"])
+        #expect(lost == ["no CONNACK within the connect timeout", "no CONNACK within the connect timeout"])
         #expect(accepted == 2)
     }
 
     @Test func malformedConnackIsAProtocolErrorNamingTheByte() {
         let peer = ScriptedPeer()
         let lost = Self.run(peer: peer, losses: 1) { $0.send([0x20, 0x02, 0x00, 0x09]) }
-        #expect(lost == ["MQTT CONNACK at byte 3: return code not defined by the standard"])
+        #expect(lost == ["protocol error: MQTT CONNACK at byte 3: return code not defined by the standard"])
     }
 
     @Test func publishBeforeConnackIsRefused() {
         let peer = ScriptedPeer()
         let lost = Self.run(peer: peer, losses: 1) { $0.send([0x30, 0x03, 0x00, 0x01, 0x61]) }
-        #expect(lost == ["MQTT unexpected PUBLISH from the broker"])
+        #expect(lost == ["protocol error: unexpected PUBLISH from the broker"])
     }
 
     @Test func oversizedPacketIsRefusedFromItsHeader() {
         let peer = ScriptedPeer()
         // CONNACK, then a PUBLISH announcing 2 MB (more than the 1024-byte maximum).
         let lost = Self.run(peer: peer, losses: 1) { $0.send([0x20, 0x02, 0x00, 0x00, 0x30, 0xFF, 0xFF, 0x7F]) }
-        #expect(lost == ["MQTT PUBLISH at byte 5: packet larger than the configured maximum"])
+        #expect(lost == ["protocol error: MQTT PUBLISH at byte 5: packet larger than the configured maximum"])
     }
 
     @Test func refusedCredentialsAreReportedAndRetriedLater() {
         let peer = ScriptedPeer()
         let lost = Self.run(peer: peer, losses: 2) { $0.send([0x20, 0x02, 0x00, 0x04]) }
-        #expect(lost == ["MQTT CONNECT refused, return code 4", "MQTT CONNECT refused, return code 4"])
+        #expect(lost == ["broker refused the connection: CONNACK return code 4 (bad user name or password)",
+                         "broker refused the connection: CONNACK return code 4 (bad user name or password)"])
     }
 }

@@ -218,7 +218,7 @@ struct MosquittoClientTests {
             try transport.open(host: "no-such-host.invalid", port: 1883)
         } catch {
             #expect(error.kind == .resolve)
-            #expect(error.description.hasPrefix("name resolution failed"))
+            #expect(error.description.hasPrefix("DNS failure: cannot resolve the host name"))
         }
         // A port where nothing listens: refused (immediately or on the first poll).
         let port = (try? MosquittoBroker.freePort()) ?? 1

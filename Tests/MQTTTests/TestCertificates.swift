@@ -2,7 +2,8 @@ import Foundation
 
 /// Certificates made with openssl for the TLS tests, in a temporary directory: a CA, a second
 /// (untrusted) CA, a broker certificate for DNS:localhost (no IP address), the same broker key
-/// in an expired certificate, and client certificates with RSA-2048 and EC P-256 keys.
+/// in an expired certificate, the same key in certificates for IP:127.0.0.1 and IP:127.0.0.2 (no
+/// DNS name), and client certificates with RSA-2048 and EC P-256 keys.
 final class TestCertificates {
     let directory: URL
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -40,6 +41,11 @@ final class TestCertificates {
         try openssl("ca", "-batch", "-config", path("ca.cnf"), "-cert", path("ca.crt"), "-keyfile", path("ca.key"),
                     "-in", path("server.csr"), "-out", path("expired.crt"), "-notext",
                     "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extfile", path("san.ext"))
+        for (name, address) in [("server-ip.crt", "127.0.0.1"), ("server-otherip.crt", "127.0.0.2")] {
+            try write("\(name).ext", "subjectAltName=IP:\(address)\n")
+            try openssl("x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                        "-out", path(name), "-days", "30", "-extfile", path("\(name).ext"))
+        }
         try openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("client-rsa.key"), "-out", path("client-rsa.csr"), "-subj", "/CN=gateway-rsa")
         try openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", path("client-ec.key"))
         try openssl("req", "-new", "-key", path("client-ec.key"), "-out", path("client-ec.csr"), "-subj", "/CN=gateway-ec")
