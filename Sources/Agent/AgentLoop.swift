@@ -245,7 +245,9 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
             guard device >= 0, device < logins.count else { return }
             // Once per cause: retries of the same refusal stay quiet (they back off to 5 minutes).
             if logins[device] != code {
-                log.warning("sub-device \(configuration.fieldBus.devices[device].name) login failed: \(LoginState.describe(code)); retried with a growing delay (at most 5 min); its samples are still sent (allowOfflineSubDevice) and kept until confirmed")
+                let said = uplink.loginFailureMessage(device: device)
+                let cloudSays = said.isEmpty ? "" : " (the cloud says: \"" + said + "\")"
+                log.warning("sub-device \(configuration.fieldBus.devices[device].name) login failed: \(LoginState.describe(code))" + cloudSays + "; retried with a growing delay (at most 5 min); its samples are still sent (allowOfflineSubDevice) and kept until confirmed")
             }
             logins[device] = code
         case .loggedOut(let device):

@@ -51,9 +51,13 @@ public protocol AgentUplink: MeasurepointUplink, ~Copyable {
     mutating func disconnect()
     /// The console's `mqtt` lines: connection state, in-flight window, counters.
     func describeConnection(into out: inout TextWriter)
+    /// The cloud's text with the last refused login of `device`'s sub-device ("" if none).
+    func loginFailureMessage(device: Int) -> String
 }
 
 extension AgentUplink where Self: ~Copyable {
+    public func loginFailureMessage(device: Int) -> String { "" }
+
     public func describeConnection(into out: inout TextWriter) {
         out.write("uplink: ")
         out.line(isConnected ? "connected" : "not connected")

@@ -23,6 +23,8 @@ final class EnOSEventSink {
     /// Sub-devices whose login is awaited since the last connect.
     var awaiting: [Bool]
     var wanted: [Bool]
+    /// Per sub-device: the text of the cloud's last login refusal ("" if none).
+    var loginMessages: [String]
     var droppedEvents = 0
     /// Reply handles of commands that could not be queued, to be answered busy by the uplink
     /// right after the gateway call that delivered them (`EnOSUplink.answerRefusedCommands`).
@@ -62,6 +64,7 @@ final class EnOSEventSink {
         busy = [EnOSReplyHandle?](repeating: nil, count: commandCapacity * 2)
         awaiting = [Bool](repeating: false, count: subDevices.count)
         wanted = [Bool](repeating: true, count: subDevices.count)
+        loginMessages = [String](repeating: "", count: subDevices.count)
     }
 
     var loginsSettled: Bool {
@@ -121,9 +124,15 @@ final class EnOSEventSink {
             guard i >= 0, i < subToDevice.count else { return }
             awaiting[i] = false
             push(.loggedIn(device: subToDevice[i]))
-        case .subDeviceLoginFailed(let i, let code):
+        case .subDeviceLoginFailed(let i, let code, let message):
             guard i >= 0, i < subToDevice.count else { return }
             awaiting[i] = false
+            // Kept for the log line (allocates only when the text changes: failures back off).
+            if let message {
+                if !message.equals(loginMessages[i]) { loginMessages[i] = String(message.string.prefix(200)) }
+            } else {
+                loginMessages[i] = ""
+            }
             push(.loginFailed(device: subToDevice[i], code: code))
         case .subDeviceLoggedOut(let i):
             guard i >= 0, i < subToDevice.count else { return }

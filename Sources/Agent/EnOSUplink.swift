@@ -91,6 +91,11 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         return sub >= 0 && gateway.isSubDeviceOnline(sub)
     }
 
+    public func loginFailureMessage(device: Int) -> String {
+        guard device >= 0, device < sink.deviceToSub.count, sink.deviceToSub[device] >= 0 else { return "" }
+        return sink.loginMessages[sink.deviceToSub[device]]
+    }
+
     public func hasCloudIdentity(device: Int) -> Bool {
         device >= 0 && device < sink.deviceToSub.count && sink.deviceToSub[device] >= 0
     }

@@ -71,8 +71,8 @@ public enum EnOSGatewayEvent {
     /// `code`: the cloud's code (e.g. 723 disabled, 742 sign), `EnOSGatewayEvent.timedOut` or
     /// `EnOSGatewayEvent.tooManyOnline`.
     /// The gateway retries after `loginRetryMilliseconds` (doubling while it keeps failing) while
-    /// the sub-device is wanted.
-    case subDeviceLoginFailed(Int, code: Int)
+    /// the sub-device is wanted. `message`: the reply's text (valid during the callback only).
+    case subDeviceLoginFailed(Int, code: Int, message: EnOSText?)
     case subDeviceLoggedOut(Int)
     /// The cloud's reply to a request the agent made (`code` 200: done; delete from the log).
     case reply(id: UInt32, tag: UInt64, kind: EnOSRequestKind, code: Int, message: EnOSText?)

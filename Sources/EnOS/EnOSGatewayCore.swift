@@ -218,7 +218,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         case .subDeviceLogin:
             let i = Int(entry.subDevice)
             guard i >= 0, i < subDevices.count, subDevices.request[i] == entry.id else { return }
-            settleLogin(i, ok: code == EnOSReplyCode.success, code: code, now: now, onEvent)
+            settleLogin(i, ok: code == EnOSReplyCode.success, code: code, message: reply?.message, now: now, onEvent)
         case .subDeviceLoginBatch:
             if let reply {
                 var results = reply.loginBatchResults()
@@ -227,13 +227,14 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
                 }
                 while let (pk, dk) = results.failed.next() {
                     if let i = index(pk, dk), subDevices.request[i] == entry.id {
-                        settleLogin(i, ok: false, code: code == EnOSReplyCode.success ? EnOSReplyCode.payloadFormatError : code, now: now, onEvent)
+                        settleLogin(i, ok: false, code: code == EnOSReplyCode.success ? EnOSReplyCode.payloadFormatError : code,
+                                    message: reply.message, now: now, onEvent)
                     }
                 }
             }
             // Those the lists did not mention: the overall code decides.
             for i in 0..<subDevices.count where subDevices.status[i] == .loggingIn && subDevices.request[i] == entry.id {
-                settleLogin(i, ok: code == EnOSReplyCode.success, code: code, now: now, onEvent)
+                settleLogin(i, ok: code == EnOSReplyCode.success, code: code, message: reply?.message, now: now, onEvent)
             }
         case .subDeviceLogout:
             let i = Int(entry.subDevice)
@@ -247,7 +248,8 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         }
     }
 
-    func settleLogin(_ i: Int, ok: Bool, code: Int, now: MonotonicInstant, _ onEvent: (EnOSGatewayEvent) -> Void) {
+    func settleLogin(_ i: Int, ok: Bool, code: Int, message: EnOSText? = nil, now: MonotonicInstant,
+                     _ onEvent: (EnOSGatewayEvent) -> Void) {
         subDevices.request[i] = 0
         if ok {
             subDevices.status[i] = .online
@@ -259,7 +261,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
             subDevices.failures[i] = failures
             subDevices.retryAt[i] = now.advanced(byMilliseconds: EnOSSubDeviceTable.retryDelay(base: configuration.loginRetryMilliseconds,
                                                                                               failures: failures))
-            onEvent(.subDeviceLoginFailed(i, code: code))
+            onEvent(.subDeviceLoginFailed(i, code: code, message: message))
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `edge-agent run` with a sub-device whose login the cloud refuses (742, a wrong secret): the
-/// refusal is logged once with its meaning, the login is retried with a growing delay instead of
+/// refusal is logged once with its meaning and the cloud's message, the login is retried with a growing delay instead of
 /// every second, the console's status counts it, and the device's samples still reach the cloud
 /// (requests allow offline sub-devices). Before: a warning with a bare code every second, for
 /// ever, and the samples skipped.
@@ -31,6 +31,7 @@ import Testing
         let said = log.components(separatedBy: "\n").filter { $0.contains("sub-device m2 login failed") }
         #expect(said.count == 1, "\(said)")
         #expect(said.first?.contains("742") == true && said.first?.contains("sign check failed") == true, "\(said)")
+        #expect(said.first?.contains("the cloud says: \"") == true && said.first?.contains("simulated login error 742") == true, "\(said)")
         #expect(h.stopAgent(signal: SIGTERM) == 0)
     }
 }

@@ -218,7 +218,7 @@ struct SeenEvents {
         case .connected: connected += 1
         case .disconnected(let e): disconnected.append(e)
         case .subDeviceLoggedIn(let i): loggedIn.append(i)
-        case .subDeviceLoginFailed(let i, let code): loginFailed.append((i, code))
+        case .subDeviceLoginFailed(let i, let code, _): loginFailed.append((i, code))
         case .subDeviceLoggedOut(let i): loggedOut.append(i)
         case .reply(let id, let tag, let kind, let code, _): replies.append((id, tag, kind, code))
         case .replyTimedOut(let id, let tag, _): timedOut.append((id, tag))
