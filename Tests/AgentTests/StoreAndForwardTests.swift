@@ -227,6 +227,31 @@ import TestSupport
         #expect(rounds <= 5, "\(rounds) rounds of 5 ms for 64 samples")
     }
 
+    @Test func liveKeepsGoingWhileAPacedBacklogHoldsTheAcknowledgementBack() throws {
+        // Each confirmed live request used to keep its own slot while the older backlog (paced)
+        // held the contiguous prefix back: after inFlightRequests x 4 + 8 of them the tracker was
+        // full, nothing was outstanding to time out, and all sending stopped for good.
+        let clock = ManualClock()
+        let settings = PublishingSettings(batchSamples: 8, liveIntervalMilliseconds: 0, resumeSamplesPerSecond: 1,
+                                          inFlightRequests: 2)
+        var store = try Self.store(Self.device(), clock, settings)
+        var cloud = FakeUplink(devices: 2)
+        try Self.record(&store, clock, first: 0, count: 400)   // a backlog that goes out at 1 sample/s
+        try store.uplinkReady()
+        var live = 0
+        for round in 0..<60 {
+            try Self.record(&store, clock, first: 10_000 + round * 8, count: 8)
+            let before = cloud.requests.count
+            try store.publish(&cloud)
+            for r in cloud.requests[before...] {
+                if r.kind == .live { live += 1 }
+                try store.confirm(tag: r.tag)
+            }
+        }
+        #expect(live == 60, "\(live) live requests in 60 rounds")
+        #expect(store.tracker.count <= 4, "\(store.tracker.ranges.count) ranges tracked")
+    }
+
     @Test func aSilentCloudDoesNotMakeTheLoopBusy() throws {
         // Connected, requests out, no replies: millisecondsUntilDue used to return 0 for as long
         // as the window stayed full (86 % of a core in poll(2) with timeout 0).
