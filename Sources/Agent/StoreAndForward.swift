@@ -234,7 +234,13 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// Request `tag` failed in a way worth retrying (no reply in time, a transient code): every
     /// unconfirmed record is sent again as backlog, from the acknowledged cursor.
     public mutating func retry(tag: UInt64) {
-        guard tracker.contains(tag: tag), liveFrom != nil else { return }
+        guard tracker.contains(tag: tag) else { return }
+        rewind()
+    }
+
+    /// Sends everything unconfirmed again as backlog, from the acknowledged cursor.
+    mutating func rewind() {
+        guard liveFrom != nil else { return }
         stats.rewinds &+= 1
         tracker.reset(committed: log.acknowledgedSequence)
         resumeEnd = liveCursor.nextSequence
@@ -243,14 +249,18 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
 
     // MARK: - Publishing
 
-    /// Sends what is due: live batches first (every `liveIntervalMilliseconds`, all that is
-    /// durable), then backlog batches as the pace allows, while the window has room.
+    /// Sends what is due: live batches first (all that is durable, at least
+    /// `liveIntervalMilliseconds` after the last while it fits one request, at once beyond), then
+    /// backlog batches as the pace allows, while the window has room.
     public mutating func publish<Uplink: MeasurepointUplink & ~Copyable>(_ uplink: inout Uplink) throws(RingLogError) {
         guard liveFrom != nil, uplink.isReady else { return }
         let now = clock.monotonicNow()
         if let overdue = tracker.overdue(sentBefore: MonotonicInstant(nanoseconds: now.nanoseconds &- min(now.nanoseconds, settings.replyTimeoutMilliseconds &* 2_000_000))) {
             retry(tag: overdue)
         }
+        // A full tracker with nothing in flight would wait for ever (no reply, no deadline):
+        // start again from the acknowledged cursor instead (duplicates, never a stall).
+        if tracker.isFull && tracker.outstanding == 0 { rewind() }
         uplinkBlocked = false
         let durable = log.durableSequence ?? 0
         if liveCursor.nextSequence <= durable

@@ -94,11 +94,11 @@ wait_for 10 grep -q READY "$dir/slave.log"
 
 # One steady-state run: prints "points/s p50 p99 agent_us slave_us broker_us peak_kib guest_kib" (run it
 # in this shell, not in a subshell, so that the cleanup knows its agent).
-steady() {  # label points command...
+steady() {  # label points command...   (STEADY_SYNC_MS: ringLog.syncIntervalMs instead of the default)
     local label="$1" points="$2"; shift 2
     local ring="$dir/ring-$label.log"
     "$python" "$helper" config --out "$dir/$label.json" --points "$points" --modbus-port "$modbus_port" \
-        --mqtt-port "$cloud_port" --ring "$ring" --ring-size 32MiB --defaults
+        --mqtt-port "$cloud_port" --ring "$ring" --ring-size 32MiB --defaults ${STEADY_SYNC_MS:+--sync-ms "$STEADY_SYNC_MS"}
     setsid "$@" run --config "$dir/$label.json" >"$dir/agent-$label.log" 2>&1 & local pid=$!
     groups+=("$pid")
     local offset; offset="$(stat -c %s "$dir/arrivals.txt")"
@@ -136,6 +136,11 @@ read -r h1_rate h1_p50 h1_p99 h1_cpu h1_slave h1_broker h1_peak _ <"$dir/host-10
 log "host build, 5,000 points"
 steady host-5000 5000 "$agent" >"$dir/host-5000.txt"
 read -r h5_rate h5_p50 h5_p99 h5_cpu h5_slave h5_broker h5_peak _ <"$dir/host-5000.txt"
+log "host build, 1,000 and 5,000 points with ringLog.syncIntervalMs 50"
+STEADY_SYNC_MS=50 steady host-1000-s50 1000 "$agent" >"$dir/host-1000-s50.txt"
+read -r s1_rate s1_p50 s1_p99 _ <"$dir/host-1000-s50.txt"
+STEADY_SYNC_MS=50 steady host-5000-s50 5000 "$agent" >"$dir/host-5000-s50.txt"
+read -r s5_rate s5_p50 s5_p99 _ <"$dir/host-5000-s50.txt"
 
 fw_rows=""
 if [ -x "$firmware" ] && command -v qemu-aarch64 >/dev/null \
@@ -218,6 +223,7 @@ simulator's Python proxy). CPU: user + system time over a ${window} s window, di
 |---|---|---|---|
 | points/s delivered (polled: 1,000 and 5,000 every 1 s) | $h1_rate | $h5_rate | polled rate: 1,000 / 5,000 |
 | latency sample → broker, p50 / p99 | $h1_p50 / $h1_p99 ms | $h5_p50 / $h5_p99 ms | mosquitto_pub → mosquitto_sub: $floor_p50 ms |
+| the same with ringLog.syncIntervalMs 50 (twice the syncs): points/s, p50 / p99 | $s1_rate, $s1_p50 / $s1_p99 ms | $s5_rate, $s5_p50 / $s5_p99 ms | |
 | CPU per point: edge-agent | $h1_cpu µs | $h5_cpu µs | |
 | CPU per point: pymodbus slave serving them | $h1_slave µs | $h5_slave µs | edge-agent / pymodbus: $("$python" -c "print('%.2f' % ($h1_cpu / max(0.01, $h1_slave)))") |
 | CPU per point: mosquitto forwarding them (2 subscribers) | $h1_broker µs | $h5_broker µs | |
