@@ -1,6 +1,7 @@
 import EdgeCore
 import EnOS
 import MQTT
+import MQTTTLS
 
 extension EnOSUplink where Transport: ~Copyable {
     /// The console's `mqtt` lines: the broker, connection state and connects, the QoS 1 window,
@@ -37,7 +38,7 @@ extension EnOSUplink where Transport: ~Copyable {
         out.newline()
         if let error = gateway.client.lastError {
             out.write("last connection error: ")
-            out.write(error.description)
+            out.write(error.causeDescription)
             out.newline()
         }
     }
