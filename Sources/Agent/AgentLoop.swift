@@ -253,6 +253,15 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         case .loggedOut(let device):
             if device >= 0, device < logins.count { logins[device] = LoginState.unknown }
             log.info("sub-device \(configuration.fieldBus.devices[device].name) logged out")
+        case .cloudNotice(let device, let notice):
+            guard device >= 0, device < logins.count else { return }
+            logins[device] = LoginState.unknown
+            let line = "sub-device \(configuration.fieldBus.devices[device].name) " + LoginState.describe(notice)
+            switch notice {
+            case .enabled: log.info(line)
+            case .disabled: log.warning(line)
+            case .deleted: log.error(line)
+            }
         case .commandsRefused(let cause, let busy, let unanswered):
             log.warning(cause.logLine(answeredBusy: busy, unanswered: unanswered))
         }

@@ -1,4 +1,5 @@
 import EdgeCore
+import EnOS
 import FieldBus
 import MQTT
 
@@ -22,6 +23,9 @@ public enum UplinkEvent: Equatable, Sendable {
     case loggedIn(device: Int)
     case loginFailed(device: Int, code: Int)
     case loggedOut(device: Int)
+    /// The cloud enabled, disabled or deleted `device`'s sub-device (`combine.*` notice, answered
+    /// already); reported when it changes.
+    case cloudNotice(device: Int, notice: EnOSSubDeviceNotice)
     /// Cloud commands could not be queued (`cause`) since the last such report: `answeredBusy` of
     /// them were answered busy, `unanswered` got no reply at all.
     case commandsRefused(cause: CommandOverflow, answeredBusy: Int, unanswered: Int)

@@ -63,6 +63,9 @@ public struct CloudSettings: Equatable, Sendable {
     public var reconnectMaximumMilliseconds: UInt64
     public var gateway: CloudCredentials
     public var subDevices: [SubDeviceCredentials]
+    /// The gateway puts each sub-device into its topology (`thing.topo.add`) before logging it in;
+    /// false where an operator manages the topology in the console.
+    public var manageTopology = true
 
     public init(host: String, port: UInt16, tls: CloudTLSSettings? = nil, keepAliveSeconds: UInt16 = 60,
                 reconnectMinimumMilliseconds: UInt64 = 30_000, reconnectMaximumMilliseconds: UInt64 = 300_000,
@@ -83,7 +86,8 @@ public struct CloudSettings: Equatable, Sendable {
         return nil
     }
 
-    static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "gateway", "subDevices"]
+    static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "gateway", "subDevices",
+                       "manageTopology"]
 
     /// Decodes the `cloud` object; `devices` are the field devices (already decoded) whose cloud
     /// identities the sub-device secrets complete.
@@ -95,6 +99,7 @@ public struct CloudSettings: Equatable, Sendable {
         let keepAlive = v.integer(in: o, "keepAliveSeconds", required: false, range: 5...300) ?? 60
         let reconnectMin = v.integer(in: o, "reconnectMinMs", required: false, range: 100...3_600_000) ?? 30_000
         let reconnectMax = v.integer(in: o, "reconnectMaxMs", required: false, range: 100...3_600_000) ?? 300_000
+        let manageTopology = v.bool(in: o, "manageTopology", required: false) ?? true
         if reconnectMax < reconnectMin {
             v.report("reconnectMaxMs (\(reconnectMax)) is below reconnectMinMs (\(reconnectMin))",
                      at: o.path.key("reconnectMaxMs"), o.member("reconnectMaxMs")?.value.location)
@@ -148,9 +153,11 @@ public struct CloudSettings: Equatable, Sendable {
                      at: at != nil ? o.path.key("subDevices") : o.path, at?.value.location ?? o.location)
         }
         guard v.errors.count == before, let host, let gateway else { return nil }
-        return CloudSettings(host: host, port: UInt16(port), tls: tls, keepAliveSeconds: UInt16(keepAlive),
-                             reconnectMinimumMilliseconds: UInt64(reconnectMin), reconnectMaximumMilliseconds: UInt64(reconnectMax),
-                             gateway: gateway, subDevices: subDevices)
+        var settings = CloudSettings(host: host, port: UInt16(port), tls: tls, keepAliveSeconds: UInt16(keepAlive),
+                                     reconnectMinimumMilliseconds: UInt64(reconnectMin), reconnectMaximumMilliseconds: UInt64(reconnectMax),
+                                     gateway: gateway, subDevices: subDevices)
+        settings.manageTopology = manageTopology
+        return settings
     }
 
     /// Reports a `productKey` or `deviceKey` of `object` (a device entry or `cloud.gateway`) that

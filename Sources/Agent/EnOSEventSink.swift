@@ -23,6 +23,8 @@ final class EnOSEventSink {
     /// Sub-devices whose login is awaited since the last connect.
     var awaiting: [Bool]
     var wanted: [Bool]
+    /// Sub-devices the cloud disabled or deleted (`combine.*`): no login is awaited for them.
+    var barred: [Bool]
     /// Per sub-device: the text of the cloud's last login refusal ("" if none).
     var loginMessages: [String]
     var droppedEvents = 0
@@ -64,6 +66,7 @@ final class EnOSEventSink {
         busy = [EnOSReplyHandle?](repeating: nil, count: commandCapacity * 2)
         awaiting = [Bool](repeating: false, count: subDevices.count)
         wanted = [Bool](repeating: true, count: subDevices.count)
+        barred = [Bool](repeating: false, count: subDevices.count)
         loginMessages = [String](repeating: "", count: subDevices.count)
     }
 
@@ -111,7 +114,7 @@ final class EnOSEventSink {
         switch event {
         case .connected:
             connected = true
-            for i in awaiting.indices { awaiting[i] = wanted[i] }
+            for i in awaiting.indices { awaiting[i] = wanted[i] && !barred[i] }
             push(.connected)
         case .disconnected(let error):
             let wasConnected = connected
@@ -137,6 +140,11 @@ final class EnOSEventSink {
         case .subDeviceLoggedOut(let i):
             guard i >= 0, i < subToDevice.count else { return }
             push(.loggedOut(device: subToDevice[i]))
+        case .subDeviceNotice(let i, let notice):
+            guard i >= 0, i < subToDevice.count else { return }
+            barred[i] = notice != .enabled
+            if barred[i] { awaiting[i] = false }
+            push(.cloudNotice(device: subToDevice[i], notice: notice))
         case .reply(_, let tag, let kind, let code, _) where kind == .otaProgress || kind == .otaInform:
             otaInbox.replied(tag: tag, code: code)
         case .replyTimedOut(_, let tag, let kind) where kind == .otaProgress || kind == .otaInform:

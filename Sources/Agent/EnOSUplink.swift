@@ -53,6 +53,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
                                           jitterPercent: 25, minimumIntervalMilliseconds: min(1_000, minimum),
                                           windowMilliseconds: min(120_000, minimum * 4), maximumAttemptsPerWindow: 4)
         c.loginRetryMilliseconds = max(minimum, 1_000)
+        c.managesTopology = config.cloud.manageTopology
         return c
     }
 

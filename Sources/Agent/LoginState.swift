@@ -18,7 +18,20 @@ enum LoginState {
         case 742: return "code 742: sign check failed (wrong deviceSecret)"
         case 770: return "code 770: dynamic activation not allowed"
         case 771: return "code 771: the sub-device cannot connect directly"
+        case 1255: return "code 1255: the cloud refused to add the sub-device to the gateway's topology (thing.topo.add: no such sub-device, attached to another gateway, or the gateway is full)"
         default: return "code \(code)"
+        }
+    }
+
+    /// What a `combine.*` notice of the cloud means for the sub-device, in words for the log.
+    static func describe(_ notice: EnOSSubDeviceNotice) -> String {
+        switch notice {
+        case .enabled:
+            return "enabled in the cloud (combine.enable): logging it in again"
+        case .disabled:
+            return "disabled in the cloud (combine.disable): logged out and not logged in again until the cloud enables it; its samples are still collected and sent (allowOfflineSubDevice) and kept until confirmed"
+        case .deleted:
+            return "deleted in the cloud (combine.delete): logged out and not logged in again by this process; remove it from cloud.subDevices (its samples are still collected and sent)"
         }
     }
 }

@@ -361,6 +361,7 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
         guard core.phase == .ready else { return }
         sendErrorReplies(onEvent)
         sendLogouts(onEvent)
+        sendTopology(onEvent)
         sendLogins(onEvent)
         client.flush { core.process($0, onEvent) }
     }
@@ -392,7 +393,14 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
             let topicEnd = slotStart + r.topicCount
             let id = UnsafeRawBufferPointer(rebasing: core.autoReplyStorage[topicEnd..<(topicEnd + r.idCount)])
             var w = JSONWriter(buffer: core.controlBuffer)
-            if (try? EnOSRequestEncoder.commandReply(&w, id: id, code: r.error.code, message: r.error.description)) == nil {
+            let code = r.error?.code ?? EnOSReplyCode.success
+            let encoded: Void?
+            if let error = r.error {
+                encoded = try? EnOSRequestEncoder.commandReply(&w, id: id, code: code, message: error.description)
+            } else {
+                encoded = try? EnOSRequestEncoder.commandReply(&w, id: id, code: code, message: "")
+            }
+            if encoded == nil {
                 sent += 1
                 continue
             }
@@ -438,6 +446,71 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
         }
     }
 
+    /// With `managesTopology`: asks for the topology once per connection, then adds the wanted
+    /// sub-devices it lacks (batches of `loginBatchSize`; after a refused batch, one at a time;
+    /// after a refused single add, when its retry time passed). Logins wait for this.
+    mutating func sendTopology(_ onEvent: (EnOSGatewayEvent) -> Void) {
+        let core = self.core
+        guard core.configuration.managesTopology, core.subDevices.count > 0 else { return }
+        switch core.topologyQuery {
+        case .notAsked:
+            if core.pending.isFull { return }
+            let id = core.takeRequestId()
+            var w = JSONWriter(buffer: core.controlBuffer)
+            guard (try? EnOSRequestEncoder.topologyGet(&w, id: id)) != nil else {
+                core.topologyKnown(reply: nil)
+                break
+            }
+            guard case .sent = publishGatewayRequest(id: id, kind: .topologyGet, payload: w.bytes, tag: 0, reported: false,
+                                                     onEvent) else { return }
+            core.topologyQuery = .asking(id)
+            return
+        case .asking:
+            return
+        case .known:
+            break
+        }
+        let now = clock.monotonicNow()
+        sendTopologyAdds(alone: false, now: now, onEvent)
+        sendTopologyAdds(alone: true, now: now, onEvent)
+    }
+
+    mutating func sendTopologyAdds(alone: Bool, now: MonotonicInstant, _ onEvent: (EnOSGatewayEvent) -> Void) {
+        let core = self.core
+        while !core.pending.isFull {
+            var selection = EnOSTopologySelection(count: core.subDevices.count, wanted: core.subDevices.wanted,
+                                                  cloud: core.subDevices.cloud, topology: core.subDevices.topology,
+                                                  retryAt: core.subDevices.retryAt, now: now, alone: alone,
+                                                  limit: alone ? 1 : max(1, core.configuration.loginBatchSize))
+            let due = selection.countDue()
+            guard due > 0 else { return }
+            let id = core.takeRequestId()
+            let wall = clock.wallNow().milliseconds
+            let clientId = core.configuration.clientId ?? core.configuration.gateway.deviceKey
+            var w = JSONWriter(buffer: core.controlBuffer)
+            var limit = due
+            while true {
+                w.reset()
+                selection.limit = limit
+                do {
+                    try EnOSRequestEncoder.topologyAdd(&w, id: id, clientId: clientId, timestampMilliseconds: wall,
+                                                       subDevices: core.configuration.subDevices, indices: selection,
+                                                       hasher: &core.hasher)
+                    break
+                } catch {
+                    if limit == 1 { return }   // not even one entry fits the control buffer
+                    limit /= 2
+                }
+            }
+            guard case .sent = publishGatewayRequest(id: id, kind: .topologyAdd, payload: w.bytes, tag: 0, reported: false,
+                                                     onEvent) else { return }
+            for i in selection {
+                core.subDevices.topology[i] = .adding
+                core.subDevices.request[i] = id
+            }
+        }
+    }
+
     mutating func sendLogins(_ onEvent: (EnOSGatewayEvent) -> Void) {
         let core = self.core
         let now = clock.monotonicNow()
@@ -453,6 +526,7 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
             room = min(room, max(1, core.configuration.loginBatchSize))
             var selection = EnOSLoginSelection(count: core.subDevices.count, table: core.subDevices.wanted,
                                                status: core.subDevices.status, retryAt: core.subDevices.retryAt,
+                                               cloud: core.subDevices.cloud, topology: core.subDevices.topology,
                                                now: now, limit: room)
             let due = selection.countDue()
             guard due > 0 else { return }
@@ -495,29 +569,37 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
 }
 
 /// The sub-devices due for login, in index order, at most `limit` (a Sequence of indices that
-/// reads the state tables in place). `count` is the number of sub-devices, not the tables'
-/// capacity: the tables hold at least one slot, also for a gateway without sub-devices.
+/// reads the state tables in place): wanted, allowed by the cloud, in the topology (always, when
+/// the gateway does not manage it), and offline or failed with the retry time passed. `count` is
+/// the number of sub-devices, not the tables' capacity: the tables hold at least one slot, also
+/// for a gateway without sub-devices.
 struct EnOSLoginSelection: Sequence {
     let count: Int
     let table: UnsafeMutableBufferPointer<Bool>
     let status: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Status>
     let retryAt: UnsafeMutableBufferPointer<MonotonicInstant>
+    let cloud: UnsafeMutableBufferPointer<EnOSSubDeviceNotice>
+    let topology: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Topology>
     let now: MonotonicInstant
     var limit: Int
 
     init(count: Int, table: UnsafeMutableBufferPointer<Bool>, status: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Status>,
-         retryAt: UnsafeMutableBufferPointer<MonotonicInstant>, now: MonotonicInstant, limit: Int) {
+         retryAt: UnsafeMutableBufferPointer<MonotonicInstant>, cloud: UnsafeMutableBufferPointer<EnOSSubDeviceNotice>,
+         topology: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Topology>, now: MonotonicInstant, limit: Int) {
         // Two-argument mins: the variadic one allocates its array on every login round.
-        self.count = Swift.min(Swift.min(count, table.count), Swift.min(status.count, retryAt.count))
+        self.count = Swift.min(Swift.min(Swift.min(count, table.count), Swift.min(status.count, retryAt.count)),
+                               Swift.min(cloud.count, topology.count))
         self.table = table
         self.status = status
         self.retryAt = retryAt
+        self.cloud = cloud
+        self.topology = topology
         self.now = now
         self.limit = limit
     }
 
     func isDue(_ i: Int) -> Bool {
-        guard table[i] else { return false }
+        guard table[i], cloud[i] == .enabled, topology[i] == .present else { return false }
         switch status[i] {
         case .offline: return true
         case .failed: return now >= retryAt[i]
@@ -575,6 +657,69 @@ struct EnOSSubDeviceNodes: Sequence {
             let state: EnOSConnectionNode.State = nodes.wanted[index] ? .connected : .disconnected
             index += 1
             return EnOSConnectionNode(nodeId: d.deviceKey, state: state, name: d.deviceKey)
+        }
+    }
+}
+
+/// The sub-devices due for `thing.topo.add`, in index order, at most `limit`: wanted, allowed by
+/// the cloud, and missing from the topology (`alone` false), or (`alone` true) missing after a
+/// refused batch, or refused alone before and with the retry time passed.
+struct EnOSTopologySelection: Sequence {
+    let count: Int
+    let wanted: UnsafeMutableBufferPointer<Bool>
+    let cloud: UnsafeMutableBufferPointer<EnOSSubDeviceNotice>
+    let topology: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Topology>
+    let retryAt: UnsafeMutableBufferPointer<MonotonicInstant>
+    let now: MonotonicInstant
+    let alone: Bool
+    var limit: Int
+
+    init(count: Int, wanted: UnsafeMutableBufferPointer<Bool>, cloud: UnsafeMutableBufferPointer<EnOSSubDeviceNotice>,
+         topology: UnsafeMutableBufferPointer<EnOSSubDeviceTable.Topology>, retryAt: UnsafeMutableBufferPointer<MonotonicInstant>,
+         now: MonotonicInstant, alone: Bool, limit: Int) {
+        self.count = Swift.min(Swift.min(Swift.min(count, wanted.count), Swift.min(cloud.count, topology.count)), retryAt.count)
+        self.wanted = wanted
+        self.cloud = cloud
+        self.topology = topology
+        self.retryAt = retryAt
+        self.now = now
+        self.alone = alone
+        self.limit = limit
+    }
+
+    func isDue(_ i: Int) -> Bool {
+        guard wanted[i], cloud[i] == .enabled else { return false }
+        switch topology[i] {
+        case .missing: return !alone
+        case .missingAlone: return alone
+        case .failed: return alone && now >= retryAt[i]
+        default: return false
+        }
+    }
+
+    func countDue() -> Int {
+        var n = 0
+        for _ in self { n += 1 }
+        return n
+    }
+
+    func makeIterator() -> Iterator { Iterator(selection: self) }
+
+    struct Iterator: IteratorProtocol {
+        let selection: EnOSTopologySelection
+        var index = 0
+        var produced = 0
+
+        mutating func next() -> Int? {
+            while produced < selection.limit && index < selection.count {
+                let i = index
+                index += 1
+                if selection.isDue(i) {
+                    produced += 1
+                    return i
+                }
+            }
+            return nil
         }
     }
 }

@@ -32,6 +32,10 @@ public struct EnOSGatewayConfiguration {
     /// A sub-device whose login failed is tried again after this long, doubled with each further
     /// failure in a row (at most 5 minutes).
     public var loginRetryMilliseconds: UInt64 = 60_000
+    /// Make sure every sub-device is in the gateway's topology before its login (`thing.topo.get`,
+    /// then `thing.topo.add` for the missing ones) after every connect: EnOS refuses the login of
+    /// a sub-device outside the topology (740). Off where an operator manages the topology.
+    public var managesTopology = true
     /// Post `connection.state.post` (full) after every connect.
     public var postsConnectionState = true
     /// Sign timestamp (epoch ms) for CONNECT; nil: the clock's wall time at start-up.
@@ -74,6 +78,10 @@ public enum EnOSGatewayEvent {
     /// the sub-device is wanted. `message`: the reply's text (valid during the callback only).
     case subDeviceLoginFailed(Int, code: Int, message: EnOSText?)
     case subDeviceLoggedOut(Int)
+    /// The cloud enabled, disabled or deleted sub-device `index` (`combine.enable/disable/delete`,
+    /// already answered 200). Reported when its state changes: disabled, it is logged out and not
+    /// logged in again until enabled; deleted, it is logged out for good (this process).
+    case subDeviceNotice(Int, EnOSSubDeviceNotice)
     /// The cloud's reply to a request the agent made (`code` 200: done; delete from the log).
     case reply(id: UInt32, tag: UInt64, kind: EnOSRequestKind, code: Int, message: EnOSText?)
     /// No reply within the timeout, or the connection was lost first: send it again.
@@ -88,6 +96,13 @@ public enum EnOSGatewayEvent {
     /// The `code` of `subDeviceLoginFailed` when `maximumOnlineSubDevices` are online already
     /// (not sent; retried after `loginRetryMilliseconds`).
     public static let tooManyOnline = -2
+}
+
+/// What the cloud said about a sub-device in a `combine.*` notice (spec §4.7).
+public enum EnOSSubDeviceNotice: UInt8, Equatable, Sendable {
+    case enabled
+    case disabled
+    case deleted
 }
 
 /// The outcome of publishing a request.

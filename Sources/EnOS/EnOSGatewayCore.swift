@@ -17,11 +17,20 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         case ready
     }
 
-    /// A rejected command waiting for its error reply (QoS 0; retried while the output is full).
+    /// A command answered by this layer, waiting for its reply (QoS 0; retried while the output
+    /// is full): a rejected one with its error, or an accepted sub-device notice (`error` nil: 200).
     struct AutoReply {
         var topicCount = 0
         var idCount = 0
-        var error: EnOSMessageError
+        var error: EnOSMessageError?
+    }
+
+    /// The `thing.topo.get` of this connection (when the gateway manages the topology).
+    enum TopologyQuery: Equatable {
+        case notAsked
+        case asking(UInt32)
+        /// Answered (or failed: then every sub-device counts as missing and gets its add).
+        case known
     }
 
     static var autoReplySlots: Int { 4 }
@@ -38,6 +47,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
     var subscribePacketIds: [UInt16]
     var informSent = false
     var stateSent = false
+    var topologyQuery = TopologyQuery.notAsked
     var pending: EnOSPendingRequests
     var subDevices: EnOSSubDeviceTable
     var hasher = SHA256()
@@ -56,12 +66,12 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         self.configuration = configuration
         self.clock = clock
         pending = EnOSPendingRequests(capacity: configuration.pendingCapacity)
-        subDevices = EnOSSubDeviceTable(count: configuration.subDevices.count)
+        subDevices = EnOSSubDeviceTable(count: configuration.subDevices.count, requiresTopology: configuration.managesTopology)
         topicBuffer = .allocate(byteCount: 512, alignment: 8)
         controlBuffer = .allocate(byteCount: configuration.controlBufferBytes, alignment: 8)
         autoReplyStorage = .allocate(byteCount: Self.autoReplySlots * Self.autoReplySlotBytes, alignment: 8)
         autoReplies = .allocate(capacity: Self.autoReplySlots)
-        autoReplies.initialize(repeating: AutoReply(error: EnOSMessageError(.unknownCommand)))
+        autoReplies.initialize(repeating: AutoReply(error: nil))
         subscriptions = Self.makeSubscriptions(configuration)
         subscribePacketIds = [UInt16](repeating: 0, count: (subscriptions.count + Self.subscriptionsPerPacket - 1) / Self.subscriptionsPerPacket)
     }
@@ -85,6 +95,11 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
                        "ota/device/inform_reply", "ota/device/progress_reply", "ota/device/upgrade",
                        "thing/service/+", "thing/service/measurepoint/+"] {
             list.append(MQTTSubscription(EnOSTopic.filter(session: false, productKey: pk, deviceKey: dk, suffix: suffix)))
+        }
+        if c.managesTopology && !c.subDevices.isEmpty {
+            for suffix in ["thing/topo/get_reply", "thing/topo/add_reply"] {
+                list.append(MQTTSubscription(EnOSTopic.filter(session: false, productKey: pk, deviceKey: dk, suffix: suffix)))
+            }
         }
         for suffix in ["combine/login_reply", "combine/login/batch_reply", "combine/logout_reply",
                        "combine/enable", "combine/disable", "combine/delete"] {
@@ -117,6 +132,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
                 for k in subscribePacketIds.indices { subscribePacketIds[k] = 0 }
                 informSent = false
                 stateSent = false
+                topologyQuery = .notAsked
                 subDevices.resetAll()
             case .message(let m):
                 receive(m, onEvent)
@@ -132,6 +148,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         case .connectionLost(let error):
             let wasUp = phase != .down
             phase = .down
+            topologyQuery = .notAsked
             drainPending(onEvent)
             subDevices.resetAll()
             autoReplyCount = 0
@@ -173,7 +190,11 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         case .command:
             do {
                 let command = try EnOSCommandDecoder.decode(topic: m.topic, route: route, payload: m.payload)
-                onEvent(.command(command))
+                if command.kind.isSessionTopic {
+                    notice(command, topic: m.topic, payload: m.payload, onEvent)
+                } else {
+                    onEvent(.command(command))
+                }
             } catch {
                 queueErrorReply(topic: m.topic, payload: m.payload, error: error)
                 onEvent(.commandRejected(error))
@@ -194,9 +215,46 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         }
     }
 
+    /// A `combine.enable/disable/delete` notice (spec §4.7): each named sub-device of ours takes
+    /// the cloud's word (disabled or deleted: logged out, no further logins; enabled: logged in
+    /// again), each change is reported once, and the notice is answered 200 (unknown devices
+    /// change nothing). A deleted sub-device stays deleted for this process.
+    func notice(_ command: EnOSCommand, topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                _ onEvent: (EnOSGatewayEvent) -> Void) {
+        let said: EnOSSubDeviceNotice
+        switch command.kind {
+        case .subDevicesEnabled: said = .enabled
+        case .subDevicesDisabled: said = .disabled
+        default: said = .deleted
+        }
+        let now = clock.monotonicNow()
+        for (pk, dk) in command.subDeviceKeys() {
+            guard let i = index(pk, dk) else { continue }
+            let before = subDevices.cloud[i]
+            guard before != said, before != .deleted else { continue }
+            subDevices.cloud[i] = said
+            switch said {
+            case .enabled:
+                subDevices.failures[i] = 0
+                if subDevices.status[i] == .failed { subDevices.retryAt[i] = now }
+            case .disabled, .deleted:
+                let s = subDevices.status[i]
+                if s == .online || s == .loggingIn { subDevices.logoutDue[i] = true }
+                if s == .failed { subDevices.status[i] = .offline }
+            }
+            onEvent(.subDeviceNotice(i, said))
+        }
+        queueReply(topic: topic, id: command.id, error: nil)
+    }
+
     /// Keeps what an error reply needs: the topic + `_reply`, the id, the error.
     func queueErrorReply(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, error: EnOSMessageError) {
         guard let idToken = error.idToken else { droppedErrorReplies += 1; return }
+        queueReply(topic: topic, id: EnOSText(input: payload, token: idToken), error: error)
+    }
+
+    /// Keeps what a reply of this layer needs: the topic + `_reply`, the id, the error (nil: 200).
+    func queueReply(topic: UnsafeRawBufferPointer, id: EnOSText, error: EnOSMessageError?) {
         guard autoReplyCount < Self.autoReplySlots else { droppedErrorReplies += 1; return }
         let slot = UnsafeMutableRawBufferPointer(rebasing: autoReplyStorage[(autoReplyCount * Self.autoReplySlotBytes)...]
             .prefix(Self.autoReplySlotBytes))
@@ -206,7 +264,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         w.append(bytes: topic)
         w.append("_reply")
         let idSpace = UnsafeMutableRawBufferPointer(rebasing: slot[topicBytes..<(topicBytes + EnOSReplyHandle.maximumIdBytes)])
-        guard let idCount = EnOSText(input: payload, token: idToken).copy(into: idSpace) else { droppedErrorReplies += 1; return }
+        guard let idCount = id.copy(into: idSpace) else { droppedErrorReplies += 1; return }
         autoReplies[autoReplyCount] = AutoReply(topicCount: topicBytes, idCount: idCount, error: error)
         autoReplyCount += 1
     }
@@ -241,6 +299,11 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
             guard i >= 0, i < subDevices.count else { return }
             if subDevices.status[i] == .loggingOut { subDevices.status[i] = .offline }
             if code == EnOSReplyCode.success { onEvent(.subDeviceLoggedOut(i)) }
+        case .topologyGet:
+            guard topologyQuery == .asking(entry.id) else { return }
+            topologyKnown(reply: code == EnOSReplyCode.success ? reply : nil)
+        case .topologyAdd:
+            topologyAdded(entry.id, code: code, message: reply?.message, now: now, onEvent)
         default:
             if entry.reported {
                 onEvent(.reply(id: entry.id, tag: entry.tag, kind: entry.kind, code: code, message: reply?.message))
@@ -265,6 +328,41 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         }
     }
 
+    /// The reply to `thing.topo.get` (nil: refused or not answered): the sub-devices it lists are
+    /// in the topology, the others are missing. Without an answer every one counts as missing:
+    /// `thing.topo.add` then says for each whether it can be attached.
+    func topologyKnown(reply: EnOSReply?) {
+        topologyQuery = .known
+        if let reply {
+            var listed = EnOSDeviceKeyIterator(reply.data)
+            while let (pk, dk) = listed.next() {
+                if let i = index(pk, dk), subDevices.topology[i] == .unknown { subDevices.topology[i] = .present }
+            }
+        }
+        for i in 0..<subDevices.count where subDevices.topology[i] == .unknown { subDevices.topology[i] = .missing }
+    }
+
+    /// The reply to `thing.topo.add` request `id` (or its timeout). Accepted: its sub-devices are
+    /// in the topology and may log in now. Refused: a batch is retried one sub-device at a time
+    /// (the cloud does not say which entry it refused); a single one fails like a login (reported
+    /// with the code, retried after the growing login delay, not logged in meanwhile).
+    func topologyAdded(_ id: UInt32, code: Int, message: EnOSText?, now: MonotonicInstant, _ onEvent: (EnOSGatewayEvent) -> Void) {
+        var sent = 0
+        for i in 0..<subDevices.count where subDevices.topology[i] == .adding && subDevices.request[i] == id { sent += 1 }
+        for i in 0..<subDevices.count where subDevices.topology[i] == .adding && subDevices.request[i] == id {
+            subDevices.request[i] = 0
+            if code == EnOSReplyCode.success {
+                subDevices.topology[i] = .present
+                if subDevices.status[i] == .failed { subDevices.retryAt[i] = now }
+            } else if sent > 1 {
+                subDevices.topology[i] = .missingAlone
+            } else {
+                subDevices.topology[i] = .failed
+                settleLogin(i, ok: false, code: code, message: message, now: now, onEvent)
+            }
+        }
+    }
+
     func index(_ pk: EnOSText, _ dk: EnOSText) -> Int? {
         let subs = configuration.subDevices
         var i = 0
@@ -280,7 +378,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         let now = clock.monotonicNow()
         while let entry = pending.removeExpired(now: now) {
             switch entry.kind {
-            case .subDeviceLogin, .subDeviceLoginBatch, .subDeviceLogout:
+            case .subDeviceLogin, .subDeviceLoginBatch, .subDeviceLogout, .topologyGet, .topologyAdd:
                 complete(entry, code: EnOSGatewayEvent.timedOut, reply: nil, onEvent)
             default:
                 if entry.reported { onEvent(.replyTimedOut(id: entry.id, tag: entry.tag, kind: entry.kind)) }

@@ -112,6 +112,10 @@ public enum EnOSReplyCode {
     public static let modelValidateFailed = 1204
     public static let signCheckFailed = 742
     public static let deviceDisabled = 723
+    /// `combine.login`: the sub-device is not in the gateway's topology.
+    public static let notInTopology = 740
+    /// `thing.topo.add` refused (not a gateway, sub-device missing or attached elsewhere…).
+    public static let addTopologyFailed = 1255
     /// Application-defined failures start here (spec §6.4).
     public static let applicationBase = 2000
 }

@@ -169,6 +169,16 @@ public enum EnOSRequestEncoder {
         try w.endObject()
     }
 
+    /// `thing.topo.get` (spec §4.3, topic `/sys/{gwPK}/{gwDK}/thing/topo/get`): `params` `{}`;
+    /// the reply's `data` lists the gateway's sub-devices as `{productKey, deviceKey}`.
+    public static func topologyGet(_ w: inout JSONWriter, id: UInt32) throws(JSONWriterError) {
+        try beginRequest(&w, id: id, method: "thing.topo.get")
+        try w.key("params")
+        try w.beginObject()
+        try w.endObject()
+        try w.endObject()
+    }
+
     /// `thing.topo.add` (spec §4.3, topic `/sys/{gwPK}/{gwDK}/thing/topo/add`): attaches the
     /// listed sub-devices to the gateway, each entry signed with the sub-device's secret over the
     /// shared `clientId` and timestamp.

@@ -14,6 +14,9 @@ public enum EnOSRequestKind: UInt8, Equatable, Sendable {
     case connectionStatePost
     case otaInform
     case otaProgress
+    /// `thing.topo.get` / `thing.topo.add` of the gateway (spec §4.3).
+    case topologyGet
+    case topologyAdd
 
     /// The method name; for `eventPost` the part before the event id (`thing.event.`).
     public var method: StaticString {
@@ -29,6 +32,8 @@ public enum EnOSRequestKind: UInt8, Equatable, Sendable {
         case .connectionStatePost: return "connection.state.post"
         case .otaInform: return "ota.device.inform"
         case .otaProgress: return "ota.device.progress"
+        case .topologyGet: return "thing.topo.get"
+        case .topologyAdd: return "thing.topo.add"
         }
     }
 

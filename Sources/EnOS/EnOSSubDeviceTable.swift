@@ -1,8 +1,10 @@
 import EdgeCore
 
 /// The login state of each configured sub-device: whether the agent wants it online (its field
-/// device answers), whether it is logged in, waiting for a login reply, or failed and waiting to
-/// retry. Fixed arrays sized at start-up; linear scans.
+/// device answers), whether the cloud allows it (not disabled or deleted by a `combine.*`
+/// notice), whether it is in the gateway's topology (when the gateway manages it), whether it is
+/// logged in, waiting for a login reply, or failed and waiting to retry. Fixed arrays sized at
+/// start-up; linear scans.
 struct EnOSSubDeviceTable: ~Copyable {
     enum Status: UInt8 {
         case offline
@@ -10,6 +12,20 @@ struct EnOSSubDeviceTable: ~Copyable {
         case online
         case failed
         case loggingOut
+    }
+
+    /// The sub-device's place in the gateway's topology, as learnt since the last connect.
+    enum Topology: UInt8 {
+        /// Not known yet (`thing.topo.get` not answered).
+        case unknown
+        /// Not in the topology: `thing.topo.add` is due.
+        case missing
+        /// A batched `thing.topo.add` failed: due again alone, so one refusal does not block others.
+        case missingAlone
+        case adding
+        case present
+        /// `thing.topo.add` refused it: tried again when its `retryAt` passes.
+        case failed
     }
 
     let count: Int
@@ -20,9 +36,19 @@ struct EnOSSubDeviceTable: ~Copyable {
     let logoutDue: UnsafeMutableBufferPointer<Bool>
     /// Login failures in a row (the retry delay doubles with each, see `retryDelay`).
     let failures: UnsafeMutableBufferPointer<UInt8>
+    let topology: UnsafeMutableBufferPointer<Topology>
+    /// What the cloud's last `combine.*` notice said (kept across reconnects).
+    let cloud: UnsafeMutableBufferPointer<EnOSSubDeviceNotice>
+    /// Logins wait for `topology == .present` (the gateway manages the topology).
+    let requiresTopology: Bool
 
-    init(count: Int) {
+    init(count: Int, requiresTopology: Bool = false) {
         self.count = count
+        self.requiresTopology = requiresTopology
+        topology = .allocate(capacity: max(count, 1))
+        topology.initialize(repeating: requiresTopology ? .unknown : .present)
+        cloud = .allocate(capacity: max(count, 1))
+        cloud.initialize(repeating: .enabled)
         wanted = .allocate(capacity: max(count, 1))
         wanted.initialize(repeating: true)
         status = .allocate(capacity: max(count, 1))
@@ -44,6 +70,8 @@ struct EnOSSubDeviceTable: ~Copyable {
         retryAt.deallocate()
         logoutDue.deallocate()
         failures.deallocate()
+        topology.deallocate()
+        cloud.deallocate()
     }
 
     /// The wait before the next login of a sub-device that failed `failures` times in a row:
@@ -63,7 +91,7 @@ struct EnOSSubDeviceTable: ~Copyable {
 
     /// True if sub-device `i` should be sent a login now.
     func loginDue(_ i: Int, now: MonotonicInstant) -> Bool {
-        guard wanted[i] else { return false }
+        guard wanted[i], cloud[i] == .enabled, topology[i] == .present else { return false }
         switch status[i] {
         case .offline: return true
         case .failed: return now >= retryAt[i]
@@ -77,6 +105,8 @@ struct EnOSSubDeviceTable: ~Copyable {
             status[i] = .offline
             request[i] = 0
             logoutDue[i] = false
+            if requiresTopology { topology[i] = .unknown }
         }
     }
+
 }

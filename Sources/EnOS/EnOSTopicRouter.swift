@@ -124,6 +124,8 @@ public enum EnOSTopicRouter {
         if same(base, "connection/state/post") { return .reply(.connectionStatePost) }
         if same(base, "ota/device/inform") { return .reply(.otaInform) }
         if same(base, "ota/device/progress") { return .reply(.otaProgress) }
+        if same(base, "thing/topo/get") { return .reply(.topologyGet) }
+        if same(base, "thing/topo/add") { return .reply(.topologyAdd) }
         if hasPrefix(base, at: 0, "thing/event/"), hasSuffix(base, "/post"), base.count > 17 { return .reply(.eventPost) }
         if hasPrefix(base, at: 0, "thing/service/") || same(base, "ota/device/upgrade") { return .commandReplyEcho }
         return .unknown

@@ -15,7 +15,11 @@ Pure Python 3 (standard library only; its own minimal MQTT 3.1.1 client). Three 
   for an unknown sub-device, 1212 for data of a sub-device that is not logged in unless
   allowOfflineSubDevice, 1008 above 512 KB, 1220/1260 for bad envelopes), tracks sub-device
   logins (combine.login, combine.login.batch with partial success, combine.logout; all dropped
-  when the gateway's connection ends), injects commands and records command replies.
+  when the gateway's connection ends), keeps the gateway's topology (thing.topo.get/add/delete;
+  each added entry's sign checked like a login: 1255 for a bad sign, an unknown sub-device or a
+  --topo-code; a login of a sub-device outside the topology gets 740, as EnOS answers), sends
+  sub-device notices (combine.enable/disable/delete, which also take effect: a disabled
+  sub-device's login gets 723, a deleted one's 705), injects commands and records command replies.
 * A control channel (--control-port, loopback TCP, one JSON object per line in and out) for tests.
 
 Everything seen is recorded (--record FILE, one JSON object a line: seq, time (ms), kind, topic,
@@ -26,13 +30,16 @@ Usage:
   enos_cloud.py --broker-port P [--listen-port L] [--gateway PK:DK:SECRET]
                 [--sub-device PK:DK:SECRET ...] [--record FILE] [--print] [--control-port C]
                 [--broker-host H] [--reply-delay-ms N] [--code METHOD=CODE ...]
-                [--login-code DK=CODE ...] [--max-message-bytes N]
+                [--login-code DK=CODE ...] [--topo-code DK=CODE ...] [--preset-topology]
+                [--max-message-bytes N]
                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
   --port P is an alias of --broker-port. Port 0 for --listen-port/--control-port picks a free
   port. Without --listen-port there is no proxy (nothing checks CONNECT). Without --gateway any
   device's requests are answered (sub-device signs are then not checkable: accepted).
   With --tls-cert/--tls-key the proxy speaks TLS (EnOS port 18883 style) and pipes the plain
   MQTT to the broker; --tls-client-ca also requires a client certificate signed by that CA.
+  The topology starts empty (the gateway must add its sub-devices, as on a real EnOS), or with
+  every --sub-device in it (--preset-topology: an operator set it in the console).
   When ready it prints `READY listen=L control=C broker=P` on stdout (0 = not enabled).
 
 Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"ok":false,"error":...}):
@@ -41,6 +48,13 @@ Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"o
   {"cmd":"inject","topic":T,"raw":"not json"}        publish raw bytes (malformed-command tests)
   {"cmd":"set_code","method":M,"code":C}             reply C to every M (code null: back to normal)
   {"cmd":"set_login_code","deviceKey":DK,"code":C}   login of that sub-device fails with C (null: ok)
+  {"cmd":"set_topo_code","deviceKey":DK,"code":C}    thing.topo.add of that sub-device fails with C (null: ok)
+  {"cmd":"topology"}                                 the gateway's topology ["PK/DK", ...]
+  {"cmd":"set_topology","devices":["PK/DK",...]}     replace the topology
+  {"cmd":"notice","notice":"enable"|"disable"|"delete","devices":["PK/DK",...],"id":"optional"}
+                                                     the cloud enables/disables/deletes sub-devices
+                                                     (takes effect, then publishes combine.{notice}
+                                                     on the gateway's session topic)
   {"cmd":"pause_replies"} / {"cmd":"resume_replies"} hold replies (sent on resume)
   {"cmd":"drop_replies","on":true|false}             answer nothing (timeout tests)
   {"cmd":"allow_offline","on":true|false}            accept data of sub-devices not logged in
@@ -249,6 +263,10 @@ class Cloud:
         self.seq = 0
         self.method_codes = dict(args.code_overrides)
         self.login_codes = dict(args.login_overrides)
+        self.topo_codes = dict(args.topo_overrides)
+        self.topology = set(self.subs) if args.preset_topology else set()
+        self.disabled = set()
+        self.deleted = set()
         self.online = set()
         self.gateway_connections = set()  # proxy connections (writer objects) of the gateway
         self.paused = False
@@ -382,7 +400,7 @@ class Cloud:
                 "thing.measurepoint.post.batch", "thing.measurepoint.resume.batch", "connection.state.post")):
             if (pk, dk) != (self.gateway.pk, self.gateway.dk):
                 code, message = 1009, "Publish to topic with no write permission"
-        if code == 200:
+        if code == 200 and not (method.startswith("thing.topo.") and method in self.method_codes):
             code, message, data = self.apply(method, pk, dk, payload)
         if code == 200 and method in self.method_codes:
             code, message = self.method_codes[method], f"simulated error {self.method_codes[method]}"
@@ -424,6 +442,26 @@ class Cloud:
         elif method == "combine.logout":
             if not isinstance(params, dict) or not isinstance(params.get("productKey"), str) or not isinstance(params.get("deviceKey"), str):
                 return ["params must be {productKey, deviceKey}"]
+            return p
+        elif method == "thing.topo.add":
+            if not isinstance(params, list):
+                return ["params must be an array"]
+            for e in params:
+                if not isinstance(e, dict):
+                    p.append("an entry is not an object")
+                    continue
+                for k in ("productKey", "deviceKey", "clientId", "timestamp", "signMethod", "sign"):
+                    if not isinstance(e.get(k), str):
+                        p.append(f"params[].{k} missing or not a string")
+            return p
+        elif method == "thing.topo.get":
+            if not isinstance(params, dict):
+                return ["params must be an object"]
+            return p
+        elif method == "thing.topo.delete":
+            if not isinstance(params, list) or not all(isinstance(e, dict) and isinstance(e.get("productKey"), str)
+                                                       and isinstance(e.get("deviceKey"), str) for e in params):
+                return ["params must be [{productKey, deviceKey}]"]
             return p
         elif method == "connection.state.post":
             if not isinstance(params, dict) or not isinstance(params.get("nodes"), list) or not isinstance(params.get("isFull"), bool):
@@ -486,6 +524,18 @@ class Cloud:
                     first_error = first_error or code
                     texts += f"{sub.get('productKey')}&{sub.get('deviceKey')} has error: {message};"
             return (first_error or 200), texts, {"loginedSubDevices": logined, "failedSubDevices": failed}
+        if method == "thing.topo.get":
+            return 200, "", [{"productKey": pk_, "deviceKey": dk_} for pk_, dk_ in sorted(self.topology)]
+        if method == "thing.topo.add":
+            return self.add_topology(params)
+        if method == "thing.topo.delete":
+            for e in params:
+                dev = (e["productKey"], e["deviceKey"])
+                if dev in self.online:
+                    return 1256, f"Remove topo failure: {dev[0]}/{dev[1]} is online", {}
+            for e in params:
+                self.topology.discard((e["productKey"], e["deviceKey"]))
+            return 200, "", {}
         if method == "combine.logout":
             self.online.discard((params["productKey"], params["deviceKey"]))
             self.record("logout", device=f"{params['productKey']}/{params['deviceKey']}")
@@ -501,17 +551,43 @@ class Cloud:
             return 200, "", {}
         return 200, "", {}
 
+    def add_topology(self, params):
+        """thing.topo.add: every entry checked (the sub-device exists, its sign over its own
+        clientId/timestamp with its secret, as the SDK computes it); all added, or none (1255)."""
+        errors = []
+        for e in params:
+            pk, dk = e["productKey"], e["deviceKey"]
+            if self.topo_codes.get(dk) is not None:
+                return self.topo_codes[dk], f"add topo failure, simulated error {self.topo_codes[dk]} for {pk}/{dk}", {}
+            if self.gateway is None:
+                continue
+            sub = self.subs.get((pk, dk))
+            if sub is None or (pk, dk) in self.deleted:
+                errors.append(f"{pk}/{dk} does not exist")
+            elif str(e["sign"]).upper() != sign(e["clientId"], pk, dk, e["timestamp"], sub.secret):
+                errors.append(f"{pk}/{dk} sign check failed")
+        if errors:
+            return 1255, "add topo failure, " + "; ".join(errors), {}
+        for e in params:
+            self.topology.add((e["productKey"], e["deviceKey"]))
+            self.record("topo_add", device=f"{e['productKey']}/{e['deviceKey']}")
+        return 200, "", {}
+
     def login_one(self, p, client_id, timestamp):
         pk, dk = p.get("productKey"), p.get("deviceKey")
         if dk in self.login_codes and self.login_codes[dk] is not None:
             return self.login_codes[dk], f"simulated login error {self.login_codes[dk]}", {}
         if self.gateway is not None:
             sub = self.subs.get((pk, dk))
-            if sub is None:
+            if sub is None or (pk, dk) in self.deleted:
                 return 705, "sub-device does not exist", {}
             expected = sign(client_id, pk, dk, timestamp, sub.secret)
             if str(p.get("sign", "")).upper() != expected:
                 return 742, "Sign check failed", {}
+            if (pk, dk) not in self.topology:
+                return 740, "Sub device not belong the gateway", {}
+            if (pk, dk) in self.disabled:
+                return 723, "Device is disable", {}
         self.online.add((pk, dk))
         self.record("login", device=f"{pk}/{dk}")
         return 200, "", {"assetId": f"asset-{dk}", "productKey": pk, "deviceKey": dk}
@@ -580,6 +656,16 @@ class Cloud:
         if cmd == "set_login_code":
             self.login_codes[r["deviceKey"]] = r.get("code")
             return {}
+        if cmd == "set_topo_code":
+            self.topo_codes[r["deviceKey"]] = r.get("code")
+            return {}
+        if cmd == "topology":
+            return {"topology": sorted(f"{pk}/{dk}" for pk, dk in self.topology)}
+        if cmd == "set_topology":
+            self.topology = {tuple(d.split("/", 1)) for d in r.get("devices", [])}
+            return {}
+        if cmd == "notice":
+            return self.notice(r)
         if cmd == "pause_replies":
             self.paused = True
             return {}
@@ -637,6 +723,28 @@ class Cloud:
                               separators=(",", ":"))
         self._publish(topic, body)
         return {"id": rid, "topic": topic}
+
+    def notice(self, r):
+        """The cloud enables, disables or deletes sub-devices: the change takes effect (logins
+        refused while disabled or deleted; a deleted one leaves the topology and is logged out),
+        then combine.{notice} goes to the gateway."""
+        kind = r["notice"]
+        if kind not in ("enable", "disable", "delete"):
+            raise ValueError(f"notice must be enable, disable or delete, not {kind!r}")
+        if self.gateway is None:
+            raise ValueError("notice needs --gateway")
+        devices = [tuple(d.split("/", 1)) for d in r.get("devices", [])]
+        for dev in devices:
+            if kind == "enable":
+                self.disabled.discard(dev)
+            elif kind == "disable":
+                self.disabled.add(dev)
+            else:
+                self.deleted.add(dev)
+                self.topology.discard(dev)
+        params = [{"productKey": pk, "deviceKey": dk} for pk, dk in devices]
+        return self.inject({"method": f"combine.{kind}", "productKey": self.gateway.pk, "deviceKey": self.gateway.dk,
+                            "params": params, **({"id": r["id"]} if "id" in r else {})})
 
     async def wait_for(self, match, timeout, since):
         def matches(entry):
@@ -795,6 +903,10 @@ def main():
                     dest="code_overrides", help="METHOD=CODE: reply CODE to every METHOD")
     ap.add_argument("--login-code", action="append", default=[], type=lambda s: parse_code(s, "--login-code"),
                     dest="login_overrides", help="DEVICEKEY=CODE: that sub-device's login fails with CODE")
+    ap.add_argument("--topo-code", action="append", default=[], type=lambda s: parse_code(s, "--topo-code"),
+                    dest="topo_overrides", help="DEVICEKEY=CODE: thing.topo.add of that sub-device fails with CODE")
+    ap.add_argument("--preset-topology", action="store_true",
+                    help="every --sub-device starts in the gateway's topology (an operator set it)")
     args = ap.parse_args()
     try:
         asyncio.run(main_async(args))

@@ -212,6 +212,7 @@ struct SeenEvents {
     var commands: [(handle: EnOSReplyHandle, parameters: [String])] = []
     var rejected: [EnOSMessageError] = []
     var refusedSubscriptions: [String] = []
+    var notices: [(Int, EnOSSubDeviceNotice)] = []
 
     mutating func take(_ event: EnOSGatewayEvent) {
         switch event {
@@ -229,6 +230,7 @@ struct SeenEvents {
             commands.append((c.replyHandle, parameters))
         case .commandRejected(let e): rejected.append(e)
         case .subscriptionRefused(let filter): refusedSubscriptions.append(filter)
+        case .subDeviceNotice(let i, let notice): notices.append((i, notice))
         }
     }
 }
