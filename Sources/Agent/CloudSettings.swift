@@ -61,11 +61,16 @@ public struct CloudSettings: Equatable, Sendable {
     public var keepAliveSeconds: UInt16
     public var reconnectMinimumMilliseconds: UInt64
     public var reconnectMaximumMilliseconds: UInt64
+    /// At most 4 connection attempts in this window (EnOS locks a device out for 5 minutes after
+    /// more than 4 connects in 2 minutes): 120 s, whatever `reconnectMinimumMilliseconds` is.
+    /// Lower only for test brokers (a warning says so, `enosLimitWarnings`).
+    public var connectWindowMilliseconds: UInt64
     public var gateway: CloudCredentials
     public var subDevices: [SubDeviceCredentials]
 
     public init(host: String, port: UInt16, tls: CloudTLSSettings? = nil, keepAliveSeconds: UInt16 = 60,
                 reconnectMinimumMilliseconds: UInt64 = 30_000, reconnectMaximumMilliseconds: UInt64 = 300_000,
+                connectWindowMilliseconds: UInt64 = 120_000,
                 gateway: CloudCredentials, subDevices: [SubDeviceCredentials] = []) {
         self.host = host
         self.port = port
@@ -73,6 +78,7 @@ public struct CloudSettings: Equatable, Sendable {
         self.keepAliveSeconds = keepAliveSeconds
         self.reconnectMinimumMilliseconds = reconnectMinimumMilliseconds
         self.reconnectMaximumMilliseconds = reconnectMaximumMilliseconds
+        self.connectWindowMilliseconds = connectWindowMilliseconds
         self.gateway = gateway
         self.subDevices = subDevices
     }
@@ -83,7 +89,21 @@ public struct CloudSettings: Equatable, Sendable {
         return nil
     }
 
-    static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "gateway", "subDevices"]
+    static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "connectWindowMs", "gateway",
+                       "subDevices"]
+
+    /// Settings accepted (for test and lab brokers) but outside what EnOS allows, in words for a
+    /// start-up warning each (empty when all are within EnOS's limits).
+    public var enosLimitWarnings: [String] {
+        var out: [String] = []
+        if keepAliveSeconds < 60 {
+            out.append("cloud.keepAliveSeconds \(keepAliveSeconds) is below 60: EnOS requires 60...300 s (fine for a test broker, not for EnOS)")
+        }
+        if connectWindowMilliseconds < 120_000 {
+            out.append("cloud.connectWindowMs \(connectWindowMilliseconds) is below 120000: EnOS locks a device out for 5 minutes after more than 4 connects in 2 minutes (fine for a test broker, not for EnOS)")
+        }
+        return out
+    }
 
     /// Decodes the `cloud` object; `devices` are the field devices (already decoded) whose cloud
     /// identities the sub-device secrets complete.
@@ -95,6 +115,7 @@ public struct CloudSettings: Equatable, Sendable {
         let keepAlive = v.integer(in: o, "keepAliveSeconds", required: false, range: 5...300) ?? 60
         let reconnectMin = v.integer(in: o, "reconnectMinMs", required: false, range: 100...3_600_000) ?? 30_000
         let reconnectMax = v.integer(in: o, "reconnectMaxMs", required: false, range: 100...3_600_000) ?? 300_000
+        let connectWindow = v.integer(in: o, "connectWindowMs", required: false, range: 100...600_000) ?? 120_000
         if reconnectMax < reconnectMin {
             v.report("reconnectMaxMs (\(reconnectMax)) is below reconnectMinMs (\(reconnectMin))",
                      at: o.path.key("reconnectMaxMs"), o.member("reconnectMaxMs")?.value.location)
@@ -150,7 +171,7 @@ public struct CloudSettings: Equatable, Sendable {
         guard v.errors.count == before, let host, let gateway else { return nil }
         return CloudSettings(host: host, port: UInt16(port), tls: tls, keepAliveSeconds: UInt16(keepAlive),
                              reconnectMinimumMilliseconds: UInt64(reconnectMin), reconnectMaximumMilliseconds: UInt64(reconnectMax),
-                             gateway: gateway, subDevices: subDevices)
+                             connectWindowMilliseconds: UInt64(connectWindow), gateway: gateway, subDevices: subDevices)
     }
 
     /// Reports a `productKey` or `deviceKey` of `object` (a device entry or `cloud.gateway`) that

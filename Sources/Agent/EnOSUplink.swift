@@ -51,7 +51,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         c.reconnect = MQTTReconnectPolicy(initialDelayMilliseconds: minimum,
                                           maximumDelayMilliseconds: config.cloud.reconnectMaximumMilliseconds,
                                           jitterPercent: 25, minimumIntervalMilliseconds: min(1_000, minimum),
-                                          windowMilliseconds: min(120_000, minimum * 4), maximumAttemptsPerWindow: 4)
+                                          windowMilliseconds: config.cloud.connectWindowMilliseconds, maximumAttemptsPerWindow: 4)
         c.loginRetryMilliseconds = max(minimum, 1_000)
         return c
     }
