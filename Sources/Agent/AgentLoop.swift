@@ -55,6 +55,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     var reportedOtherConfigurations: UInt64 = 0
     /// Per device: its sub-device's login as the cloud last answered it (`LoginState`).
     var logins: [Int]
+    /// The measurepoint reply codes already logged (once per code, not per request).
+    var replyCodes = ReplyCodeLog()
 
     public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
                 workers: [BusWorker<ModbusConnection, Clock>], clock: Clock, signalDescriptor: Int32, log: AgentLog) {
@@ -232,9 +234,14 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         case .confirmed(let tag):
             storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.confirm(tag: tag) }
         case .rejected(let tag, let code):
-            log.error("cloud refused request \(tag) with code \(code); its samples are dropped")
+            if replyCodes.firstTime(code) {
+                log.error("cloud refused a measurepoint request with \(MeasurepointReplyCode.describe(code)); the same content can never be accepted, so its samples are dropped (counted as rejected requests); said once per code")
+            }
             storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.reject(tag: tag) }
-        case .retry(let tag):
+        case .retry(let tag, let code):
+            if code != UplinkEvent.noReply, replyCodes.firstTime(code) {
+                log.warning("cloud answered a measurepoint request with \(MeasurepointReplyCode.describe(code)); the unconfirmed samples are kept and sent again after a growing delay (at most 60 s); said once per code")
+            }
             store.retry(tag: tag)
         case .loggedIn(let device):
             guard device >= 0, device < logins.count else { return }

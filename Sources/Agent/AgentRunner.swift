@@ -118,6 +118,7 @@ public enum AgentRunner {
             return .exit(1)
         }
         log.info("edge-agent \(environment.firmwareVersion) starting: \(config.fieldBus.buses.count) buses, \(config.fieldBus.devices.count) devices, \(config.cloud.subDevices.count) sub-devices, ring log \(config.store.path)")
+        for warning in config.cloud.enosLimitWarnings { log.warning(warning) }
         // One transport type for TCP and TLS: the uplink and the loop are compiled once.
         let transport: UplinkTransport
         if let tls = config.cloud.tls {

@@ -6,6 +6,9 @@ import MQTT
 /// What the cloud connection reports to the agent's loop, in the order it happened. Field
 /// devices are named by their index in the configuration.
 public enum UplinkEvent: Equatable, Sendable {
+    /// The `code` of a `retry` that had no reply at all (timed out, or the connection ended).
+    public static let noReply = 0
+
     /// Connected and announced; sub-device logins are under way.
     case connected
     /// The connection ended (`wasConnected`: it had been up and announced) or an attempt failed,
@@ -18,8 +21,9 @@ public enum UplinkEvent: Equatable, Sendable {
     case confirmed(tag: UInt64)
     /// A measurepoint request was refused for good (its content is invalid): do not resend.
     case rejected(tag: UInt64, code: Int)
-    /// A measurepoint request failed in a way worth retrying (timeout, lost connection, 1212...).
-    case retry(tag: UInt64)
+    /// A measurepoint request failed in a way worth retrying later: the cloud's `code` (723,
+    /// 1009, 1212, an unknown code...), or `noReply` (no reply in time, lost connection).
+    case retry(tag: UInt64, code: Int)
     case loggedIn(device: Int)
     case loginFailed(device: Int, code: Int)
     case loggedOut(device: Int)

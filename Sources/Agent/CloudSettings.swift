@@ -61,6 +61,10 @@ public struct CloudSettings: Equatable, Sendable {
     public var keepAliveSeconds: UInt16
     public var reconnectMinimumMilliseconds: UInt64
     public var reconnectMaximumMilliseconds: UInt64
+    /// At most 4 connection attempts in this window (EnOS locks a device out for 5 minutes after
+    /// more than 4 connects in 2 minutes): 120 s, whatever `reconnectMinimumMilliseconds` is.
+    /// Lower only for test brokers (a warning says so, `enosLimitWarnings`).
+    public var connectWindowMilliseconds: UInt64
     public var gateway: CloudCredentials
     public var subDevices: [SubDeviceCredentials]
     /// The gateway puts each sub-device into its topology (`thing.topo.add`) before logging it in;
@@ -69,6 +73,7 @@ public struct CloudSettings: Equatable, Sendable {
 
     public init(host: String, port: UInt16, tls: CloudTLSSettings? = nil, keepAliveSeconds: UInt16 = 60,
                 reconnectMinimumMilliseconds: UInt64 = 30_000, reconnectMaximumMilliseconds: UInt64 = 300_000,
+                connectWindowMilliseconds: UInt64 = 120_000,
                 gateway: CloudCredentials, subDevices: [SubDeviceCredentials] = []) {
         self.host = host
         self.port = port
@@ -76,6 +81,7 @@ public struct CloudSettings: Equatable, Sendable {
         self.keepAliveSeconds = keepAliveSeconds
         self.reconnectMinimumMilliseconds = reconnectMinimumMilliseconds
         self.reconnectMaximumMilliseconds = reconnectMaximumMilliseconds
+        self.connectWindowMilliseconds = connectWindowMilliseconds
         self.gateway = gateway
         self.subDevices = subDevices
     }
@@ -86,8 +92,21 @@ public struct CloudSettings: Equatable, Sendable {
         return nil
     }
 
-    static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "gateway", "subDevices",
-                       "manageTopology"]
+    static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "connectWindowMs", "gateway",
+                       "subDevices", "manageTopology"]
+
+    /// Settings accepted (for test and lab brokers) but outside what EnOS allows, in words for a
+    /// start-up warning each (empty when all are within EnOS's limits).
+    public var enosLimitWarnings: [String] {
+        var out: [String] = []
+        if keepAliveSeconds < 60 {
+            out.append("cloud.keepAliveSeconds \(keepAliveSeconds) is below 60: EnOS requires 60...300 s (fine for a test broker, not for EnOS)")
+        }
+        if connectWindowMilliseconds < 120_000 {
+            out.append("cloud.connectWindowMs \(connectWindowMilliseconds) is below 120000: EnOS locks a device out for 5 minutes after more than 4 connects in 2 minutes (fine for a test broker, not for EnOS)")
+        }
+        return out
+    }
 
     /// Decodes the `cloud` object; `devices` are the field devices (already decoded) whose cloud
     /// identities the sub-device secrets complete.
@@ -100,6 +119,7 @@ public struct CloudSettings: Equatable, Sendable {
         let reconnectMin = v.integer(in: o, "reconnectMinMs", required: false, range: 100...3_600_000) ?? 30_000
         let reconnectMax = v.integer(in: o, "reconnectMaxMs", required: false, range: 100...3_600_000) ?? 300_000
         let manageTopology = v.bool(in: o, "manageTopology", required: false) ?? true
+        let connectWindow = v.integer(in: o, "connectWindowMs", required: false, range: 100...600_000) ?? 120_000
         if reconnectMax < reconnectMin {
             v.report("reconnectMaxMs (\(reconnectMax)) is below reconnectMinMs (\(reconnectMin))",
                      at: o.path.key("reconnectMaxMs"), o.member("reconnectMaxMs")?.value.location)
@@ -155,7 +175,7 @@ public struct CloudSettings: Equatable, Sendable {
         guard v.errors.count == before, let host, let gateway else { return nil }
         var settings = CloudSettings(host: host, port: UInt16(port), tls: tls, keepAliveSeconds: UInt16(keepAlive),
                                      reconnectMinimumMilliseconds: UInt64(reconnectMin), reconnectMaximumMilliseconds: UInt64(reconnectMax),
-                                     gateway: gateway, subDevices: subDevices)
+                                     connectWindowMilliseconds: UInt64(connectWindow), gateway: gateway, subDevices: subDevices)
         settings.manageTopology = manageTopology
         return settings
     }

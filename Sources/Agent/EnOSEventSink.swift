@@ -151,27 +151,19 @@ final class EnOSEventSink {
             otaInbox.replied(tag: tag, code: 0)
         case .reply(_, let tag, let kind, let code, _):
             guard kind.isMeasurepoints, tag != 0 else { return }
-            if code == EnOSReplyCode.success {
-                push(.confirmed(tag: tag))
-            } else if EnOSEventSink.isPermanent(code) {
-                push(.rejected(tag: tag, code: code))
-            } else {
-                push(.retry(tag: tag))
+            switch MeasurepointReplyCode.classify(code) {
+            case .done: push(.confirmed(tag: tag))
+            case .permanent: push(.rejected(tag: tag, code: code))
+            case .retryLater: push(.retry(tag: tag, code: code))
             }
         case .replyTimedOut(_, let tag, let kind):
             guard kind.isMeasurepoints, tag != 0 else { return }
-            push(.retry(tag: tag))
+            push(.retry(tag: tag, code: UplinkEvent.noReply))
         case .command(let command):
             decode(command)
         case .commandRejected:
             rejectedCommands += 1
         }
-    }
-
-    /// Codes after which sending the same request again cannot succeed.
-    static func isPermanent(_ code: Int) -> Bool {
-        code == EnOSReplyCode.modelValidateFailed || code == 1206 || code == EnOSReplyCode.payloadFormatError
-            || code == EnOSReplyCode.messageTooLarge || code == EnOSReplyCode.methodsNotConsistent
     }
 
     func decode(_ command: EnOSCommand) {

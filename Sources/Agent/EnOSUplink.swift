@@ -7,9 +7,11 @@ import MQTT
 /// from the configuration) adapted to `AgentUplink`. Live batches go out on
 /// `measurepoint.post.batch`, backlog on `resume.batch`, both with `allowOfflineSubDevice`: a
 /// sub-device whose login is late, refused or retried keeps its samples in the requests instead
-/// of having them skipped (without the flag the cloud refuses the whole request with 1212);
-/// replies become confirmations (200), rejections (codes that cannot
-/// succeed on a resend) or retries (timeouts, 1212, other codes). Good-quality samples carry plain
+/// of having them skipped (without the flag the cloud refuses the whole request with 1212), and
+/// with `skipInvalidMeasurepoints`: a point the product's model refuses is dropped by the cloud
+/// instead of failing the request for every device (1204); replies become confirmations (200),
+/// rejections (codes that cannot succeed on a resend) or retries with back-off (timeouts, 723,
+/// 1009, unknown codes: `MeasurepointReplyCode`). Good-quality samples carry plain
 /// values; samples of bad quality are left out (the cloud's model may have no quality indicator).
 /// Ready for data once connected and every wanted sub-device's login has settled (answered, or
 /// timed out after the reply timeout): what is recorded until then is backlog. A login that is
@@ -51,7 +53,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         c.reconnect = MQTTReconnectPolicy(initialDelayMilliseconds: minimum,
                                           maximumDelayMilliseconds: config.cloud.reconnectMaximumMilliseconds,
                                           jitterPercent: 25, minimumIntervalMilliseconds: min(1_000, minimum),
-                                          windowMilliseconds: min(120_000, minimum * 4), maximumAttemptsPerWindow: 4)
+                                          windowMilliseconds: config.cloud.connectWindowMilliseconds, maximumAttemptsPerWindow: 4)
         c.loginRetryMilliseconds = max(minimum, 1_000)
         c.managesTopology = config.cloud.manageTopology
         return c
@@ -156,7 +158,8 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         guard gateway.canPublish else { return false }
         do {
             message = try gateway.makeMeasurepointMessage(kind == .live ? .measurepointPostBatch : .measurepointResumeBatch,
-                                                          buffer: messageBuffer, allowOfflineSubDevice: true)
+                                                          buffer: messageBuffer, allowOfflineSubDevice: true,
+                                                          skipInvalidMeasurepoints: true)
         } catch {
             message = nil
             return false

@@ -18,6 +18,8 @@ public struct StoreAndForwardStats: Equatable, Sendable {
     /// Failures (timeouts, lost connections, transient codes) after which everything unconfirmed
     /// was sent again from the acknowledged cursor.
     public var rewinds: UInt64 = 0
+    /// Retries (`retry`) that held all sending back for a back-off delay.
+    public var retryBackOffs: UInt64 = 0
     public var samplesSentLive: UInt64 = 0
     public var samplesSentResume: UInt64 = 0
     /// Samples of devices without a cloud identity (no sub-device in the configuration: polled
@@ -54,8 +56,11 @@ public struct StoreAndForwardStats: Equatable, Sendable {
 /// maps to a contiguous range of sequence numbers; the ring log is acknowledged only over the
 /// contiguous prefix of confirmed ranges (`AcknowledgementTracker`). A failure or a lost uplink
 /// sends everything unconfirmed again as backlog: after a crash, a lost reply or a reconnect there
-/// may be duplicates, never a loss of a durable record. All buffers are sized at `init`; the
-/// steady state allocates nothing.
+/// may be duplicates, never a loss of a durable record. A failed request (`retry`: a transient code,
+/// no reply in time) holds all sending back until a back-off deadline, 1 s after the first
+/// failure, doubling per consecutive failure up to 60 s, back to 1 s once a confirmation moves the
+/// acknowledged cursor: a cloud that keeps refusing sees a request round every minute at most, not
+/// a resend loop. All buffers are sized at `init`; the steady state allocates nothing.
 public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copyable {
     public var log: RingLog<Device, Clock>
     let clock: Clock
@@ -84,6 +89,14 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// The uplink refused to start a request in the last `publish` (its own window or output
     /// full): nothing is due until it has moved (a reply, a writable socket, a timer of its own).
     var uplinkBlocked = false
+    /// After a `retry`, nothing is sent before this instant (nil: no back-off).
+    public private(set) var retryNotBefore: MonotonicInstant? = nil
+    /// Failed requests since a confirmation last moved the acknowledged cursor (sizes the back-off).
+    public private(set) var consecutiveFailures = 0
+
+    /// The back-off after the first failure, and its cap (doubling in between).
+    public static var retryBackOffInitialMilliseconds: UInt64 { 1_000 }
+    public static var retryBackOffMaximumMilliseconds: UInt64 { 60_000 }
 
     /// The largest record this store writes: small enough that one record always fits into one
     /// request (`maximumPayloadBytes` is at least 16 KiB).
@@ -159,6 +172,10 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         var wait = Int(clamping: log.options.syncIntervalMilliseconds == 0 ? 1000 : log.options.syncIntervalMilliseconds)
         if let sync = log.nextSyncDeadline { wait = min(wait, Self.milliseconds(from: now, to: sync)) }
         guard liveFrom != nil else { return max(wait, 0) }
+        if let notBefore = retryNotBefore, notBefore > now {
+            // Backing off: nothing is sent (and nothing is in flight) before the deadline.
+            return max(min(wait, Self.milliseconds(from: now, to: notBefore)), 0)
+        }
         if let oldest = tracker.oldestUnconfirmedSentAt {
             wait = min(wait, Self.milliseconds(from: now, to: oldest.advanced(byMilliseconds: settings.replyTimeoutMilliseconds &* 2)))
         }
@@ -196,6 +213,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         resumeTokens = min(settings.batchSamples, settings.resumeSamplesPerSecond)
         liveBacklogged = false
         uplinkBlocked = false
+        // A fresh connection starts at once (the reconnect policy paced it); a failure on it backs
+        // off from where the count stands.
+        retryNotBefore = nil
     }
 
     /// The uplink went down: nothing is sent until it is ready again; unconfirmed requests will
@@ -220,7 +240,10 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     public mutating func confirm(tag: UInt64) throws(RingLogError) {
         guard tracker.contains(tag: tag) else { return }
         stats.requestsConfirmed &+= 1
-        if let upTo = tracker.confirm(tag: tag) { try log.acknowledge(upTo: upTo) }
+        if let upTo = tracker.confirm(tag: tag) {
+            consecutiveFailures = 0
+            try log.acknowledge(upTo: upTo)
+        }
     }
 
     /// Request `tag` was refused for good (its content can never be accepted): counted, and
@@ -228,14 +251,26 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     public mutating func reject(tag: UInt64) throws(RingLogError) {
         guard tracker.contains(tag: tag) else { return }
         stats.requestsRejected &+= 1
-        if let upTo = tracker.confirm(tag: tag) { try log.acknowledge(upTo: upTo) }
+        if let upTo = tracker.confirm(tag: tag) {
+            consecutiveFailures = 0
+            try log.acknowledge(upTo: upTo)
+        }
     }
 
     /// Request `tag` failed in a way worth retrying (no reply in time, a transient code): every
-    /// unconfirmed record is sent again as backlog, from the acknowledged cursor.
+    /// unconfirmed record is sent again as backlog, from the acknowledged cursor, once the
+    /// back-off deadline has passed (1 s, doubling per consecutive failure, at most 60 s). The
+    /// other replies of the same round find their tags gone and change nothing: one failure per
+    /// round.
     public mutating func retry(tag: UInt64) {
         guard tracker.contains(tag: tag) else { return }
         rewind()
+        guard liveFrom != nil else { return }
+        let shift = UInt64(min(consecutiveFailures, 16))
+        let delay = min(Self.retryBackOffMaximumMilliseconds, Self.retryBackOffInitialMilliseconds << shift)
+        consecutiveFailures += 1
+        retryNotBefore = clock.monotonicNow().advanced(byMilliseconds: delay)
+        stats.retryBackOffs &+= 1
     }
 
     /// Sends everything unconfirmed again as backlog, from the acknowledged cursor.
@@ -261,6 +296,10 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         // A full tracker with nothing in flight would wait for ever (no reply, no deadline):
         // start again from the acknowledged cursor instead (duplicates, never a stall).
         if tracker.isFull && tracker.outstanding == 0 { rewind() }
+        if let notBefore = retryNotBefore {
+            guard now >= notBefore else { return }
+            retryNotBefore = nil
+        }
         uplinkBlocked = false
         let durable = log.durableSequence ?? 0
         if liveCursor.nextSequence <= durable

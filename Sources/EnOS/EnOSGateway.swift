@@ -545,7 +545,9 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
                     if limit == 1, let only = selection.first() {
                         kind = .subDeviceLogin
                         single = Int32(only)
-                        try EnOSRequestEncoder.subDeviceLogin(&w, id: id, clientId: clientId, timestampMilliseconds: wall,
+                        // The SDK's per-device client id `{pk}.{dk}.{timestamp}` (Java `SubDeviceLoginInfo`);
+                        // a batch shares one (Java's `SubDeviceLoginBatchRequest` does too).
+                        try EnOSRequestEncoder.subDeviceLogin(&w, id: id, timestampMilliseconds: wall,
                                                               device: core.configuration.subDevices[only], hasher: &core.hasher)
                     } else {
                         try EnOSRequestEncoder.subDeviceLoginBatch(&w, id: id, clientId: clientId, timestampMilliseconds: wall,

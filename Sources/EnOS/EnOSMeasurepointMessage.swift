@@ -5,15 +5,18 @@ import EdgeCore
 /// (entries per device and timestamp, each with `productKey`/`deviceKey` unless it is the topic's
 /// own device). Spec §5.2–5.4.
 ///
-/// Guarantees: never allocates; the document never exceeds `maximumBytes` (default 512 KB, the
-/// EnOS limit); an entry is added whole or not at all — when the next entry does not fit,
+/// Guarantees: never allocates; the document never exceeds `maximumBytes` and stays below
+/// 512 KiB whatever is asked (EnOS refuses a payload of 512 KiB or more: the SDKs check
+/// `>= 512 * 1024`, the broker answers 1008); an entry is added whole or not at all — when the next entry does not fit,
 /// `endEntry()` returns `.full` and the message is exactly as before that entry, so the caller
 /// sends it and starts the next message with that entry (`.tooLarge` if the entry alone cannot fit
 /// an empty message). Values with a quality are written `{"value":v,"quality":q}`; NaN and
 /// infinities are left out (counted in `skippedValues`: JSON has no such numbers).
 public struct EnOSMeasurepointMessage {
-    /// The EnOS maximum MQTT payload (spec §2.6).
-    public static let defaultMaximumBytes = 512 * 1024
+    /// The EnOS payload limit (spec §2.6): a payload must be smaller than this.
+    public static let enosLimitBytes = 512 * 1024
+    /// The largest payload EnOS accepts, and the default maximum.
+    public static let defaultMaximumBytes = enosLimitBytes - 1
 
     /// What `endEntry()` did.
     public enum EntryOutcome: Equatable, Sendable {
@@ -54,7 +57,7 @@ public struct EnOSMeasurepointMessage {
         self.kind = kind
         self.requestId = requestId
         self.buffer = buffer
-        let limit = max(0, min(buffer.count, maximumBytes) - 2)   // room for the closing "]}" / "}"
+        let limit = max(0, min(buffer.count, maximumBytes, Self.defaultMaximumBytes) - 2)   // room for the closing "]}" / "}"
         writer = JSONWriter(buffer: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit]))
         saved = writer
         try EnOSRequestEncoder.beginRequest(&writer, id: requestId, method: kind.method)

@@ -83,9 +83,53 @@ public enum EnOSRequestEncoder {
         try w.endObject()
     }
 
-    /// `combine.login` of one sub-device (spec §4.4).
-    public static func subDeviceLogin(_ w: inout JSONWriter, id: UInt32, clientId: String, timestampMilliseconds: Int64,
+    /// The client id of a single `combine.login` when none is given: `{productKey}.{deviceKey}.{timestamp}`,
+    /// one per sub-device and login, as the Java SDK's `SubDeviceLoginInfo` makes it.
+    public static func subDeviceLoginClientId(_ device: EnOSDeviceIdentity, timestampMilliseconds: Int64,
+                                              into buffer: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer? {
+        var b = EnOSByteWriter(buffer)
+        b.append(device.productKey)
+        b.append(UInt8(ascii: "."))
+        b.append(device.deviceKey)
+        b.append(UInt8(ascii: "."))
+        b.appendDecimal(timestampMilliseconds)
+        return b.bytes
+    }
+
+    /// `combine.login` of one sub-device (spec §4.4). Without `clientId` the login carries (and
+    /// signs) the SDK's per-device `{productKey}.{deviceKey}.{timestamp}` (`subDeviceLoginClientId`).
+    public static func subDeviceLogin(_ w: inout JSONWriter, id: UInt32, clientId: String? = nil, timestampMilliseconds: Int64,
                                       device: EnOSDeviceIdentity, hasher: inout SHA256) throws(JSONWriterError) {
+        guard let clientId else {
+            var storage: InlineArray<320, UInt8> = InlineArray(repeating: 0)
+            var failure: JSONWriterError? = nil
+            withUnsafeMutableBytes(of: &storage) { raw in
+                guard let composed = subDeviceLoginClientId(device, timestampMilliseconds: timestampMilliseconds, into: raw) else {
+                    failure = .bufferFull
+                    return
+                }
+                do throws(JSONWriterError) {
+                    try subDeviceLogin(&w, id: id, clientIdBytes: composed, timestampMilliseconds: timestampMilliseconds,
+                                       device: device, hasher: &hasher)
+                } catch { failure = error }
+            }
+            if let failure { throw failure }
+            return
+        }
+        var copy = clientId
+        var failure: JSONWriterError? = nil
+        copy.withUTF8 { utf8 in
+            do throws(JSONWriterError) {
+                try subDeviceLogin(&w, id: id, clientIdBytes: UnsafeRawBufferPointer(utf8), timestampMilliseconds: timestampMilliseconds,
+                                   device: device, hasher: &hasher)
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    static func subDeviceLogin(_ w: inout JSONWriter, id: UInt32, clientIdBytes clientId: UnsafeRawBufferPointer,
+                               timestampMilliseconds: Int64, device: EnOSDeviceIdentity,
+                               hasher: inout SHA256) throws(JSONWriterError) {
         try beginRequest(&w, id: id, method: "combine.login")
         try w.key("params")
         try w.beginObject()
@@ -94,7 +138,7 @@ public enum EnOSRequestEncoder {
         try w.key("deviceKey")
         try w.value(device.deviceKey)
         try w.key("clientId")
-        try w.value(clientId)
+        try w.value(bytes: clientId)
         try w.key("timestamp")
         try writeDecimalString(&w, timestampMilliseconds)
         try w.key("signMethod")
@@ -102,7 +146,7 @@ public enum EnOSRequestEncoder {
         try w.key("secureMode")
         try w.value("2")
         try w.key("sign")
-        try writeSign(&w, clientId: clientId, device: device, timestampMilliseconds: timestampMilliseconds, hasher: &hasher)
+        try writeSign(&w, clientIdBytes: clientId, device: device, timestampMilliseconds: timestampMilliseconds, hasher: &hasher)
         try w.endObject()
         try w.endObject()
     }
@@ -263,6 +307,19 @@ public enum EnOSRequestEncoder {
             var b = EnOSByteWriter(raw)
             b.appendDecimal(value)
             do throws(JSONWriterError) { try w.value(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<b.count])) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    static func writeSign(_ w: inout JSONWriter, clientIdBytes: UnsafeRawBufferPointer, device: EnOSDeviceIdentity,
+                          timestampMilliseconds: Int64, hasher: inout SHA256) throws(JSONWriterError) {
+        var sign: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var failure: JSONWriterError? = nil
+        withUnsafeMutableBytes(of: &sign) { raw in
+            EnOSSignature.write(clientIdBytes: clientIdBytes, productKey: device.productKey, deviceKey: device.deviceKey,
+                                timestampMilliseconds: timestampMilliseconds, secret: device.deviceSecret,
+                                hasher: &hasher, into: raw)
+            do throws(JSONWriterError) { try w.value(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<EnOSSignature.length])) } catch { failure = error }
         }
         if let failure { throw failure }
     }

@@ -17,9 +17,26 @@ public enum EnOSSignature {
     public static func write(clientId: String, productKey: String, deviceKey: String, timestampMilliseconds: Int64,
                              secret: String, hasher: inout SHA256,
                              into output: UnsafeMutableRawBufferPointer) -> Bool {
+        write(productKey: productKey, deviceKey: deviceKey, timestampMilliseconds: timestampMilliseconds, secret: secret,
+              hasher: &hasher, into: output) { update(&$0, clientId) }
+    }
+
+    /// `write` with the client id as UTF-8 bytes (a composed one, e.g. the sub-device login's
+    /// `{pk}.{dk}.{timestamp}`).
+    @discardableResult
+    public static func write(clientIdBytes: UnsafeRawBufferPointer, productKey: String, deviceKey: String,
+                             timestampMilliseconds: Int64, secret: String, hasher: inout SHA256,
+                             into output: UnsafeMutableRawBufferPointer) -> Bool {
+        write(productKey: productKey, deviceKey: deviceKey, timestampMilliseconds: timestampMilliseconds, secret: secret,
+              hasher: &hasher, into: output) { $0.update(clientIdBytes) }
+    }
+
+    static func write(productKey: String, deviceKey: String, timestampMilliseconds: Int64, secret: String,
+                      hasher: inout SHA256, into output: UnsafeMutableRawBufferPointer,
+                      clientId: (inout SHA256) -> Void) -> Bool {
         guard output.count >= length else { return false }
         update(&hasher, "clientId")
-        update(&hasher, clientId)
+        clientId(&hasher)
         update(&hasher, "deviceKey")
         update(&hasher, deviceKey)
         update(&hasher, "productKey")

@@ -97,7 +97,7 @@ final class EndToEndHarness {
              {"id": "limit", "table": "holding", "address": 10, "type": "uint16", "writable": true, "min": 0, "max": 5000}]}],
           "devices": [{"name": "m1", "template": "meter", "unit": 1, "bus": "plant"\(identity1)},
                       {"name": "m2", "template": "meter", "unit": 2, "bus": "plant"\(identity2)}\(dead)],
-          "cloud": {"host": "127.0.0.1", "port": \(relayPort), "keepAliveSeconds": 5, "reconnectMinMs": 300, "reconnectMaxMs": 1000,
+          "cloud": {"host": "127.0.0.1", "port": \(relayPort), "keepAliveSeconds": 5, "reconnectMinMs": 300, "reconnectMaxMs": 1000, "connectWindowMs": 1200,
                     "gateway": {"productKey": "gwPK", "deviceKey": "gw1", "deviceSecret": "gwsecret"},
                     "subDevices": [\(secrets)\(deadSecret)]},
           "ringLog": {"path": "\(ringLog.path)", "size": "2MiB", "sectorSize": "16KiB", "syncIntervalMs": 100},

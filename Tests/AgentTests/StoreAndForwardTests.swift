@@ -154,11 +154,84 @@ import TestSupport
         try store.confirm(tag: cloud.requests[0].tag)
         store.retry(tag: cloud.requests[1].tag)
         cloud.requests.removeAll()
+        clock.advance(milliseconds: 1_000)   // the first back-off
         try store.publish(&cloud)
         #expect(cloud.requests.map(\.kind) == [.resume])
         #expect(Self.values(cloud.requests) == Array(8..<16))
         try store.confirm(tag: cloud.requests[0].tag)
         #expect(store.unacknowledgedRecords == 0)
+    }
+
+    @Test func aRetryHoldsSendingBackForADelayThatDoublesUpToAMinuteAndResetsOnAConfirmation() throws {
+        // A transient code (723, 1009, an unknown one) used to rewind and resend at once: with
+        // replies as fast as the line, the same requests went out again and again at full speed.
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 16)
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        #expect(cloud.requests.count == 2)
+        var expected: [Int] = []
+        var delays: [Int] = []
+        for round in 0..<9 {
+            expected.append(min(60_000, 1_000 << round))
+            store.retry(tag: cloud.requests[0].tag)   // the cloud refuses the first request of the round
+            // The other reply of the round finds its request gone: one failure per round.
+            store.retry(tag: cloud.requests[1].tag)
+            cloud.requests.removeAll()
+            // Nothing goes out before the deadline, and the loop is told when to look again
+            // (neither a spin nor a sleep past it).
+            var waited = 0
+            while true {
+                let wait = store.millisecondsUntilDue(now: clock.monotonicNow())
+                try store.publish(&cloud)
+                guard cloud.requests.isEmpty else { break }
+                #expect(wait > 0, "round \(round): due at once while backing off (a spin)")
+                clock.advance(milliseconds: UInt64(wait))
+                waited += wait
+                #expect(waited <= 60_000, "round \(round): still nothing after \(waited) ms")
+                if waited > 60_000 { return }
+            }
+            delays.append(waited)
+            #expect(Self.values(cloud.requests).sorted() == Array(0..<16), "round \(round): everything unconfirmed again")
+        }
+        #expect(delays == expected, "the sync timer may wake the loop early, never late: \(delays)")
+        #expect(store.stats.retryBackOffs == 9)
+        // A confirmation that moves the log forward starts the back-off from 1 s again.
+        try store.confirm(tag: cloud.requests[0].tag)
+        #expect(store.log.acknowledgedSequence == 2)
+        #expect(store.consecutiveFailures == 0)
+        store.retry(tag: cloud.requests[1].tag)
+        cloud.requests.removeAll()
+        clock.advance(milliseconds: 999)
+        try store.publish(&cloud)
+        #expect(cloud.requests.isEmpty)
+        clock.advance(milliseconds: 1)
+        try store.publish(&cloud)
+        #expect(Self.values(cloud.requests) == Array(8..<16))
+    }
+
+    @Test func aReconnectSendsAtOnceDespiteABackOff() throws {
+        let clock = ManualClock()
+        var store = try Self.store(Self.device(), clock)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        try Self.record(&store, clock, first: 0, count: 8)
+        clock.advance(milliseconds: 500)
+        try store.publish(&cloud)
+        for _ in 0..<6 {
+            store.retry(tag: cloud.requests[cloud.requests.count - 1].tag)
+            clock.advance(milliseconds: 60_000)
+            try store.publish(&cloud)
+        }
+        store.retry(tag: cloud.requests[cloud.requests.count - 1].tag)   // now 60 s
+        store.uplinkLost()
+        try store.uplinkReady()   // the reconnect policy paced the connection: no second wait
+        cloud.requests.removeAll()
+        try store.publish(&cloud)
+        #expect(Self.values(cloud.requests) == Array(0..<8))
     }
 
     @Test func samplesOfSubDevicesNotLoggedInStayInTheRequestsAndAreAcknowledgedOnlyWhenConfirmed() throws {
@@ -179,6 +252,7 @@ import TestSupport
         #expect(store.log.acknowledgedSequence == 0, "nothing leaves the log before the confirmation")
         store.retry(tag: cloud.requests[0].tag)   // e.g. no reply in time
         cloud.requests.removeAll()
+        clock.advance(milliseconds: 1_000)   // the first back-off
         try store.publish(&cloud)
         #expect(Self.values(cloud.requests).sorted() == Array(0..<8), "sent again, whole")
         for r in cloud.requests { try store.confirm(tag: r.tag) }

@@ -26,7 +26,7 @@ struct UplinkFailureLogTests {
     static func makeLoop(port: UInt16, history: LogHistory, signal: Int32) throws -> Loop {
         let text = AgentConfigurationTests.minimal.replacingOccurrences(
             of: #""host": "localhost", "port": 1883,"#,
-            with: #""host": "127.0.0.1", "port": \#(port), "reconnectMinMs": 100, "reconnectMaxMs": 200,"#)
+            with: #""host": "127.0.0.1", "port": \#(port), "reconnectMinMs": 100, "reconnectMaxMs": 200, "connectWindowMs": 400,"#)
         let config = try AgentConfiguration.parse(Array(text.utf8), file: "agent.json", checkDevicePaths: false)
         let clock = SystemClock()
         let device = MemoryFlashDevice(geometry: FlashGeometry(size: 1 << 20, sectorSize: 64 << 10))

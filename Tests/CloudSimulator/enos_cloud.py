@@ -13,7 +13,7 @@ Pure Python 3 (standard library only; its own minimal MQTT 3.1.1 client). Three 
   requests (method matches topic, id is a string, version, params shape), answers their `_reply`
   topics (200, or codes chosen per method / per sub-device; 742 for a bad sub-device sign, 705
   for an unknown sub-device, 1212 for data of a sub-device that is not logged in unless
-  allowOfflineSubDevice, 1008 above 512 KB, 1220/1260 for bad envelopes), tracks sub-device
+  allowOfflineSubDevice, 1008 at 512 KiB or more, 1220/1260 for bad envelopes), tracks sub-device
   logins (combine.login, combine.login.batch with partial success, combine.logout; all dropped
   when the gateway's connection ends), keeps the gateway's topology (thing.topo.get/add/delete;
   each added entry's sign checked like a login: 1255 for a bad sign, an unknown sub-device or a
@@ -375,8 +375,9 @@ class Cloud:
     def handle_request(self, topic, pk, dk, method, payload, text, size):
         problems, code, message, data = [], 200, "", {}
         rid = payload.get("id") if isinstance(payload, dict) else None
-        if size >= MAX_MESSAGE_BYTES + 1 or size > self.args.max_message_bytes:
-            problems.append(f"message of {size} bytes is larger than {self.args.max_message_bytes}")
+        if size >= MAX_MESSAGE_BYTES or size > self.args.max_message_bytes:
+            problems.append(f"message of {size} bytes: EnOS takes less than {MAX_MESSAGE_BYTES} bytes"
+                            f" (and at most --max-message-bytes {self.args.max_message_bytes})")
             code, message = 1008, "Msg size is too large, discard the message"
         elif not isinstance(payload, dict):
             problems.append("payload is not a JSON object")

@@ -75,6 +75,28 @@ import Testing
         #expect(g7)
     }
 
+    /// A single `combine.login` carries the Java SDK's per-device client id
+    /// `{productKey}.{deviceKey}.{timestamp}` (`SubDeviceLoginInfo`), signed as such (the cloud
+    /// checks the sign over it), not the gateway's key for every sub-device.
+    @Test func singleLoginCarriesThePerDeviceClientIdOfTheSDK() throws {
+        let cloud = try CloudHarness()
+        var gateway = cloud.makeGateway(CloudHarness.configuration())
+        var seen = SeenEvents()
+        let up = gateway.run(&seen) { $0.connected == 1 && $0.loggedIn.count == 3 }
+        #expect(up)
+        gateway.logoutSubDevice(1)
+        let out = gateway.run(&seen) { $0.loggedOut == [1] }
+        #expect(out)
+        gateway.loginSubDevice(1)
+        let back = gateway.run(&seen) { $0.loggedIn.count == 4 }
+        #expect(back, "the cloud refused the sign over the per-device client id")
+        let single = try cloud.records(kind: "request").filter { $0["method"] as? String == "combine.login" }
+        let params = try #require((single.first?["payload"] as? [String: Any])?["params"] as? [String: Any])
+        let timestamp = try #require(params["timestamp"] as? String)
+        #expect(params["clientId"] as? String == "sPK.s2.\(timestamp)", "\(params)")
+        #expect(single.first?["replyCode"] as? Int == 200)
+    }
+
     @Test func reconnectLogsInAgain() throws {
         let cloud = try CloudHarness()
         var gateway = cloud.makeGateway(CloudHarness.configuration())

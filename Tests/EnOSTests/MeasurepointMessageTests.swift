@@ -89,6 +89,33 @@ import Testing
         #expect(next.endEntry() == .added)
     }
 
+    /// EnOS refuses a payload of 512 KiB or more (the SDKs check `>= 512 * 1024`, the broker
+    /// answers 1008): filled to the last byte, a message is one byte short of that, also when
+    /// the caller asks for more.
+    @Test func aMessageFilledToTheLastByteStaysBelow512KiB() throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024 * 1024, alignment: 8)
+        defer { buffer.deallocate() }
+        let letters = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
+        for asked in [EnOSMeasurepointMessage.defaultMaximumBytes, 512 * 1024, 1024 * 1024] {
+            var m = try EnOSMeasurepointMessage(kind: .measurepointPostBatch, requestId: 1, buffer: buffer, maximumBytes: asked)
+            func add(_ n: Int) -> EnOSMeasurepointMessage.EntryOutcome {
+                letters.withUnsafeBytes { raw in
+                    m.beginEntry(productKey: "sPK", deviceKey: "s1", timeMilliseconds: 1700000000000)
+                    m.addPoint("v", .text(UnsafeRawBufferPointer(rebasing: raw[0..<n])))
+                    return m.endEntry()
+                }
+            }
+            // Entries one byte apart in size fill the room left to the last byte.
+            while add(2000) == .added {}
+            var n = 2000
+            while n > 0 { if add(n) != .added { n -= 1 } }
+            let finished = m.finish()
+            let payload = try #require(finished)
+            #expect(payload.count == 512 * 1024 - 1, "asked \(asked): \(payload.count) bytes")
+            #expect((try? JSONSerialization.jsonObject(with: Data(payload))) != nil)
+        }
+    }
+
     @Test func entryLargerThanTheLimitIsTooLarge() throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
         defer { buffer.deallocate() }
