@@ -8,9 +8,9 @@ public enum AcknowledgementMode: Equatable, Sendable {
 }
 
 /// The `publishing` section: how samples leave the ring log. Live data (recorded while the uplink
-/// is up) goes out on `measurepoint.post.batch` once durable, requests at least
-/// `liveIntervalMilliseconds` apart while it fits one request (0 by default: latency is the ring
-/// log's group commit), back to back as the window allows beyond that; the backlog goes out on `resume.batch`, at most `resumeSamplesPerSecond`. A request
+/// is up) goes out on `measurepoint.post.batch` once appended, requests at least
+/// `liveIntervalMilliseconds` apart (50 ms by default) while it fits one request, back to back as
+/// the window allows beyond that; the backlog goes out on `resume.batch`, at most `resumeSamplesPerSecond`. A request
 /// holds at most `batchSamples` samples and `maximumPayloadBytes` bytes; at most
 /// `inFlightRequests` await their acknowledgement, each for at most `replyTimeoutMilliseconds`.
 public struct PublishingSettings: Equatable, Sendable {
@@ -22,7 +22,7 @@ public struct PublishingSettings: Equatable, Sendable {
     public var replyTimeoutMilliseconds: UInt64
     public var acknowledgement: AcknowledgementMode
 
-    public init(batchSamples: Int = 200, liveIntervalMilliseconds: UInt64 = 0, resumeSamplesPerSecond: Int = 2_000,
+    public init(batchSamples: Int = 200, liveIntervalMilliseconds: UInt64 = 50, resumeSamplesPerSecond: Int = 2_000,
                 maximumPayloadBytes: Int = 64 * 1024, inFlightRequests: Int = 4, replyTimeoutMilliseconds: UInt64 = 30_000,
                 acknowledgement: AcknowledgementMode = .reply) {
         self.batchSamples = batchSamples
@@ -41,7 +41,7 @@ public struct PublishingSettings: Equatable, Sendable {
         guard let o else { return PublishingSettings() }
         let before = v.errors.count
         let batch = v.integer(in: o, "batchSamples", required: false, range: 1...10_000) ?? 200
-        let live = v.integer(in: o, "liveIntervalMs", required: false, range: 0...3_600_000) ?? 0
+        let live = v.integer(in: o, "liveIntervalMs", required: false, range: 0...3_600_000) ?? 50
         let rate = v.integer(in: o, "resumeSamplesPerSecond", required: false, range: 1...1_000_000) ?? 2_000
         let payload = v.byteCount(in: o, "maxPayloadBytes", required: false) ?? 64 * 1024
         if payload < 1024 || payload > 512 * 1024 - 1 {

@@ -39,14 +39,18 @@ public struct StoreAndForwardStats: Equatable, Sendable {
 }
 
 /// The store-and-forward data path: bus samples become compact records (`SampleRecord`), appended
-/// to the ring log, which commits them in groups (a sync every N ms or N bytes); only durable
-/// records are read for sending. While the uplink is ready, records recorded since it became
-/// ready go out as live data (`post.batch`): as soon as they are durable and the window has
-/// room, at least `liveIntervalMilliseconds` apart while the live data fits one request; when
+/// to the ring log, which commits them in groups (a sync every N ms or N bytes). While the uplink
+/// is ready, records recorded since it became ready go out as live data (`post.batch`) as soon as
+/// they are appended (from RAM, `RecentRecords`: the group commit adds no latency) and the window
+/// has room, at least `liveIntervalMilliseconds` apart while the live data fits one request; when
 /// more than a request's worth is waiting, full requests follow each other as fast as the window
 /// of `inFlightRequests` allows (batching adapts to the load; no per-interval cap). Everything
 /// older, from the ring log's acknowledged cursor on, goes out as backlog (`resume.batch`) paced
 /// at `resumeSamplesPerSecond`, live first.
+///
+/// The log is acknowledged only up to its durable sequence: what the cloud confirmed before the
+/// sync is acknowledged after it (a record lost in a power cut before its sync had been delivered).
+/// The backlog is read from the log, durable records only.
 ///
 /// The one rule for leaving the log: a record is acknowledged in the ring log only when every
 /// request carrying its samples was confirmed by the cloud (`confirm`), refused for good
@@ -73,6 +77,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     var writer: SampleRecordWriter
     let writeBuffer: UnsafeMutableRawBufferPointer
     let readBuffer: UnsafeMutableRawBufferPointer
+    /// The last records appended while the uplink is ready: live data goes out from here as soon
+    /// as it is appended, before the group commit (the log is acknowledged only once durable).
+    let recent: RecentRecords
     /// Nil while the uplink is not ready; otherwise the first sequence of live data.
     public private(set) var liveFrom: UInt64? = nil
     var liveCursor = RingLogCursor(from: 1)
@@ -101,6 +108,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// The largest record this store writes: small enough that one record always fits into one
     /// request (`maximumPayloadBytes` is at least 16 KiB).
     public static var maximumRecordBytes: Int { 1024 }
+    /// Records kept in RAM for the live path (`RecentRecords`): 32 KiB at most; at 5,000 points/s
+    /// about a third of a second of records, far more than one loop turn appends.
+    static var recentRecords: Int { 32 }
 
     public init(log: consuming RingLog<Device, Clock>, clock: Clock, settings: PublishingSettings,
                 translation: SampleTranslation? = nil) {
@@ -110,6 +120,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         writeBuffer = .allocate(byteCount: recordBytes, alignment: 8)
         readBuffer = .allocate(byteCount: log.maximumPayload, alignment: 8)
         writer = SampleRecordWriter(buffer: writeBuffer, layout: translation?.layout.fingerprint ?? 0)
+        recent = RecentRecords(slots: Self.recentRecords, slotBytes: recordBytes)
         self.translation = translation
         tracker = AcknowledgementTracker(capacity: settings.inFlightRequests * 4 + 8, committed: log.acknowledgedSequence)
         self.log = log
@@ -143,8 +154,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         let samples = UInt64(writer.samples)
         defer { writer.reset() }
         do {
-            try log.append(writer.bytes, timestamp: writer.base)
+            let sequence = try log.append(writer.bytes, timestamp: writer.base)
             stats.recordsAppended &+= 1
+            if liveFrom != nil { recent.keep(sequence: sequence, bytes: writer.bytes) }
         } catch {
             stats.samplesRefused &+= samples
             if error.kind == .full { return }
@@ -152,15 +164,30 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         }
     }
 
-    /// Runs the ring log's timers (group commit, cursor checkpoint).
+    /// Runs the ring log's timers (group commit, cursor checkpoint); what the cloud confirmed
+    /// before the group commit is acknowledged once durable.
     public mutating func tick() throws(RingLogError) {
         try log.tick()
+        try acknowledge(upTo: tracker.committed)
+    }
+
+    /// Acknowledges the log over what the cloud confirmed, but never beyond its durable sequence
+    /// (live records go out before their sync; the rest is acknowledged after it, in `tick`).
+    mutating func acknowledge(upTo confirmed: UInt64) throws(RingLogError) {
+        let target = min(confirmed, log.durableSequence ?? 0)
+        if target > log.acknowledgedSequence { try log.acknowledge(upTo: target) }
+    }
+
+    /// True when the live cursor's record can be read now: durable, or still held in RAM.
+    func liveAvailable(durable: UInt64) -> Bool {
+        liveCursor.nextSequence <= durable || recent.contains(liveCursor.nextSequence)
     }
 
     /// Flushes the record being built and syncs the log (SIGTERM, reload).
     public mutating func sync() throws(RingLogError) {
         try flushRecord()
         _ = try log.sync()
+        try acknowledge(upTo: tracker.committed)
         try log.checkpoint()
         _ = try log.sync()
     }
@@ -181,7 +208,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         }
         guard canSend, !uplinkBlocked else { return max(wait, 0) }
         let durable = log.durableSequence ?? 0
-        if liveCursor.nextSequence <= durable {
+        if liveAvailable(durable: durable) {
             if liveBacklogged { return 0 }
             wait = min(wait, Self.milliseconds(from: now, to: lastLiveSend.advanced(byMilliseconds: settings.liveIntervalMilliseconds)))
         }
@@ -242,7 +269,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         stats.requestsConfirmed &+= 1
         if let upTo = tracker.confirm(tag: tag) {
             consecutiveFailures = 0
-            try log.acknowledge(upTo: upTo)
+            try acknowledge(upTo: upTo)
         }
     }
 
@@ -253,7 +280,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         stats.requestsRejected &+= 1
         if let upTo = tracker.confirm(tag: tag) {
             consecutiveFailures = 0
-            try log.acknowledge(upTo: upTo)
+            try acknowledge(upTo: upTo)
         }
     }
 
@@ -302,19 +329,19 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         }
         uplinkBlocked = false
         let durable = log.durableSequence ?? 0
-        if liveCursor.nextSequence <= durable
+        if liveAvailable(durable: durable)
             && (liveBacklogged || now.nanoseconds(since: lastLiveSend) >= settings.liveIntervalMilliseconds &* 1_000_000) {
             var sent = false
-            while canSend, liveCursor.nextSequence <= durable {
+            while canSend, liveAvailable(durable: durable) {
                 guard try sendBatch(.live, &uplink, limit: settings.batchSamples, now: now) else {
-                    if liveCursor.nextSequence <= durable { uplinkBlocked = true }
+                    if liveAvailable(durable: durable) { uplinkBlocked = true }
                     break
                 }
                 sent = true
             }
             if sent { lastLiveSend = now }
             // Whatever is still waiting goes as soon as the window has room.
-            liveBacklogged = liveCursor.nextSequence <= durable
+            liveBacklogged = liveAvailable(durable: durable)
         }
         refill(now)
         while canSend, !uplinkBlocked, resumeTokens > 0, resumeCursor.nextSequence < resumeEnd,
@@ -351,7 +378,16 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         var stopped = false
         while !stopped {
             let before = cursor
-            guard let record = try log.read(&cursor, into: readBuffer) else { break }
+            let record: (sequence: UInt64, length: Int)
+            if kind == .live && cursor.nextSequence > (log.durableSequence ?? 0) {
+                // Appended, not yet durable: from RAM (the log is acknowledged once it is).
+                guard let n = recent.copy(cursor.nextSequence, into: readBuffer) else { break }
+                record = (cursor.nextSequence, n)
+                cursor = RingLogCursor(from: cursor.nextSequence + 1)
+            } else {
+                guard let read = try log.read(&cursor, into: readBuffer) else { break }
+                record = (read.sequence, read.length)
+            }
             if record.sequence >= end { cursor = before; break }
             let payload = UnsafeRawBufferPointer(rebasing: readBuffer[0..<record.length])
             var reader: SampleRecordReader
@@ -434,7 +470,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
             // Nothing for the cloud in these records: they are done.
             uplink.cancelBatch()
             guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }
-            if let upTo = tracker.confirm(tag: tag) { try log.acknowledge(upTo: upTo) }
+            if let upTo = tracker.confirm(tag: tag) { try acknowledge(upTo: upTo) }
         } else {
             guard uplink.sendBatch(tag: tag) else { return false }
             guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }

@@ -68,6 +68,67 @@ import TestSupport
         #expect(store.unacknowledgedRecords == 0)
     }
 
+    @Test func liveRecordsGoOutBeforeTheGroupCommitAndLeaveTheLogOnlyOnceDurable() throws {
+        // The group commit (100 ms here) used to be the floor of live latency: only durable
+        // records were read for sending.
+        let clock = ManualClock()
+        let settings = PublishingSettings(batchSamples: 8, liveIntervalMilliseconds: 0, resumeSamplesPerSecond: 1_000)
+        var store = try Self.store(Self.device(), clock, settings)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        for i in 0..<4 {
+            try store.record(Sample(device: i % 2, point: 0, value: .double(Double(i)), quality: .good, time: clock.wallNow()))
+        }
+        try store.flushRecord()
+        try store.tick()   // sets the sync deadline; nothing durable yet
+        #expect(store.log.durableSequence == nil)
+        try store.publish(&cloud)
+        #expect(Self.values(cloud.requests) == [0, 1, 2, 3], "sent before the sync")
+        try store.confirm(tag: cloud.requests[0].tag)
+        #expect(store.log.acknowledgedSequence == 0, "not acknowledged before it is durable")
+        clock.advance(milliseconds: 100)
+        try store.tick()   // the group commit
+        #expect(store.log.durableSequence == 1)
+        #expect(store.log.acknowledgedSequence == 1, "acknowledged at the sync")
+        #expect(store.unacknowledgedRecords == 0)
+    }
+
+    @Test func aPowerCutBeforeTheSyncLosesOnlyWhatWasDeliveredAlready() throws {
+        let clock = ManualClock()
+        let device = Self.device()
+        let settings = PublishingSettings(batchSamples: 8, liveIntervalMilliseconds: 0, resumeSamplesPerSecond: 1_000_000)
+        var delivered: [Int] = []
+        do {
+            var store = try Self.store(device, clock, settings)
+            var cloud = FakeUplink(devices: 2)
+            try store.uplinkReady()
+            try Self.record(&store, clock, first: 0, count: 8)            // durable
+            try store.publish(&cloud)
+            for i in 8..<12 {
+                try store.record(Sample(device: 0, point: 0, value: .double(Double(i)), quality: .good, time: clock.wallNow()))
+            }
+            try store.flushRecord()                                       // appended, not durable
+            try store.publish(&cloud)
+            delivered += Self.values(cloud.requests)
+            #expect(delivered.sorted() == Array(0..<12))
+            // power cut: no sync, no confirmation
+        }
+        var store = try Self.store(device, clock, settings)
+        #expect(store.log.nextAppendSequence == 3, "the unsynced record is gone")
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        var rounds = 0
+        while store.unacknowledgedRecords > 0 && rounds < 20 {
+            rounds += 1
+            let before = cloud.requests.count
+            try store.publish(&cloud)
+            for r in cloud.requests[before...] { try store.confirm(tag: r.tag) }
+        }
+        delivered += Self.values(cloud.requests)
+        #expect(Set(delivered) == Set(0..<12), "every sample reached the cloud at least once")
+        #expect(store.unacknowledgedRecords == 0)
+    }
+
     @Test func acknowledgementMovesOnlyOverTheContiguousConfirmedPrefix() throws {
         let clock = ManualClock()
         var store = try Self.store(Self.device(), clock)

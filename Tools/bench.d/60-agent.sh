@@ -215,7 +215,7 @@ backlog_replay fast "$backlog" --live-ms 100
 cat <<EOF
 Host build \`$agent\` and a pymodbus TCP slave (100 holding registers a unit), the EnOS cloud
 simulator's proxy and mosquitto on loopback, at the agent's default settings (no \`publishing\`
-section: liveIntervalMs 0, batchSamples 200, inFlightRequests 4; ring log syncIntervalMs 100).
+section: liveIntervalMs 50, batchSamples 200, inFlightRequests 4; ring log syncIntervalMs 100).
 Latency: the sample's time stamp to its arrival at an independent \`mosquitto_sub\` (through the
 simulator's Python proxy). CPU: user + system time over a ${window} s window, divided by the points that arrived.
 
