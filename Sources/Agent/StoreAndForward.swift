@@ -183,6 +183,13 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         liveCursor.nextSequence <= durable || recent.contains(liveCursor.nextSequence)
     }
 
+    /// Half the RAM records are appended and not sent: send now, whatever the live interval says,
+    /// before newer records overwrite them (the live path would then wait for the group commit:
+    /// ~100 ms at 5,000 points/s polled in bursts).
+    var liveRecordsPressing: Bool {
+        log.nextAppendSequence &- liveCursor.nextSequence >= UInt64(Self.recentRecords / 2)
+    }
+
     /// Flushes the record being built and syncs the log (SIGTERM, reload).
     public mutating func sync() throws(RingLogError) {
         try flushRecord()
@@ -209,7 +216,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         guard canSend, !uplinkBlocked else { return max(wait, 0) }
         let durable = log.durableSequence ?? 0
         if liveAvailable(durable: durable) {
-            if liveBacklogged { return 0 }
+            if liveBacklogged || liveRecordsPressing { return 0 }
             wait = min(wait, Self.milliseconds(from: now, to: lastLiveSend.advanced(byMilliseconds: settings.liveIntervalMilliseconds)))
         }
         if resumeCursor.nextSequence < resumeEnd && resumeCursor.nextSequence <= durable {
@@ -330,7 +337,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         uplinkBlocked = false
         let durable = log.durableSequence ?? 0
         if liveAvailable(durable: durable)
-            && (liveBacklogged || now.nanoseconds(since: lastLiveSend) >= settings.liveIntervalMilliseconds &* 1_000_000) {
+            && (liveBacklogged || liveRecordsPressing || now.nanoseconds(since: lastLiveSend) >= settings.liveIntervalMilliseconds &* 1_000_000) {
             var sent = false
             while canSend, liveAvailable(durable: durable) {
                 guard try sendBatch(.live, &uplink, limit: settings.batchSamples, now: now) else {

@@ -93,6 +93,31 @@ import TestSupport
         #expect(store.unacknowledgedRecords == 0)
     }
 
+    @Test func liveRecordsArrivingFasterThanTheIntervalGoOutBeforeRAMOverwritesThem() throws {
+        // Polls in bursts append records faster than one live interval: waiting for the interval
+        // let newer records overwrite the unsent ones in RAM, and the live path then waited for
+        // the group commit.
+        let clock = ManualClock()
+        let settings = PublishingSettings(batchSamples: 200, liveIntervalMilliseconds: 50, resumeSamplesPerSecond: 1_000)
+        var store = try Self.store(Self.device(), clock, settings)
+        var cloud = FakeUplink(devices: 2)
+        try store.uplinkReady()
+        var value = 0
+        for _ in 0..<40 {   // 40 records within 40 ms, no sync
+            for _ in 0..<4 {
+                try store.record(Sample(device: value % 2, point: 0, value: .double(Double(value)), quality: .good, time: clock.wallNow()))
+                value += 1
+            }
+            try store.flushRecord()
+            clock.advance(milliseconds: 1)
+            try store.publish(&cloud)
+            for r in cloud.requests where store.tracker.contains(tag: r.tag) { try store.confirm(tag: r.tag) }
+        }
+        #expect(store.log.durableSequence == nil, "nothing synced: everything sent came from RAM")
+        #expect(Self.values(cloud.requests) == Array(0..<value).filter { $0 < Self.values(cloud.requests).count }, "in order")
+        #expect(Self.values(cloud.requests).count >= 100, "\(Self.values(cloud.requests).count) of \(value) sent before any sync")
+    }
+
     @Test func aPowerCutBeforeTheSyncLosesOnlyWhatWasDeliveredAlready() throws {
         let clock = ManualClock()
         let device = Self.device()
