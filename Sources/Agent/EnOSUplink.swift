@@ -88,12 +88,6 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         return clock.monotonicNow().nanoseconds(since: connectedAt) >= loginSettleLimitMilliseconds &* 1_000_000
     }
 
-    public func isLoggedIn(device: Int) -> Bool {
-        guard device >= 0, device < sink.deviceToSub.count else { return false }
-        let sub = sink.deviceToSub[device]
-        return sub >= 0 && gateway.isSubDeviceOnline(sub)
-    }
-
     public func loginFailureMessage(device: Int) -> String {
         guard device >= 0, device < sink.deviceToSub.count, sink.deviceToSub[device] >= 0 else { return "" }
         return sink.loginMessages[sink.deviceToSub[device]]

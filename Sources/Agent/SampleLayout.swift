@@ -87,10 +87,6 @@ public struct SampleTranslation: Sendable {
 
     public let layout: SampleLayout
     var maps: [Map] = []
-    /// Version-1 records (written before records carried a layout): read with the running
-    /// layout's indices when they are in range (the only choice for a log written by an older
-    /// release; true only while it is the same configuration).
-    public var acceptsUnmarkedRecords = true
 
     public init(layout: SampleLayout) {
         self.layout = layout
@@ -117,8 +113,9 @@ public struct SampleTranslation: Sendable {
     /// under layout `fingerprint` (nil: a record without one); nil when it has none.
     public func translate(layout fingerprint: UInt32?, device: Int, point: Int) -> (device: Int, point: Int)? {
         guard let fingerprint else {
-            guard acceptsUnmarkedRecords, inRange(device, point) else { return nil }
-            return (device, point)
+            // A version-1 record (before records carried a layout, i.e. written by an older
+            // release): read with the running layout's indices when they are in range.
+            return inRange(device, point) ? (device, point) : nil
         }
         if fingerprint == layout.fingerprint {
             return inRange(device, point) ? (device, point) : nil

@@ -97,11 +97,11 @@ wait_for 10 grep -q READY "$dir/slave.log"
 
 # One steady-state run: prints "points/s p50 p99 agent_us slave_us broker_us peak_kib guest_kib" (run it
 # in this shell, not in a subshell, so that the cleanup knows its agent).
-steady() {  # label points command...   (STEADY_SYNC_MS: ringLog.syncIntervalMs instead of the default)
+steady() {  # label points command...
     local label="$1" points="$2"; shift 2
     local ring="$dir/ring-$label.log"
     "$python" "$helper" config --out "$dir/$label.json" --points "$points" --modbus-port "$modbus_port" \
-        --mqtt-port "$cloud_port" --ring "$ring" --ring-size 32MiB --defaults ${STEADY_SYNC_MS:+--sync-ms "$STEADY_SYNC_MS"}
+        --mqtt-port "$cloud_port" --ring "$ring" --ring-size 32MiB --defaults
     setsid "$@" run --config "$dir/$label.json" >"$dir/agent-$label.log" 2>&1 & local pid=$!
     groups+=("$pid")
     local offset; offset="$(stat -c %s "$dir/arrivals.txt")"

@@ -86,8 +86,6 @@ def write_config(args):
         # interval left alone.
         del config["publishing"]
         del config["ringLog"]["syncIntervalMs"]
-    if args.sync_ms is not None:
-        config["ringLog"]["syncIntervalMs"] = args.sync_ms
     config |= {
         "status": {"intervalMs": 60000},
         "logging": {"level": "warning"},
@@ -207,7 +205,6 @@ def main():
     c.add_argument("--live-ms", type=int, default=100)
     c.add_argument("--resume-rate", type=int, default=200_000)
     c.add_argument("--defaults", action="store_true", help="the agent's default publishing and ring-log sync settings")
-    c.add_argument("--sync-ms", type=int, default=None, help="ringLog.syncIntervalMs (after --defaults)")
     lat = sub.add_parser("latency")
     lat.add_argument("record")
     lat.add_argument("--since", type=float, default=0.0, help="ignore arrivals before this epoch ms")
