@@ -103,6 +103,7 @@ run: build
 # this names the file at once).
 lint:
 	@python3 Tools/lint.py
+	@python3 Tools/layout.py --check
 
 bench: build
 	@Tools/bench.sh

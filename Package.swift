@@ -19,24 +19,28 @@ let package = Package(
 
         .target(name: "EdgeCore", dependencies: ["CShim"]),
         .target(name: "EdgeCrypto", dependencies: ["EdgeCore", "CMbedTLS"]),
-        // -- module targets (one line each; keep this list in dependency order) --
-        .executableTarget(name: "OTABench", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "MQTT", "MQTTTLS", "CShim", "CMallocCounter"], path: "Benchmarks/OTABench"),
+        // -- module targets (one line each, in dependency order: a module after everything it imports) --
         .target(name: "Logging", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "Console", dependencies: ["EdgeCore", "CShim", "Logging"]),
-        .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
-        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console"], exclude: ["CONFIG.md"]),
         .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
-        .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"]),
-        .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
-        .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS"], exclude: ["README.md"]),
+        .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"]),
         .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "MQTTTLS", dependencies: ["MQTT", "EdgeCore", "CShim", "CMbedTLS"]),
+        .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
+        .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS"], exclude: ["README.md"]),
+        .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus"], exclude: ["README.md"]),
+        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "MQTTTLS", "RingLog"], exclude: ["CONFIG.md"]),
+        .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
+        .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "MQTTTLS", "OTA"], exclude: ["README.md"]),
+        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
+        // -- benchmarks --
+        .executableTarget(name: "OTABench", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "MQTT", "MQTTTLS", "CShim", "CMallocCounter"], path: "Benchmarks/OTABench"),
+        .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
         .executableTarget(name: "MQTTBench", dependencies: ["MQTT", "MQTTTLS", "EdgeCore", "CShim", "CMbedTLS", "TestSupport", "CMallocCounter"], path: "Benchmarks/MQTTBench"),
-        .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus"]),
         .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
         .executableTarget(
             name: "EdgeAgent",
-            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "MQTT", "MQTTTLS", "Agent"]
+            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "MQTT", "MQTTTLS", "Configuration", "StoreForward", "CloudLink", "Agent"]
         ),
 
         // Test-only: counts malloc/calloc/realloc/posix_memalign per thread (interposition).
@@ -48,7 +52,7 @@ let package = Package(
         // -- test targets (one line each) --
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Logging", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "MQTTTLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
         .testTarget(name: "BoardConfigTests", dependencies: ["BoardConfig", "EdgeCore", "TestSupport"]),
         .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS", "TestSupport"]),

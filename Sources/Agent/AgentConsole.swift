@@ -4,6 +4,8 @@ import EdgeCore
 import FieldBus
 import Logging
 import RingLog
+import Configuration
+import CloudLink
 
 /// What the runner does after the console had its turn.
 public enum AgentConsoleAction: Equatable, Sendable {

@@ -3,6 +3,9 @@ import EdgeCore
 import FieldBus
 import RingLog
 import Synchronization
+import CloudLink
+import Configuration
+import StoreForward
 
 /// The console's view of the running agent for one `AgentConsole.serve`: answers the commands
 /// from the loop's state (device table, figures, store, uplink) and starts the ones answered

@@ -2,6 +2,8 @@ import EdgeCore
 import FieldBus
 import OTA
 import RingLog
+import CloudLink
+import Configuration
 
 /// `AgentOTA` inside the agent's loop: its download socket and wake-up go into the same poll(2)
 /// as everything else, its step runs after each turn with the loop's health observations, and

@@ -3,6 +3,9 @@ import EdgeCore
 import FieldBus
 import OTA
 import RingLog
+import Configuration
+import StoreForward
+import CloudLink
 
 /// What a loop turn asks of its caller.
 public enum LoopOutcome: Equatable, Sendable {

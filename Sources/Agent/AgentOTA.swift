@@ -4,6 +4,8 @@ import EdgeCrypto
 import MQTT
 import MQTTTLS
 import OTA
+import Configuration
+import CloudLink
 
 /// The agent's side of an A/B firmware upgrade, as one more component of its poll loop: the
 /// start-up health check of this boot (`StartupHealth`), cloud orders (`ota.device.upgrade`) run

@@ -7,6 +7,9 @@ import MQTT
 import MQTTTLS
 import OTA
 import RingLog
+import Configuration
+import StoreForward
+import CloudLink
 
 /// Why the agent could not start (after a valid configuration): names what and why.
 public struct AgentStartError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import EdgeCore
+import CloudLink
 
 /// Cloud commands whose field-bus writes are under way: which writes belong to which command,
 /// how many are still out, the first failure, and the command's deadline (its TTL). A write's id

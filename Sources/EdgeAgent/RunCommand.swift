@@ -5,7 +5,7 @@ import EdgeCore
 import OTA
 
 /// `edge-agent run --config FILE [--board FILE] [--state DIR]`: the agent itself (see
-/// Agent/AgentRunner and Sources/Agent/CONFIG.md). With a board file, the ring log lives on the
+/// Agent/AgentRunner and Sources/Configuration/CONFIG.md). With a board file, the ring log lives on the
 /// board's partition and cloud-ordered upgrades go to its A/B slots (Sources/OTA/README.md);
 /// `--state` resolves `${STATE}` in the board's paths (the qemu boards). The firmware verifies
 /// images with its compiled-in key; host builds (tests, development) name one with `--ota-key`
@@ -17,7 +17,7 @@ enum RunCommand {
                               [--ota-key FILE] [--firmware-version V]   (host builds)
           runs the agent: polls the field buses, keeps every sample in the ring log and forwards
           it to the EnOS cloud; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads the configuration
-          (a bad one is refused and the running one kept). Format: Sources/Agent/CONFIG.md
+          (a bad one is refused and the running one kept). Format: Sources/Configuration/CONFIG.md
 
         """
 

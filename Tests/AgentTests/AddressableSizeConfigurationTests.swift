@@ -1,6 +1,7 @@
 import Agent
 import EdgeCore
 import Testing
+@testable import Configuration
 
 /// Sizes and offsets are checked against what the running platform can address (`Int.max`: 2 GiB
 /// - 1 on 32-bit ARM) and against what the ring log can hold, at load: a value that passes

@@ -3,6 +3,7 @@ import EdgeCore
 import FieldBus
 import Foundation
 import Testing
+@testable import Configuration
 
 /// Loading the agent's one config file: the documented example is valid; each kind of mistake is
 /// reported with file, path, line:column and reason, all at once; secrets never show.
@@ -13,7 +14,7 @@ import Testing
 
     /// The first ```json block of CONFIG.md: the example the demo copies.
     static func documentedExample() throws -> String {
-        let text = try String(contentsOf: packageRoot.appendingPathComponent("Sources/Agent/CONFIG.md"), encoding: .utf8)
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("Sources/Configuration/CONFIG.md"), encoding: .utf8)
         let start = try #require(text.range(of: "## Complete example"))
         let open = try #require(text.range(of: "```json\n", range: start.upperBound..<text.endIndex))
         let close = try #require(text.range(of: "```", range: open.upperBound..<text.endIndex))

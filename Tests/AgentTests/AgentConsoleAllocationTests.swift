@@ -7,6 +7,9 @@ import MQTT
 import RingLog
 import Testing
 import TestSupport
+@testable import Configuration
+@testable import StoreForward
+@testable import CloudLink
 
 /// The agent's console in the agent's own loop (real bus worker over pymodbus TCP, EnOS uplink
 /// to mosquitto and the cloud simulator, ring log on the memory device), on a pseudo-terminal:

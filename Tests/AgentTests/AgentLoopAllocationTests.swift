@@ -7,6 +7,9 @@ import MQTT
 import RingLog
 import Testing
 import TestSupport
+@testable import Configuration
+@testable import StoreForward
+@testable import CloudLink
 
 /// The agent's loop in this process, with its real parts (bus worker over pymodbus TCP, EnOS
 /// uplink over TCP to mosquitto and the cloud simulator, ring log on the memory device): after

@@ -4,6 +4,8 @@ import Foundation
 import OTA
 import Testing
 import TestSupport
+@testable import Configuration
+@testable import CloudLink
 
 /// `AgentOTA` against a scripted uplink (no network): refusals and their codes, reports held
 /// until the uplink connects, the start-up check of a committed boot and of a trial, and idle

@@ -2,6 +2,7 @@ import Agent
 import EdgeCore
 import Foundation
 import Testing
+@testable import Configuration
 
 /// The console and logging sections of the agent's config, and the secrets registered from a
 /// configuration: every device secret, the console password and the TLS key passphrase are

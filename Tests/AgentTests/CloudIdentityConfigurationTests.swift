@@ -1,6 +1,7 @@
 import Agent
 import EdgeCore
 import Testing
+@testable import Configuration
 
 /// What the uplink needs of the cloud identities is checked at load: every device with a cloud
 /// identity has its secret (a gateway without a sub-device's secret used to trap on connect), and

@@ -4,6 +4,8 @@ import EdgeCore
 import Foundation
 import MQTT
 import Testing
+@testable import Configuration
+@testable import CloudLink
 
 /// Cloud commands that arrive while the agent's command queue is full: the EnOS uplink in this
 /// process over TCP to mosquitto and the cloud simulator, driven without taking its commands (as

@@ -3,6 +3,7 @@ import EdgeCore
 import FieldBus
 import Foundation
 import Testing
+@testable import Configuration
 
 /// `make run`'s configuration (Tools/demo/demo-config.json) stays a valid agent configuration that
 /// matches the simulated devices (Tools/demo/sim_devices.py) and the demo's checker

@@ -3,6 +3,8 @@ import EdgeCore
 import EnOS
 import MQTT
 import Testing
+@testable import Configuration
+@testable import CloudLink
 
 /// The EnOS "Limitations" page against the configuration: keep-alive 60...300 s, at most 4
 /// connects in 2 minutes (a 5-minute lock-out beyond), a payload below 512 KiB. Values a test

@@ -2,6 +2,7 @@ import Agent
 import EdgeCore
 import FieldBus
 import RingLog
+@testable import StoreForward
 
 typealias MemoryStore = StoreAndForward<MemoryFlashDevice, ManualClock>
 

@@ -3,6 +3,8 @@ import EdgeCore
 import FieldBus
 import RingLog
 import Testing
+@testable import Configuration
+@testable import StoreForward
 
 /// Records that survive configuration changes: each record carries its configuration's layout
 /// fingerprint; after a reload the backlog is posted under its own device and point (mapped by

@@ -4,6 +4,8 @@ import FieldBus
 import RingLog
 import Testing
 import TestSupport
+@testable import Configuration
+@testable import StoreForward
 
 /// The data path against the RingLog memory device and an in-memory cloud: the ring log forgets
 /// a record only after its request is confirmed, and only over the contiguous prefix; the outage's

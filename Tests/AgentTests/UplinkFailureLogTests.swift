@@ -7,6 +7,9 @@ import Logging
 import MQTT
 import RingLog
 import Testing
+@testable import Configuration
+@testable import StoreForward
+@testable import CloudLink
 
 /// The agent's loop logs why the cloud connection fails, once per cause: against a port where
 /// nothing listens, a reconnect loop writes one warning naming "connection refused" and the

@@ -1,6 +1,7 @@
 import EdgeCore
 import FieldBus
 import RingLog
+import Configuration
 
 /// Counters of the data path, for the console, the log and the gateway's status measurepoints.
 public struct StoreAndForwardStats: Equatable, Sendable {

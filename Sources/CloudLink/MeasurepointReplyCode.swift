@@ -11,14 +11,14 @@ import EnOS
 ///   found) and any code the docs do not list. The state may change (an operator enables the
 ///   device, adds the topology, the login goes through), so the samples are kept and sent again
 ///   after a growing delay (`StoreAndForward.retry`), never at full speed in a loop.
-enum MeasurepointReplyCode {
-    enum Outcome: Equatable {
+public enum MeasurepointReplyCode {
+    public enum Outcome: Equatable {
         case done
         case retryLater
         case permanent
     }
 
-    static func classify(_ code: Int) -> Outcome {
+    public static func classify(_ code: Int) -> Outcome {
         switch code {
         case EnOSReplyCode.success: return .done
         case EnOSReplyCode.messageTooLarge, 1200, EnOSReplyCode.modelValidateFailed, 1206,
@@ -29,7 +29,7 @@ enum MeasurepointReplyCode {
     }
 
     /// The code in words, for the once-per-code log line.
-    static func describe(_ code: Int) -> String {
+    public static func describe(_ code: Int) -> String {
         switch code {
         case 705: return "code 705: the cloud has no such sub-device"
         case EnOSReplyCode.deviceDisabled: return "code 723: a sub-device is disabled in the cloud"
@@ -52,16 +52,16 @@ enum MeasurepointReplyCode {
 /// The reply codes already logged, so that each is said once per run (not once per request);
 /// fixed capacity, sized at start-up: the steady state allocates nothing. Beyond the capacity,
 /// new codes are not logged any more (they are still counted by the data path).
-struct ReplyCodeLog {
+public struct ReplyCodeLog {
     var codes: [Int]
     var count = 0
 
-    init(capacity: Int = 32) {
+    public init(capacity: Int = 32) {
         codes = [Int](repeating: 0, count: capacity)
     }
 
     /// True the first time `code` is seen (and there is room to remember it).
-    mutating func firstTime(_ code: Int) -> Bool {
+    public mutating func firstTime(_ code: Int) -> Bool {
         for i in 0..<count where codes[i] == code { return false }
         guard count < codes.count else { return false }
         codes[count] = code

@@ -3,12 +3,12 @@ import EnOS
 /// A sub-device's login as the agent last heard of it: unknown (not tried, or logged out),
 /// logged in, or the code of the last failure (the cloud's, or `EnOSGatewayEvent.timedOut` /
 /// `.tooManyOnline`), with that code in words for the log.
-enum LoginState {
-    static let unknown = Int.min
-    static let loggedIn = 200
+public enum LoginState {
+    public static let unknown = Int.min
+    public static let loggedIn = 200
 
     /// The failure `code` in words (spec: sub-device login errors).
-    static func describe(_ code: Int) -> String {
+    public static func describe(_ code: Int) -> String {
         switch code {
         case EnOSGatewayEvent.timedOut: return "no reply from the cloud in time"
         case EnOSGatewayEvent.tooManyOnline: return "too many sub-devices online for the gateway"
@@ -24,7 +24,7 @@ enum LoginState {
     }
 
     /// What a `combine.*` notice of the cloud means for the sub-device, in words for the log.
-    static func describe(_ notice: EnOSSubDeviceNotice) -> String {
+    public static func describe(_ notice: EnOSSubDeviceNotice) -> String {
         switch notice {
         case .enabled:
             return "enabled in the cloud (combine.enable): logging it in again"

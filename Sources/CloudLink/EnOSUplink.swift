@@ -2,6 +2,8 @@ import EdgeCore
 import EnOS
 import FieldBus
 import MQTT
+import Configuration
+import StoreForward
 
 /// The agent's cloud connection over EnOS: an `EnOSGateway` (the gateway and its sub-devices
 /// from the configuration) adapted to `AgentUplink`. Live batches go out on

@@ -1,6 +1,7 @@
 import Logging
 import MQTT
 import MQTTTLS
+import Configuration
 
 /// Logs why the cloud connection ended or could not be made, once, in words: a dropped
 /// connection and the first failed attempt of a cause at warning level; further attempts that
@@ -8,7 +9,8 @@ import MQTTTLS
 /// refusing broker writes one warning, not one per attempt); a different cause at warning level
 /// again; the next connect says how many attempts failed. Lines are composed only when their
 /// level is enabled, on events, never in the steady state.
-struct UplinkFailureLog {
+public struct UplinkFailureLog {
+    public init() {}
     /// The cause of the last failure since the last connect (nil: none).
     var last: MQTTClientError? = nil
     /// Failures in a row with `last`'s cause, beyond the first.
@@ -16,7 +18,7 @@ struct UplinkFailureLog {
     /// Connection attempts that failed since the last connect.
     var failedAttempts = 0
 
-    mutating func connected(to cloud: CloudSettings, log: Logger) {
+    public mutating func connected(to cloud: CloudSettings, log: Logger) {
         let failed = failedAttempts
         log.info("uplink connected to \(cloud.host):\(cloud.port)"
                  + (failed > 0 ? " after \(failed) failed attempt\(failed == 1 ? "" : "s")" : ""))
@@ -25,7 +27,7 @@ struct UplinkFailureLog {
         failedAttempts = 0
     }
 
-    mutating func failed(_ cause: MQTTClientError, wasConnected: Bool, cloud: CloudSettings, log: Logger) {
+    public mutating func failed(_ cause: MQTTClientError, wasConnected: Bool, cloud: CloudSettings, log: Logger) {
         if wasConnected {
             last = cause
             repeats = 0

@@ -4,7 +4,7 @@ import FieldBus
 import Logging
 import RingLog
 
-/// The agent's whole configuration, from one JSON file (format in Sources/Agent/CONFIG.md): the
+/// The agent's whole configuration, from one JSON file (format in Sources/Configuration/CONFIG.md): the
 /// field buses, templates and devices (decoded by `FieldBusConfiguration`, the same rules as its
 /// own files), the cloud, the ring log, publishing, status, device control, console and logging.
 /// Built only by `load`/`parse`, which return all of it or throw every problem found, each naming

@@ -1,4 +1,5 @@
 import FieldBus
+import Configuration
 
 /// The device and point table a configuration gives the samples in the ring log: for each device
 /// index its name, its cloud identity (productKey/deviceKey, or none) and its template's point

@@ -1,6 +1,7 @@
 import EdgeCore
 import EnOS
 import FieldBus
+import Configuration
 
 /// Receives the EnOS gateway's events inside its callback (where the gateway cannot be called)
 /// and turns them into `UplinkEvent`s and checked `ControlRequest`s queued for the agent's loop;

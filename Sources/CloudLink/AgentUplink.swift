@@ -2,6 +2,7 @@ import EdgeCore
 import EnOS
 import FieldBus
 import MQTT
+import StoreForward
 
 /// What the cloud connection reports to the agent's loop, in the order it happened. Field
 /// devices are named by their index in the configuration.
