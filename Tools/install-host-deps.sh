@@ -16,6 +16,9 @@ APT_PACKAGES=(
 PIP_PACKAGES=(
     "pymodbus==3.6.9"                 # tests and demo: an independent Modbus implementation
     "pyserial==3.5"                   # pymodbus's serial transport
+    "enos-mqtt-sdk-python==0.1.1"     # tests: the official EnOS Python SDK, the oracle of the cloud simulator
+    "paho-mqtt==1.6.1"                # the SDK's MQTT client (it calls the paho 1.x constructor, which 2.x refuses)
+    "certifi==2026.5.20"              # a declared dependency of the SDK
 )
 
 SUDO=""

@@ -13,7 +13,8 @@ Pure Python 3 (standard library only; its own minimal MQTT 3.1.1 client). Three 
   requests (method matches topic, id is a string, version, params shape), answers their `_reply`
   topics (200, or codes chosen per method / per sub-device; 742 for a bad sub-device sign, 705
   for an unknown sub-device, 1212 for data of a sub-device that is not logged in unless
-  allowOfflineSubDevice, 1008 at 512 KiB or more, 1220/1260 for bad envelopes), tracks sub-device
+  allowOfflineSubDevice, 1008 at 512 KiB or more, 1220/1260 for bad envelopes, 1206 for malformed
+  measurepoint data), tracks sub-device
   logins (combine.login, combine.login.batch with partial success, combine.logout; all dropped
   when the gateway's connection ends), keeps the gateway's topology (thing.topo.get/add/delete;
   each added entry's sign checked like a login: 1255 for a bad sign, an unknown sub-device or a
@@ -366,7 +367,10 @@ class Cloud:
             return ["reply is not a JSON object"]
         if not isinstance(payload.get("id"), str):
             problems.append("id is not a string")
-        if not isinstance(payload.get("code"), int) or isinstance(payload.get("code"), bool):
+        code = payload.get("code")
+        # The official Python SDK's own 1101 reply (no handler for a command) has the code as a
+        # string of digits; EnOS takes it.
+        if not (isinstance(code, int) and not isinstance(code, bool)) and not (isinstance(code, str) and code.isdigit()):
             problems.append("code is not an integer")
         if "data" not in payload:
             problems.append("data is missing")
@@ -394,7 +398,10 @@ class Cloud:
                 shape = self.check_params(method, payload.get("params"), payload)
                 if shape:
                     problems += shape
-                    code, message = 1220, "Payload format error: " + "; ".join(shape)
+                    if method in DATA_METHODS:
+                        code, message = 1206, "Measurepoint post data format error: " + "; ".join(shape)
+                    else:
+                        code, message = 1220, "Payload format error: " + "; ".join(shape)
             if code == 200 and problems:
                 code, message = 1220, "Payload format error: " + "; ".join(problems)
         if self.gateway and code == 200 and (method.startswith("combine.") or method in (
@@ -422,8 +429,9 @@ class Cloud:
                 return ["params must be an array"]
             entries = params
             for flag in ("allowOfflineSubDevice", "skipInvalidMeasurepoints"):
-                if flag in payload and not isinstance(payload[flag], bool):
-                    p.append(f"{flag} must be a boolean")
+                # The official Python SDK sends "" for a flag its user did not set (false).
+                if flag in payload and not isinstance(payload[flag], bool) and payload[flag] != "":
+                    p.append(f"{flag} must be a boolean (or \"\", the Python SDK's unset value)")
         elif method == "combine.login.batch":
             if not isinstance(params, dict):
                 return ["params must be an object"]
