@@ -36,6 +36,10 @@ public struct AgentConsole<Clock: EdgeClock>: ~Copyable {
     let clock: Clock
     let logger: Logger
     var reportedClosed = false
+    /// The figures the commands show, filled by the loop (made at the first `serve`).
+    var snapshot: AgentSnapshot? = nil
+    /// Writes, reads and statistics requests for the loop to answer.
+    public let port = AgentCommandPort()
 
     /// A console on `terminal` (nil: none); `configLines` is what `config` shows (masked).
     public init(terminal: consuming ConsoleTerminal?, options: ConsoleOptions, clock: Clock, logger: Logger,
@@ -128,6 +132,7 @@ public struct AgentConsole<Clock: EdgeClock>: ~Copyable {
         loop.consolePoll.output = pollfd(fd: request.output.descriptor, events: request.output.events, revents: 0)
         var wait = maximum
         if request.timeoutMilliseconds >= 0 { wait = min(wait, request.timeoutMilliseconds) }
+        if port.hasRequests { wait = 0 }
         if let deadline = state.pendingDeadline {
             let now = clock.monotonicNow()
             wait = min(wait, deadline <= now ? 0 : Int(clamping: (deadline.nanoseconds(since: now) + 999_999) / 1_000_000))
@@ -144,21 +149,15 @@ public struct AgentConsole<Clock: EdgeClock>: ~Copyable {
         let input = loop.consolePoll.input
         let output = loop.consolePoll.output
         let state = self.state
-        let clock = self.clock
-        withUnsafeMutablePointer(to: &loop) { pointer in
-            var backend = AgentConsoleBackend(loop: pointer, state: state, clock: clock)
-            if input.revents != 0 { current.handle(descriptor: input.fd, revents: input.revents, backend: &backend) }
-            if output.revents != 0 { current.handle(descriptor: output.fd, revents: output.revents, backend: &backend) }
-            if state.pending != nil {
-                if current.state == .pending {
-                    if backend.pendingIsAnswered() {
-                        current.completePending { out in backend.writePendingAnswer(into: &out) }
-                        state.clearPending()
-                    }
-                } else {
-                    state.clearPending()   // Ctrl-C, or the terminal went away
-                }
-            }
+        // The loop answers what earlier turns asked (their outcomes may have arrived since), and
+        // copies out its figures when a command may be typed or is waiting for them.
+        loop.answer(port)
+        if input.revents != 0 || output.revents != 0 || state.pending != nil {
+            if snapshot == nil { snapshot = loop.makeSnapshot() }
+            loop.fillSnapshot(&snapshot!)
+        }
+        if let snapshot {
+            serve(&current, snapshot: snapshot, input: input, output: output) { loop.answer(self.port) }
         }
         if current.state == .closed && !reportedClosed {
             reportedClosed = true
@@ -172,5 +171,25 @@ public struct AgentConsole<Clock: EdgeClock>: ~Copyable {
         }
         session = consume current
         return action
+    }
+
+    /// Runs what was typed and finishes the pending command against `snapshot`; `answer` lets the
+    /// loop take the requests just queued before the pending command is checked.
+    private func serve(_ current: inout ConsoleSession<Clock>, snapshot: AgentSnapshot, input: pollfd, output: pollfd,
+                       answer: () -> Void) {
+        var backend = AgentConsoleBackend(snapshot: snapshot, port: port, state: state, clock: clock)
+        if input.revents != 0 { current.handle(descriptor: input.fd, revents: input.revents, backend: &backend) }
+        if output.revents != 0 { current.handle(descriptor: output.fd, revents: output.revents, backend: &backend) }
+        if state.pending != nil {
+            if port.hasRequests { answer() }
+            if current.state == .pending {
+                if backend.pendingIsAnswered() {
+                    current.completePending { out in backend.writePendingAnswer(into: &out) }
+                    state.clearPending()
+                }
+            } else {
+                state.clearPending()   // Ctrl-C, or the terminal went away
+            }
+        }
     }
 }

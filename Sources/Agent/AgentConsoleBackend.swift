@@ -8,11 +8,11 @@ import Configuration
 import StoreForward
 
 /// The console's view of the running agent for one `AgentConsole.serve`: answers the commands
-/// from the loop's state (device table, figures, store, uplink) and starts the ones answered
-/// later. `loop` points at the runner's loop only for the duration of that call (it is made
-/// inside `withUnsafeMutablePointer` and never kept).
-struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable>: ConsoleBackend {
-    let loop: UnsafeMutablePointer<AgentLoop<Device, Clock, Uplink>>
+/// from the figures the loop copied out (`AgentSnapshot`) and starts the ones answered later,
+/// through requests the loop answers (`AgentCommandPort`). It never sees the loop itself.
+struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
+    let snapshot: AgentSnapshot
+    let port: AgentCommandPort
     let state: AgentConsoleState
     let clock: Clock
 
@@ -25,13 +25,12 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
     /// How long an `ota …` command waits for the OTA code's answer.
     static var otaAnswerMilliseconds: UInt64 { 5_000 }
 
-    var fieldBus: FieldBusConfiguration { loop.pointee.configuration.fieldBus }
+    var fieldBus: FieldBusConfiguration { snapshot.fieldBus }
 
     // MARK: status, mqtt, config
 
     mutating func status(into out: inout TextWriter) -> ConsoleReply {
-        let s = loop.pointee.currentStatus()
-        let cloud = loop.pointee.configuration.cloud
+        let s = snapshot.status
         out.write("edge-agent ")
         out.write(s.firmwareVersion.isEmpty ? "(unversioned)" : s.firmwareVersion)
         if !s.firmwareSlot.isEmpty {
@@ -44,10 +43,10 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         out.write("uplink: ")
         out.write(s.uplinkConnected ? "connected" : "NOT connected")
         out.write(" (")
-        out.write(cloud.host)
+        out.write(snapshot.cloudHost)
         out.write(":")
-        out.write(cloud.port)
-        out.write(cloud.tls == nil ? ", tcp)" : ", tls)")
+        out.write(snapshot.cloudPort)
+        out.write(snapshot.cloudUsesTLS ? ", tls)" : ", tcp)")
         out.newline()
         out.write("buses: ")
         out.write(fieldBus.buses.count)
@@ -72,15 +71,14 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.write(" refused or unanswered (see the log)")
         }
         out.newline()
-        let ring = loop.pointee.store.log.statistics()
         out.write("ring log: ")
         out.write(s.ringLogUnacknowledgedRecords)
         out.write(" records to send, ")
         out.write(s.ringLogDroppedRecords)
         out.write(" dropped, ")
-        out.write(ring.usedBytes / 1024)
+        out.write(snapshot.ringUsedBytes / 1024)
         out.write(" of ")
-        out.write(ring.capacityBytes / 1024)
+        out.write(snapshot.ringCapacityBytes / 1024)
         out.write(" KiB used")
         out.newline()
         out.write("memory: ")
@@ -91,8 +89,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
     }
 
     mutating func mqtt(into out: inout TextWriter) -> ConsoleReply {
-        loop.pointee.uplink.describeConnection(into: &out)
-        let stats = loop.pointee.store.stats
+        snapshot.writeConnection(into: &out)
+        let stats = snapshot.store
         out.write("requests: ")
         out.write(stats.requestsSent)
         out.write(" sent (")
@@ -112,7 +110,7 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         out.write(" sent live, ")
         out.write(stats.samplesSentResume)
         out.write(" as backlog")
-        out.write(loop.pointee.store.isResuming ? " (resuming now)" : "")
+        out.write(snapshot.isResuming ? " (resuming now)" : "")
         out.newline()
         return .done
     }
@@ -128,19 +126,23 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
 
     // MARK: buses, devices (fresh statistics first)
 
-    mutating func buses(into out: inout TextWriter) -> ConsoleReply { askStatistics(devices: false) }
+    mutating func buses(into out: inout TextWriter) -> ConsoleReply { askStatistics(devices: false, into: &out) }
 
-    mutating func devices(into out: inout TextWriter) -> ConsoleReply { askStatistics(devices: true) }
+    mutating func devices(into out: inout TextWriter) -> ConsoleReply { askStatistics(devices: true, into: &out) }
 
-    mutating func askStatistics(devices: Bool) -> ConsoleReply {
-        for w in loop.pointee.workers { w.requestStatistics() }
-        state.pending = .statistics(devices: devices, baseline: loop.pointee.consoleFigures.snapshotCount)
+    mutating func askStatistics(devices: Bool, into out: inout TextWriter) -> ConsoleReply {
+        guard port.submit(.statistics) else {
+            // The port is full (the loop has not answered for a while): the figures as they are.
+            if devices { writeDevices(into: &out) } else { writeBuses(into: &out) }
+            return .done
+        }
+        state.pending = .statistics(devices: devices, baseline: snapshot.figures.snapshotCount)
         state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: Self.statisticsTimeoutMilliseconds)
         return .pending
     }
 
     func writeBuses(into out: inout TextWriter) {
-        let figures = loop.pointee.consoleFigures
+        let figures = snapshot.figures
         let now = clock.monotonicNow().nanoseconds
         var bus = 0
         while bus < fieldBus.buses.count {
@@ -197,7 +199,7 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.write(" (")
             out.write(s.writesDropped)
             out.write(" dropped), events lost ")
-            out.write(loop.pointee.workers[bus].droppedEvents.load(ordering: .relaxed))
+            out.write(snapshot.droppedEvents[bus])
             out.write(", statistics ")
             out.write(durationMilliseconds: (now &- figures.busSnapshotAt[bus]) / 1_000_000)
             out.write(" old")
@@ -207,8 +209,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
     }
 
     func writeDevices(into out: inout TextWriter) {
-        let figures = loop.pointee.consoleFigures
-        let online = loop.pointee.devices.online
+        let figures = snapshot.figures
+        let online = snapshot.devices.online
         let now = clock.wallNow().milliseconds
         var d = 0
         while d < fieldBus.devices.count {
@@ -277,7 +279,7 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         out.write(template.points[p].identifier)
         out.pad(toColumn: 24)
         out.write(" ")
-        guard let latest = loop.pointee.devices.latest(device: d, point: p) else {
+        guard let latest = snapshot.devices.latest(device: d, point: p) else {
             out.line("(no sample yet)")
             return
         }
@@ -345,7 +347,7 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         state.writeSequence &+= 1
         let id = ConsoleWriteId.make(state.writeSequence)
         let request = RegisterReadRequest(id: id, device: d, table: table, address: address, count: UInt16(count))
-        guard loop.pointee.workers[fieldBus.devices[d].bus].submit(request) else {
+        guard port.submit(.registerRead(bus: fieldBus.devices[d].bus, request)) else {
             out.line("a commissioning read is still waiting on that bus: try again")
             return .done
         }
@@ -394,7 +396,7 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             out.newline()
             return .done
         }
-        guard loop.pointee.devices.online[d] else {
+        guard snapshot.devices.online[d] else {
             out.write(fieldBus.devices[d].name)
             out.line(" is offline: nothing written")
             return .done
@@ -402,8 +404,8 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         state.writeSequence &+= 1
         let id = ConsoleWriteId.make(state.writeSequence)
         let command = WriteCommand(id: id, device: d, point: p, value: value,
-                                   verify: loop.pointee.configuration.control.readBack)
-        guard loop.pointee.workers[fieldBus.devices[d].bus].submit(command) else {
+                                   verify: snapshot.readBack)
+        guard port.submit(.write(bus: fieldBus.devices[d].bus, command)) else {
             out.line("the bus's write queue is full: nothing written, try again")
             return .done
         }
@@ -461,14 +463,14 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         if let deadline = state.pendingDeadline, clock.monotonicNow() >= deadline { return true }
         switch pending {
         case .read(let d, let p, let after):
-            guard let latest = loop.pointee.devices.latest(device: d, point: p) else { return false }
+            guard let latest = snapshot.devices.latest(device: d, point: p) else { return false }
             return latest.time.milliseconds > after
         case .write(let id, _, _):
-            return loop.pointee.consoleFigures.hasConsoleWrite(id: id)
+            return port.hasWrite(id: id)
         case .registerRead(let id, _, _, _):
-            return loop.pointee.consoleFigures.hasRegisterRead(id: id)
+            return port.hasRegisterRead(id: id)
         case .statistics(_, let baseline):
-            return loop.pointee.consoleFigures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
+            return snapshot.figures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
         case .ota:
             return false   // answered by AgentConsole.completeOTA
         }
@@ -479,12 +481,12 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
         guard let pending = state.pending else { return }
         switch pending {
         case .read(let d, let p, let after):
-            let fresh = loop.pointee.devices.latest(device: d, point: p).map { $0.time.milliseconds > after } ?? false
+            let fresh = snapshot.devices.latest(device: d, point: p).map { $0.time.milliseconds > after } ?? false
             if !fresh { out.line("no new sample in time (device offline or bus busy); the last one:") }
             writePoint(device: d, point: p, fieldBus: fieldBus, now: clock.wallNow().milliseconds, into: &out)
         case .write(let id, let d, let p):
             let name = fieldBus.templates[fieldBus.devices[d].template].points[p].identifier
-            guard let outcome = loop.pointee.consoleFigures.takeConsoleWrite(id: id) else {
+            guard let outcome = port.takeWrite(id: id) else {
                 out.line("no result in time; the write may still run (see 'points')")
                 return
             }
@@ -495,7 +497,7 @@ struct AgentConsoleBackend<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Up
             Self.writeOutcome(outcome, into: &out)
             out.newline()
         case .registerRead(let id, let d, let table, let address):
-            guard let outcome = loop.pointee.consoleFigures.takeRegisterRead(id: id) else {
+            guard let outcome = port.takeRegisterRead(id: id) else {
                 out.line("no answer in time (bus busy?)")
                 return
             }

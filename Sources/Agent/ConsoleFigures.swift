@@ -4,7 +4,7 @@ import FieldBus
 /// What the agent's loop keeps for the console beyond `DeviceTable`: the latest statistics of
 /// each bus and device (from the snapshots the status timer or the console asks the bus workers
 /// for), the time of each device's latest good sample, and the results of the console's own write
-/// and commissioning read.
+/// and commissioning read (until the loop hands them to the console's `AgentCommandPort`).
 /// Sized from the configuration at start; `observe` allocates nothing.
 public struct ConsoleFigures: Sendable {
     /// Latest statistics of each bus (index as in the configuration).
@@ -86,9 +86,6 @@ public struct ConsoleFigures: Sendable {
         }
     }
 
-    /// True when the outcome of the console's commissioning read `id` arrived.
-    public func hasRegisterRead(id: UInt32) -> Bool { registerReadId == id && registerReadOutcome != nil }
-
     /// The outcome of commissioning read `id` once it arrived (taken: returned once).
     public mutating func takeRegisterRead(id: UInt32) -> RegisterReadOutcome? {
         guard registerReadId == id, let outcome = registerReadOutcome else { return nil }
@@ -96,14 +93,38 @@ public struct ConsoleFigures: Sendable {
         return outcome
     }
 
-    /// True when the outcome of console write `id` arrived.
-    public func hasConsoleWrite(id: UInt32) -> Bool { consoleWriteId == id && consoleWriteOutcome != nil }
-
     /// The outcome of console write `id` once it arrived (taken: returned once).
     public mutating func takeConsoleWrite(id: UInt32) -> WriteOutcome? {
         guard consoleWriteId == id, let outcome = consoleWriteOutcome else { return nil }
         consoleWriteOutcome = nil
         return outcome
+    }
+
+    /// The id of the console write whose outcome is waiting to be taken, if any.
+    public var arrivedConsoleWrite: UInt32? { consoleWriteOutcome == nil ? nil : consoleWriteId }
+
+    /// The id of the commissioning read whose outcome is waiting to be taken, if any.
+    public var arrivedRegisterRead: UInt32? { registerReadOutcome == nil ? nil : registerReadId }
+
+    /// Copies the statistics and sample times of `other` (same configuration) element by
+    /// element, into this storage: nothing allocated when it is not shared. The outcomes of the
+    /// console's writes and reads are not copied (they go through `AgentCommandPort`).
+    public mutating func copyFigures(from other: ConsoleFigures) {
+        var i = 0
+        while i < buses.count && i < other.buses.count {
+            buses[i] = other.buses[i]
+            busSnapshots[i] = other.busSnapshots[i]
+            busSnapshotAt[i] = other.busSnapshotAt[i]
+            i += 1
+        }
+        i = 0
+        while i < devices.count && i < other.devices.count {
+            devices[i] = other.devices[i]
+            lastGood[i] = other.lastGood[i]
+            lastFailure[i] = other.lastFailure[i]
+            failures[i] = other.failures[i]
+            i += 1
+        }
     }
 
     /// Snapshots received over all buses (grows when new statistics arrive).

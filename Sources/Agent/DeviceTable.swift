@@ -40,6 +40,23 @@ public struct DeviceTable: Sendable {
         online[device] = state
     }
 
+    /// Copies the state of `other` (same configuration) element by element, into this storage:
+    /// nothing allocated when it is not shared (the console's snapshot).
+    public mutating func copy(from other: DeviceTable) {
+        var i = 0
+        while i < online.count && i < other.online.count {
+            online[i] = other.online[i]
+            i += 1
+        }
+        i = 0
+        while i < values.count && i < other.values.count {
+            values[i] = other.values[i]
+            qualities[i] = other.qualities[i]
+            times[i] = other.times[i]
+            i += 1
+        }
+    }
+
     /// The latest reading of a point: value, quality, time (nil: none yet).
     public func latest(device: Int, point: Int) -> (value: PointValue, quality: Quality, time: WallTime)? {
         guard device >= 0, device < offsets.count else { return nil }

@@ -1,6 +1,7 @@
 import CShim
 import Foundation
 import Testing
+import TestSupport
 
 /// The serial console of `edge-agent run` on a pseudo-terminal (as the board's console tty), with
 /// the real parts behind it (pymodbus slave, mosquitto, the cloud simulator): a technician logs
@@ -203,7 +204,8 @@ import Testing
         #expect(masked.contains("no device '***'"), "\(masked)")
 
         // Garbage: random bytes (NUL, escapes, 0xFF, DEL, stray CR/LF), an overlong line, Ctrl-C.
-        var generator = SystemRandomNumberGenerator()
+        let seed = TestSeed.seed(for: "EndToEndConsoleTests garbage")   // EDGE_TEST_SEED=N replays the bytes
+        var generator = SeededGenerator(seed: seed)
         var junk: [UInt8] = []
         for _ in 0..<4000 { junk.append(UInt8.random(in: 0...255, using: &generator)) }
         junk += [UInt8](repeating: UInt8(ascii: "x"), count: 1000)
@@ -212,7 +214,7 @@ import Testing
         let countBefore = h.entries().count
         let garbage = tty.drain()
         #expect(garbage.contains("unknown command") || garbage.contains("too many words") || garbage.contains("missing closing quote"),
-                "the garbage never reached the console: \(garbage.suffix(300))")
+                "seed \(seed): the garbage never reached the console: \(garbage.suffix(300))")
         var after = ""
         let afterDeadline = Date().addingTimeInterval(15)
         repeat {
@@ -220,7 +222,7 @@ import Testing
             if after.contains("uplink: connected") { break }
             tty.drain(timeout: 2)
         } while Date() < afterDeadline
-        #expect(after.contains("uplink: connected"), "the console does not answer after garbage: \(after.suffix(500))")
+        #expect(after.contains("uplink: connected"), "seed \(seed): the console does not answer after garbage: \(after.suffix(500))")
         #expect(h.agentIsRunning, "the agent stopped after garbage on the console")
         #expect(h.waitFor(15) { $0.count > countBefore + 4 }, "polling and publishing stopped after garbage")
 

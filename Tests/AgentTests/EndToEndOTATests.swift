@@ -1,6 +1,7 @@
 import CShim
 import Foundation
 import Testing
+import TestSupport
 
 /// The agent's start-up side of an A/B upgrade through `edge-agent run` on the qemu board's real
 /// board file (file-backed slots and a redundant U-Boot environment under a state directory,
@@ -91,16 +92,7 @@ import Testing
     }
 
     static func run(_ program: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildProcess.run(program, args)
     }
 
     /// A signed image made by Tools/make-image.py, written to `www/<name>`; its MD5 (the cloud's `sign`).

@@ -21,16 +21,23 @@ import Testing
         let live = h.waitFor(20) { es in Set(es.filter { $0.method.hasSuffix("post.batch") }.map(\.device)) == ["meter1", "meter2"] }
         try #require(live, "no live data: \(String(decoding: (try? Data(contentsOf: h.agentLog)) ?? Data(), as: UTF8.self).suffix(2000))")
         let firstTime = h.entries().map(\.time).min() ?? 0
-        usleep(1_000_000)
+        // A second of live data from both meters before the cut.
+        let liveSecond = h.waitFor(20) { es in
+            ["meter1", "meter2"].allSatisfy { d in es.contains { $0.device == d && $0.method.hasSuffix("post.batch") && $0.time >= firstTime + 1_000 } }
+        }
+        try #require(liveSecond, "live data stopped before the cut")
 
+        let disconnects = h.logCount("disconnected: ")
         try h.relay("cut")
         let cutAt = H.nowMs()
-        usleep(2_000_000)
+        #expect(h.waitForLog(10) { $0.components(separatedBy: "disconnected: ").count - 1 > disconnects },
+                "the agent did not notice the cut: \(h.agentLogText().suffix(1500))")
+        usleep(2_000_000)                                 // the outage's length: samples taken and synced during it
         h.stopAgent(signal: SIGKILL)                      // killed during the outage
         let kill1 = H.nowMs()
         try h.startAgent()
         let start1 = H.nowMs()
-        usleep(2_000_000)
+        usleep(2_000_000)                                 // the restarted agent samples during the outage too
         try h.relay("restore")
         let restoreAt = H.nowMs()
         // The replay of the outage has begun: resume entries that arrived after the restore (the
@@ -96,7 +103,7 @@ import Testing
         try good.replacingOccurrences(of: #""keepAliveSeconds": 5"#, with: #""keepAliveSeconds": "five""#)
             .write(to: h.configFile, atomically: true, encoding: .utf8)
         kill(h.agent!.processIdentifier, SIGHUP)
-        usleep(1_000_000)
+        #expect(h.waitForLog(10) { $0.contains("reload refused: keeping the running configuration") }, "no answer to SIGHUP")
         #expect(h.agentIsRunning)
         let mark = H.nowMs()
         #expect(h.waitFor(10) { $0.contains { $0.arrival > mark + 500 } }, "data stopped after a refused reload")

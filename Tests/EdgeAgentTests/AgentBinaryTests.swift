@@ -1,29 +1,16 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the host `edge-agent` binary as a user would. EDGE_AGENT_BINARY names it (the Makefile
 /// sets it); otherwise the debug build's path is used.
 @Suite struct AgentBinaryTests {
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var packageRoot: URL { ChildProcess.packageRoot }
 
-    static var binary: String {
-        ProcessInfo.processInfo.environment["EDGE_AGENT_BINARY"]
-            ?? packageRoot.appendingPathComponent(".build/debug/edge-agent").path
-    }
+    static var binary: String { ChildProcess.agentBinary }
 
     static func run(_ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildProcess.run(binary, args)
     }
 
     @Test func versionNamesVersionRevisionBoardAndBuild() throws {

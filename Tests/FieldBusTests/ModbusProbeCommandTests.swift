@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-let probeBinary = ProcessInfo.processInfo.environment["EDGE_AGENT_BINARY"]
-    ?? ModbusSlaveProcess.packageRoot.appendingPathComponent(".build/debug/edge-agent").path
+let probeBinary = ChildProcess.agentBinary
 
 /// `edge-agent modbus read` against pymodbus over TCP: raw registers and every decoding side by
 /// side, exception replies and bad options. Runs the built binary (EDGE_AGENT_BINARY, or the
@@ -12,16 +12,7 @@ struct ModbusProbeCommandTests {
     static var binary: String { probeBinary }
 
     static func run(_ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildProcess.run(binary, args)
     }
 
     @Test func printsRawRegistersAndEveryDecoding() throws {

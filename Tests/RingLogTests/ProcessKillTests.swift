@@ -1,6 +1,7 @@
 import EdgeCore
 import Foundation
 import Testing
+import TestSupport
 @testable import RingLog
 
 /// A real process appending and syncing to a file-backed log (`edge-agent log stress`), killed
@@ -11,14 +12,7 @@ import Testing
 /// the cursor is not beyond the last acknowledgement it announced.
 @Suite struct ProcessKillTests {
     /// EDGE_AGENT_BINARY (the Makefile sets it), else the edge-agent next to this test bundle.
-    static var binary: String {
-        if let path = ProcessInfo.processInfo.environment["EDGE_AGENT_BINARY"] { return path }
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let sibling = bundleDirectory.appendingPathComponent("edge-agent").path
-        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/edge-agent").path
-    }
+    static var binary: String { ChildProcess.agentBinary }
 
     /// Same bytes as `LogCommand.stressPayload`.
     static func stressPayload(_ seq: UInt64) -> [UInt8] {
@@ -27,16 +21,7 @@ import Testing
     }
 
     static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildProcess.run(binary, arguments)
     }
 
     @Test func childKilledAtRandomMomentsLosesNothingItReportedDurable() throws {
@@ -47,7 +32,9 @@ import Testing
         let (status, output) = try Self.run(["log", "format", "--device", path] + geometry)
         #expect(status == 0, "\(output)")
 
-        var generator = SystemRandomNumberGenerator()
+        // The kill delays follow from the seed (printed; EDGE_TEST_SEED=N replays them).
+        let seed = TestSeed.seed(for: "ProcessKillTests")
+        var generator = SeededGenerator(seed: seed)
         var durableEver: UInt64 = 0
         var acknowledgedEver: UInt64 = 0
         var killedWhileWorking = 0
@@ -77,7 +64,7 @@ import Testing
             kill(child.processIdentifier, SIGKILL)
             data.append(pipe.fileHandleForReading.readDataToEndOfFile())
             child.waitUntilExit()
-            #expect(child.terminationReason == .uncaughtSignal, "round \(round): the child exited on its own")
+            #expect(child.terminationReason == .uncaughtSignal, "seed \(seed), round \(round): the child exited on its own")
             // Whole lines only: the last one may have been cut by the kill.
             var text = String(decoding: data, as: UTF8.self)
             if let lastNewline = text.lastIndex(of: "\n") { text = String(text[...lastNewline]) } else { text = "" }
@@ -95,17 +82,17 @@ import Testing
             let records = try LogTestSupport.readAll(&log)
             var previous: UInt64?
             for (seq, bytes) in records {
-                if let previous, seq != previous + 1 { Issue.record("round \(round): \(seq) after \(previous)") }
+                if let previous, seq != previous + 1 { Issue.record("seed \(seed), round \(round): \(seq) after \(previous)") }
                 previous = seq
-                if bytes != Self.stressPayload(seq) { Issue.record("round \(round): record \(seq) corrupt") }
+                if bytes != Self.stressPayload(seq) { Issue.record("seed \(seed), round \(round): record \(seq) corrupt") }
             }
             let newest = records.last?.0 ?? 0
-            #expect(newest >= durableEver, "round \(round): newest \(newest) but the child reported \(durableEver) durable")
-            #expect(log.oldestSequence <= acknowledgedEver + 1, "round \(round): unacknowledged records missing")
-            #expect(log.statistics().droppedRecords == 0, "round \(round)")
-            #expect(log.acknowledgedSequence <= acknowledgedEver, "round \(round): cursor \(log.acknowledgedSequence) beyond \(acknowledgedEver)")
+            #expect(newest >= durableEver, "seed \(seed), round \(round): newest \(newest) but the child reported \(durableEver) durable")
+            #expect(log.oldestSequence <= acknowledgedEver + 1, "seed \(seed), round \(round): unacknowledged records missing")
+            #expect(log.statistics().droppedRecords == 0, "seed \(seed), round \(round)")
+            #expect(log.acknowledgedSequence <= acknowledgedEver, "seed \(seed), round \(round): cursor \(log.acknowledgedSequence) beyond \(acknowledgedEver)")
         }
-        #expect(killedWhileWorking >= 27, "only \(killedWhileWorking) of \(round) kills hit a working child")
-        #expect(durableEver > 1000, "only \(durableEver) records reported durable in \(round) rounds")
+        #expect(killedWhileWorking >= 27, "seed \(seed): only \(killedWhileWorking) of \(round) kills hit a working child")
+        #expect(durableEver > 1000, "seed \(seed): only \(durableEver) records reported durable in \(round) rounds")
     }
 }
