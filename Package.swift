@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "Console", dependencies: ["EdgeCore", "CShim", "Logging"]),
         .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
         .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"]),
+        .target(name: "EdgeCompute", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "MQTTTLS", dependencies: ["MQTT", "EdgeCore", "CShim", "CMbedTLS"]),
         .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
@@ -35,6 +36,7 @@ let package = Package(
         .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
         // -- benchmarks --
         .executableTarget(name: "OTABench", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "MQTT", "MQTTTLS", "CShim", "CMallocCounter"], path: "Benchmarks/OTABench"),
+        .executableTarget(name: "FormulaBench", dependencies: ["EdgeCompute", "EdgeCore", "CShim", "TestSupport", "CMallocCounter"], path: "Benchmarks/FormulaBench"),
         .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
         .executableTarget(name: "MQTTBench", dependencies: ["MQTT", "MQTTTLS", "EdgeCore", "CShim", "CMbedTLS", "TestSupport", "CMallocCounter"], path: "Benchmarks/MQTTBench"),
         .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "MQTTTLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
         .testTarget(name: "BoardConfigTests", dependencies: ["BoardConfig", "EdgeCore", "TestSupport"]),
+        .testTarget(name: "EdgeComputeTests", dependencies: ["EdgeCompute", "EdgeCore", "TestSupport"]),
         .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS", "TestSupport"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "MQTTTLS", "EdgeCore", "CShim", "TestSupport"]),
