@@ -13,17 +13,28 @@ public enum LoopOutcome: Equatable, Sendable {
     case reload
 }
 
-/// The agent's one event loop: a single poll(2) over the bus workers' wake pipes, the uplink's
+/// The agent's loop as the runner drives it: bus worker threads over libmodbus, poll(2).
+public typealias AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable> =
+    AgentEventLoop<Device, Clock, Uplink, BusWorker<ModbusConnection, Clock>, SystemPoller>
+
+/// The agent's one event loop: a single wait (poll(2) in the agent, `EventPoller`) over the bus workers' wake pipes, the uplink's
 /// socket, the console and a signal self-pipe, with timers from the injected clock (group
 /// commit, live batching, backlog pacing, status, command TTLs, MQTT keepalive and reconnect).
 /// Each turn drains bus events into the ring log (samples) and the uplink (device online/offline,
 /// write results), handles the uplink, applies its events to the store-and-forward path, runs
 /// cloud commands, publishes and posts status when due. Buffers are sized at `init`; a turn in
 /// the steady state allocates nothing (log lines are written only on events).
-public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable>: ~Copyable {
+///
+/// Generic over the buses (`AgentBus`) and the poller (`EventPoller`) so that tests drive it in
+/// this process with in-memory buses and a poller on a `ManualClock`; `AgentLoop` is the one the
+/// runner drives (bus worker threads over libmodbus, poll(2)).
+public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable,
+                             Bus: AgentBus, Poller: EventPoller & ~Copyable>: ~Copyable {
     public var store: StoreAndForward<Device, Clock>
     public var uplink: Uplink
-    public let workers: [BusWorker<ModbusConnection, Clock>]
+    public let workers: [Bus]
+    /// What the loop waits with (poll(2) in the agent).
+    public var poller: Poller
     public let configuration: AgentConfiguration
     public private(set) var devices: DeviceTable
     public var log: AgentLog
@@ -31,7 +42,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     let signalDescriptor: Int32
     /// The console's input and output descriptors with their events (`AgentConsole.prepare`;
     /// fd -1: none), polled with the rest; after a turn their `revents` say what fired.
-    public var consolePoll = AgentLoop.noConsole
+    public var consolePoll = AgentEventLoop.noConsole
     /// What the console shows beyond the device table (bus and device statistics, its writes).
     public internal(set) var consoleFigures: ConsoleFigures
     /// One more descriptor to poll (the OTA download, `AgentOTA.pollRequest`): -1 for none; its
@@ -59,8 +70,9 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     var replyCodes = ReplyCodeLog()
 
     public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
-                workers: [BusWorker<ModbusConnection, Clock>], clock: Clock, signalDescriptor: Int32, log: AgentLog) {
+                workers: [Bus], clock: Clock, poller: consuming Poller, signalDescriptor: Int32, log: AgentLog) {
         self.configuration = configuration
+        self.poller = poller
         self.store = store
         self.uplink = uplink
         self.workers = workers
@@ -118,15 +130,12 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
             pollSet[n] = pollfd(fd: workers[i].eventFD, events: Int16(POLLIN), revents: 0)
             n += 1
         }
-        let rc = poll(pollSet.baseAddress, nfds_t(n), Int32(clamping: timeout))
-        if rc < 0 {
-            for i in 0..<n { pollSet[i].revents = 0 }
-        }
+        poller.wait(UnsafeMutableBufferPointer(rebasing: pollSet[0..<n]), timeoutMilliseconds: timeout)
 
         // Signals first: a termination wins over everything else this turn.
         var outcome = LoopOutcome.running
         if pollSet[0].revents != 0 {
-            let mask = SignalPipe(descriptorOnly: signalDescriptor).take()
+            let mask = poller.takeSignals(descriptor: signalDescriptor)
             if SignalPipe.contains(mask, SIGTERM) || SignalPipe.contains(mask, SIGINT) { outcome = .terminate }
             else if SignalPipe.contains(mask, SIGHUP) { outcome = .reload }
         }
