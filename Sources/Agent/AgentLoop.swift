@@ -84,7 +84,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         consoleFigures = ConsoleFigures(configuration.fieldBus)
         pollSet = .allocate(capacity: workers.count + 5)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
-        control = ControlTable(capacity: 16, ttlMilliseconds: configuration.control.commandTTLMilliseconds,
+        control = ControlTable(capacity: configuration.control.commandsInFlight, ttlMilliseconds: configuration.control.commandTTLMilliseconds,
                                readBack: configuration.control.readBack)
         let now = clock.monotonicNow()
         startedAt = now
@@ -287,14 +287,14 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
 
     mutating func runCommand(_ request: ControlRequest) {
         let deviceName = request.device >= 0 ? configuration.fieldBus.devices[request.device].name : "(gateway)"
-        log.info("audit: command \(request.token) \(ControlTable.kindName(request.kind)) on \(deviceName): \(describe(request))")
+        log.info("audit: command \(request.id) \(ControlTable.kindName(request.kind)) on \(deviceName): \(describe(request))")
         if let error = request.error {
-            finish(ControlReply(token: request.token, device: request.device, error: error), request: request)
+            finish(ControlReply(id: request.id, device: request.device, error: error), request: request)
             return
         }
         switch request.kind {
         case .get:
-            var reply = ControlReply(token: request.token, device: request.device, error: nil)
+            var reply = ControlReply(id: request.id, device: request.device, error: nil)
             for i in 0..<request.count {
                 reply.points[i] = request.points[i]
                 if let latest = devices.latest(device: request.device, point: Int(request.points[i])), latest.quality.isGood {
@@ -306,20 +306,20 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             finish(reply, request: request)
         case .set, .service:
             guard devices.online[request.device] else {
-                finish(ControlReply(token: request.token, device: request.device, error: .deviceOffline), request: request)
+                finish(ControlReply(id: request.id, device: request.device, error: .deviceOffline), request: request)
                 return
             }
-            guard let slot = control.open(request, now: clock.monotonicNow()) else {
-                finish(ControlReply(token: request.token, device: request.device, error: .busBusy), request: request)
+            guard control.open(request, now: clock.monotonicNow()) else {
+                finish(ControlReply(id: request.id, device: request.device, error: .busBusy), request: request)
                 return
             }
             let worker = workers[configuration.fieldBus.devices[request.device].bus]
             for i in 0..<request.count {
-                let write = WriteCommand(id: control.writeId(slot: slot, index: i), device: request.device,
+                let write = WriteCommand(id: request.id, device: request.device,
                                          point: Int(request.points[i]), value: request.values[i], verify: control.readBack)
-                if !worker.submit(write) { control.fail(slot: slot, .busBusy, remaining: request.count - i) }
+                if !worker.submit(write) { control.fail(id: request.id, .busBusy, remaining: request.count - i) }
             }
-            if let done = control.takeFinished(slot: slot) { finish(done.reply, request: nil) }
+            if let done = control.takeFinished(id: request.id) { finish(done.reply, request: nil) }
         }
     }
 
@@ -339,8 +339,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         case .verificationMismatch: error = .verificationMismatch
         case .queueFull: error = .busBusy
         }
-        guard let slot = control.complete(writeId: id, error: error) else { return }
-        if let done = control.takeFinished(slot: slot) { finish(done.reply, request: nil) }
+        guard control.complete(id: id, error: error) else { return }
+        if let done = control.takeFinished(id: id) { finish(done.reply, request: nil) }
     }
 
     mutating func expireCommands() {
@@ -350,9 +350,9 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
 
     mutating func finish(_ reply: ControlReply, request: ControlRequest?) {
         if let e = reply.error {
-            log.info("audit: command \(reply.token) result \(e.code) \(e.message)")
+            log.info("audit: command \(reply.id) result \(e.code) \(e.message)")
         } else {
-            log.info("audit: command \(reply.token) result 200")
+            log.info("audit: command \(reply.id) result 200")
         }
         uplink.reply(reply)
     }

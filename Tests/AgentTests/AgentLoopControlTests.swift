@@ -9,7 +9,7 @@ import Testing
 /// queue is answered without writing; a get answers the latest good values.
 @Suite struct AgentLoopControlTests {
     static func set(id: UInt32, device: Int, _ values: [(point: Int, value: Int64)]) -> ControlRequest {
-        var r = ControlRequest(kind: .set, token: id, device: device)
+        var r = ControlRequest(kind: .set, id: id, device: device)
         for v in values { _ = r.append(point: v.point, value: .int(v.value)) }
         return r
     }
@@ -44,7 +44,7 @@ import Testing
         #expect(h.loop.uplink.replies.isEmpty, "answered before its second write was done")
         Self.complete(h, bus: 1, write: 1)
         h.turn()
-        #expect(h.loop.uplink.replies.map(\.token) == [7])
+        #expect(h.loop.uplink.replies.map(\.id) == [7])
         #expect(h.loop.uplink.replies.map(\.code) == [200])
     }
 
@@ -96,7 +96,7 @@ import Testing
         var h = try Self.online()
         h.buses[1].deliver(h.sample(1, 1, 42))
         h.turn()
-        var get = ControlRequest(kind: .get, token: 12, device: 1)
+        var get = ControlRequest(kind: .get, id: 12, device: 1)
         _ = get.append(point: 0, value: .bool(false))
         _ = get.append(point: 1, value: .bool(false))
         h.loop.uplink.commands.append(get)

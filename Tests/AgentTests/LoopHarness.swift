@@ -12,8 +12,8 @@ import RingLog
 struct LoopHarness: ~Copyable {
     typealias Loop = AgentEventLoop<MemoryFlashDevice, ManualClock, LoopUplink, MemoryBus, ManualPoller>
 
-    static func configText(statusMs: Int = 5_000, commandTtlMs: Int = 1_000, publishing: String = "{}",
-                           ringLogPath: String = "/tmp/agent-loop-tests.log") -> String {
+    static func configText(statusMs: Int = 5_000, commandTtlMs: Int = 1_000, commandsInFlight: Int? = nil,
+                           publishing: String = "{}", ringLogPath: String = "/tmp/agent-loop-tests.log") -> String {
         """
         {
           "buses": [{"name": "b0", "type": "tcp", "host": "127.0.0.1", "port": 1502},
@@ -29,7 +29,7 @@ struct LoopHarness: ~Copyable {
           "ringLog": {"path": "\(ringLogPath)", "size": "1MiB", "sectorSize": "64KiB", "syncIntervalMs": 100},
           "publishing": \(publishing),
           "status": {"intervalMs": \(statusMs)},
-          "control": {"commandTtlMs": \(commandTtlMs)}
+          "control": {"commandTtlMs": \(commandTtlMs)\(commandsInFlight.map { ", \"commandsInFlight\": \($0)" } ?? "")}
         }
         """
     }
