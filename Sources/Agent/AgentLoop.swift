@@ -17,9 +17,10 @@ public enum LoopOutcome: Equatable, Sendable {
 public typealias AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable> =
     AgentEventLoop<Device, Clock, Uplink, BusWorker<ModbusConnection, Clock>, SystemPoller>
 
-/// The agent's one event loop: a single wait (poll(2) in the agent, `EventPoller`) over the bus workers' wake pipes, the uplink's
-/// socket, the console and a signal self-pipe, with timers from the injected clock (group
-/// commit, live batching, backlog pacing, status, command TTLs, MQTT keepalive and reconnect).
+/// The agent's one event loop: a single wait (`EventPoller`: poll(2) in the agent) over the bus
+/// workers' wake pipes, the uplink's socket, the console and a signal self-pipe, with timers from
+/// the injected clock (group commit, live batching, backlog pacing, status, command TTLs, MQTT
+/// keepalive and reconnect).
 /// Each turn drains bus events into the ring log (samples) and the uplink (device online/offline,
 /// write results), handles the uplink, applies its events to the store-and-forward path, runs
 /// cloud commands, publishes and posts status when due. Buffers are sized at `init`; a turn in
@@ -84,8 +85,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         consoleFigures = ConsoleFigures(configuration.fieldBus)
         pollSet = .allocate(capacity: workers.count + 5)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
-        control = ControlTable(capacity: configuration.control.commandsInFlight, ttlMilliseconds: configuration.control.commandTTLMilliseconds,
-                               readBack: configuration.control.readBack)
+        control = ControlTable(capacity: configuration.control.commandsInFlight,
+                               ttlMilliseconds: configuration.control.commandTTLMilliseconds, readBack: configuration.control.readBack)
         let now = clock.monotonicNow()
         startedAt = now
         nextStatus = now.advanced(byMilliseconds: configuration.status.intervalMilliseconds)
