@@ -12,7 +12,7 @@ import Configuration
 ///     loop.prepareOTA(ota)
 ///     let outcome = loop.turn()
 ///     switch loop.stepOTA(&ota) { case .none: …; case .reboot(let m): …; case .healthCheckFailed: … }
-extension AgentLoop where Uplink: OTAUplink, Device: ~Copyable, Uplink: ~Copyable {
+extension AgentEventLoop where Uplink: OTAUplink, Device: ~Copyable, Uplink: ~Copyable, Poller: ~Copyable {
     /// Puts the OTA job's descriptor and deadline into the next turn's poll.
     public mutating func prepareOTA(_ ota: borrowing AgentOTA) {
         extraPoll = ota.pollRequest(now: clock.monotonicNow())

@@ -16,17 +16,29 @@ public enum LoopOutcome: Equatable, Sendable {
     case reload
 }
 
-/// The agent's one event loop: a single poll(2) over the bus workers' wake pipes, the uplink's
-/// socket, the console and a signal self-pipe, with timers from the injected clock (group
-/// commit, live batching, backlog pacing, status, command TTLs, MQTT keepalive and reconnect).
+/// The agent's loop as the runner drives it: bus worker threads over libmodbus, poll(2).
+public typealias AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable> =
+    AgentEventLoop<Device, Clock, Uplink, BusWorker<ModbusConnection, Clock>, SystemPoller>
+
+/// The agent's one event loop: a single wait (`EventPoller`: poll(2) in the agent) over the bus
+/// workers' wake pipes, the uplink's socket, the console and a signal self-pipe, with timers from
+/// the injected clock (group commit, live batching, backlog pacing, status, command TTLs, MQTT
+/// keepalive and reconnect).
 /// Each turn drains bus events into the ring log (samples) and the uplink (device online/offline,
 /// write results), handles the uplink, applies its events to the store-and-forward path, runs
 /// cloud commands, publishes and posts status when due. Buffers are sized at `init`; a turn in
 /// the steady state allocates nothing (log lines are written only on events).
-public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable>: ~Copyable {
+///
+/// Generic over the buses (`AgentBus`) and the poller (`EventPoller`) so that tests drive it in
+/// this process with in-memory buses and a poller on a `ManualClock`; `AgentLoop` is the one the
+/// runner drives (bus worker threads over libmodbus, poll(2)).
+public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable,
+                             Bus: AgentBus, Poller: EventPoller & ~Copyable>: ~Copyable {
     public var store: StoreAndForward<Device, Clock>
     public var uplink: Uplink
-    public let workers: [BusWorker<ModbusConnection, Clock>]
+    public let workers: [Bus]
+    /// What the loop waits with (poll(2) in the agent).
+    public var poller: Poller
     public let configuration: AgentConfiguration
     public private(set) var devices: DeviceTable
     public var log: AgentLog
@@ -34,7 +46,7 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     let signalDescriptor: Int32
     /// The console's input and output descriptors with their events (`AgentConsole.prepare`;
     /// fd -1: none), polled with the rest; after a turn their `revents` say what fired.
-    public var consolePoll = AgentLoop.noConsole
+    public var consolePoll = AgentEventLoop.noConsole
     /// What the console shows beyond the device table (bus and device statistics, its writes).
     public internal(set) var consoleFigures: ConsoleFigures
     /// One more descriptor to poll (the OTA download, `AgentOTA.pollRequest`): -1 for none; its
@@ -62,8 +74,9 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
     var replyCodes = ReplyCodeLog()
 
     public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
-                workers: [BusWorker<ModbusConnection, Clock>], clock: Clock, signalDescriptor: Int32, log: AgentLog) {
+                workers: [Bus], clock: Clock, poller: consuming Poller, signalDescriptor: Int32, log: AgentLog) {
         self.configuration = configuration
+        self.poller = poller
         self.store = store
         self.uplink = uplink
         self.workers = workers
@@ -75,8 +88,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         consoleFigures = ConsoleFigures(configuration.fieldBus)
         pollSet = .allocate(capacity: workers.count + 5)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
-        control = ControlTable(capacity: 16, ttlMilliseconds: configuration.control.commandTTLMilliseconds,
-                               readBack: configuration.control.readBack)
+        control = ControlTable(capacity: configuration.control.commandsInFlight,
+                               ttlMilliseconds: configuration.control.commandTTLMilliseconds, readBack: configuration.control.readBack)
         let now = clock.monotonicNow()
         startedAt = now
         nextStatus = now.advanced(byMilliseconds: configuration.status.intervalMilliseconds)
@@ -121,15 +134,12 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
             pollSet[n] = pollfd(fd: workers[i].eventFD, events: Int16(POLLIN), revents: 0)
             n += 1
         }
-        let rc = poll(pollSet.baseAddress, nfds_t(n), Int32(clamping: timeout))
-        if rc < 0 {
-            for i in 0..<n { pollSet[i].revents = 0 }
-        }
+        poller.wait(UnsafeMutableBufferPointer(rebasing: pollSet[0..<n]), timeoutMilliseconds: timeout)
 
         // Signals first: a termination wins over everything else this turn.
         var outcome = LoopOutcome.running
         if pollSet[0].revents != 0 {
-            let mask = SignalPipe(descriptorOnly: signalDescriptor).take()
+            let mask = poller.takeSignals(descriptor: signalDescriptor)
             if SignalPipe.contains(mask, SIGTERM) || SignalPipe.contains(mask, SIGINT) { outcome = .terminate }
             else if SignalPipe.contains(mask, SIGHUP) { outcome = .reload }
         }
@@ -281,14 +291,14 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
 
     mutating func runCommand(_ request: ControlRequest) {
         let deviceName = request.device >= 0 ? configuration.fieldBus.devices[request.device].name : "(gateway)"
-        log.info("audit: command \(request.token) \(ControlTable.kindName(request.kind)) on \(deviceName): \(describe(request))")
+        log.info("audit: command \(request.id) \(ControlTable.kindName(request.kind)) on \(deviceName): \(describe(request))")
         if let error = request.error {
-            finish(ControlReply(token: request.token, device: request.device, error: error), request: request)
+            finish(ControlReply(id: request.id, device: request.device, error: error), request: request)
             return
         }
         switch request.kind {
         case .get:
-            var reply = ControlReply(token: request.token, device: request.device, error: nil)
+            var reply = ControlReply(id: request.id, device: request.device, error: nil)
             for i in 0..<request.count {
                 reply.points[i] = request.points[i]
                 if let latest = devices.latest(device: request.device, point: Int(request.points[i])), latest.quality.isGood {
@@ -300,20 +310,20 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
             finish(reply, request: request)
         case .set, .service:
             guard devices.online[request.device] else {
-                finish(ControlReply(token: request.token, device: request.device, error: .deviceOffline), request: request)
+                finish(ControlReply(id: request.id, device: request.device, error: .deviceOffline), request: request)
                 return
             }
-            guard let slot = control.open(request, now: clock.monotonicNow()) else {
-                finish(ControlReply(token: request.token, device: request.device, error: .busBusy), request: request)
+            guard control.open(request, now: clock.monotonicNow()) else {
+                finish(ControlReply(id: request.id, device: request.device, error: .busBusy), request: request)
                 return
             }
             let worker = workers[configuration.fieldBus.devices[request.device].bus]
             for i in 0..<request.count {
-                let write = WriteCommand(id: control.writeId(slot: slot, index: i), device: request.device,
+                let write = WriteCommand(id: request.id, device: request.device,
                                          point: Int(request.points[i]), value: request.values[i], verify: control.readBack)
-                if !worker.submit(write) { control.fail(slot: slot, .busBusy, remaining: request.count - i) }
+                if !worker.submit(write) { control.fail(id: request.id, .busBusy, remaining: request.count - i) }
             }
-            if let done = control.takeFinished(slot: slot) { finish(done.reply, request: nil) }
+            if let done = control.takeFinished(id: request.id) { finish(done.reply, request: nil) }
         }
     }
 
@@ -333,8 +343,8 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
         case .verificationMismatch: error = .verificationMismatch
         case .queueFull: error = .busBusy
         }
-        guard let slot = control.complete(writeId: id, error: error) else { return }
-        if let done = control.takeFinished(slot: slot) { finish(done.reply, request: nil) }
+        guard control.complete(id: id, error: error) else { return }
+        if let done = control.takeFinished(id: id) { finish(done.reply, request: nil) }
     }
 
     mutating func expireCommands() {
@@ -344,9 +354,9 @@ public struct AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplin
 
     mutating func finish(_ reply: ControlReply, request: ControlRequest?) {
         if let e = reply.error {
-            log.info("audit: command \(reply.token) result \(e.code) \(e.message)")
+            log.info("audit: command \(reply.id) result \(e.code) \(e.message)")
         } else {
-            log.info("audit: command \(reply.token) result 200")
+            log.info("audit: command \(reply.id) result 200")
         }
         uplink.reply(reply)
     }

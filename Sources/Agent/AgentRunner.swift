@@ -40,7 +40,9 @@ public enum AgentRunner {
         }
     }
 
-    enum Next {
+    /// How a run of the loop ends: the process exits with a status, or the loop starts again
+    /// with a reloaded configuration.
+    public enum Next {
         case exit(Int32)
         case restart(AgentConfiguration)
     }
@@ -271,26 +273,41 @@ public enum AgentRunner {
                 loop.shutdown()
                 return .exit(OTAExitStatus.healthCheckFailed)
             }
-            switch outcome {
-            case .running:
-                continue
-            case .terminate:
-                log.info("terminating: syncing the ring log and disconnecting")
-                loop.shutdownOTA(&ota, reason: "agent stopped")
+            if let next = settle(outcome, &loop, ota: &ota, environment: environment) { return next }
+        }
+    }
+
+    /// What a turn's outcome means for this run: SIGTERM/SIGINT stop (OTA job cancelled, ring log
+    /// synced, clean disconnect, exit 0); SIGHUP loads the configuration file again: a valid one
+    /// ends this run (after the same sync) to restart with it, a refused one is logged with its
+    /// errors and the loop goes on as it is (nil, as for `.running`).
+    public static func settle<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & OTAUplink & ~Copyable,
+                              Bus: AgentBus, Poller: EventPoller & ~Copyable>(
+        _ outcome: LoopOutcome, _ loop: inout AgentEventLoop<Device, Clock, Uplink, Bus, Poller>, ota: inout AgentOTA,
+        environment: Environment
+    ) -> Next? {
+        let log = loop.log
+        switch outcome {
+        case .running:
+            return nil
+        case .terminate:
+            log.info("terminating: syncing the ring log and disconnecting")
+            loop.shutdownOTA(&ota, reason: "agent stopped")
+            loop.shutdown()
+            log.info("stopped")
+            return .exit(0)
+        case .reload:
+            let file = loop.configuration.file
+            log.info("SIGHUP: reloading \(file)")
+            do throws(ConfigErrors) {
+                let next = try load(file, environment)
                 loop.shutdown()
-                log.info("stopped")
-                return .exit(0)
-            case .reload:
-                log.info("SIGHUP: reloading \(config.file)")
-                do throws(ConfigErrors) {
-                    let next = try load(config.file, environment)
-                    loop.shutdown()
-                    log.info("configuration reloaded")
-                    return .restart(next)
-                } catch {
-                    for e in error.errors { log.error("reload refused: " + e.description) }
-                    log.warning("reload refused: keeping the running configuration")
-                }
+                log.info("configuration reloaded")
+                return .restart(next)
+            } catch {
+                for e in error.errors { log.error("reload refused: " + e.description) }
+                log.warning("reload refused: keeping the running configuration")
+                return nil
             }
         }
     }

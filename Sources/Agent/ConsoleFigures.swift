@@ -135,10 +135,10 @@ public struct ConsoleFigures: Sendable {
     }
 }
 
-/// Write ids of console writes. A cloud command's ids (`ControlTable.writeId`) carry a slot
-/// below the table's capacity (16) in bits 4...11; the console's carry 0xFF there, so a console
-/// result is never taken for a cloud command's and the other way round.
+/// Ids of the console's writes and commissioning reads: the console's half of the control
+/// request ids (`ControlRequestId`), so a console result is never taken for a cloud command's and
+/// the other way round, whatever the number of commands under way.
 public enum ConsoleWriteId {
-    public static func make(_ sequence: UInt32) -> UInt32 { (sequence & 0xF_FFFF) << 12 | 0xFF0 }
-    public static func isConsole(_ id: UInt32) -> Bool { id & 0xFF0 == 0xFF0 }
+    public static func make(_ sequence: UInt32) -> UInt32 { ControlRequestId.console(sequence) }
+    public static func isConsole(_ id: UInt32) -> Bool { ControlRequestId.isConsole(id) }
 }

@@ -2,15 +2,16 @@ import EdgeCore
 import CloudLink
 
 /// Cloud commands whose field-bus writes are under way: which writes belong to which command,
-/// how many are still out, the first failure, and the command's deadline (its TTL). A write's id
-/// names its slot, a per-slot generation and its index, so a late result of an expired command
-/// is recognised and ignored. Fixed capacity; allocates nothing after `init`.
+/// how many are still out, the first failure, and the command's deadline (its TTL). Every write
+/// of a command carries the command's own id (`ControlRequest.id`, the one id from the cloud
+/// command to the bus and back to the reply), so an entry is found by that id, never by where it
+/// sits: a late result of an expired command finds no entry and is ignored. Capacity from start-up
+/// (`control.commandsInFlight`); allocates nothing after `init`.
 public struct ControlTable: Sendable {
     struct Entry: Sendable {
         var active = false
-        var token: UInt32 = 0
+        var id: UInt32 = 0
         var device = -1
-        var generation: UInt32 = 0
         var remaining = 0
         var error: ControlError? = nil
         var deadline = MonotonicInstant(nanoseconds: 0)
@@ -21,10 +22,13 @@ public struct ControlTable: Sendable {
     public let readBack: Bool
 
     public init(capacity: Int, ttlMilliseconds: UInt64, readBack: Bool) {
-        entries = [Entry](repeating: Entry(), count: min(max(capacity, 1), 255))
+        entries = [Entry](repeating: Entry(), count: max(capacity, 1))
         self.ttlMilliseconds = ttlMilliseconds
         self.readBack = readBack
     }
+
+    /// Commands the table holds at most.
+    public var capacity: Int { entries.count }
 
     public var active: Int {
         var n = 0
@@ -32,53 +36,50 @@ public struct ControlTable: Sendable {
         return n
     }
 
-    /// Takes a slot for `request`'s writes; nil when all are busy.
-    mutating func open(_ request: ControlRequest, now: MonotonicInstant) -> Int? {
+    /// Takes an entry for `request`'s writes; false when all are busy.
+    mutating func open(_ request: ControlRequest, now: MonotonicInstant) -> Bool {
         for i in entries.indices where !entries[i].active {
-            entries[i].active = true
-            entries[i].token = request.token
-            entries[i].device = request.device
-            entries[i].generation = (entries[i].generation &+ 1) & 0xF_FFFF
-            entries[i].remaining = request.count
-            entries[i].error = nil
-            entries[i].deadline = now.advanced(byMilliseconds: ttlMilliseconds)
-            return i
+            entries[i] = Entry(active: true, id: request.id, device: request.device, remaining: request.count, error: nil,
+                               deadline: now.advanced(byMilliseconds: ttlMilliseconds))
+            return true
         }
+        return false
+    }
+
+    /// The entry of the command `id` under way.
+    func index(of id: UInt32) -> Int? {
+        for i in entries.indices where entries[i].active && entries[i].id == id { return i }
         return nil
     }
 
-    /// The id of write `index` of the command in `slot`.
-    func writeId(slot: Int, index: Int) -> UInt32 {
-        entries[slot].generation << 12 | UInt32(slot) << 4 | UInt32(index & 0xF)
+    /// `count` writes of command `id` will never run (e.g. the bus queue was full).
+    mutating func fail(id: UInt32, _ error: ControlError, remaining count: Int) {
+        guard let i = index(of: id) else { return }
+        entries[i].error = entries[i].error ?? error
+        entries[i].remaining -= count
     }
 
-    /// `count` writes of the command in `slot` will never run (e.g. the bus queue was full).
-    mutating func fail(slot: Int, _ error: ControlError, remaining count: Int) {
-        entries[slot].error = entries[slot].error ?? error
-        entries[slot].remaining -= count
+    /// A write of command `id` finished; false when the command is not under way (not ours, or
+    /// it expired).
+    mutating func complete(id: UInt32, error: ControlError?) -> Bool {
+        guard let i = index(of: id) else { return false }
+        if let error { entries[i].error = entries[i].error ?? error }
+        entries[i].remaining -= 1
+        return true
     }
 
-    /// A write finished; returns its command's slot (nil: not ours, or the command expired).
-    mutating func complete(writeId: UInt32, error: ControlError?) -> Int? {
-        let slot = Int(writeId >> 4 & 0xFF)
-        guard slot < entries.count, entries[slot].active, entries[slot].generation == writeId >> 12 else { return nil }
-        if let error { entries[slot].error = entries[slot].error ?? error }
-        entries[slot].remaining -= 1
-        return slot
+    /// The reply of command `id` if all its writes are done (its entry is freed).
+    mutating func takeFinished(id: UInt32) -> (reply: ControlReply, device: Int)? {
+        guard let i = index(of: id), entries[i].remaining <= 0 else { return nil }
+        entries[i].active = false
+        return (ControlReply(id: id, device: entries[i].device, error: entries[i].error), entries[i].device)
     }
 
-    /// The reply of the command in `slot` if all its writes are done (the slot is freed).
-    mutating func takeFinished(slot: Int) -> (reply: ControlReply, device: Int)? {
-        guard entries[slot].active, entries[slot].remaining <= 0 else { return nil }
-        entries[slot].active = false
-        return (ControlReply(token: entries[slot].token, device: entries[slot].device, error: entries[slot].error), entries[slot].device)
-    }
-
-    /// A command past its deadline, answered as expired (the slot is freed; late results ignored).
+    /// A command past its deadline, answered as expired (its entry is freed; late results ignored).
     mutating func takeExpired(now: MonotonicInstant) -> (reply: ControlReply, device: Int)? {
         for i in entries.indices where entries[i].active && entries[i].deadline <= now {
             entries[i].active = false
-            return (ControlReply(token: entries[i].token, device: entries[i].device, error: .expired), entries[i].device)
+            return (ControlReply(id: entries[i].id, device: entries[i].device, error: .expired), entries[i].device)
         }
         return nil
     }

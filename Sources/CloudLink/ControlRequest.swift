@@ -72,13 +72,14 @@ public enum ControlError: Equatable, Sendable {
 /// A cloud command decoded and checked against the configuration, waiting for the agent's loop:
 /// `measurepoint.set` / a service (points and values to write), or `measurepoint.get` (points
 /// to read). Fixed size (at most `capacity` points); the uplink keeps the reply address under
-/// `token`.
+/// `id`, which the command's bus writes carry too (`ControlRequestId`).
 public struct ControlRequest: Sendable {
     public enum Kind: Equatable, Sendable { case set, get, service }
     public static let capacity = 16
 
     public var kind: Kind
-    public var token: UInt32
+    /// The request's one id (`ControlRequestId`): its writes', its reply's.
+    public var id: UInt32
     /// Field device index (-1: the gateway itself).
     public var device: Int
     public var points: InlineArray<16, Int32>
@@ -87,9 +88,9 @@ public struct ControlRequest: Sendable {
     /// Set when the command was refused while decoding (nothing will be written).
     public var error: ControlError?
 
-    public init(kind: Kind, token: UInt32, device: Int) {
+    public init(kind: Kind, id: UInt32, device: Int) {
         self.kind = kind
-        self.token = token
+        self.id = id
         self.device = device
         points = InlineArray(repeating: -1)
         values = InlineArray(repeating: .bool(false))
@@ -113,7 +114,8 @@ public struct ControlRequest: Sendable {
 /// The answer to a `ControlRequest`: the code (200 or a `ControlError`'s), and for
 /// `measurepoint.get` the values read (point, value; nil value for a point without one yet).
 public struct ControlReply: Sendable {
-    public var token: UInt32
+    /// The id of the request answered.
+    public var id: UInt32
     public var device: Int
     public var error: ControlError?
     public var points: InlineArray<16, Int32>
@@ -121,8 +123,8 @@ public struct ControlReply: Sendable {
     public var present: InlineArray<16, Bool>
     public var count: Int
 
-    public init(token: UInt32, device: Int, error: ControlError?) {
-        self.token = token
+    public init(id: UInt32, device: Int, error: ControlError?) {
+        self.id = id
         self.device = device
         self.error = error
         points = InlineArray(repeating: -1)

@@ -18,9 +18,13 @@ final class EnOSEventSink {
     var commands: [ControlRequest]
     var commandHead = 0
     var commandCount = 0
-    /// Reply handles by token slot (token = generation << 8 | slot).
+    /// Reply handles of the commands queued or under way (nil: free), each under its command's
+    /// id in `handleIds`: as many as can wait in the queue plus as many as can run at once
+    /// (`control.commandsInFlight`).
     var handles: [EnOSReplyHandle?]
-    var generation: UInt32 = 0
+    var handleIds: [UInt32]
+    /// The id of the latest command (`ControlRequestId.cloud(after:)`).
+    var lastId: UInt32 = 0
     /// Sub-devices whose login is awaited since the last connect.
     var awaiting: [Bool]
     var wanted: [Bool]
@@ -49,7 +53,8 @@ final class EnOSEventSink {
     /// `ota.device.upgrade` orders and the replies to OTA reports, for `AgentOTA`.
     let otaInbox = OTAInbox()
 
-    init(fieldBus: FieldBusConfiguration, subDevices: [SubDeviceCredentials], eventCapacity: Int = 256, commandCapacity: Int = 16) {
+    init(fieldBus: FieldBusConfiguration, subDevices: [SubDeviceCredentials], eventCapacity: Int = 256, commandCapacity: Int = 16,
+         commandsInFlight: Int = 16) {
         var subToDevice: [Int] = []
         var deviceToSub = [Int](repeating: -1, count: fieldBus.devices.count)
         for (i, s) in subDevices.enumerated() {
@@ -61,9 +66,9 @@ final class EnOSEventSink {
         templates = fieldBus.templates
         deviceTemplates = fieldBus.devices.map { $0.template }
         events = [UplinkEvent](repeating: .connected, count: eventCapacity)
-        commands = [ControlRequest](repeating: ControlRequest(kind: .get, token: 0, device: -1), count: commandCapacity)
-        handles = [EnOSReplyHandle?](repeating: nil, count: min(commandCapacity * 2, 255))
-        slotGenerations = [UInt32](repeating: 0, count: min(commandCapacity * 2, 255))
+        commands = [ControlRequest](repeating: ControlRequest(kind: .get, id: 0, device: -1), count: commandCapacity)
+        handles = [EnOSReplyHandle?](repeating: nil, count: commandCapacity + max(commandsInFlight, 1))
+        handleIds = [UInt32](repeating: 0, count: handles.count)
         busy = [EnOSReplyHandle?](repeating: nil, count: commandCapacity * 2)
         awaiting = [Bool](repeating: false, count: subDevices.count)
         wanted = [Bool](repeating: true, count: subDevices.count)
@@ -98,18 +103,15 @@ final class EnOSEventSink {
         return c
     }
 
-    /// Takes the reply handle of `token` (once).
-    func takeHandle(_ token: UInt32) -> EnOSReplyHandle? {
-        let slot = Int(token & 0xFF)
-        guard slot < handles.count, token >> 8 == tokenGeneration(slot) else { return nil }
-        let h = handles[slot]
-        handles[slot] = nil
-        return h
+    /// Takes the reply handle of command `id` (once).
+    func takeHandle(_ id: UInt32) -> EnOSReplyHandle? {
+        for i in handles.indices where handles[i] != nil && handleIds[i] == id {
+            let h = handles[i]
+            handles[i] = nil
+            return h
+        }
+        return nil
     }
-
-    var slotGenerations: [UInt32]
-
-    func tokenGeneration(_ slot: Int) -> UInt32 { slotGenerations[slot] }
 
     func on(_ event: EnOSGatewayEvent) {
         switch event {
@@ -182,19 +184,19 @@ final class EnOSEventSink {
             refuse(command.replyHandle, .queueFull(capacity: commands.count))
             return
         }
-        // A free reply slot.
+        // A free place for the reply handle.
         var slot = -1
         for i in handles.indices where handles[i] == nil { slot = i; break }
         guard slot >= 0 else {
             refuse(command.replyHandle, .replySlotsFull(capacity: handles.count))
             return
         }
-        slotGenerations[slot] = (slotGenerations[slot] &+ 1) & 0xFF_FFFF
+        lastId = ControlRequestId.cloud(after: lastId)
         handles[slot] = command.replyHandle
-        let token = slotGenerations[slot] << 8 | UInt32(slot)
+        handleIds[slot] = lastId
         var device = -1
         if case .subDevice(let i) = command.device, i >= 0, i < subToDevice.count { device = subToDevice[i] }
-        var request = ControlRequest(kind: kind, token: token, device: device)
+        var request = ControlRequest(kind: kind, id: lastId, device: device)
         if device < 0 {
             request.error = .unknownDevice
         } else {

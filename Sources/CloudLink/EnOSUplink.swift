@@ -67,7 +67,8 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
         let seed = UInt64(bitPattern: clock.wallNow().milliseconds) ^ clock.monotonicNow().nanoseconds
         gateway = EnOSGateway(configuration: enos, host: config.cloud.host, port: config.cloud.port,
                               transport: transport, clock: clock, random: SplitMix64(seed: seed))
-        sink = EnOSEventSink(fieldBus: config.fieldBus, subDevices: config.cloud.subDevices)
+        sink = EnOSEventSink(fieldBus: config.fieldBus, subDevices: config.cloud.subDevices,
+                             commandsInFlight: config.control.commandsInFlight)
         self.clock = clock
         fieldBus = config.fieldBus
         loginSettleLimitMilliseconds = config.publishing.replyTimeoutMilliseconds &+ 1_000
@@ -226,7 +227,7 @@ public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>
     // MARK: Commands and status
 
     public mutating func reply(_ reply: ControlReply) {
-        guard let handle = sink.takeHandle(reply.token) else { return }
+        guard let handle = sink.takeHandle(reply.id) else { return }
         let sink = self.sink
         let fieldBus = self.fieldBus
         let message = reply.error?.message ?? ""

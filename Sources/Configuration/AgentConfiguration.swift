@@ -77,7 +77,7 @@ public struct AgentConfiguration: Equatable, Sendable {
         }
         let publishing = PublishingSettings.decode(v.object(in: root, "publishing", required: false, allowedKeys: PublishingSettings.keys), &v)
         let status = StatusSettings.decode(v.object(in: root, "status", required: false, allowedKeys: ["intervalMs"]), &v)
-        let control = ControlSettings.decode(v.object(in: root, "control", required: false, allowedKeys: ["commandTtlMs", "readBack"]), &v)
+        let control = ControlSettings.decode(v.object(in: root, "control", required: false, allowedKeys: ControlSettings.keys), &v)
         let console = ConsoleSettings.decode(v.object(in: root, "console", required: false, allowedKeys: ConsoleSettings.keys), &v)
         let logging = LoggingSettings.decode(v.object(in: root, "logging", required: false, allowedKeys: LoggingSettings.keys), &v)
         let ota = FirmwareUpdateSettings.decode(v.object(in: root, "ota", required: false, allowedKeys: FirmwareUpdateSettings.keys), &v)

@@ -74,10 +74,15 @@ public struct LoggingSettings: Equatable, Sendable {
 public struct ControlSettings: Equatable, Sendable {
     public var commandTTLMilliseconds: UInt64
     public var readBack: Bool
+    /// Cloud commands whose writes can be under way at once (more are answered busy).
+    public var commandsInFlight: Int
 
-    public init(commandTTLMilliseconds: UInt64 = 30_000, readBack: Bool = false) {
+    public static let keys = ["commandTtlMs", "readBack", "commandsInFlight"]
+
+    public init(commandTTLMilliseconds: UInt64 = 30_000, readBack: Bool = false, commandsInFlight: Int = 16) {
         self.commandTTLMilliseconds = commandTTLMilliseconds
         self.readBack = readBack
+        self.commandsInFlight = commandsInFlight
     }
 
     static func decode(_ o: ConfigObject?, _ v: inout ConfigValidator) -> ControlSettings? {
@@ -85,8 +90,9 @@ public struct ControlSettings: Equatable, Sendable {
         let before = v.errors.count
         let ttl = v.integer(in: o, "commandTtlMs", required: false, range: 100...3_600_000) ?? 30_000
         let readBack = v.bool(in: o, "readBack", required: false) ?? false
+        let inFlight = v.integer(in: o, "commandsInFlight", required: false, range: 1...1_024) ?? 16
         guard v.errors.count == before else { return nil }
-        return ControlSettings(commandTTLMilliseconds: UInt64(ttl), readBack: readBack)
+        return ControlSettings(commandTTLMilliseconds: UInt64(ttl), readBack: readBack, commandsInFlight: Int(inFlight))
     }
 }
 

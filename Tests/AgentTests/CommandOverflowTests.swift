@@ -65,7 +65,7 @@ import Testing
         var queued = 0
         while let command = uplink.nextCommand() {
             queued += 1
-            uplink.reply(ControlReply(token: command.token, device: command.device, error: nil))
+            uplink.reply(ControlReply(id: command.id, device: command.device, error: nil))
         }
         #expect(queued == 16)
         busyBy = Date().addingTimeInterval(15)

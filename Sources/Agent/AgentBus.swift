@@ -1,0 +1,23 @@
+import EdgeCore
+import FieldBus
+
+/// The agent loop's view of one field bus: a descriptor that is readable when events wait, the
+/// events themselves, and writes going the other way. `BusWorker` (a thread per bus) is the real
+/// one; tests substitute an in-memory bus that records writes and delivers samples. A class
+/// protocol: the loop and the console share each bus, and generic use only (no existential).
+public protocol AgentBus: AnyObject {
+    /// Readable (for poll(2)) when events are waiting.
+    var eventFD: Int32 { get }
+    /// Starts the bus (its thread).
+    func start() throws(Errno)
+    /// Stops the bus after its current transaction; events already queued can still be drained.
+    func stop()
+    /// Hands every waiting event to `body`, in order.
+    func drain(_ body: (BusEvent) -> Void)
+    /// Queues a write; false when the queue is full (nothing will be written).
+    func submit(_ write: WriteCommand) -> Bool
+    /// Asks for a statistics snapshot, delivered later as events.
+    func requestStatistics()
+}
+
+extension BusWorker: AgentBus where Transport: ~Copyable {}
