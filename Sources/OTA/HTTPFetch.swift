@@ -113,7 +113,8 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
         self.maxDrops = maxDrops
         self.stallTimeoutMilliseconds = stallTimeoutMilliseconds
         self.retryDelayMilliseconds = retryDelayMilliseconds
-        head = .allocate(byteCount: max(headCapacity, 1024), alignment: 8)
+        // The broker's authentication request is built in the head buffer (`EnOSBrokerCodec` needs > 512 bytes).
+        head = .allocate(byteCount: broker == nil ? headCapacity : max(headCapacity, 1024), alignment: 8)
         session = .allocate(byteCount: Self.sessionCapacity, alignment: 8)
     }
 
