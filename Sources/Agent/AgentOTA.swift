@@ -104,6 +104,9 @@ public struct AgentOTA: ~Copyable {
     let setup: AgentOTASetup?
     let settings: FirmwareUpdateSettings
     let cloudCAFile: String?
+    /// Where `enos-connect://` and relative firmware URIs are fetched (`cloud.httpBroker` with the
+    /// gateway's triple); nil: such orders fail with their reason.
+    let fileBroker: EnOSFileBroker?
     public let runningVersion: String
     /// Why orders are refused (nil: this gateway can take them).
     public private(set) var unavailable: String?
@@ -137,10 +140,12 @@ public struct AgentOTA: ~Copyable {
 
     /// Reads the boot state (board, bootloader environment, booted slot) and begins the start-up
     /// check. `setup` nil: no board file, orders are refused. `runningVersion`: this firmware's.
-    /// `cloudCAFile`: the uplink's CA, used for https:// firmware URLs unless the settings name one.
+    /// `cloudCAFile`: the uplink's CA, used for https:// firmware URLs (and an https:// HTTP
+    /// broker) unless the settings name one. `fileBroker`: the EnOS HTTP broker for EnOS files.
     public init(setup: AgentOTASetup?, settings: FirmwareUpdateSettings, runningVersion: String, cloudCAFile: String?,
-                now: MonotonicInstant) {
+                fileBroker: EnOSFileBroker? = nil, now: MonotonicInstant) {
         self.setup = setup
+        self.fileBroker = fileBroker
         self.settings = settings
         self.runningVersion = runningVersion
         self.cloudCAFile = cloudCAFile
@@ -378,10 +383,18 @@ public struct AgentOTA: ~Copyable {
         let upgradeSettings = UpgradeSettings(allowDowngrade: settings.allowDowngrade, maxPayloadLength: setup.slotSize)
         jobWorking = true
         jobUntil = nil
-        if upgrade.fileURL.hasPrefix("https://") {
+        let isTLS: Bool
+        do throws(DownloadError) {
+            isTLS = try FirmwareLocation(upgrade.fileURL).usesTLS(broker: fileBroker)
+        } catch {
+            // Reported (and logged) once, as the job's failure: step -2 with the reason.
+            report(UpgradeProgress(.download(error)))
+            return
+        }
+        if isTLS {
             guard let ca = settings.caFile ?? cloudCAFile else {
                 report(UpgradeProgress(.download(.badURL)))
-                note(.error, "ota: https:// firmware URL but no CA: set ota.caFile")
+                note(.error, "ota: https:// firmware URL or HTTP broker but no CA: set ota.caFile")
                 return
             }
             let tls: TLSTransport
@@ -390,13 +403,14 @@ public struct AgentOTA: ~Copyable {
                 return
             }
             do throws(SlotError) {
-                tlsJob = try UpgradeJob.start(order: upgrade, transport: tls, isTLS: true, environment: &environment!,
+                tlsJob = try UpgradeJob.start(order: upgrade, transport: tls, isTLS: true, broker: fileBroker, environment: &environment!,
                                               slots: setup.slots, booted: booted, key: key, board: setup.board, running: running,
                                               settings: upgradeSettings, now: now, progress: { got.append($0) })
             } catch {}
         } else {
             do throws(SlotError) {
-                tcpJob = try UpgradeJob.start(order: upgrade, transport: TCPTransport(), isTLS: false, environment: &environment!,
+                tcpJob = try UpgradeJob.start(order: upgrade, transport: TCPTransport(), isTLS: false, broker: fileBroker,
+                                              environment: &environment!,
                                               slots: setup.slots, booted: booted, key: key, board: setup.board, running: running,
                                               settings: upgradeSettings, now: now, progress: { got.append($0) })
             } catch {}

@@ -66,7 +66,8 @@ public enum AgentRunner {
         }
         // Outlives reloads: a download goes on across SIGHUP, the trial check runs once.
         var ota = AgentOTA(setup: environment.ota, settings: config.ota, runningVersion: environment.firmwareVersion,
-                           cloudCAFile: config.cloud.tls?.caFile, now: SystemClock().monotonicNow())
+                           cloudCAFile: config.cloud.tls?.caFile, fileBroker: config.cloud.fileBroker,
+                           now: SystemClock().monotonicNow())
         // Outlives reloads too: how the ring log's records, written under earlier configurations
         // of this process, read under the running one.
         var translation = SampleTranslation(layout: SampleLayout(config))

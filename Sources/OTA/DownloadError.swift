@@ -3,7 +3,7 @@ import MQTT
 
 /// Why a firmware download failed. All map to EnOS progress step `-2` (download failed).
 public enum DownloadError: Error, Equatable, Sendable {
-    /// Not `http://host[:port]/path`.
+    /// Not `http(s)://host[:port]/path`, `enos-connect://…` or a relative file path.
     case badURL
     /// `https://` with a plain TCP transport, or `http://` with TLS.
     case unsupportedScheme
@@ -25,6 +25,8 @@ public enum DownloadError: Error, Equatable, Sendable {
     case sizeMismatch(expected: UInt64, actual: UInt64)
     /// The connection dropped more often than allowed.
     case tooManyDrops(Int)
+    /// The EnOS HTTP broker (authentication, session) failed.
+    case broker(FileBrokerError)
 
     public static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
@@ -36,6 +38,7 @@ public enum DownloadError: Error, Equatable, Sendable {
         case (.status(let x), .status(let y)): return x == y
         case (.sizeMismatch(let e, let a), .sizeMismatch(let f, let b)): return e == f && a == b
         case (.tooManyDrops(let x), .tooManyDrops(let y)): return x == y
+        case (.broker(let x), .broker(let y)): return x == y
         default: return false
         }
     }
@@ -45,7 +48,7 @@ public enum DownloadError: Error, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case .badURL: return "download: not an http://host[:port]/path URL"
+        case .badURL: return "download: not an http(s)://host[:port]/path URL, an enos-connect:// URI or a relative file path"
         case .unsupportedScheme: return "download: the URL's scheme does not match the transport (https needs TLS)"
         case .resolve(let code): return "download: host name did not resolve (getaddrinfo \(code))"
         case .network(let op, let e): return "download: \(op.description) failed (\(e.message))"
@@ -56,6 +59,7 @@ public enum DownloadError: Error, Equatable, Sendable {
         case .rangeRefused: return "download: server refused to resume (Range not honoured)"
         case .sizeMismatch(let e, let a): return "download: size \(a) bytes, expected \(e)"
         case .tooManyDrops(let n): return "download: connection dropped \(n) times, giving up"
+        case .broker(let e): return "download: " + e.description
         }
     }
 }

@@ -33,6 +33,18 @@ public struct HTTPDownload<Transport: MQTTTransport & ~Copyable>: ~Copyable {
         self.retryDelayMilliseconds = retryDelayMilliseconds
     }
 
+    /// The EnOS file `fileURI` (`enos-connect://…` or a relative path) through `broker` (see
+    /// `HTTPFetch.init(broker:fileURI:…)`); `isTLS` must match the broker's scheme.
+    public init(broker: EnOSFileBroker, fileURI: String, transport: consuming Transport, isTLS: Bool, expectedSize: UInt64? = nil,
+                maxDrops: Int = 5, timeoutMilliseconds: Int32 = 15_000, retryDelayMilliseconds: UInt32 = 2_000,
+                headCapacity: Int = 4096) throws(DownloadError) {
+        fetch = try HTTPFetch(broker: broker, fileURI: fileURI, transport: transport, isTLS: isTLS, expectedSize: expectedSize,
+                              maxDrops: maxDrops, stallTimeoutMilliseconds: UInt64(max(timeoutMilliseconds, 1)),
+                              retryDelayMilliseconds: UInt64(retryDelayMilliseconds), headCapacity: headCapacity)
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.retryDelayMilliseconds = retryDelayMilliseconds
+    }
+
     public var url: HTTPURL { fetch.url }
     public var expectedSize: UInt64? { fetch.expectedSize }
     public var maxDrops: Int { fetch.maxDrops }

@@ -1,5 +1,6 @@
 import CShim
 import EdgeCore
+import EdgeCrypto
 import MQTT
 
 /// A firmware download over HTTP or HTTPS as a step of the caller's poll loop: it never blocks
@@ -16,9 +17,17 @@ import MQTT
 /// (`rangeRefused`). Failures while connecting (TLS: a certificate that does not verify will not
 /// start to; name resolution), 4xx, a refused resume and a changed size are final.
 ///
+/// An EnOS file (`init(broker:fileURI:…)`) comes through the EnOS HTTP broker: before a
+/// connection for the file, one for the authentication when there is no session yet or it is
+/// older than 9/10 of its lifetime (`EnOSBrokerCodec` has the requests and the reply); then the
+/// file's download is the same ranged GET, resumed the same way. A download answered 401/403
+/// drops the session and counts as a drop (authenticate again); a refused authentication is
+/// final.
+///
 /// Guarantees: the bytes returned are the file's bytes in order, each exactly once; the total is
-/// checked against `expectedSize` when given. Memory: one head buffer allocated in `init`;
-/// steps allocate nothing except when (re)connecting (the request line, name resolution).
+/// checked against `expectedSize` when given. Memory: one head buffer and a 128-byte session
+/// buffer allocated in `init`; steps allocate nothing except when (re)connecting (the request
+/// line, name resolution, the authentication's digest context).
 public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
     /// What a step produced.
     public enum Step: Equatable, Sendable {
@@ -31,7 +40,10 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
         case complete
     }
 
-    enum Stage { case idle, connecting, sending, readingHead, body, done }
+    enum Stage { case idle, connecting, sending, readingHead, authBody, body, done }
+
+    /// Longest session id kept from the broker's authentication.
+    public static var sessionCapacity: Int { 128 }
 
     public let url: HTTPURL
     public let expectedSize: UInt64?
@@ -58,23 +70,57 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
     private var pendingStart = 0
     private var pendingEnd = 0
     private var bodyRemaining: UInt64 = 0
+    /// The EnOS HTTP broker and the file's URI there (nil: a plain http(s) URL).
+    private let broker: EnOSFileBroker?
+    private let fileURI: String
+    private let session: UnsafeMutableRawBufferPointer
+    private var sessionLength = 0
+    private var sessionRenewal = MonotonicInstant(nanoseconds: 0)
+    /// The connection carries the broker's authentication, not the file.
+    private var authenticating = false
+    private var authBodyStart = 0
+    private var authBodyLength: Int? = nil
+    private var authChunked = false
 
     /// `isTLS` says what `transport` speaks; it must match the URL's scheme.
     public init(url: HTTPURL, transport: consuming Transport, isTLS: Bool, expectedSize: UInt64? = nil, maxDrops: Int = 5,
                 stallTimeoutMilliseconds: UInt64 = 15_000, retryDelayMilliseconds: UInt64 = 2_000,
                 headCapacity: Int = 4096) throws(DownloadError) {
+        try self.init(url: url, broker: nil, fileURI: "", transport: transport, isTLS: isTLS, expectedSize: expectedSize,
+                      maxDrops: maxDrops, stallTimeoutMilliseconds: stallTimeoutMilliseconds,
+                      retryDelayMilliseconds: retryDelayMilliseconds, headCapacity: headCapacity)
+    }
+
+    /// The EnOS file `fileURI` (`enos-connect://…` or a relative path) through `broker`;
+    /// `isTLS` must match the broker's scheme.
+    public init(broker: EnOSFileBroker, fileURI: String, transport: consuming Transport, isTLS: Bool, expectedSize: UInt64? = nil,
+                maxDrops: Int = 5, stallTimeoutMilliseconds: UInt64 = 15_000, retryDelayMilliseconds: UInt64 = 2_000,
+                headCapacity: Int = 4096) throws(DownloadError) {
+        try self.init(url: broker.url, broker: broker, fileURI: fileURI, transport: transport, isTLS: isTLS, expectedSize: expectedSize,
+                      maxDrops: maxDrops, stallTimeoutMilliseconds: stallTimeoutMilliseconds,
+                      retryDelayMilliseconds: retryDelayMilliseconds, headCapacity: headCapacity)
+    }
+
+    private init(url: HTTPURL, broker: EnOSFileBroker?, fileURI: String, transport: consuming Transport, isTLS: Bool,
+                 expectedSize: UInt64?, maxDrops: Int, stallTimeoutMilliseconds: UInt64, retryDelayMilliseconds: UInt64,
+                 headCapacity: Int) throws(DownloadError) {
         guard url.isHTTPS == isTLS else { throw .unsupportedScheme }
         self.url = url
+        self.broker = broker
+        self.fileURI = fileURI
         self.transport = transport
         self.expectedSize = expectedSize
         self.maxDrops = maxDrops
         self.stallTimeoutMilliseconds = stallTimeoutMilliseconds
         self.retryDelayMilliseconds = retryDelayMilliseconds
-        head = .allocate(byteCount: headCapacity, alignment: 8)
+        // The broker's authentication request is built in the head buffer (`EnOSBrokerCodec` needs > 512 bytes).
+        head = .allocate(byteCount: broker == nil ? headCapacity : max(headCapacity, 1024), alignment: 8)
+        session = .allocate(byteCount: Self.sessionCapacity, alignment: 8)
     }
 
     deinit {
         head.deallocate()  // the transport closes itself in its own deinit
+        session.deallocate()
     }
 
     /// The descriptor to poll (-1 while not connected).
@@ -133,12 +179,33 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                     progressed(now)
                     if let end = HTTPResponseHead.headLength(UnsafeRawBufferPointer(rebasing: head[0..<filled])) {
                         let parsed = try HTTPResponseHead.parse(UnsafeRawBufferPointer(rebasing: head[0..<end]))
+                        if authenticating {
+                            try acceptAuthentication(parsed, bodyStart: end)
+                            continue
+                        }
                         try accept(parsed)
                         pendingStart = end
                         pendingEnd = filled
                         stage = .body
                         if bodyRemaining == 0 { finishBody() }
                     }
+                case .authBody:
+                    if try finishAuthentication(now: now, closed: false) { continue }
+                    guard filled < head.count else { throw .broker(.malformedReply("longer than the head buffer")) }
+                    var n = 0
+                    do throws(MQTTTransportError) {
+                        n = try transport.receive(into: UnsafeMutableRawBufferPointer(rebasing: head[filled...]))
+                    } catch {
+                        // A reply without length or chunks ends when the broker closes.
+                        if error.kind == .closedByPeer, authBodyLength == nil, !authChunked, try finishAuthentication(now: now, closed: true) {
+                            continue
+                        }
+                        if error.kind == .closedByPeer { throw .network(operation: "receive", .ioError) }
+                        throw .transport(error)
+                    }
+                    if n == 0 { return waitOn(wantWrite: false) }
+                    filled += n
+                    progressed(now)
                 case .body:
                     if pendingEnd > pendingStart {
                         let n = Int(min(UInt64(min(buffer.count, pendingEnd - pendingStart)), bodyRemaining))
@@ -155,7 +222,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
             } catch {
                 // Once connected, any transport failure (a TLS record cut by the drop included) is
                 // a drop to resume; while connecting, TLS and resolution failures are final.
-                let connected = stage == .sending || stage == .readingHead || stage == .body
+                let connected = stage == .sending || stage == .readingHead || stage == .authBody || stage == .body
                 let transportFailure: Bool
                 if case .transport = error { transportFailure = true } else { transportFailure = false }
                 guard Self.isTransient(error) || (connected && transportFailure) else {
@@ -177,6 +244,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
         case .network, .timedOut: return true
         case .status(let code): return code >= 500
         case .transport(let e): return e.kind != .tls && e.kind != .resolve
+        case .broker(.sessionRejected): return true
         default: return false
         }
     }
@@ -241,13 +309,29 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
             stage = .done
             return
         }
-        var request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host)\r\nUser-Agent: edge-agent\r\nAccept-Encoding: identity\r\n"
-        if received > 0 { request += "Range: bytes=\(received)-\r\n" }
-        request += "Connection: close\r\n\r\n"
-        guard request.utf8.count <= head.count else { throw .malformedResponse("request longer than the head buffer") }
-        var i = 0
-        for c in request.utf8 { head[i] = c; i += 1 }
-        requestLength = i
+        authenticating = false
+        if let broker {
+            do throws(FileBrokerError) {
+                if sessionLength == 0 || now >= sessionRenewal {
+                    sessionLength = 0
+                    var hasher = SHA256()
+                    requestLength = try EnOSBrokerCodec.writeAuthRequest(broker, hasher: &hasher, into: head)
+                    authenticating = true
+                } else {
+                    requestLength = try EnOSBrokerCodec.writeDownloadRequest(
+                        broker, session: UnsafeRawBufferPointer(rebasing: session[0..<sessionLength]), fileURI: fileURI,
+                        from: received, into: head)
+                }
+            } catch { throw .broker(error) }
+        } else {
+            var request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host)\r\nUser-Agent: edge-agent\r\nAccept-Encoding: identity\r\n"
+            if received > 0 { request += "Range: bytes=\(received)-\r\n" }
+            request += "Connection: close\r\n\r\n"
+            guard request.utf8.count <= head.count else { throw .malformedResponse("request longer than the head buffer") }
+            var i = 0
+            for c in request.utf8 { head[i] = c; i += 1 }
+            requestLength = i
+        }
         sent = 0
         do throws(MQTTTransportError) {
             try transport.open(host: url.host, port: url.port)
@@ -259,7 +343,52 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
         progressed(now)
     }
 
+    /// The head of the broker's authentication reply: 200 with its body (in `head` from
+    /// `bodyStart`) to read whole; another status fails as any HTTP status does.
+    private mutating func acceptAuthentication(_ h: HTTPResponseHead, bodyStart: Int) throws(DownloadError) {
+        guard h.status == 200 else { throw .status(h.status) }
+        authBodyStart = bodyStart
+        authChunked = h.chunked
+        authBodyLength = h.chunked ? nil : h.contentLength.map { Int(clamping: $0) }
+        if let length = authBodyLength, length > head.count - bodyStart {
+            throw .broker(.malformedReply("longer than the head buffer"))
+        }
+        stage = .authBody
+    }
+
+    /// When the whole authentication reply is in `head` (or the broker closed after a reply
+    /// without length): keeps the session and closes, so that the next step connects for the
+    /// file at once. False while more is to come.
+    private mutating func finishAuthentication(now: MonotonicInstant, closed: Bool) throws(DownloadError) -> Bool {
+        let available = UnsafeMutableRawBufferPointer(rebasing: head[authBodyStart..<filled])
+        let length: Int
+        if authChunked {
+            guard let n = try HTTPChunkedBody.decode(available) else { return false }
+            length = n
+        } else if let expected = authBodyLength {
+            guard available.count >= expected else { return false }
+            length = expected
+        } else {
+            guard closed else { return false }
+            length = available.count
+        }
+        do throws(FileBrokerError) {
+            sessionLength = try EnOSBrokerCodec.parseAuthReply(UnsafeRawBufferPointer(rebasing: available[0..<length]), session: session)
+        } catch { throw .broker(error) }
+        let lifetime = broker?.lifetimeMilliseconds ?? EnOSFileBroker.defaultLifetimeMilliseconds
+        sessionRenewal = now.advanced(byMilliseconds: lifetime / 10 * 9)
+        authenticating = false
+        disconnect()
+        stage = .idle
+        deadline = nil
+        return true
+    }
+
     private mutating func accept(_ h: HTTPResponseHead) throws(DownloadError) {
+        if broker != nil && (h.status == 401 || h.status == 403) {
+            sessionLength = 0
+            throw .broker(.sessionRejected(status: h.status))
+        }
         guard !h.chunked else { throw .malformedResponse("chunked transfer encoding") }
         let fileTotal: UInt64
         if received == 0 && h.status == 200 {

@@ -84,9 +84,13 @@ public struct UpgradeJob<Transport: MQTTTransport & ~Copyable>: ~Copyable {
     /// Checks the order and starts the job: the inactive slot is made unbootable and opened,
     /// nothing is downloaded yet. Reports step `0`, or the refusal (and throws it).
     /// `transport` carries the download: `TCPTransport()` for http://, a `TLSTransport` for
-    /// https:// (`isTLS` says which). `key` is the firmware's trusted public key.
+    /// https:// (`isTLS` says which; for an EnOS file, the broker's scheme decides:
+    /// `FirmwareLocation.usesTLS`). `broker`: where `enos-connect://` and relative file URIs
+    /// are fetched (nil: such orders fail with `broker(.notConfigured)`). `key` is the firmware's
+    /// trusted public key.
     public static func start<S: EnvironmentStorage>(
-        order: UpgradeOrder, transport: consuming Transport, isTLS: Bool, environment: inout BootEnvironment<S>,
+        order: UpgradeOrder, transport: consuming Transport, isTLS: Bool, broker: EnOSFileBroker? = nil,
+        environment: inout BootEnvironment<S>,
         slots: SlotSet, booted: BootedSlot, key: consuming ECDSAPublicKey, board: String, running: FirmwareVersion,
         settings: UpgradeSettings = UpgradeSettings(), now: MonotonicInstant, progress: (UpgradeProgress) -> Void
     ) throws(SlotError) -> UpgradeJob {
@@ -97,14 +101,23 @@ public struct UpgradeJob<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                size > max + UInt64(FirmwareImageHeader.size + 2 + FirmwareImageHeader.maxSignatureSize) {
                 throw .image(.oversized)
             }
-            guard let url = HTTPURL(order.fileURL) else { throw .download(.badURL) }
+            let location: FirmwareLocation
+            do throws(DownloadError) { location = try FirmwareLocation(order.fileURL) } catch { throw .download(error) }
             var digest: MessageDigest
             do throws(CryptoError) { digest = try MessageDigest(order.digestAlgorithm) } catch { throw .image(.unsupportedCloudDigest) }
             let fetch: HTTPFetch<Transport>
             do throws(DownloadError) {
-                fetch = try HTTPFetch(url: url, transport: transport, isTLS: isTLS, maxDrops: settings.maxDrops,
-                                      stallTimeoutMilliseconds: settings.stallTimeoutMilliseconds,
-                                      retryDelayMilliseconds: settings.retryDelayMilliseconds)
+                switch location {
+                case .web(let url):
+                    fetch = try HTTPFetch(url: url, transport: transport, isTLS: isTLS, maxDrops: settings.maxDrops,
+                                          stallTimeoutMilliseconds: settings.stallTimeoutMilliseconds,
+                                          retryDelayMilliseconds: settings.retryDelayMilliseconds)
+                case .enosFile(let uri):
+                    guard let broker else { throw .broker(.notConfigured) }
+                    fetch = try HTTPFetch(broker: broker, fileURI: uri, transport: transport, isTLS: isTLS, maxDrops: settings.maxDrops,
+                                          stallTimeoutMilliseconds: settings.stallTimeoutMilliseconds,
+                                          retryDelayMilliseconds: settings.retryDelayMilliseconds)
+                }
             } catch { throw .download(error) }
             let target = booted.slot.other
             let device = try slots.openForInstall(target, booted: booted.slot)

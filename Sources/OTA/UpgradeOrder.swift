@@ -7,7 +7,8 @@ import EdgeCrypto
 public struct UpgradeOrder: Sendable {
     /// The version as the cloud writes it (`v1.0`, `1.2.3`).
     public var version: String
-    /// The download location (http:// for now; the EnOS layer resolves file-service URIs).
+    /// The download location: http(s)://, or an EnOS file (`enos-connect://…`, a relative path)
+    /// fetched through the EnOS HTTP broker (`FirmwareLocation`).
     public var fileURL: String
     /// Announced size in bytes, when given.
     public var fileSize: UInt64?

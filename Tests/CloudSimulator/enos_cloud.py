@@ -68,16 +68,34 @@ Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"o
   {"cmd":"state"}                                    gateway connected?, online sub-devices, counts
   {"cmd":"kick"}                                     close the gateway's proxied connection
   {"cmd":"clear"}                                    forget records
+  {"cmd":"http_broker","dir":D,...}                  start (or reconfigure) the EnOS HTTP broker:
+                                                     see "EnOS HTTP broker" below; answers {"port":P}
+
+EnOS HTTP broker (file downloads as the Java SDK's HttpConnection does them; loopback HTTP/1.1,
+one request per connection): `POST /auth/{pk}/{dk}` with `{"signMethod":"sha256","lifetime":L,
+"sign":S,...}`, S = hex SHA-256 of `deviceKey{dk}lifetime{L}productKey{pk}signMethod{m}` + the
+device secret (either case), answered `{"code":200,"message":"","data":{"sessionId":...}}` (a bad
+sign or an unknown device: `{"code":401,...}`, the simulator's choice: the real code is not public);
+`GET /multipart/sys/{pk}/{dk}/file/download?sessionId=..&fileUri=..&category=ota|feature` serves
+`enos-connect://NAME` as D/NAME and a relative path `/a/b` as D/a/b, with Range (206, 416), 401 for
+an unknown or expired session, 404 for a missing file. Options of the command: "dropAfter": N and
+"drops": K (the first K file responses close after N body bytes), "chunkedAuth": true (the auth
+reply in chunked encoding), "expireSessions": K (the next K downloads get 401 as if the session
+had expired). Records: kind "http_auth" (productKey, deviceKey, signOk, code, lifetime) and
+"http_download" (productKey, deviceKey, fileUri, category, range, status).
 """
 import argparse
 import asyncio
 import hashlib
 import json
+import os
 import re
 import socket
 import struct
 import sys
 import time
+import urllib.parse
+import uuid
 
 MAX_MESSAGE_BYTES = 512 * 1024
 
@@ -711,6 +729,8 @@ class Cloud:
         if cmd == "clear":
             self.records = []
             return {}
+        if cmd == "http_broker":
+            return await self.start_http_broker(r)
         raise ValueError(f"unknown cmd {cmd!r}")
 
     def inject(self, r):
@@ -848,6 +868,159 @@ class Cloud:
             self.online.clear()
         self.record("disconnect", clientId=client_id)
         self.log(f"gateway disconnected: {username}")
+
+    async def start_http_broker(self, r):
+        if getattr(self, "http_broker", None) is None:
+            self.http_broker = HTTPBroker(self)
+            await self.http_broker.start()
+        self.http_broker.configure(r)
+        return {"port": self.http_broker.port}
+
+
+# ---------------------------------------------------------------------------------------------
+# EnOS HTTP broker (file download through a session, as the Java SDK's HttpConnection does it)
+
+class HTTPBroker:
+    """The EnOS HTTP broker's authentication and file download (see the module doc)."""
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+        self.port = 0
+        self.root = None
+        self.sessions = {}  # sessionId -> (pk, dk, expiry ms)
+        self.drop_after = 0
+        self.drops_left = 0
+        self.chunked_auth = False
+        self.expire_left = 0
+
+    async def start(self):
+        server = await asyncio.start_server(self.serve, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        self.server = server
+
+    def configure(self, r):
+        if "dir" in r:
+            self.root = os.path.realpath(r["dir"])
+        self.drop_after = int(r.get("dropAfter", self.drop_after))
+        self.drops_left = int(r.get("drops", self.drops_left))
+        self.chunked_auth = bool(r.get("chunkedAuth", self.chunked_auth))
+        self.expire_left = int(r.get("expireSessions", self.expire_left))
+
+    def secret_of(self, pk, dk):
+        gw = self.cloud.gateway
+        if gw is not None and (gw.pk, gw.dk) == (pk, dk):
+            return gw.secret
+        sub = self.cloud.subs.get((pk, dk))
+        return sub.secret if sub else None
+
+    async def serve(self, reader, writer):
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 15)
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            headers = {}
+            for line in lines[1:]:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    headers[k.strip().lower()] = v.strip()
+            body = b""
+            if "content-length" in headers:
+                body = await asyncio.wait_for(reader.readexactly(int(headers["content-length"])), 15)
+            path, _, query = target.partition("?")
+            parts = path.split("/")
+            if method == "POST" and len(parts) == 4 and parts[1] == "auth":
+                await self.auth(writer, parts[2], parts[3], body)
+            elif method == "GET" and len(parts) == 7 and parts[1:3] == ["multipart", "sys"] and parts[5:] == ["file", "download"]:
+                await self.download(writer, parts[3], parts[4], urllib.parse.parse_qs(query), headers.get("range"))
+            else:
+                await self.respond(writer, 404, b"")
+        except (asyncio.IncompleteReadError, asyncio.TimeoutError, asyncio.LimitOverrunError, ValueError,
+                ConnectionError, OSError):
+            pass
+        finally:
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def respond(self, writer, status, body, extra=(), chunked=False):
+        reason = {200: "OK", 206: "Partial Content", 401: "Unauthorized", 404: "Not Found",
+                  416: "Range Not Satisfiable"}.get(status, "Error")
+        head = [f"HTTP/1.1 {status} {reason}", "Connection: close"] + list(extra)
+        if chunked:
+            head.append("Transfer-Encoding: chunked")
+            half = len(body) // 2
+            body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (body[:half], body[half:]) if c) + b"0\r\n\r\n"
+        else:
+            head.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        await writer.drain()
+
+    async def auth(self, writer, pk, dk, body):
+        code, lifetime, sign_ok = 401, None, False
+        try:
+            request = json.loads(body)
+            lifetime, method, given = request["lifetime"], request["signMethod"], request["sign"]
+            secret = self.secret_of(pk, dk)
+            if secret is not None and isinstance(lifetime, int) and method == "sha256":
+                content = f"deviceKey{dk}lifetime{lifetime}productKey{pk}signMethod{method}{secret}"
+                sign_ok = hashlib.sha256(content.encode()).hexdigest() == str(given).lower()
+        except (ValueError, KeyError, TypeError):
+            request = None
+        if sign_ok:
+            code = 200
+            session = uuid.uuid4().hex
+            self.sessions[session] = (pk, dk, now_ms() + lifetime)
+            reply = {"code": 200, "message": "", "data": {"sessionId": session}}
+        else:
+            reply = {"code": 401, "message": "auth failed: bad sign or unknown device", "data": None}
+        self.cloud.record("http_auth", productKey=pk, deviceKey=dk, signOk=sign_ok, code=code, lifetime=lifetime)
+        await self.respond(writer, 200, json.dumps(reply).encode(), ["Content-Type: application/json;charset=UTF-8"],
+                           chunked=self.chunked_auth)
+
+    async def download(self, writer, pk, dk, query, rng):
+        session = (query.get("sessionId") or [""])[0]
+        uri = (query.get("fileUri") or [""])[0]
+        category = (query.get("category") or [""])[0]
+
+        def record(status):
+            self.cloud.record("http_download", productKey=pk, deviceKey=dk, fileUri=uri, category=category,
+                              range=rng, status=status)
+        known = self.sessions.get(session)
+        if known is None or known[:2] != (pk, dk) or known[2] < now_ms() or self.expire_left > 0:
+            if known is not None and self.expire_left > 0:
+                self.expire_left -= 1
+                del self.sessions[session]
+            record(401)
+            return await self.respond(writer, 401, b'{"code":401,"message":"session expired"}')
+        name = uri[len("enos-connect://"):] if uri.startswith("enos-connect://") else uri.lstrip("/")
+        path = os.path.realpath(os.path.join(self.root or ".", name))
+        if category not in ("ota", "feature") or not path.startswith((self.root or ".") + os.sep) or not os.path.isfile(path):
+            record(404)
+            return await self.respond(writer, 404, b"")
+        data = open(path, "rb").read()
+        start, end, status = 0, len(data) - 1, 200
+        m = re.match(r"bytes=(\d+)-(\d*)$", rng or "")
+        if m:
+            start = int(m.group(1))
+            if m.group(2):
+                end = min(int(m.group(2)), len(data) - 1)
+            if start >= len(data):
+                record(416)
+                return await self.respond(writer, 416, b"", [f"Content-Range: bytes */{len(data)}"])
+            status = 206
+        body = data[start:end + 1]
+        record(status)
+        extra = ["Accept-Ranges: bytes", "Content-Type: application/octet-stream"]
+        if status == 206:
+            extra.append(f"Content-Range: bytes {start}-{end}/{len(data)}")
+        if self.drops_left > 0:
+            self.drops_left -= 1
+            head = [f"HTTP/1.1 {status} OK", "Connection: close", f"Content-Length: {len(body)}"] + extra
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body[:self.drop_after])
+            await writer.drain()
+            return
+        await self.respond(writer, status, body, extra)
 
 
 def parse_code(text, what):
