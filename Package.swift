@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
         .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS"], exclude: ["README.md"]),
         .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus"], exclude: ["README.md"]),
-        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "MQTTTLS", "RingLog"], exclude: ["CONFIG.md"]),
+        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "MQTTTLS", "OTA", "RingLog"], exclude: ["CONFIG.md"]),
         .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
         .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "MQTTTLS", "OTA"], exclude: ["README.md"]),
         .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),

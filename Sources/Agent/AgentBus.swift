@@ -16,8 +16,14 @@ public protocol AgentBus: AnyObject {
     func drain(_ body: (BusEvent) -> Void)
     /// Queues a write; false when the queue is full (nothing will be written).
     func submit(_ write: WriteCommand) -> Bool
+    /// Queues a commissioning read (the console's `read`); false when the queue is full.
+    func submit(_ read: RegisterReadRequest) -> Bool
     /// Asks for a statistics snapshot, delivered later as events.
     func requestStatistics()
+    /// Events the bus had to drop because the loop's queue was full (for the console).
+    var droppedEventCount: UInt64 { get }
 }
 
-extension BusWorker: AgentBus where Transport: ~Copyable {}
+extension BusWorker: AgentBus where Transport: ~Copyable {
+    public var droppedEventCount: UInt64 { droppedEvents.load(ordering: .relaxed) }
+}

@@ -24,7 +24,7 @@ extension AgentLoop where Device: ~Copyable, Uplink: ~Copyable {
         snapshot.figures.copyFigures(from: consoleFigures)
         var bus = 0
         while bus < workers.count && bus < snapshot.droppedEvents.count {
-            snapshot.droppedEvents[bus] = workers[bus].droppedEvents.load(ordering: .relaxed)
+            snapshot.droppedEvents[bus] = workers[bus].droppedEventCount
             bus += 1
         }
         snapshot.writeConnection { uplink.describeConnection(into: &$0) }

@@ -1,5 +1,7 @@
 import EdgeCore
 import RingLog
+import Configuration
+import StoreForward
 
 extension AgentEventLoop where Poller == SystemPoller, Device: ~Copyable, Uplink: ~Copyable {
     /// The loop waiting with poll(2), its signals read from `signalDescriptor` (`SignalPipe`).

@@ -1,5 +1,6 @@
 import EdgeCore
 import FieldBus
+import CloudLink
 
 /// What the agent's loop keeps for the console beyond `DeviceTable`: the latest statistics of
 /// each bus and device (from the snapshots the status timer or the console asks the bus workers

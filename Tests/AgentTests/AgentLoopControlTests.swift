@@ -2,6 +2,7 @@ import Agent
 import EdgeCore
 import FieldBus
 import Testing
+@testable import CloudLink
 
 /// Cloud commands in the loop: a write goes to the bus of its device, the command is answered once
 /// all its writes are done (the first failure is the answer), at its TTL's deadline it is answered

@@ -2,6 +2,7 @@ import Agent
 import EdgeCore
 import FieldBus
 import Testing
+@testable import CloudLink
 
 /// One id per control request: the cloud command's id is the id of each of its bus writes and of
 /// its reply, whatever its value; as many commands run at once as `control.commandsInFlight`

@@ -2,6 +2,7 @@ import Agent
 import EdgeCore
 import OTA
 import Testing
+@testable import Configuration
 
 /// `cloud.httpBroker`: the EnOS HTTP broker for `enos-connect://` and relative firmware URIs,
 /// signed in as the gateway. Optional (no default: the SDKs derive none from the MQTT host);

@@ -4,6 +4,8 @@ import FieldBus
 import Foundation
 import Logging
 import RingLog
+@testable import Configuration
+@testable import StoreForward
 
 /// The agent's loop in this process with nothing real but its own code: two buses in memory
 /// (`MemoryBus`), the cloud in memory (`LoopUplink`), the ring log on the memory device, time on a

@@ -2,6 +2,8 @@ import Agent
 import EdgeCore
 import FieldBus
 import OTA
+@testable import StoreForward
+@testable import CloudLink
 
 /// The cloud connection in memory for the agent loop's tests (`AgentUplink`, `OTAUplink`): the
 /// test sets its state, queues its events and commands; what the loop hands it (measurepoint

@@ -37,5 +37,14 @@ final class MemoryBus: AgentBus {
         return true
     }
 
+    private(set) var reads: [RegisterReadRequest] = []
+    var droppedEventCount: UInt64 = 0
+
+    func submit(_ read: RegisterReadRequest) -> Bool {
+        guard acceptsWrites else { return false }
+        reads.append(read)
+        return true
+    }
+
     func requestStatistics() { statisticsRequests += 1 }
 }
