@@ -1,5 +1,6 @@
 import EdgeCore
 import FieldBus
+import Synchronization
 
 /// The agent loop's view of one field bus: a descriptor that is readable when events wait, the
 /// events themselves, and writes going the other way. `BusWorker` (a thread per bus) is the real

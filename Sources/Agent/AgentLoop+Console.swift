@@ -1,6 +1,7 @@
 import EdgeCore
 import FieldBus
 import RingLog
+import StoreForward
 
 /// The loop's side of the console's interface: it fills the console's `AgentSnapshot` and
 /// answers the requests queued on its `AgentCommandPort`. The console never holds the loop.
