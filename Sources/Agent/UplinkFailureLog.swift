@@ -1,6 +1,5 @@
 import Logging
 import MQTT
-import MQTTTLS
 
 /// Logs why the cloud connection ended or could not be made, once, in words: a dropped
 /// connection and the first failed attempt of a cause at warning level; further attempts that

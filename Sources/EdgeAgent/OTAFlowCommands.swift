@@ -1,8 +1,7 @@
 import CShim
 import EdgeCore
 import EdgeCrypto
-import MQTT
-import MQTTTLS
+import TLS
 import OTA
 
 /// `edge-agent ota upgrade …` and `edge-agent ota boot-check …`: the cloud-ordered upgrade and
@@ -80,15 +79,15 @@ enum OTAFlowCommands {
         let activated: FirmwareVersion?
         if url.hasPrefix("https://") {
             guard let caFile = options.caFile else { return OTACommand.fail("https:// needs --ca FILE") }
-            let tls: TLSTransport
-            do throws(MQTTTransportError) { tls = try TLSTransport(TLSConfiguration(caFile: caFile)) } catch {
+            let tls: TLSStream
+            do throws(ByteStreamError) { tls = try TLSStream(TLSConfiguration(caFile: caFile)) } catch {
                 printProgress(UpgradeProgress(.download(.transport(error))))
                 return 1
             }
             activated = run(order: order, transport: tls, isTLS: true, env: &env, slots: slots, booted: booted, key: key,
                             board: board, running: running, settings: settings)
         } else {
-            activated = run(order: order, transport: TCPTransport(), isTLS: false, env: &env, slots: slots, booted: booted, key: key,
+            activated = run(order: order, transport: TCPStream(), isTLS: false, env: &env, slots: slots, booted: booted, key: key,
                             board: board, running: running, settings: settings)
         }
         guard let version = activated else { return 1 }
@@ -102,7 +101,7 @@ enum OTAFlowCommands {
     }
 
     /// Drives the job to its end with a poll(2) loop; the activated version, or nil.
-    static func run<Transport: MQTTTransport & ~Copyable>(
+    static func run<Transport: ByteStream & ~Copyable>(
         order: UpgradeOrder, transport: consuming Transport, isTLS: Bool, env: inout BootEnvironment<FileEnvironmentStorage>,
         slots: SlotSet, booted: BootedSlot, key: consuming ECDSAPublicKey, board: String, running: FirmwareVersion,
         settings: UpgradeSettings
@@ -151,7 +150,7 @@ enum OTAFlowCommands {
         }
         health.observe(.configLoaded)
         health.observe(.ringLogOpened)
-        var uplink = TCPTransport()
+        var uplink = TCPStream()
         var uplinkUp = options.uplink == nil
         var nextAttempt = start
         let target = options.uplink.flatMap(parseHostPort)
@@ -186,14 +185,14 @@ enum OTAFlowCommands {
             if !uplinkUp, let target {
                 let (host, port) = target
                 if uplink.descriptor < 0 && now >= nextAttempt {
-                    do throws(MQTTTransportError) { try uplink.open(host: host, port: port) } catch {
+                    do throws(ByteStreamError) { try uplink.open(host: host, port: port) } catch {
                         nextAttempt = now.advanced(byMilliseconds: 200)
                     }
                 }
                 if uplink.descriptor >= 0 {
                     var p = pollfd(fd: uplink.descriptor, events: uplink.pollEvents(wantWrite: true), revents: 0)
                     _ = poll(&p, 1, 100)
-                    do throws(MQTTTransportError) {
+                    do throws(ByteStreamError) {
                         if try uplink.advance(revents: p.revents) {
                             uplinkUp = true
                             StandardOutput.line("ota: uplink \(host):\(port) connected")

@@ -21,7 +21,7 @@ import MQTT
 ///
 /// Use (sketch):
 ///
-///     var gw = EnOSGateway(configuration: c, host: h, port: 11883, transport: TCPTransport(),
+///     var gw = EnOSGateway(configuration: c, host: h, port: 11883, transport: TCPStream(),
 ///                          clock: SystemClock(), random: SplitMix64(seed: s))
 ///     loop: let r = gw.pollRequest(onEvent: sink)          // add r.descriptor to poll(2)
 ///           gw.handle(revents: revents, onEvent: sink)     // when poll reported it
@@ -40,7 +40,7 @@ import MQTT
 /// (`resendsAfterReconnect` false): the caller resends from its own log, in its own order. (The
 /// session's resend used to arrive after the reconnect ahead of the caller's replay: an old
 /// batch, out of time order, and a duplicate.)
-public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
+public struct EnOSGateway<Transport: ByteStream & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
     public var client: MQTTClient<Transport, Clock, Random>
     let core: EnOSGatewayCore<Clock>
     let clock: Clock

@@ -6,7 +6,7 @@ import EdgeCore
 /// `handle(revents:)` when the agent's loop polls many descriptors. Connects, reconnects,
 /// reads, decodes, hands packets to the session and writes its output; never blocks except in
 /// `step`'s poll and in name resolution at connect time. Steady-state steps allocate nothing.
-public struct MQTTClient<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
+public struct MQTTClient<Transport: ByteStream & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
     public var session: MQTTSession<Clock, Random>
     public var transport: Transport
     var reader: MQTTFrameReader

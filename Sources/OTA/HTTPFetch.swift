@@ -1,6 +1,5 @@
 import CShim
 import EdgeCore
-import MQTT
 
 /// A firmware download over HTTP or HTTPS as a step of the caller's poll loop: it never blocks
 /// (apart from name resolution inside `open`, as MQTT's transports do). The caller polls
@@ -19,7 +18,7 @@ import MQTT
 /// Guarantees: the bytes returned are the file's bytes in order, each exactly once; the total is
 /// checked against `expectedSize` when given. Memory: one head buffer allocated in `init`;
 /// steps allocate nothing except when (re)connecting (the request line, name resolution).
-public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
+public struct HTTPFetch<Transport: ByteStream & ~Copyable>: ~Copyable {
     /// What a step produced.
     public enum Step: Equatable, Sendable {
         /// `count` body bytes are at the start of the caller's buffer.
@@ -110,7 +109,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                     try open(now: now)
                 case .connecting:
                     var established = false
-                    do throws(MQTTTransportError) { established = try transport.advance(revents: revents) } catch {
+                    do throws(ByteStreamError) { established = try transport.advance(revents: revents) } catch {
                         throw .transport(error)
                     }
                     if !established { return waitOn(wantWrite: true) }
@@ -118,7 +117,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                     stage = .sending
                 case .sending:
                     var n = 0
-                    do throws(MQTTTransportError) {
+                    do throws(ByteStreamError) {
                         n = try transport.send(UnsafeRawBufferPointer(rebasing: head[sent..<requestLength]))
                     } catch { throw .transport(error) }
                     if n == 0 { return waitOn(wantWrite: true) }
@@ -226,7 +225,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
     }
 
     private mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(DownloadError) -> Int {
-        do throws(MQTTTransportError) {
+        do throws(ByteStreamError) {
             return try transport.receive(into: buffer)
         } catch {
             if error.kind == .closedByPeer { throw .network(operation: "receive", .ioError) }
@@ -249,7 +248,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
         for c in request.utf8 { head[i] = c; i += 1 }
         requestLength = i
         sent = 0
-        do throws(MQTTTransportError) {
+        do throws(ByteStreamError) {
             try transport.open(host: url.host, port: url.port)
         } catch {
             if error.kind == .resolve { throw .resolve(error.code) }

@@ -1,33 +1,9 @@
 import CShim
-import EdgeCore
 
-/// A non-blocking byte stream to the broker, driven by poll(2): plain TCP (`TCPTransport`) or
-/// TLS on top of it. Each conformer owns its descriptor and C contexts (so it is ~Copyable).
-/// `receive`/`send` return 0 when the call would block; a closed or failed stream throws.
-public protocol MQTTTransport: ~Copyable {
-    /// The descriptor to poll, or -1 while closed.
-    var descriptor: Int32 { get }
-    /// True once the stream is ready for MQTT bytes (TCP connected, TLS handshake done).
-    var isEstablished: Bool { get }
-    /// Starts connecting (resolution happens here). Progress comes through `advance`.
-    mutating func open(host: String, port: UInt16) throws(MQTTTransportError)
-    /// The poll(2) events to wait for, given whether there is output pending.
-    func pollEvents(wantWrite: Bool) -> Int16
-    /// Moves connection set-up on after poll reported `revents`; true once established.
-    mutating func advance(revents: Int16) throws(MQTTTransportError) -> Bool
-    /// Received bytes into `buffer`: the count, or 0 if nothing is there now.
-    mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(MQTTTransportError) -> Int
-    /// Sends from `bytes`: the count taken, or 0 if the socket is full now.
-    mutating func send(_ bytes: UnsafeRawBufferPointer) throws(MQTTTransportError) -> Int
-    /// Closes the stream (idempotent).
-    mutating func close()
-    /// True if received bytes wait inside the transport (e.g. a decrypted TLS record) that
-    /// poll(2) cannot report: read again without waiting.
-    var hasBufferedInput: Bool { get }
-}
-
-/// Why a transport failed: where (resolve, connect, I/O) and the system's code.
-public struct MQTTTransportError: Error, Equatable, Sendable {
+/// Why a `ByteStream` failed: where (resolve, connect, I/O, TLS) and the system's or the TLS
+/// library's code. The texts name the broker: MQTT is the stream's first user, and the words
+/// are the ones the agent has always logged.
+public struct ByteStreamError: Error, Equatable, Sendable {
     public enum Kind: UInt8, Sendable {
         /// Name resolution failed (`code` is a getaddrinfo error).
         case resolve
@@ -39,7 +15,7 @@ public struct MQTTTransportError: Error, Equatable, Sendable {
         case closedByPeer
         /// Used while not open.
         case notOpen
-        /// TLS failure (`code` is the mbedTLS error).
+        /// TLS failure (`code` is the TLS library's error).
         case tls
     }
 
@@ -50,13 +26,16 @@ public struct MQTTTransportError: Error, Equatable, Sendable {
     /// For a `.tls` verification failure: the subject of the broker's certificate that failed
     /// (nil if not known). Set on the error path only.
     public var subject: String? = nil
+    /// For `.tls`: the failure in the TLS library's words, set by the stream that threw it (on
+    /// the error path only), so that code which does not link the TLS library can log them.
+    public var tlsText: String? = nil
 
     public init(_ kind: Kind, code: Int32 = 0) {
         self.kind = kind
         self.code = code
     }
 
-    /// One line for logs.
+    /// One line for logs (a TLS code in hex: `tlsDescription` words it).
     public var description: String {
         switch kind {
         case .resolve:
@@ -73,5 +52,13 @@ public struct MQTTTransportError: Error, Equatable, Sendable {
         case .notOpen: return "transport not open"
         case .tls: return "TLS failure -0x" + String(UInt32(bitPattern: -code), radix: 16) + (detail != 0 ? ", certificate verification flags 0x" + String(detail, radix: 16) : "")
         }
+    }
+
+    /// TLS failures in the TLS library's words when the stream gave them ("TLS: broker
+    /// certificate rejected: certificate expired (certificate CN=broker, issued by CN=CA)");
+    /// otherwise `description`.
+    public var tlsDescription: String {
+        guard kind == .tls, let tlsText else { return description }
+        return tlsText
     }
 }
