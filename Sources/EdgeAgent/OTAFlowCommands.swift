@@ -122,8 +122,11 @@ enum OTAFlowCommands {
                 continue
             case .waiting(let events, let until):
                 let ms = until > now ? min(until.nanoseconds(since: now) / 1_000_000 + 1, 1_000) : 0
-                var p = pollfd(fd: job.descriptor, events: events, revents: 0)
-                if poll(&p, 1, Int32(ms)) > 0 { revents = p.revents }
+                do throws(Errno) {
+                    revents = try SystemCall.poll(job.descriptor, events: events, timeoutMilliseconds: Int32(ms))
+                } catch {
+                    revents = 0   // a failed poll(2) (EINVAL, ENOMEM) reports nothing, as a timeout would
+                }
             case .activated(let version):
                 return version
             case .failed:
@@ -190,10 +193,10 @@ enum OTAFlowCommands {
                     }
                 }
                 if uplink.descriptor >= 0 {
-                    var p = pollfd(fd: uplink.descriptor, events: uplink.pollEvents(wantWrite: true), revents: 0)
-                    _ = poll(&p, 1, 100)
+                    let revents = (try? SystemCall.poll(uplink.descriptor, events: uplink.pollEvents(wantWrite: true),
+                                                        timeoutMilliseconds: 100)) ?? 0
                     do throws(ByteStreamError) {
-                        if try uplink.advance(revents: p.revents) {
+                        if try uplink.advance(revents: revents) {
                             uplinkUp = true
                             StandardOutput.line("ota: uplink \(host):\(port) connected")
                             health.observe(.uplinkConnected)
@@ -207,7 +210,7 @@ enum OTAFlowCommands {
                     continue
                 }
             }
-            _ = poll(nil, 0, 50)
+            _ = try? SystemCall.poll(-1, events: 0, timeoutMilliseconds: 50)
         }
     }
 

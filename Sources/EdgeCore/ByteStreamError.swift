@@ -23,11 +23,9 @@ public struct ByteStreamError: Error, Equatable, Sendable {
     public var code: Int32
     /// Extra detail: for `.tls`, the certificate verification flags (0 if not a verify failure).
     public var detail: UInt32 = 0
-    /// For a `.tls` verification failure: the subject of the broker's certificate that failed
-    /// (nil if not known). Set on the error path only.
-    public var subject: String? = nil
-    /// For `.tls`: the failure in the TLS library's words, set by the stream that threw it (on
-    /// the error path only), so that code which does not link the TLS library can log them.
+    /// For `.tls`: the failure in the TLS library's words, with the failing certificate's names
+    /// after a verification failure; set by the stream that threw it (on the error path only), so
+    /// that code which does not link the TLS library can log them.
     public var tlsText: String? = nil
 
     public init(_ kind: Kind, code: Int32 = 0) {

@@ -129,9 +129,13 @@ public struct EnOSGateway<Transport: ByteStream & ~Copyable, Clock: EdgeClock, R
         let buffered = client.transport.hasBufferedInput
         if buffered { wait = 0 }
         var revents: Int16 = 0
-        let rc = edge_poll_one(request.descriptor, request.events, Int32(clamping: wait), &revents)
+        do throws(Errno) {
+            revents = try SystemCall.poll(request.descriptor, events: request.events, timeoutMilliseconds: Int32(clamping: wait))
+        } catch {
+            revents = 0   // a failed poll(2) (EINVAL, ENOMEM) handles nothing this step, as a timeout would
+        }
         if buffered { revents |= Int16(POLLIN) }
-        if rc > 0 || buffered { handle(revents: revents, onEvent: onEvent) }
+        if revents != 0 { handle(revents: revents, onEvent: onEvent) }
     }
 
     /// Sends DISCONNECT and stops reconnecting (`client.session.resume()` starts again).

@@ -58,9 +58,11 @@ public struct HTTPDownload<Transport: ByteStream & ~Copyable>: ~Copyable {
                 let ms = until > now ? min(until.nanoseconds(since: now) / 1_000_000 + 1, 60_000) : 0
                 revents = 0
                 if fetch.descriptor >= 0 && events != 0 {
-                    var p = pollfd(fd: fetch.descriptor, events: events, revents: 0)
-                    let n = poll(&p, 1, Int32(ms))
-                    if n > 0 { revents = p.revents }
+                    do throws(Errno) {
+                        revents = try SystemCall.poll(fetch.descriptor, events: events, timeoutMilliseconds: Int32(ms))
+                    } catch {
+                        revents = 0   // a failed poll(2) (EINVAL, ENOMEM) as a timeout: the fetch meets its own deadline
+                    }
                 } else if ms > 0 {
                     edge_sleep_ns(ms * 1_000_000)
                 }

@@ -55,7 +55,6 @@ extension ByteStreamError {
     public static func tls(_ code: Int32, verifyFlags: UInt32 = 0, subject: String? = nil) -> ByteStreamError {
         var e = ByteStreamError(.tls, code: code)
         e.detail = verifyFlags
-        e.subject = subject
         if code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || verifyFlags != 0 {
             var text = "TLS: broker certificate rejected: "
                 + (verifyFlags != 0 ? TLSErrorText.verification(verifyFlags) : "verification failed")
