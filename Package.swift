@@ -17,49 +17,51 @@ let package = Package(
         .systemLibrary(name: "CMbedTLS", path: "Sources/CMbedTLS",
                        providers: [.apt(["libmbedtls-dev"])]),
 
+        // -- module targets (one line each), in dependency order: each after what it imports --
         .target(name: "EdgeCore", dependencies: ["CShim"]),
         .target(name: "EdgeCrypto", dependencies: ["EdgeCore", "CMbedTLS"]),
-        // -- module targets (one line each, in dependency order: a module after everything it imports) --
+        .target(name: "TLS", dependencies: ["EdgeCore", "CShim", "CMbedTLS"]),
         .target(name: "Logging", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "Console", dependencies: ["EdgeCore", "CShim", "Logging"]),
         .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
         .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"]),
         .target(name: "EdgeCompute", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
-        .target(name: "MQTTTLS", dependencies: ["MQTT", "EdgeCore", "CShim", "CMbedTLS"]),
-        .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
-        .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS"], exclude: ["README.md"]),
         .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus"], exclude: ["README.md"]),
-        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "MQTTTLS", "OTA", "RingLog"], exclude: ["CONFIG.md"]),
+        .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
+        .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
+        .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim"], exclude: ["README.md"]),
+        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog"], exclude: ["CONFIG.md"]),
         .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
-        .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "MQTTTLS", "OTA"], exclude: ["README.md"]),
-        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "MQTTTLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
-        // -- benchmarks --
-        .executableTarget(name: "OTABench", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "MQTT", "MQTTTLS", "CShim", "CMallocCounter"], path: "Benchmarks/OTABench"),
-        .executableTarget(name: "FormulaBench", dependencies: ["EdgeCompute", "EdgeCore", "CShim", "TestSupport", "CMallocCounter"], path: "Benchmarks/FormulaBench"),
-        .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
-        .executableTarget(name: "MQTTBench", dependencies: ["MQTT", "MQTTTLS", "EdgeCore", "CShim", "CMbedTLS", "TestSupport", "CMallocCounter"], path: "Benchmarks/MQTTBench"),
-        .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
+        .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "TLS", "OTA"], exclude: ["README.md"]),
+        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
         .executableTarget(
             name: "EdgeAgent",
-            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "MQTT", "MQTTTLS", "Configuration", "StoreForward", "CloudLink", "Agent"]
+            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "TLS", "Configuration", "StoreForward", "CloudLink", "Agent"]
         ),
 
         // Test-only: counts malloc/calloc/realloc/posix_memalign per thread (interposition).
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .target(name: "TestSupport", dependencies: ["CMallocCounter", "EdgeCore"], path: "Tests/TestSupport"),
+
+        // -- benchmarks (one line each) --
+        .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
+        .executableTarget(name: "FormulaBench", dependencies: ["EdgeCompute", "EdgeCore", "CShim", "TestSupport", "CMallocCounter"], path: "Benchmarks/FormulaBench"),
+        .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
+        .executableTarget(name: "MQTTBench", dependencies: ["MQTT", "TLS", "EdgeCore", "CShim", "CMbedTLS", "TestSupport", "CMallocCounter"], path: "Benchmarks/MQTTBench"),
+        .executableTarget(name: "OTABench", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "TLS", "CShim", "CMallocCounter"], path: "Benchmarks/OTABench"),
+
+        // -- test targets (one line each), in the order of the modules they test --
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "TestSupport"]),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto", "TestSupport"]),
-        .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
-        // -- test targets (one line each) --
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Logging", "EdgeCore", "CShim", "TestSupport"]),
-        .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "MQTTTLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
         .testTarget(name: "BoardConfigTests", dependencies: ["BoardConfig", "EdgeCore", "TestSupport"]),
-        .testTarget(name: "EdgeComputeTests", dependencies: ["EdgeCompute", "EdgeCore", "TestSupport"]),
         .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"]),
-        .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "MQTT", "MQTTTLS", "TestSupport"]),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "MQTTTLS", "EdgeCore", "CShim", "TestSupport"]),
+        .testTarget(name: "EdgeComputeTests", dependencies: ["EdgeCompute", "EdgeCore", "TestSupport"]),
         .testTarget(name: "FieldBusTests", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TLS", "EdgeCore", "CShim", "TestSupport"]),
+        .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "TLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
+        .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "TLS", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
+        .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
     ]
 )

@@ -7,7 +7,7 @@ import CShim
 import EdgeCore
 import Foundation
 import MQTT
-import MQTTTLS
+import TLS
 import CMbedTLS
 import TestSupport
 import CMallocCounter
@@ -53,7 +53,7 @@ defer {
 usleep(300_000)
 
 // Ours.
-func runOurs<T: MQTTTransport & ~Copyable>(host: String = "127.0.0.1", port: UInt16, transport: consuming T) -> (seconds: Double, allocationsPerPublish: Double) {
+func runOurs<T: ByteStream & ~Copyable>(host: String = "127.0.0.1", port: UInt16, transport: consuming T) -> (seconds: Double, allocationsPerPublish: Double) {
     let config = MQTTSessionConfiguration(
         connect: MQTTConnectOptions(clientId: "bench-ours", cleanSession: true, keepAliveSeconds: 60),
         maximumPacketSize: 4096, outputBufferBytes: 32 * 1024, outgoingStoreBytes: 256 * 1024,
@@ -143,7 +143,7 @@ func printRows(_ label: String, _ r: (ours: Double, reference: Double, allocatio
 }
 
 // TCP.
-let tcp = bestOfThree(ours: { runOurs(port: port, transport: TCPTransport()) }, reference: { runMosquittoPub(port: port) })
+let tcp = bestOfThree(ours: { runOurs(port: port, transport: TCPStream()) }, reference: { runMosquittoPub(port: port) })
 
 // TLS: certificates made with openssl, a second broker with a TLS listener requiring client
 // certificates.
@@ -190,9 +190,9 @@ defer {
 }
 usleep(300_000)
 
-func tlsTransport(fragment: Int? = nil) -> TLSTransport {
+func tlsTransport(fragment: Int? = nil) -> TLSStream {
     do {
-        return try TLSTransport(TLSConfiguration(caFile: file("ca.crt"), clientCertificateFile: file("client.crt"),
+        return try TLSStream(TLSConfiguration(caFile: file("ca.crt"), clientCertificateFile: file("client.crt"),
                                                  clientKeyFile: file("client.key"), maximumFragmentLength: fragment))
     } catch {
         fail("TLS configuration: " + error.tlsDescription)

@@ -16,8 +16,7 @@ import CShim
 import EdgeCore
 import EdgeCrypto
 import Foundation
-import MQTT
-import MQTTTLS
+import TLS
 import OTA
 
 @_silgen_name("edge_heap_in_use") func edge_heap_in_use() -> Int
@@ -52,7 +51,7 @@ func loadKey(_ path: String) -> ECDSAPublicKey {
 
 let clock = SystemClock()
 
-@MainActor func install<T: MQTTTransport & ~Copyable>(transport: consuming T, isTLS: Bool, transportHeap: Int = 0) {
+@MainActor func install<T: ByteStream & ~Copyable>(transport: consuming T, isTLS: Bool, transportHeap: Int = 0) {
     guard let envPath = options["--env-config"], let slotsPath = options["--slots"], let keyPath = options["--key"],
           let url = options["--url"], let md5 = options["--md5"], let size = options["--size"].flatMap(UInt64.init) else {
         fail("install: missing options")
@@ -136,11 +135,11 @@ case "install":
         // The TLS transport's configuration and record buffers are allocated with it, before
         // the upgrade starts: measured here, reported apart (transport_heap).
         let before = edge_heap_in_use()
-        let tls: TLSTransport
-        do throws(MQTTTransportError) { tls = try TLSTransport(TLSConfiguration(caFile: ca)) } catch { fail("TLS: \(error.description)") }
+        let tls: TLSStream
+        do throws(ByteStreamError) { tls = try TLSStream(TLSConfiguration(caFile: ca)) } catch { fail("TLS: \(error.description)") }
         install(transport: tls, isTLS: true, transportHeap: edge_heap_in_use() - before)
     } else {
-        install(transport: TCPTransport(), isTLS: false)
+        install(transport: TCPStream(), isTLS: false)
     }
 case "verify":
     verify()

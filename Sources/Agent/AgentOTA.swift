@@ -2,7 +2,7 @@ import CShim
 import EdgeCore
 import EdgeCrypto
 import MQTT
-import MQTTTLS
+import TLS
 import OTA
 import Configuration
 import CloudLink
@@ -113,8 +113,8 @@ public struct AgentOTA: ~Copyable {
     var environment: BootEnvironment<FileEnvironmentStorage>? = nil
     public private(set) var booted: BootedSlot? = nil
     public internal(set) var health: StartupHealth? = nil
-    var tcpJob: UpgradeJob<TCPTransport>? = nil
-    var tlsJob: UpgradeJob<TLSTransport>? = nil
+    var tcpJob: UpgradeJob<TCPStream>? = nil
+    var tlsJob: UpgradeJob<TLSStream>? = nil
     var jobWorking = false
     var jobEvents: Int16 = 0
     var jobUntil: MonotonicInstant? = nil
@@ -397,8 +397,8 @@ public struct AgentOTA: ~Copyable {
                 note(.error, "ota: https:// firmware URL or HTTP broker but no CA: set ota.caFile")
                 return
             }
-            let tls: TLSTransport
-            do throws(MQTTTransportError) { tls = try TLSTransport(TLSConfiguration(caFile: ca)) } catch {
+            let tls: TLSStream
+            do throws(ByteStreamError) { tls = try TLSStream(TLSConfiguration(caFile: ca)) } catch {
                 report(UpgradeProgress(.download(.transport(error))))
                 return
             }
@@ -409,7 +409,7 @@ public struct AgentOTA: ~Copyable {
             } catch {}
         } else {
             do throws(SlotError) {
-                tcpJob = try UpgradeJob.start(order: upgrade, transport: TCPTransport(), isTLS: false, broker: fileBroker,
+                tcpJob = try UpgradeJob.start(order: upgrade, transport: TCPStream(), isTLS: false, broker: fileBroker,
                                               environment: &environment!,
                                               slots: setup.slots, booted: booted, key: key, board: setup.board, running: running,
                                               settings: upgradeSettings, now: now, progress: { got.append($0) })
@@ -421,7 +421,7 @@ public struct AgentOTA: ~Copyable {
 
     mutating func runJob(revents: Int16, now: MonotonicInstant) {
         guard isUpgrading, environment != nil else { return }
-        let state: UpgradeJob<TCPTransport>.State?
+        let state: UpgradeJob<TCPStream>.State?
         var got: [UpgradeProgress] = []
         if tcpJob != nil {
             state = tcpJob!.poll(revents: revents, now: now, environment: &environment!, progress: { got.append($0) })
@@ -456,7 +456,7 @@ public struct AgentOTA: ~Copyable {
         }
     }
 
-    static func convert(_ s: UpgradeJob<TLSTransport>.State) -> UpgradeJob<TCPTransport>.State {
+    static func convert(_ s: UpgradeJob<TLSStream>.State) -> UpgradeJob<TCPStream>.State {
         switch s {
         case .working: return .working
         case .waiting(let e, let u): return .waiting(events: e, until: u)

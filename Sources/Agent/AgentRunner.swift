@@ -4,7 +4,7 @@ import EdgeCore
 import FieldBus
 import Logging
 import MQTT
-import MQTTTLS
+import TLS
 import OTA
 import RingLog
 import Configuration
@@ -128,8 +128,8 @@ public enum AgentRunner {
         // One transport type for TCP and TLS: the uplink and the loop are compiled once.
         let transport: UplinkTransport
         if let tls = config.cloud.tls {
-            do throws(MQTTTransportError) {
-                transport = .tls(try TLSTransport(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,
+            do throws(ByteStreamError) {
+                transport = .tls(try TLSStream(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,
                                                                    serverName: tls.serverName, clientCertificateFile: tls.certificateFile,
                                                                    clientKeyFile: tls.keyFile, clientKeyPassword: tls.keyPassword)))
             } catch {
@@ -137,7 +137,7 @@ public enum AgentRunner {
                 return .exit(1)
             }
         } else {
-            transport = .tcp(TCPTransport())
+            transport = .tcp(TCPStream())
         }
         let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion)
         return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
@@ -220,7 +220,7 @@ public enum AgentRunner {
         return max(events, 256)
     }
 
-    static func drive<Transport: MQTTTransport & ~Copyable>(
+    static func drive<Transport: ByteStream & ~Copyable>(
         _ config: AgentConfiguration, _ environment: Environment,
         store: consuming StoreAndForward<FileFlashDevice, SystemClock>, uplink: consuming EnOSUplink<Transport, SystemClock>,
         workers: [BusWorker<ModbusConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger,

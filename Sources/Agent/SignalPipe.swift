@@ -24,13 +24,23 @@ public struct SignalPipe: Sendable {
     public init(descriptorOnly descriptor: Int32) { self.descriptor = descriptor }
 
     /// The signals that arrived since the last call, as a mask (bit n: signal n). Allocates nothing.
+    /// Reads until the pipe is empty (EAGAIN); the read end is the process's own and stays open,
+    /// so no other error is expected, and one would end this read like an empty pipe (the signal
+    /// bytes stay for the next call).
     public func take() -> UInt64 {
         var mask: UInt64 = 0
         var byte: UInt8 = 0
-        while read(descriptor, &byte, 1) == 1 {
+        while true {
+            do throws(Errno) {
+                let result = try withUnsafeMutableBytes(of: &byte) { buffer throws(Errno) in
+                    try SystemCall.readIfReady(descriptor, into: buffer)
+                }
+                guard result == .processed(1) else { return mask }
+            } catch {
+                return mask
+            }
             if byte < 64 { mask |= 1 << UInt64(byte) }
         }
-        return mask
     }
 
     /// True when `signal` is in `mask`.

@@ -20,7 +20,7 @@ import StoreForward
 /// never sent (it cannot be encoded, say) does not hold the data back for ever: a second after
 /// the reply timeout the uplink is ready anyway (nothing is lost by that: requests allow offline
 /// sub-devices). Buffers sized at start-up; steady state allocates nothing.
-public struct EnOSUplink<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock>: AgentUplink, ~Copyable {
+public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: AgentUplink, ~Copyable {
     public var gateway: EnOSGateway<Transport, Clock, SplitMix64>
     let sink: EnOSEventSink
     let clock: Clock

@@ -1,7 +1,6 @@
 import EdgeCore
 import EnOS
 import MQTT
-import MQTTTLS
 
 extension EnOSUplink where Transport: ~Copyable {
     /// The console's `mqtt` lines: the broker, connection state and connects, the QoS 1 window,

@@ -1,6 +1,6 @@
 import Logging
 import MQTT
-import MQTTTLS
+import TLS
 import Configuration
 
 /// Logs why the cloud connection ended or could not be made, once, in words: a dropped

@@ -1,14 +1,15 @@
+import EdgeCore
 import MQTT
-import MQTTTLS
+import TLS
 
 /// The cloud connection's transport as the configuration chose it: plain TCP, or TLS when
 /// `cloud.tls` is set. One type for both, so that the uplink, the agent's loop and everything
 /// else generic over the transport exists once in the firmware instead of once per transport
 /// (the second copy was ~70 KB of the aarch64 firmware). Forwards every call to the transport
 /// it holds.
-public enum UplinkTransport: MQTTTransport, ~Copyable {
-    case tcp(TCPTransport)
-    case tls(TLSTransport)
+public enum UplinkTransport: ByteStream, ~Copyable {
+    case tcp(TCPStream)
+    case tls(TLSStream)
 
     public var descriptor: Int32 {
         switch self {
@@ -38,10 +39,10 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
         }
     }
 
-    public mutating func open(host: String, port: UInt16) throws(MQTTTransportError) {
+    public mutating func open(host: String, port: UInt16) throws(ByteStreamError) {
         switch consume self {
         case .tcp(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 try t.open(host: host, port: port)
                 self = .tcp(t)
             } catch {
@@ -49,7 +50,7 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
                 throw error
             }
         case .tls(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 try t.open(host: host, port: port)
                 self = .tls(t)
             } catch {
@@ -59,10 +60,10 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
         }
     }
 
-    public mutating func advance(revents: Int16) throws(MQTTTransportError) -> Bool {
+    public mutating func advance(revents: Int16) throws(ByteStreamError) -> Bool {
         switch consume self {
         case .tcp(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 let result = try t.advance(revents: revents)
                 self = .tcp(t)
                 return result
@@ -71,7 +72,7 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
                 throw error
             }
         case .tls(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 let result = try t.advance(revents: revents)
                 self = .tls(t)
                 return result
@@ -82,10 +83,10 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
         }
     }
 
-    public mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(MQTTTransportError) -> Int {
+    public mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(ByteStreamError) -> Int {
         switch consume self {
         case .tcp(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 let result = try t.receive(into: buffer)
                 self = .tcp(t)
                 return result
@@ -94,7 +95,7 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
                 throw error
             }
         case .tls(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 let result = try t.receive(into: buffer)
                 self = .tls(t)
                 return result
@@ -105,10 +106,10 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
         }
     }
 
-    public mutating func send(_ bytes: UnsafeRawBufferPointer) throws(MQTTTransportError) -> Int {
+    public mutating func send(_ bytes: UnsafeRawBufferPointer) throws(ByteStreamError) -> Int {
         switch consume self {
         case .tcp(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 let result = try t.send(bytes)
                 self = .tcp(t)
                 return result
@@ -117,7 +118,7 @@ public enum UplinkTransport: MQTTTransport, ~Copyable {
                 throw error
             }
         case .tls(var t):
-            do throws(MQTTTransportError) {
+            do throws(ByteStreamError) {
                 let result = try t.send(bytes)
                 self = .tls(t)
                 return result

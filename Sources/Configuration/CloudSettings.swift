@@ -1,6 +1,6 @@
 import EdgeCore
 import EnOS
-import MQTTTLS
+import TLS
 
 /// One device's identity in the cloud: the EnOS triple. The secret signs the gateway's MQTT login
 /// or a sub-device's `combine.login`; it is never logged or shown (see `AgentConfiguration.maskedLines`).

@@ -68,17 +68,23 @@ public struct ConsoleOutputBuffer: ~Copyable {
     public mutating func drain(to descriptor: Int32) -> Bool {
         while count > 0 {
             let contiguous = min(count, storage.count - head)
-            let n = CShim.write(descriptor, storage.baseAddress! + head, contiguous)
-            if n > 0 {
-                head = (head + n) % storage.count
-                count -= n
-                lastError = nil
-                continue
+            let failure: Errno
+            do throws(Errno) {
+                switch try SystemCall.writeIfReady(descriptor, UnsafeRawBufferPointer(start: storage.baseAddress! + head, count: contiguous)) {
+                case .processed(let n) where n > 0:
+                    head = (head + n) % storage.count
+                    count -= n
+                    lastError = nil
+                    continue
+                case .processed:
+                    failure = .ioError   // write(2) took nothing and said nothing
+                case .wouldBlock:
+                    return true
+                }
+            } catch {
+                failure = error
             }
-            let e = n < 0 ? edge_errno() : EIO
-            if e == EINTR { continue }
-            if e == EAGAIN || e == EWOULDBLOCK { return true }
-            lastError = Errno(rawValue: e)
+            lastError = failure
             drop(count)
             head = 0
             count = 0

@@ -149,10 +149,16 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         }
         var fds = (pollfd(fd: request.input.descriptor, events: request.input.events, revents: 0),
                    pollfd(fd: request.output.descriptor, events: request.output.events, revents: 0))
-        let rc = withUnsafeMutablePointer(to: &fds) { pointer in
-            pointer.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, Int32(clamping: wait)) }
+        let ready = withUnsafeMutablePointer(to: &fds) { pointer in
+            pointer.withMemoryRebound(to: pollfd.self, capacity: 2) { fds in
+                do throws(Errno) {
+                    return try SystemCall.poll(UnsafeMutableBufferPointer(start: fds, count: 2), timeoutMilliseconds: Int32(clamping: wait))
+                } catch {
+                    return 0   // a failed poll(2) (EINVAL, ENOMEM) handles nothing this step, as a timeout would
+                }
+            }
         }
-        guard rc > 0 else { return }
+        guard ready > 0 else { return }
         if fds.0.revents != 0 { handle(descriptor: fds.0.fd, revents: fds.0.revents, backend: &backend) }
         if fds.1.revents != 0 { handle(descriptor: fds.1.fd, revents: fds.1.revents, backend: &backend) }
     }
@@ -212,20 +218,21 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         var reads = 0
         while reads < 8 && state != .closed {
             reads += 1
-            let n = CShim.read(terminal.input, inputBuffer.baseAddress, inputBuffer.count)
-            if n > 0 {
-                lastInput = clock.monotonicNow()
-                for i in 0..<n { accept(inputBuffer[i], &backend) }
-                continue
-            }
-            if n < 0 {
-                let e = edge_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK {
+            do throws(Errno) {
+                switch try SystemCall.readIfReady(terminal.input, into: inputBuffer) {
+                case .processed(let n) where n > 0:
+                    lastInput = clock.monotonicNow()
+                    for i in 0..<n { accept(inputBuffer[i], &backend) }
+                    continue
+                case .processed:
+                    break   // end of input
+                case .wouldBlock:
                     // POLLHUP with nothing to read would wake the loop forever.
                     if hangup && reads == 1 { close() }
                     return
                 }
+            } catch {
+                // EIO (hangup) or another error: closed below
             }
             close()   // end of input, EIO (hangup) or another error
             return

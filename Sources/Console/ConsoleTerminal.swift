@@ -43,13 +43,15 @@ public struct ConsoleTerminal: ~Copyable {
     /// `baud` (nil: leave the speed as the kernel or bootloader set it). The settings are
     /// restored when the terminal is closed.
     public static func openTTY(path: String, baud: Int?) throws(ConsoleError) -> ConsoleTerminal {
-        let fd = edge_open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
-        guard fd >= 0 else { throw ConsoleError(.openTerminal, .current) }
+        let fd: Int32
+        do throws(Errno) { fd = try SystemCall.open(path, flags: O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, mode: 0) } catch {
+            throw ConsoleError(.openTerminal, error)
+        }
         var original = termios()
         let haveOriginal = tcgetattr(fd, &original) == 0
         if edge_tty_make_raw(fd, UInt32(clamping: baud ?? 0)) != 0 {
             let e = Errno.current
-            _ = close(fd)
+            try? SystemCall.close(fd)
             throw ConsoleError(.configureTerminal, e)
         }
         // A serial console has no modem lines to wait for: ignore carrier detect, enable reading.
@@ -76,8 +78,8 @@ public struct ConsoleTerminal: ~Copyable {
         if output < 0 { output = fcntlDuplicate(outputFD) }
         guard input >= 0, output >= 0 else {
             let e = Errno.current
-            if input >= 0 { _ = close(input) }
-            if output >= 0 { _ = close(output) }
+            if input >= 0 { try? SystemCall.close(input) }
+            if output >= 0 { try? SystemCall.close(output) }
             throw ConsoleError(.openStandardStreams, e)
         }
         let tty = isatty(input) == 1
@@ -116,8 +118,9 @@ public struct ConsoleTerminal: ~Copyable {
             var settings = saved
             _ = tcsetattr(input, TCSANOW, &settings)
         }
-        if ownsInput { _ = close(input) }
-        if ownsOutput { _ = close(output) }
+        // Nothing to do about a failed close at the end: the descriptor is gone either way.
+        if ownsInput { try? SystemCall.close(input) }
+        if ownsOutput { try? SystemCall.close(output) }
     }
 
     private static func fcntlDuplicate(_ fd: Int32) -> Int32 {

@@ -121,10 +121,12 @@ enum LogCommand {
     static func fileGeometry(_ o: Options, creating: Bool) -> FlashGeometry? {
         var size = o.size
         var sector = o.sector
-        let fd = edge_open(o.device, O_RDONLY | O_CLOEXEC, 0)
+        var fd: Int32 = -1
+        var openError = Errno.noSuchFile
+        do throws(Errno) { fd = try SystemCall.open(o.device, flags: O_RDONLY | O_CLOEXEC, mode: 0) } catch { openError = error }
         if fd >= 0 {
             let owner = FileDescriptor(owning: fd)
-            let end = lseek(owner.rawValue, 0, SEEK_END)
+            let end = (try? owner.endOffset()) ?? -1   // a size that cannot be found is not used (below: give --size)
             guard let endBytes = Int(exactly: end) else {
                 StandardOutput.errorLine("edge-agent log: \(o.device): \(end) bytes is more than this \(Int.bitWidth)-bit platform can address")
                 return nil
@@ -135,14 +137,14 @@ enum LogCommand {
                 var header = [UInt8](repeating: 0, count: SectorHeader.size)
                 var offset = 0
                 while offset + SectorHeader.size <= endBytes && sector == nil && offset <= Int.max - 4096 {
-                    let got = header.withUnsafeMutableBytes { pread(owner.rawValue, $0.baseAddress, $0.count, off_t(offset)) }
+                    let got = header.withUnsafeMutableBytes { bytes in (try? owner.read(into: bytes, at: Int64(offset))) ?? -1 }
                     if got != SectorHeader.size { break }
                     if case .valid(let h) = header.withUnsafeBytes({ SectorHeader.decode($0) }) { sector = Int(exactly: h.sectorSize) }
                     offset += 4096
                 }
             }
         } else if !creating {
-            StandardOutput.errorLine("edge-agent log: \(o.device): \(Errno.current.message)")
+            StandardOutput.errorLine("edge-agent log: \(o.device): \(openError.message)")
             return nil
         }
         guard let size else {

@@ -1,8 +1,7 @@
 import CShim
 import EdgeCore
 import EdgeCrypto
-import MQTT
-import MQTTTLS
+import TLS
 import OTA
 
 /// `edge-agent ota …`: the technician's view of A/B updates on the console.
@@ -267,8 +266,8 @@ enum OTACommand {
     /// (resumed with Range after drops; https verified against `--ca FILE`).
     struct ImageSource: ~Copyable {
         var file: FileDescriptor?
-        var plain: HTTPDownload<TCPTransport>?
-        var secure: HTTPDownload<TLSTransport>?
+        var plain: HTTPDownload<TCPStream>?
+        var secure: HTTPDownload<TLSStream>?
 
         enum Opened: ~Copyable {
             case success(ImageSource)
@@ -281,13 +280,13 @@ enum OTACommand {
                 do throws(DownloadError) {
                     if url.isHTTPS {
                         guard let caFile else { return .failure(.download(.unsupportedScheme)) }
-                        let tls: TLSTransport
-                        do throws(MQTTTransportError) { tls = try TLSTransport(TLSConfiguration(caFile: caFile)) } catch {
+                        let tls: TLSStream
+                        do throws(ByteStreamError) { tls = try TLSStream(TLSConfiguration(caFile: caFile)) } catch {
                             throw .transport(error)
                         }
                         return .success(ImageSource(file: nil, plain: nil, secure: try HTTPDownload(url: url, transport: tls, isTLS: true)))
                     }
-                    return .success(ImageSource(file: nil, plain: try HTTPDownload(url: url, transport: TCPTransport(), isTLS: false),
+                    return .success(ImageSource(file: nil, plain: try HTTPDownload(url: url, transport: TCPStream(), isTLS: false),
                                                 secure: nil))
                 } catch { return .failure(.download(error)) }
             }

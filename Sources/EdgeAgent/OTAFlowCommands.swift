@@ -1,8 +1,7 @@
 import CShim
 import EdgeCore
 import EdgeCrypto
-import MQTT
-import MQTTTLS
+import TLS
 import OTA
 
 /// `edge-agent ota upgrade …` and `edge-agent ota boot-check …`: the cloud-ordered upgrade and
@@ -80,15 +79,15 @@ enum OTAFlowCommands {
         let activated: FirmwareVersion?
         if url.hasPrefix("https://") {
             guard let caFile = options.caFile else { return OTACommand.fail("https:// needs --ca FILE") }
-            let tls: TLSTransport
-            do throws(MQTTTransportError) { tls = try TLSTransport(TLSConfiguration(caFile: caFile)) } catch {
+            let tls: TLSStream
+            do throws(ByteStreamError) { tls = try TLSStream(TLSConfiguration(caFile: caFile)) } catch {
                 printProgress(UpgradeProgress(.download(.transport(error))))
                 return 1
             }
             activated = run(order: order, transport: tls, isTLS: true, env: &env, slots: slots, booted: booted, key: key,
                             board: board, running: running, settings: settings)
         } else {
-            activated = run(order: order, transport: TCPTransport(), isTLS: false, env: &env, slots: slots, booted: booted, key: key,
+            activated = run(order: order, transport: TCPStream(), isTLS: false, env: &env, slots: slots, booted: booted, key: key,
                             board: board, running: running, settings: settings)
         }
         guard let version = activated else { return 1 }
@@ -102,7 +101,7 @@ enum OTAFlowCommands {
     }
 
     /// Drives the job to its end with a poll(2) loop; the activated version, or nil.
-    static func run<Transport: MQTTTransport & ~Copyable>(
+    static func run<Transport: ByteStream & ~Copyable>(
         order: UpgradeOrder, transport: consuming Transport, isTLS: Bool, env: inout BootEnvironment<FileEnvironmentStorage>,
         slots: SlotSet, booted: BootedSlot, key: consuming ECDSAPublicKey, board: String, running: FirmwareVersion,
         settings: UpgradeSettings
@@ -123,8 +122,11 @@ enum OTAFlowCommands {
                 continue
             case .waiting(let events, let until):
                 let ms = until > now ? min(until.nanoseconds(since: now) / 1_000_000 + 1, 1_000) : 0
-                var p = pollfd(fd: job.descriptor, events: events, revents: 0)
-                if poll(&p, 1, Int32(ms)) > 0 { revents = p.revents }
+                do throws(Errno) {
+                    revents = try SystemCall.poll(job.descriptor, events: events, timeoutMilliseconds: Int32(ms))
+                } catch {
+                    revents = 0   // a failed poll(2) (EINVAL, ENOMEM) reports nothing, as a timeout would
+                }
             case .activated(let version):
                 return version
             case .failed:
@@ -151,7 +153,7 @@ enum OTAFlowCommands {
         }
         health.observe(.configLoaded)
         health.observe(.ringLogOpened)
-        var uplink = TCPTransport()
+        var uplink = TCPStream()
         var uplinkUp = options.uplink == nil
         var nextAttempt = start
         let target = options.uplink.flatMap(parseHostPort)
@@ -186,15 +188,15 @@ enum OTAFlowCommands {
             if !uplinkUp, let target {
                 let (host, port) = target
                 if uplink.descriptor < 0 && now >= nextAttempt {
-                    do throws(MQTTTransportError) { try uplink.open(host: host, port: port) } catch {
+                    do throws(ByteStreamError) { try uplink.open(host: host, port: port) } catch {
                         nextAttempt = now.advanced(byMilliseconds: 200)
                     }
                 }
                 if uplink.descriptor >= 0 {
-                    var p = pollfd(fd: uplink.descriptor, events: uplink.pollEvents(wantWrite: true), revents: 0)
-                    _ = poll(&p, 1, 100)
-                    do throws(MQTTTransportError) {
-                        if try uplink.advance(revents: p.revents) {
+                    let revents = (try? SystemCall.poll(uplink.descriptor, events: uplink.pollEvents(wantWrite: true),
+                                                        timeoutMilliseconds: 100)) ?? 0
+                    do throws(ByteStreamError) {
+                        if try uplink.advance(revents: revents) {
                             uplinkUp = true
                             StandardOutput.line("ota: uplink \(host):\(port) connected")
                             health.observe(.uplinkConnected)
@@ -208,7 +210,7 @@ enum OTAFlowCommands {
                     continue
                 }
             }
-            _ = poll(nil, 0, 50)
+            _ = try? SystemCall.poll(-1, events: 0, timeoutMilliseconds: 50)
         }
     }
 

@@ -16,6 +16,8 @@ public struct Errno: Error, Equatable, Hashable, Sendable {
     public static var invalidArgument: Errno { Errno(rawValue: EINVAL) }
     public static var timedOut: Errno { Errno(rawValue: ETIMEDOUT) }
     public static var ioError: Errno { Errno(rawValue: EIO) }
+    public static var badDescriptor: Errno { Errno(rawValue: EBADF) }
+    public static var brokenPipe: Errno { Errno(rawValue: EPIPE) }
 
     /// The C library's text for this errno (strerror), copied into a String.
     public var message: String {

@@ -21,7 +21,7 @@ import MQTT
 ///
 /// Use (sketch):
 ///
-///     var gw = EnOSGateway(configuration: c, host: h, port: 11883, transport: TCPTransport(),
+///     var gw = EnOSGateway(configuration: c, host: h, port: 11883, transport: TCPStream(),
 ///                          clock: SystemClock(), random: SplitMix64(seed: s))
 ///     loop: let r = gw.pollRequest(onEvent: sink)          // add r.descriptor to poll(2)
 ///           gw.handle(revents: revents, onEvent: sink)     // when poll reported it
@@ -40,7 +40,7 @@ import MQTT
 /// (`resendsAfterReconnect` false): the caller resends from its own log, in its own order. (The
 /// session's resend used to arrive after the reconnect ahead of the caller's replay: an old
 /// batch, out of time order, and a duplicate.)
-public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
+public struct EnOSGateway<Transport: ByteStream & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
     public var client: MQTTClient<Transport, Clock, Random>
     let core: EnOSGatewayCore<Clock>
     let clock: Clock
@@ -129,9 +129,13 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
         let buffered = client.transport.hasBufferedInput
         if buffered { wait = 0 }
         var revents: Int16 = 0
-        let rc = edge_poll_one(request.descriptor, request.events, Int32(clamping: wait), &revents)
+        do throws(Errno) {
+            revents = try SystemCall.poll(request.descriptor, events: request.events, timeoutMilliseconds: Int32(clamping: wait))
+        } catch {
+            revents = 0   // a failed poll(2) (EINVAL, ENOMEM) handles nothing this step, as a timeout would
+        }
         if buffered { revents |= Int16(POLLIN) }
-        if rc > 0 || buffered { handle(revents: revents, onEvent: onEvent) }
+        if revents != 0 { handle(revents: revents, onEvent: onEvent) }
     }
 
     /// Sends DISCONNECT and stops reconnecting (`client.session.resume()` starts again).

@@ -35,8 +35,8 @@ public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: Edge
         self.events = SPSCQueue(capacity: eventCapacity)
         self.commands = SPSCQueue(capacity: commandCapacity)
         self.registerReads = SPSCQueue(capacity: 2)
-        self.eventWake = try WakePipe()
-        self.commandWake = try WakePipe()
+        self.eventWake = try WakePipe(purpose: "bus events")
+        self.commandWake = try WakePipe(purpose: "bus commands")
     }
 
     deinit { stop() }

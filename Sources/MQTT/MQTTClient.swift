@@ -6,7 +6,7 @@ import EdgeCore
 /// `handle(revents:)` when the agent's loop polls many descriptors. Connects, reconnects,
 /// reads, decodes, hands packets to the session and writes its output; never blocks except in
 /// `step`'s poll and in name resolution at connect time. Steady-state steps allocate nothing.
-public struct MQTTClient<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
+public struct MQTTClient<Transport: ByteStream & ~Copyable, Clock: EdgeClock, Random: MQTTRandomSource>: ~Copyable {
     public var session: MQTTSession<Clock, Random>
     public var transport: Transport
     var reader: MQTTFrameReader
@@ -32,12 +32,16 @@ public struct MQTTClient<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock,
     /// `timeoutMilliseconds` (less if a timer is due sooner) for the socket and handles it.
     public mutating func step(timeoutMilliseconds: Int, onEvent: (MQTTClientEvent) -> Void) {
         let request = pollRequest(onEvent: onEvent)
-        var revents: Int16 = 0
         let wait = request.timeoutMilliseconds < 0 ? timeoutMilliseconds : min(timeoutMilliseconds, request.timeoutMilliseconds)
         let buffered = transport.hasBufferedInput
-        let rc = edge_poll_one(request.descriptor, request.events, Int32(clamping: buffered ? 0 : wait), &revents)
+        var revents: Int16 = 0
+        do throws(Errno) {
+            revents = try SystemCall.poll(request.descriptor, events: request.events, timeoutMilliseconds: Int32(clamping: buffered ? 0 : wait))
+        } catch {
+            revents = 0   // a failed poll(2) (EINVAL, ENOMEM) handles nothing this step, as a timeout would
+        }
         if buffered { revents |= Int16(POLLIN) }
-        if rc > 0 || buffered { handle(revents: revents, onEvent: onEvent) }
+        if revents != 0 { handle(revents: revents, onEvent: onEvent) }
     }
 
     /// Runs the session's timers and says what to poll: the descriptor (-1: none), its events,

@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// What an `MQTTClient` step observed, handed to the caller's closure.
 public enum MQTTClientEvent {
     /// A session event (connected, message, published, subscribed...). A `.message` references
@@ -9,7 +11,7 @@ public enum MQTTClientEvent {
 
 /// Why a connection ended: the layer that decided it and its own error.
 public enum MQTTClientError: Error, Equatable, Sendable {
-    case transport(MQTTTransportError)
+    case transport(ByteStreamError)
     case malformedInput(MQTTProtocolError)
     case session(MQTTSessionError)
     case closed(MQTTCloseReason)
@@ -22,6 +24,13 @@ public enum MQTTClientError: Error, Equatable, Sendable {
         case .session(let e): return e.text
         case .closed(let reason): return reason.text
         }
+    }
+
+    /// Why a connection ended or could not be made, in words, with TLS failures in the TLS
+    /// library's words (which the stream put into its error): the line the agent logs.
+    public var causeDescription: String {
+        if case .transport(let e) = self { return e.tlsDescription }
+        return description
     }
 
     /// True when `other` is the same cause: equal, except that a protocol error's byte offset

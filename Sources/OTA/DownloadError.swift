@@ -1,5 +1,4 @@
 import EdgeCore
-import MQTT
 
 /// Why a firmware download failed. All map to EnOS progress step `-2` (download failed).
 public enum DownloadError: Error, Equatable, Sendable {
@@ -12,7 +11,7 @@ public enum DownloadError: Error, Equatable, Sendable {
     /// Connecting, reading or writing the socket failed.
     case network(operation: StaticString, Errno)
     /// The transport failed (connect, I/O, peer closed, TLS).
-    case transport(MQTTTransportError)
+    case transport(ByteStreamError)
     /// No byte within the read timeout.
     case timedOut
     /// The response head is longer than the head buffer, or malformed.

@@ -29,9 +29,7 @@ public struct FileEnvironmentStorage: EnvironmentStorage {
         let fd = try Self.open(location.device, flags: O_RDWR, copy: copy)
         let offset = try resolvedOffset(fd, location, copy: copy)
         do { try fd.write(bytes, at: offset) } catch { throw .device(copy: copy, operation: "write", error) }
-        do {
-            _ = try retryingSyscall { fsync(fd.rawValue) }
-        } catch { throw .device(copy: copy, operation: "fsync", error) }
+        do { try fd.synchronize() } catch { throw .device(copy: copy, operation: "fsync", error) }
     }
 
     private static func open(_ path: String, flags: Int32, copy: Int) throws(BootEnvironmentError) -> FileDescriptor {
@@ -40,8 +38,8 @@ public struct FileEnvironmentStorage: EnvironmentStorage {
 
     private func resolvedOffset(_ fd: borrowing FileDescriptor, _ location: BootEnvironmentLocation, copy: Int) throws(BootEnvironmentError) -> Int64 {
         guard location.offset < 0 else { return location.offset }
-        let end = lseek(fd.rawValue, 0, SEEK_END)
-        if end < 0 { throw .device(copy: copy, operation: "size (negative offset)", Errno.current) }
-        return Int64(end) + location.offset
+        do throws(Errno) { return try fd.endOffset() + location.offset } catch {
+            throw .device(copy: copy, operation: "size (negative offset)", error)
+        }
     }
 }

@@ -23,13 +23,14 @@ public struct FileSlotDevice: SlotDevice, ~Copyable {
 
     static func open(_ path: String, slot: BootSlotName) throws(SlotError) -> FileSlotDevice {
         let fd = try openDescriptor(path, slot: slot)
-        var st = stat()
-        guard fstat(fd.rawValue, &st) == 0 else { throw .device(slot, operation: "fstat", Errno.current) }
+        let st: stat
+        do throws(Errno) { st = try fd.status() } catch { throw .device(slot, operation: "fstat", error) }
         let regular = UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG)
         var capacity: UInt64? = nil
         if !regular {
-            let end = lseek(fd.rawValue, 0, SEEK_END)
-            if end > 0 { capacity = UInt64(end) }
+            // A device whose size cannot be found has no known capacity (the image must fit
+            // what the writes reach), as before.
+            if let end = try? fd.endOffset(), end > 0 { capacity = UInt64(end) }
         }
         return FileSlotDevice(fd: fd, slot: slot, capacity: capacity, isRegularFile: regular)
     }
@@ -43,8 +44,8 @@ public struct FileSlotDevice: SlotDevice, ~Copyable {
     public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
         if isRegularFile && !truncated {
             // The old content must not outlive a shorter image.
-            guard ftruncate(fd.rawValue, 0) == 0 else { throw Errno.current }
-            guard fchmod(fd.rawValue, 0o755) == 0 else { throw Errno.current }
+            try fd.truncate(to: 0)
+            try fd.changeMode(to: 0o755)
             truncated = true
         }
         try fd.write(bytes, at: Int64(offset))

@@ -1,6 +1,5 @@
 import CShim
 import EdgeCore
-import MQTT
 
 /// A blocking firmware download for command-line use (`edge-agent ota install URL`): the caller
 /// pulls the body chunk by chunk (`next(into:)`) and each call waits (poll(2), bounded by
@@ -8,14 +7,14 @@ import MQTT
 /// download the agent uses) with its own little loop, so both behave the same: when the
 /// connection drops or stalls it reconnects after `retryDelayMilliseconds` and asks for the rest
 /// with `Range: bytes=<received>-`, checking that the server resumes exactly there (206 with the
-/// matching Content-Range and total). The byte stream is any `MQTTTransport`: `TCPTransport` for
-/// http://, `TLSTransport` (mbedTLS, the server's chain and name verified) for https://.
+/// matching Content-Range and total). The byte stream is any `ByteStream`: `TCPStream` for
+/// http://, `TLSStream` (mbedTLS, the server's chain and name verified) for https://.
 ///
 /// Guarantees: the bytes returned are the file's bytes in order, each exactly once; the total is
 /// checked against `expectedSize` when given; a server that ignores Range on a resume is refused
 /// (`rangeRefused`) rather than restarting silently. Memory: `HTTPFetch`'s head buffer; reading
 /// allocates nothing (reconnecting may: name resolution).
-public struct HTTPDownload<Transport: MQTTTransport & ~Copyable>: ~Copyable {
+public struct HTTPDownload<Transport: ByteStream & ~Copyable>: ~Copyable {
     private var fetch: HTTPFetch<Transport>
     private let clock = SystemClock()
     public let timeoutMilliseconds: Int32
@@ -71,9 +70,11 @@ public struct HTTPDownload<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                 let ms = until > now ? min(until.nanoseconds(since: now) / 1_000_000 + 1, 60_000) : 0
                 revents = 0
                 if fetch.descriptor >= 0 && events != 0 {
-                    var p = pollfd(fd: fetch.descriptor, events: events, revents: 0)
-                    let n = poll(&p, 1, Int32(ms))
-                    if n > 0 { revents = p.revents }
+                    do throws(Errno) {
+                        revents = try SystemCall.poll(fetch.descriptor, events: events, timeoutMilliseconds: Int32(ms))
+                    } catch {
+                        revents = 0   // a failed poll(2) (EINVAL, ENOMEM) as a timeout: the fetch meets its own deadline
+                    }
                 } else if ms > 0 {
                     edge_sleep_ns(ms * 1_000_000)
                 }

@@ -1,7 +1,6 @@
 import CShim
 import EdgeCore
 import EdgeCrypto
-import MQTT
 
 /// A firmware download over HTTP or HTTPS as a step of the caller's poll loop: it never blocks
 /// (apart from name resolution inside `open`, as MQTT's transports do). The caller polls
@@ -28,7 +27,7 @@ import MQTT
 /// checked against `expectedSize` when given. Memory: one head buffer and a 128-byte session
 /// buffer allocated in `init`; steps allocate nothing except when (re)connecting (the request
 /// line, name resolution, the authentication's digest context).
-public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
+public struct HTTPFetch<Transport: ByteStream & ~Copyable>: ~Copyable {
     /// What a step produced.
     public enum Step: Equatable, Sendable {
         /// `count` body bytes are at the start of the caller's buffer.
@@ -156,7 +155,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                     try open(now: now)
                 case .connecting:
                     var established = false
-                    do throws(MQTTTransportError) { established = try transport.advance(revents: revents) } catch {
+                    do throws(ByteStreamError) { established = try transport.advance(revents: revents) } catch {
                         throw .transport(error)
                     }
                     if !established { return waitOn(wantWrite: true) }
@@ -164,7 +163,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                     stage = .sending
                 case .sending:
                     var n = 0
-                    do throws(MQTTTransportError) {
+                    do throws(ByteStreamError) {
                         n = try transport.send(UnsafeRawBufferPointer(rebasing: head[sent..<requestLength]))
                     } catch { throw .transport(error) }
                     if n == 0 { return waitOn(wantWrite: true) }
@@ -193,7 +192,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
                     if try finishAuthentication(now: now, closed: false) { continue }
                     guard filled < head.count else { throw .broker(.malformedReply("longer than the head buffer")) }
                     var n = 0
-                    do throws(MQTTTransportError) {
+                    do throws(ByteStreamError) {
                         n = try transport.receive(into: UnsafeMutableRawBufferPointer(rebasing: head[filled...]))
                     } catch {
                         // A reply without length or chunks ends when the broker closes.
@@ -294,7 +293,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
     }
 
     private mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(DownloadError) -> Int {
-        do throws(MQTTTransportError) {
+        do throws(ByteStreamError) {
             return try transport.receive(into: buffer)
         } catch {
             if error.kind == .closedByPeer { throw .network(operation: "receive", .ioError) }
@@ -333,7 +332,7 @@ public struct HTTPFetch<Transport: MQTTTransport & ~Copyable>: ~Copyable {
             requestLength = i
         }
         sent = 0
-        do throws(MQTTTransportError) {
+        do throws(ByteStreamError) {
             try transport.open(host: url.host, port: url.port)
         } catch {
             if error.kind == .resolve { throw .resolve(error.code) }

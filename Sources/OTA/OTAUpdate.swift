@@ -1,6 +1,5 @@
 import EdgeCore
 import EdgeCrypto
-import MQTT
 
 /// A whole cloud-ordered update, start to activation, blocking: download (resumed after drops),
 /// check the cloud's digest and size, verify the signed image while it streams into the inactive
@@ -12,9 +11,9 @@ import MQTT
 /// after any failure. Memory: the caller's chunk buffer, the download's head buffer and the
 /// reader's 202 bytes, whatever the image size.
 public enum OTAUpdate {
-    /// `transport` carries the download: `TCPTransport()` for http://, a `TLSTransport` for
+    /// `transport` carries the download: `TCPStream()` for http://, a `TLSStream` for
     /// https:// (`isTLS` says which).
-    public static func install<S: EnvironmentStorage, Transport: MQTTTransport & ~Copyable>(
+    public static func install<S: EnvironmentStorage, Transport: ByteStream & ~Copyable>(
         order: UpgradeOrder, transport: consuming Transport, isTLS: Bool,
         environment: inout BootEnvironment<S>, slots: SlotSet, booted: BootedSlot,
         key: borrowing ECDSAPublicKey, board: String, running: FirmwareVersion, allowDowngrade: Bool = false,

@@ -1,14 +1,13 @@
 import CShim
 import EdgeCore
 import EdgeCrypto
-import MQTT
 
 /// A cloud-ordered upgrade (`ota.device.upgrade`) as a component of the agent's single poll
 /// loop: plain fields in (`UpgradeOrder`), `UpgradeProgress` reports out through a callback,
 /// never blocking. Each `poll` does one bounded piece of work (at most one chunk downloaded,
 /// hashed and written; or the final verification; or the activation) and says what it waits for:
 ///
-///     var job = try UpgradeJob.start(order: order, transport: TCPTransport(), isTLS: false, environment: &env,
+///     var job = try UpgradeJob.start(order: order, transport: TCPStream(), isTLS: false, environment: &env,
 ///                                    slots: slots, booted: booted, key: key, board: board, running: version,
 ///                                    settings: settings, now: clock.monotonicNow(), progress: send)
 ///     loop: include job.descriptor / events in poll(2), wake at `until`, then
@@ -35,7 +34,7 @@ import MQTT
 /// written. Memory: the chunk buffer, the download's 4 KB head buffer, the image reader's 202
 /// bytes and one digest context, allocated at `start`, whatever the image size; `poll`
 /// allocates nothing while downloading (reconnecting may: name resolution, the request line).
-public struct UpgradeJob<Transport: MQTTTransport & ~Copyable>: ~Copyable {
+public struct UpgradeJob<Transport: ByteStream & ~Copyable>: ~Copyable {
     /// What the job needs from the loop.
     public enum State: Equatable, Sendable {
         /// More work is ready: call `poll` again on the next turn without sleeping.
@@ -83,7 +82,7 @@ public struct UpgradeJob<Transport: MQTTTransport & ~Copyable>: ~Copyable {
 
     /// Checks the order and starts the job: the inactive slot is made unbootable and opened,
     /// nothing is downloaded yet. Reports step `0`, or the refusal (and throws it).
-    /// `transport` carries the download: `TCPTransport()` for http://, a `TLSTransport` for
+    /// `transport` carries the download: `TCPStream()` for http://, a `TLSStream` for
     /// https:// (`isTLS` says which; for an EnOS file, the broker's scheme decides:
     /// `FirmwareLocation.usesTLS`). `broker`: where `enos-connect://` and relative file URIs
     /// are fetched (nil: such orders fail with `broker(.notConfigured)`). `key` is the firmware's

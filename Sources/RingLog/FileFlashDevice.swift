@@ -28,17 +28,17 @@ public struct FileFlashDevice: FlashDevice, ~Copyable {
         do throws(Errno) { opened = try FileDescriptor.open(path, flags: flags, mode: 0o644) } catch {
             throw FlashError(device: path, operation: .open, offset: 0, kind: .system(error))
         }
-        let end = lseek(opened.rawValue, 0, SEEK_END)
-        if end < 0 {
-            throw FlashError(device: path, operation: .open, offset: 0, kind: .system(Errno.current), detail: "cannot find the size")
+        let end: Int64
+        do throws(Errno) { end = try opened.endOffset() } catch {
+            throw FlashError(device: path, operation: .open, offset: 0, kind: .system(error), detail: "cannot find the size")
         }
         if Int(end) != geometry.size {
             if !createOrResize {
                 throw FlashError(device: path, operation: .open, offset: 0, kind: .wrongGeometry,
                                  detail: "found \(end) bytes, expected \(geometry.size); use format to resize")
             }
-            if ftruncate(opened.rawValue, off_t(geometry.size)) != 0 {
-                throw FlashError(device: path, operation: .open, offset: 0, kind: .system(Errno.current),
+            do throws(Errno) { try opened.truncate(to: Int64(geometry.size)) } catch {
+                throw FlashError(device: path, operation: .open, offset: 0, kind: .system(error),
                                  detail: "cannot resize from \(end) to \(geometry.size) bytes")
             }
         }

@@ -27,7 +27,7 @@ import TestSupport
         let ring = try RingLog(device: device, clock: clock, options: config.store.options)
         let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing)
         let workers = try AgentRunner.makeWorkers(config.fieldBus, clock: clock)
-        let uplink = EnOSUplink(configuration: config, transport: TCPTransport(), clock: clock, firmwareVersion: "test")
+        let uplink = EnOSUplink(configuration: config, transport: TCPStream(), clock: clock, firmwareVersion: "test")
         var fds: [Int32] = [-1, -1]
         #expect(edge_pipe_nonblocking(&fds) == 0)
         defer { close(fds[0]); close(fds[1]) }

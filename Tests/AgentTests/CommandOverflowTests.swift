@@ -12,7 +12,7 @@ import Testing
 /// when the loop falls behind). Every command still gets a reply, "busy" (2012) for those that could
 /// not be queued, and the overflow is reported with its cause.
 @Suite(.serialized) struct CommandOverflowTests {
-    typealias Uplink = EnOSUplink<TCPTransport, SystemClock>
+    typealias Uplink = EnOSUplink<TCPStream, SystemClock>
 
     /// One loop turn of the uplink as `AgentLoop.turn` does it (poll at most 50 ms), collecting its events.
     static func turn(_ uplink: inout Uplink, _ events: inout [UplinkEvent]) {
@@ -41,7 +41,7 @@ import Testing
         let h = try EndToEndHarness()
         try h.writeConfig()
         let config = try AgentConfiguration.load(file: h.configFile.path)
-        var uplink = Uplink(configuration: config, transport: TCPTransport(), clock: SystemClock(), firmwareVersion: "test")
+        var uplink = Uplink(configuration: config, transport: TCPStream(), clock: SystemClock(), firmwareVersion: "test")
         var events: [UplinkEvent] = []
         let readyBy = Date().addingTimeInterval(20)
         while !uplink.isReady && Date() < readyBy { Self.turn(&uplink, &events) }

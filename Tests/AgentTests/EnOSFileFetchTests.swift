@@ -1,5 +1,5 @@
 import Foundation
-import MQTT
+import EdgeCore
 import OTA
 import Testing
 
@@ -25,7 +25,7 @@ import Testing
         let (broker, www) = try Self.broker(h, ["chunkedAuth": true, "expireSessions": 1, "dropAfter": 100_000, "drops": 1])
         let file = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
         try Data(file).write(to: www.appendingPathComponent("gwPK/ota/fw.bin"))
-        var download = try HTTPDownload(broker: broker, fileURI: "/gwPK/ota/fw.bin", transport: TCPTransport(), isTLS: false,
+        var download = try HTTPDownload(broker: broker, fileURI: "/gwPK/ota/fw.bin", transport: TCPStream(), isTLS: false,
                                         expectedSize: UInt64(file.count), timeoutMilliseconds: 5_000, retryDelayMilliseconds: 0)
         var got: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -49,7 +49,7 @@ import Testing
         let h = try H()
         let (broker, www) = try Self.broker(h, secret: "wrong", [:])
         try Data([1, 2, 3]).write(to: www.appendingPathComponent("fw.bin"))
-        var download = try HTTPDownload(broker: broker, fileURI: "enos-connect://fw.bin", transport: TCPTransport(), isTLS: false,
+        var download = try HTTPDownload(broker: broker, fileURI: "enos-connect://fw.bin", transport: TCPStream(), isTLS: false,
                                         timeoutMilliseconds: 5_000, retryDelayMilliseconds: 0)
         var buffer = [UInt8](repeating: 0, count: 1024)
         #expect(throws: DownloadError.broker(.refused(code: 401, message: "auth failed: bad sign or unknown device"))) {

@@ -21,7 +21,7 @@ import Testing
         // could connect far more than 4 times in 2 minutes and get the gateway locked out.
         for minimum in [100, 300, 1_000, 30_000] {
             let c = try Self.config(#""reconnectMinMs": \#(minimum), "reconnectMaxMs": 60000,"#)
-            let enos = EnOSUplink<TCPTransport, SystemClock>.gatewayConfiguration(c, firmwareVersion: nil)
+            let enos = EnOSUplink<TCPStream, SystemClock>.gatewayConfiguration(c, firmwareVersion: nil)
             #expect(enos.reconnect.windowMilliseconds == 120_000, "reconnectMinMs \(minimum)")
             #expect(enos.reconnect.maximumAttemptsPerWindow == 4)
         }
@@ -30,7 +30,7 @@ import Testing
 
     @Test func aShorterConnectWindowIsForTestBrokersAndSaysSo() throws {
         let c = try Self.config(#""connectWindowMs": 1200,"#)
-        let enos = EnOSUplink<TCPTransport, SystemClock>.gatewayConfiguration(c, firmwareVersion: nil)
+        let enos = EnOSUplink<TCPStream, SystemClock>.gatewayConfiguration(c, firmwareVersion: nil)
         #expect(enos.reconnect.windowMilliseconds == 1_200)
         #expect(c.cloud.enosLimitWarnings.contains { $0.contains("cloud.connectWindowMs 1200") && $0.contains("5 minutes") },
                 "\(c.cloud.enosLimitWarnings)")

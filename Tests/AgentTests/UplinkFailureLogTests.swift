@@ -18,7 +18,7 @@ import Testing
 /// connect that finally works says how many attempts failed.
 @Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto")))
 struct UplinkFailureLogTests {
-    typealias Loop = AgentLoop<MemoryFlashDevice, SystemClock, EnOSUplink<TCPTransport, SystemClock>>
+    typealias Loop = AgentLoop<MemoryFlashDevice, SystemClock, EnOSUplink<TCPStream, SystemClock>>
 
     static func freePort() -> UInt16 {
         let fd = edge_tcp_listen_loopback(0)
@@ -35,7 +35,7 @@ struct UplinkFailureLogTests {
         let device = MemoryFlashDevice(geometry: FlashGeometry(size: 1 << 20, sectorSize: 64 << 10))
         let ring = try RingLog(device: device, clock: clock, options: config.store.options)
         let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing)
-        let uplink = EnOSUplink(configuration: config, transport: TCPTransport(), clock: clock, firmwareVersion: "test")
+        let uplink = EnOSUplink(configuration: config, transport: TCPStream(), clock: clock, firmwareVersion: "test")
         let log = Logger(threshold: .debug, destination: .none, wallClock: { clock.wallNow() }, history: history)
         return AgentLoop(configuration: config, store: store, uplink: uplink, workers: [], clock: clock,
                          signalDescriptor: signal, log: log)

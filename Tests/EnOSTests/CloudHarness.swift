@@ -153,7 +153,7 @@ final class CloudHarness {
 
     // MARK: Gateway
 
-    typealias Gateway = EnOSGateway<TCPTransport, SystemClock, SplitMix64>
+    typealias Gateway = EnOSGateway<TCPStream, SystemClock, SplitMix64>
 
     static func configuration(secret: String = "gwSecret") -> EnOSGatewayConfiguration {
         var gw = gateway
@@ -167,7 +167,7 @@ final class CloudHarness {
     }
 
     func makeGateway(_ configuration: EnOSGatewayConfiguration, port: UInt16? = nil) -> Gateway {
-        Gateway(configuration: configuration, host: "127.0.0.1", port: port ?? listenPort, transport: TCPTransport(),
+        Gateway(configuration: configuration, host: "127.0.0.1", port: port ?? listenPort, transport: TCPStream(),
                 clock: SystemClock(), random: SplitMix64(seed: 7))
     }
 

@@ -15,7 +15,7 @@ import Testing
         defer { close(listener) }
         let port = UInt16(edge_socket_local_port(listener))
         var gateway = EnOSGateway(configuration: CloudHarness.configuration(), host: "127.0.0.1", port: port,
-                                  transport: TCPTransport(), clock: SystemClock(), random: SplitMix64(seed: 4))
+                                  transport: TCPStream(), clock: SystemClock(), random: SplitMix64(seed: 4))
         var seen = SeenEvents()
         var connection: Int32 = -1
         defer { if connection >= 0 { close(connection) } }

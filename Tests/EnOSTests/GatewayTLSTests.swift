@@ -2,10 +2,10 @@ import EdgeCore
 import EnOS
 import Foundation
 import MQTT
-import MQTTTLS
+import TLS
 import Testing
 
-/// The gateway over `TLSTransport` (EnOS port 18883 style): the simulator's proxy terminates TLS
+/// The gateway over `TLSStream` (EnOS port 18883 style): the simulator's proxy terminates TLS
 /// with a certificate made here by openssl and requires a client certificate; the gateway
 /// verifies the server chain and host name, presents its certificate, and still signs CONNECT.
 @Suite(.serialized, .enabled(if: CloudHarness.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
@@ -16,7 +16,7 @@ struct GatewayTLSTests {
                                                           "--tls-client-ca", pki.path("ca.crt")])
         let tls = TLSConfiguration(caFile: pki.path("ca.crt"), clientCertificateFile: pki.path("client.crt"),
                                    clientKeyFile: pki.path("client.key"))
-        let transport = try TLSTransport(tls)
+        let transport = try TLSStream(tls)
         var gateway = EnOSGateway(configuration: CloudHarness.configuration(), host: "localhost", port: cloud.listenPort,
                                   transport: transport, clock: SystemClock(), random: SplitMix64(seed: 3))
         var seen = SeenEvents()

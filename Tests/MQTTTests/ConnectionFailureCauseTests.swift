@@ -2,7 +2,7 @@ import CShim
 import EdgeCore
 import Foundation
 import MQTT
-import MQTTTLS
+import TLS
 import Testing
 
 /// Each way a connection to the broker ends or fails carries its own cause, worded for the log
@@ -16,7 +16,7 @@ import Testing
             maximumPacketSize: 1024, outputBufferBytes: 2048, outgoingStoreBytes: 4096, outgoingStoreMessages: 8,
             inFlightWindow: 4, connectTimeoutMilliseconds: 5_000, pingTimeoutMilliseconds: 500,
             reconnect: MQTTReconnectPolicy(initialDelayMilliseconds: 60_000, jitterPercent: 0))
-        return MQTTClient(host: host, port: port, configuration: config, transport: TCPTransport(),
+        return MQTTClient(host: host, port: port, configuration: config, transport: TCPStream(),
                           clock: SystemClock(), random: SplitMix64(seed: 5))
     }
 
@@ -97,6 +97,6 @@ import Testing
         let c = MQTTClientError.malformedInput(MQTTProtocolError(.truncated, at: 3, packetType: 2))
         #expect(a.isSameCause(as: b) && !a.isSameCause(as: c))
         #expect(MQTTClientError.closed(.pingTimeout).isSameCause(as: .closed(.pingTimeout)))
-        #expect(!MQTTClientError.closed(.pingTimeout).isSameCause(as: .transport(MQTTTransportError(.closedByPeer))))
+        #expect(!MQTTClientError.closed(.pingTimeout).isSameCause(as: .transport(ByteStreamError(.closedByPeer))))
     }
 }

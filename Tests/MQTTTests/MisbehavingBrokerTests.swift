@@ -46,7 +46,7 @@ import Testing
             // timeout on a loaded machine; the no-CONNACK test still sees it expire.
             connectTimeoutMilliseconds: 1_000,
             reconnect: MQTTReconnectPolicy(initialDelayMilliseconds: 1_000, jitterPercent: 0))
-        return MQTTClient(host: "127.0.0.1", port: port, configuration: config, transport: TCPTransport(),
+        return MQTTClient(host: "127.0.0.1", port: port, configuration: config, transport: TCPStream(),
                           clock: SystemClock(), random: SplitMix64(seed: 9))
     }
 

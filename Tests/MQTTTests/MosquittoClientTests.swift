@@ -5,7 +5,7 @@ import MQTT
 import Testing
 import TestSupport
 
-typealias TCPClient = MQTTClient<TCPTransport, SystemClock, SplitMix64>
+typealias TCPClient = MQTTClient<TCPStream, SystemClock, SplitMix64>
 
 /// Against a real mosquitto on loopback: connect (through name resolution), subscribe, publish
 /// QoS 0 and 1 and receive them back; a broker restarted in the middle of a stream of QoS 1
@@ -17,7 +17,7 @@ struct MosquittoClientTests {
             connect: MQTTConnectOptions(clientId: clientId, cleanSession: false, keepAliveSeconds: 60),
             maximumPacketSize: 4096, outputBufferBytes: 8192, outgoingStoreBytes: 64 * 1024,
             outgoingStoreMessages: storeMessages, inFlightWindow: window)
-        return MQTTClient(host: host, port: port, configuration: config, transport: TCPTransport(),
+        return MQTTClient(host: host, port: port, configuration: config, transport: TCPStream(),
                           clock: SystemClock(), random: SplitMix64(seed: UInt64(port)))
     }
 
@@ -161,7 +161,7 @@ struct MosquittoClientTests {
             let config = MQTTSessionConfiguration(connect: MQTTConnectOptions(
                 clientId: "mortal", keepAliveSeconds: 60,
                 will: MQTTWill(topic: "status/mortal", message: Array("offline".utf8), qos: .atLeastOnce)))
-            var mortal = MQTTClient(host: "127.0.0.1", port: broker.port, configuration: config, transport: TCPTransport(),
+            var mortal = MQTTClient(host: "127.0.0.1", port: broker.port, configuration: config, transport: TCPStream(),
                                     clock: SystemClock(), random: SplitMix64(seed: 5))
             var up = false
             #expect(Self.run(&mortal, seconds: 15, onEvent: { if case .session(.connected) = $0 { up = true } }) { _ in up })
@@ -212,8 +212,8 @@ struct MosquittoClientTests {
     }
 
     @Test func transportReportsResolutionAndConnectionFailures() {
-        var transport = TCPTransport()
-        #expect(throws: MQTTTransportError.self) { try transport.open(host: "no-such-host.invalid", port: 1883) }
+        var transport = TCPStream()
+        #expect(throws: ByteStreamError.self) { try transport.open(host: "no-such-host.invalid", port: 1883) }
         do {
             try transport.open(host: "no-such-host.invalid", port: 1883)
         } catch {
@@ -222,7 +222,7 @@ struct MosquittoClientTests {
         }
         // A port where nothing listens: refused (immediately or on the first poll).
         let port = (try? MosquittoBroker.freePort()) ?? 1
-        var outcome: MQTTTransportError? = nil
+        var outcome: ByteStreamError? = nil
         do {
             try transport.open(host: "127.0.0.1", port: port)
             var revents: Int16 = 0

@@ -2,10 +2,10 @@ import CMbedTLS
 import EdgeCore
 import Foundation
 import MQTT
-import MQTTTLS
+import TLS
 import Testing
 
-typealias TLSClient = MQTTClient<TLSTransport, SystemClock, SplitMix64>
+typealias TLSClient = MQTTClient<TLSStream, SystemClock, SplitMix64>
 
 /// TLS through mbedTLS against a real mosquitto with `require_certificate`, certificates made by
 /// the test with openssl: mutual TLS with RSA-2048 and EC P-256 client keys works end to end; a
@@ -19,7 +19,7 @@ struct TLSClientTests {
             connect: MQTTConnectOptions(clientId: "tls-\(port)", cleanSession: true, keepAliveSeconds: 60),
             maximumPacketSize: 4096, outputBufferBytes: 8192, outgoingStoreBytes: 16 * 1024,
             outgoingStoreMessages: 32, inFlightWindow: 8)
-        return MQTTClient(host: host, port: port, configuration: config, transport: try TLSTransport(tls),
+        return MQTTClient(host: host, port: port, configuration: config, transport: try TLSStream(tls),
                           clock: SystemClock(), random: SplitMix64(seed: 3))
     }
 
@@ -64,7 +64,7 @@ struct TLSClientTests {
         tlsError(error)?.tlsDescription ?? error.description
     }
 
-    static func tlsError(_ error: MQTTClientError?) -> MQTTTransportError? {
+    static func tlsError(_ error: MQTTClientError?) -> ByteStreamError? {
         if case .transport(let e)? = error, e.kind == .tls { return e }
         return nil
     }
@@ -185,7 +185,7 @@ struct TLSClientTests {
     }
 
     @Test func unreadableCAFileIsAConfigurationError() {
-        #expect(throws: MQTTTransportError.self) { _ = try TLSTransport(TLSConfiguration(caFile: "/nonexistent/ca.crt")) }
+        #expect(throws: ByteStreamError.self) { _ = try TLSStream(TLSConfiguration(caFile: "/nonexistent/ca.crt")) }
     }
 }
 

@@ -1,7 +1,6 @@
 import EdgeCore
 import EdgeCrypto
 import Foundation
-import MQTT
 import OTA
 import Testing
 import TestSupport
@@ -47,7 +46,7 @@ import TestSupport
     }
 
     /// Pulls the whole body; returns the bytes or the error.
-    static func fetch<T: MQTTTransport & ~Copyable>(_ download: inout HTTPDownload<T>) -> Result<[UInt8], DownloadError> {
+    static func fetch<T: ByteStream & ~Copyable>(_ download: inout HTTPDownload<T>) -> Result<[UInt8], DownloadError> {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
         defer { buffer.deallocate() }
         var out: [UInt8] = []
@@ -60,8 +59,8 @@ import TestSupport
         } catch { return .failure(error) }
     }
 
-    static func download(_ url: String, expected: UInt64? = nil, maxDrops: Int = 5, timeout: Int32 = 2000) throws -> HTTPDownload<TCPTransport> {
-        try HTTPDownload(url: HTTPURL(url)!, transport: TCPTransport(), isTLS: false, expectedSize: expected, maxDrops: maxDrops,
+    static func download(_ url: String, expected: UInt64? = nil, maxDrops: Int = 5, timeout: Int32 = 2000) throws -> HTTPDownload<TCPStream> {
+        try HTTPDownload(url: HTTPURL(url)!, transport: TCPStream(), isTLS: false, expectedSize: expected, maxDrops: maxDrops,
                          timeoutMilliseconds: timeout, retryDelayMilliseconds: 0)
     }
 
@@ -122,7 +121,7 @@ import TestSupport
         #expect(Self.fetch(&flaky).failure == .tooManyDrops(3))
         _ = server.stop()
         #expect(throws: DownloadError.unsupportedScheme) {
-            _ = try HTTPDownload(url: HTTPURL("https://h/x")!, transport: TCPTransport(), isTLS: false)
+            _ = try HTTPDownload(url: HTTPURL("https://h/x")!, transport: TCPStream(), isTLS: false)
         }
         var refused = try Self.download("http://127.0.0.1:1/x", maxDrops: 0)
         #expect(Self.fetch(&refused).failure == .tooManyDrops(1))

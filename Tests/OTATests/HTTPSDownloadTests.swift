@@ -1,11 +1,10 @@
 import EdgeCore
 import Foundation
-import MQTT
-import MQTTTLS
+import TLS
 import OTA
 import Testing
 
-/// HTTPS downloads through mbedTLS (MQTTTLS.TLSTransport) from the local Range server wrapped
+/// HTTPS downloads through mbedTLS (TLS.TLSStream) from the local Range server wrapped
 /// in Python's ssl, with a test CA made here by openssl: resumed after a drop, refused (and not
 /// retried) when the server's certificate is not from the configured CA.
 @Suite(.serialized) struct HTTPSDownloadTests {
@@ -31,8 +30,8 @@ import Testing
         func openssl(_ args: [String]) throws { try TestFiles.check("/usr/bin/openssl", args, in: dir) }
     }
 
-    static func download(_ url: String, ca: String) throws -> HTTPDownload<TLSTransport> {
-        try HTTPDownload(url: HTTPURL(url)!, transport: TLSTransport(TLSConfiguration(caFile: ca)), isTLS: true,
+    static func download(_ url: String, ca: String) throws -> HTTPDownload<TLSStream> {
+        try HTTPDownload(url: HTTPURL(url)!, transport: TLSStream(TLSConfiguration(caFile: ca)), isTLS: true,
                          timeoutMilliseconds: 3000, retryDelayMilliseconds: 0)
     }
 

@@ -1,7 +1,6 @@
 import EdgeCore
 import EdgeCrypto
 import Foundation
-import MQTT
 import OTA
 import Testing
 
@@ -40,7 +39,7 @@ import Testing
         var reports: [Int] = []
         var result: Result<FirmwareImageHeader, SlotError>
         do throws(SlotError) {
-            result = .success(try OTAUpdate.install(order: order, transport: TCPTransport(), isTLS: false, environment: &env, slots: g.slots, booted: booted, key: key,
+            result = .success(try OTAUpdate.install(order: order, transport: TCPStream(), isTLS: false, environment: &env, slots: g.slots, booted: booted, key: key,
                                                     board: "qemu-aarch64", running: FirmwareVersion("1.0.0")!,
                                                     retryDelayMilliseconds: 0, buffer: buffer,
                                                     progress: { reports.append($0.step) }))

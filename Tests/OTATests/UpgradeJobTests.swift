@@ -2,7 +2,6 @@ import CShim
 import EdgeCore
 import EdgeCrypto
 import Foundation
-import MQTT
 import OTA
 import TestSupport
 import Testing
@@ -12,7 +11,7 @@ import Testing
 /// unbootable after any failure, no blocking while the server stalls, no allocation per chunk.
 @Suite(.serialized) struct UpgradeJobTests {
     struct Outcome {
-        var state: UpgradeJob<TCPTransport>.State?
+        var state: UpgradeJob<TCPStream>.State?
         var startError: SlotError?
         var reports: [UpgradeProgress]
         var vars: [String: String]
@@ -27,8 +26,8 @@ import Testing
     static let monotonic = SystemClock()
 
     /// The agent's loop in miniature: poll(2) on the job's descriptor as the job asks.
-    static func drive<S: EnvironmentStorage>(_ job: inout UpgradeJob<TCPTransport>, _ env: inout BootEnvironment<S>,
-                                             _ reports: inout [UpgradeProgress], polls: inout Int, waits: inout Int) -> UpgradeJob<TCPTransport>.State {
+    static func drive<S: EnvironmentStorage>(_ job: inout UpgradeJob<TCPStream>, _ env: inout BootEnvironment<S>,
+                                             _ reports: inout [UpgradeProgress], polls: inout Int, waits: inout Int) -> UpgradeJob<TCPStream>.State {
         var revents: Int16 = 0
         while true {
             polls += 1
@@ -71,7 +70,7 @@ import Testing
         var reports: [UpgradeProgress] = []
         var outcome = Outcome(state: nil, startError: nil, reports: [], vars: [:], slotB: [], requests: [])
         do throws(SlotError) {
-            var job = try UpgradeJob<TCPTransport>.start(order: order, transport: TCPTransport(), isTLS: false, environment: &env,
+            var job = try UpgradeJob<TCPStream>.start(order: order, transport: TCPStream(), isTLS: false, environment: &env,
                                                          slots: g.slots, booted: booted, key: key, board: board,
                                                          running: FirmwareVersion(running)!, settings: settings,
                                                          now: monotonic.monotonicNow(), progress: { reports.append($0) })
@@ -214,7 +213,7 @@ import Testing
         let order = try UpgradeOrder(version: "2.0.0", fileURL: server.url("none.img"), fileSize: UInt64(image.count),
                                      sign: try OTAUpdateTests.digest("md5sum", image), signMethod: "md5")
         var reports: [UpgradeProgress] = []
-        var job = try UpgradeJob<TCPTransport>.start(order: order, transport: TCPTransport(), isTLS: false, environment: &env,
+        var job = try UpgradeJob<TCPStream>.start(order: order, transport: TCPStream(), isTLS: false, environment: &env,
                                                      slots: g.slots, booted: BootedSlot(slot: .a, source: .commandLine),
                                                      key: try ImageFixtures.key(), board: "qemu-aarch64", running: FirmwareVersion("1.0.0")!,
                                                      now: Self.monotonic.monotonicNow(), progress: { reports.append($0) })
@@ -253,7 +252,7 @@ import Testing
         let order = try UpgradeOrder(version: "2.0.0", fileURL: server.url("fw.img"), fileSize: UInt64(image.count),
                                      sign: try OTAUpdateTests.digest("md5sum", image), signMethod: "md5")
         var reports: [UpgradeProgress] = []
-        var job = try UpgradeJob<TCPTransport>.start(order: order, transport: TCPTransport(), isTLS: false, environment: &env,
+        var job = try UpgradeJob<TCPStream>.start(order: order, transport: TCPStream(), isTLS: false, environment: &env,
                                                      slots: g.slots, booted: BootedSlot(slot: .a, source: .commandLine),
                                                      key: try ImageFixtures.key(), board: "qemu-aarch64", running: FirmwareVersion("1.0.0")!,
                                                      now: Self.monotonic.monotonicNow(), progress: { reports.append($0) })
@@ -275,14 +274,14 @@ import Testing
         try env.load()
         let order = try UpgradeOrder(version: "2.0.0", fileURL: server.url("fw.img"), fileSize: UInt64(image.count),
                                      sign: try OTAUpdateTests.digest("md5sum", image), signMethod: "md5")
-        var job = try UpgradeJob<TCPTransport>.start(order: order, transport: TCPTransport(), isTLS: false, environment: &env,
+        var job = try UpgradeJob<TCPStream>.start(order: order, transport: TCPStream(), isTLS: false, environment: &env,
                                                      slots: g.slots, booted: BootedSlot(slot: .a, source: .commandLine),
                                                      key: try ImageFixtures.key(), board: "qemu-aarch64", running: FirmwareVersion("1.0.0")!,
                                                      settings: UpgradeSettings(progressInterval: 1000),
                                                      now: Self.monotonic.monotonicNow(), progress: { _ in })
         // Until the first body bytes (connect, request, head): allocations allowed.
         var revents: Int16 = 0
-        func turn() -> UpgradeJob<TCPTransport>.State {
+        func turn() -> UpgradeJob<TCPStream>.State {
             let state = job.poll(revents: revents, now: Self.monotonic.monotonicNow(), environment: &env) { _ in }
             revents = 0
             if case .waiting(let events, _) = state, job.descriptor >= 0 {

@@ -3,7 +3,7 @@
 // Linked like the firmware plus heap_counter.c (malloc wrapped); run under qemu by
 // Tools/bench.d/40-mqtt.sh against a local mosquitto with TLS:
 //   tls-memory CA CERT KEY HOST PORT FRAGMENT(0 = none) RUNS TOPIC
-// For each run: the TLSTransport is created (CA, client certificate and key parsed, RNG seeded),
+// For each run: the TLSStream is created (CA, client certificate and key parsed, RNG seeded),
 // connected (TCP + TLS 1.2 handshake), an MQTT CONNECT is sent and the CONNACK read, TOPIC is
 // subscribed and the broker's retained message on it received whole (the script makes it 12 KB,
 // so the broker sends records as large as the negotiated size allows), a 200-byte QoS 0 PUBLISH
@@ -11,7 +11,7 @@
 // bytes relative to the heap before the transport was created.
 import CShim
 import MQTT
-import MQTTTLS
+import TLS
 
 @_silgen_name("edge_bench_heap_in_use") func heapInUse() -> Int
 @_silgen_name("edge_bench_heap_peak") func heapPeak() -> Int
@@ -27,7 +27,7 @@ func fail(_ text: String) -> Int32 {
 }
 
 /// Waits (poll, at most 10 s in all) until `step` returns true.
-func pump(_ transport: inout TLSTransport, wantWrite: Bool, _ step: (inout TLSTransport, Int16) throws(MQTTTransportError) -> Bool) throws(MQTTTransportError) -> Bool {
+func pump(_ transport: inout TLSStream, wantWrite: Bool, _ step: (inout TLSStream, Int16) throws(ByteStreamError) -> Bool) throws(ByteStreamError) -> Bool {
     let deadline = edge_monotonic_ns() + 10_000_000_000
     var revents: Int16 = 0
     while edge_monotonic_ns() < deadline {
@@ -40,11 +40,11 @@ func pump(_ transport: inout TLSTransport, wantWrite: Bool, _ step: (inout TLSTr
     return false
 }
 
-func sendAll(_ transport: inout TLSTransport, _ bytes: [UInt8]) throws(MQTTTransportError) -> Bool {
+func sendAll(_ transport: inout TLSStream, _ bytes: [UInt8]) throws(ByteStreamError) -> Bool {
     var sent = 0
-    return try pump(&transport, wantWrite: true) { (t: inout TLSTransport, _: Int16) throws(MQTTTransportError) -> Bool in
-        let result: Result<Int, MQTTTransportError> = bytes.withUnsafeBytes { b in
-            do throws(MQTTTransportError) {
+    return try pump(&transport, wantWrite: true) { (t: inout TLSStream, _: Int16) throws(ByteStreamError) -> Bool in
+        let result: Result<Int, ByteStreamError> = bytes.withUnsafeBytes { b in
+            do throws(ByteStreamError) {
                 return .success(try t.send(UnsafeRawBufferPointer(rebasing: b[sent...])))
             } catch { return .failure(error) }
         }
@@ -78,24 +78,24 @@ func tlsMemoryMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePoin
     for run in 0..<runs {
         let base = heapInUse()
         heapResetPeak()
-        let created: TLSTransport
-        do throws(MQTTTransportError) { created = try TLSTransport(configuration) }
+        let created: TLSStream
+        do throws(ByteStreamError) { created = try TLSStream(configuration) }
         catch { return fail("configuration: " + error.tlsDescription) }
         var transport = created
         let configured = heapInUse() - base
         let start = edge_monotonic_ns()
-        do throws(MQTTTransportError) {
+        do throws(ByteStreamError) {
             try transport.open(host: host, port: port)
-            guard try pump(&transport, wantWrite: false, { (t: inout TLSTransport, revents: Int16) throws(MQTTTransportError) -> Bool in
+            guard try pump(&transport, wantWrite: false, { (t: inout TLSStream, revents: Int16) throws(ByteStreamError) -> Bool in
                 try t.advance(revents: revents)
             }) else { return fail("handshake timed out") }
             let handshakeNs = edge_monotonic_ns() - start
             let handshakePeak = heapPeak() - base
             guard try sendAll(&transport, connect) else { return fail("CONNECT not sent") }
             var got = 0
-            guard try pump(&transport, wantWrite: false, { (t: inout TLSTransport, _: Int16) throws(MQTTTransportError) -> Bool in
-                let result: Result<Int, MQTTTransportError> = connack.withUnsafeMutableBytes { b in
-                    do throws(MQTTTransportError) {
+            guard try pump(&transport, wantWrite: false, { (t: inout TLSStream, _: Int16) throws(ByteStreamError) -> Bool in
+                let result: Result<Int, ByteStreamError> = connack.withUnsafeMutableBytes { b in
+                    do throws(ByteStreamError) {
                         return .success(try t.receive(into: UnsafeMutableRawBufferPointer(rebasing: b[got...])))
                     } catch { return .failure(error) }
                 }
@@ -106,9 +106,9 @@ func tlsMemoryMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePoin
             guard try sendAll(&transport, subscribe) else { return fail("SUBSCRIBE not sent") }
             // SUBACK (5 bytes), then the retained PUBLISH: fixed header, remaining length, body.
             var reader = PacketReader()
-            guard try pump(&transport, wantWrite: false, { (t: inout TLSTransport, _: Int16) throws(MQTTTransportError) -> Bool in
-                let result: Result<Int, MQTTTransportError> = chunk.withUnsafeMutableBytes { b in
-                    do throws(MQTTTransportError) { return .success(try t.receive(into: b)) } catch { return .failure(error) }
+            guard try pump(&transport, wantWrite: false, { (t: inout TLSStream, _: Int16) throws(ByteStreamError) -> Bool in
+                let result: Result<Int, ByteStreamError> = chunk.withUnsafeMutableBytes { b in
+                    do throws(ByteStreamError) { return .success(try t.receive(into: b)) } catch { return .failure(error) }
                 }
                 let n = try result.get()
                 for i in 0..<n { reader.take(chunk[i]) }

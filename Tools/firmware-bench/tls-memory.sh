@@ -51,7 +51,7 @@ echo
 echo "The firmware's mbedTLS (Toolchain/mbedtls-firmware.conf: 16 KB record buffers shrunk after the"
 echo "handshake to the negotiated max_fragment_length, no kept peer certificate, TLS 1.2 client only)."
 echo "Tools/firmware-bench/TLSMemory.swift over the firmware modules, heap counted by wrapping musl's"
-echo "malloc (bytes requested by live blocks): TLSTransport created (CA, RSA-2048 client certificate"
+echo "malloc (bytes requested by live blocks): TLSStream created (CA, RSA-2048 client certificate"
 echo "and key, RNG), TCP + TLS 1.2 handshake with mosquitto (\`require_certificate\`), MQTT CONNECT,"
 echo "SUBSCRIBE and a retained 12 KB message received (in records of up to 16 KB, or 4 KB if negotiated),"
 echo "a 200-byte PUBLISH sent; then the heap held. Least of $runs connects."

@@ -1,11 +1,10 @@
 import CMbedTLS
 import CShim
 import EdgeCore
-import MQTT
 
-/// TLS 1.2 to the broker through mbedTLS over a non-blocking `TCPTransport`: the broker's chain
-/// verified against the configured CA and its name checked (on by default), an optional client
-/// certificate, an optional smaller record size. Owns every mbedTLS context, each allocated once
+/// TLS 1.2 to a server (the MQTT broker, an HTTPS server for OTA) through mbedTLS over a
+/// non-blocking `TCPStream`: the server's chain verified against the configured CA and its name
+/// checked (on by default), an optional client certificate, an optional smaller record size. Owns every mbedTLS context, each allocated once
 /// at a stable address (mbedTLS keeps pointers between them) and freed in `deinit`. I/O goes
 /// through callbacks on the socket; WANT_READ/WANT_WRITE mean "poll and come back".
 ///
@@ -17,8 +16,8 @@ import MQTT
 /// with DNS names and the CN only, so `mbedtls_ssl_set_hostname("127.0.0.1")` never matched
 /// (and an IP address must not go out as SNI). A failed verification records the failing
 /// certificate's subject and issuer for the error.
-public struct TLSTransport: MQTTTransport, ~Copyable {
-    var tcp = TCPTransport()
+public struct TLSStream: ByteStream, ~Copyable {
+    var tcp = TCPStream()
     let ssl: UnsafeMutablePointer<mbedtls_ssl_context>
     let config: UnsafeMutablePointer<mbedtls_ssl_config>
     let ca: UnsafeMutablePointer<mbedtls_x509_crt>
@@ -35,7 +34,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
     var handshakeDone = false
     var wantsWrite = false
 
-    public init(_ configuration: TLSConfiguration) throws(MQTTTransportError) {
+    public init(_ configuration: TLSConfiguration) throws(ByteStreamError) {
         settings = configuration
         ssl = .allocate(capacity: 1)
         config = .allocate(capacity: 1)
@@ -87,7 +86,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
             case 1024: code = MBEDTLS_SSL_MAX_FRAG_LEN_1024
             case 2048: code = MBEDTLS_SSL_MAX_FRAG_LEN_2048
             case 4096: code = MBEDTLS_SSL_MAX_FRAG_LEN_4096
-            default: throw MQTTTransportError.tls(MBEDTLS_ERR_SSL_BAD_INPUT_DATA)
+            default: throw ByteStreamError.tls(MBEDTLS_ERR_SSL_BAD_INPUT_DATA)
             }
             try Self.check(mbedtls_ssl_conf_max_frag_len(config, UInt8(code)))
         }
@@ -125,8 +124,8 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         verifyState.deallocate()
     }
 
-    static func check(_ code: Int32) throws(MQTTTransportError) {
-        if code != 0 { throw MQTTTransportError.tls(code) }
+    static func check(_ code: Int32) throws(ByteStreamError) {
+        if code != 0 { throw ByteStreamError.tls(code) }
     }
 
     /// The largest record payload we send on this connection (4096 after negotiating 4096).
@@ -136,7 +135,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
     public var isEstablished: Bool { handshakeDone }
     public var hasBufferedInput: Bool { handshakeDone && mbedtls_ssl_get_bytes_avail(ssl) > 0 }
 
-    public mutating func open(host: String, port: UInt16) throws(MQTTTransportError) {
+    public mutating func open(host: String, port: UInt16) throws(ByteStreamError) {
         close()
         try tcp.open(host: host, port: port)
         socket.pointee = tcp.descriptor
@@ -155,7 +154,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         return Int16(POLLIN) | (wantWrite || wantsWrite ? Int16(POLLOUT) : 0)
     }
 
-    public mutating func advance(revents: Int16) throws(MQTTTransportError) -> Bool {
+    public mutating func advance(revents: Int16) throws(ByteStreamError) -> Bool {
         if handshakeDone { return true }
         if !tcp.isEstablished {
             guard try tcp.advance(revents: revents) else { return false }
@@ -181,22 +180,22 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
             let flags = rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ? mbedtls_ssl_get_verify_result(ssl) : 0
             let names = flags != 0 ? VerifyState.names(verifyState) : nil
             close()
-            throw MQTTTransportError.tls(rc, verifyFlags: flags, subject: names)
+            throw ByteStreamError.tls(rc, verifyFlags: flags, subject: names)
         }
     }
 
     /// The BIO callbacks' socket failures as the transport errors they are (the peer closed the
     /// connection, a socket error with its errno) rather than as mbedTLS NET codes.
-    static func socketFailure(_ rc: Int32, errno: Int32) -> MQTTTransportError? {
+    static func socketFailure(_ rc: Int32, errno: Int32) -> ByteStreamError? {
         switch rc {
-        case netConnectionReset: return MQTTTransportError(.closedByPeer)
-        case netSendFailed, netReceiveFailed: return MQTTTransportError(.io, code: errno)
+        case netConnectionReset: return ByteStreamError(.closedByPeer)
+        case netSendFailed, netReceiveFailed: return ByteStreamError(.io, code: errno)
         default: return nil
         }
     }
 
-    public mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(MQTTTransportError) -> Int {
-        guard handshakeDone else { throw MQTTTransportError(.notOpen) }
+    public mutating func receive(into buffer: UnsafeMutableRawBufferPointer) throws(ByteStreamError) -> Int {
+        guard handshakeDone else { throw ByteStreamError(.notOpen) }
         guard buffer.count > 0 else { return 0 }
         let rc = mbedtls_ssl_read(ssl, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
         if rc > 0 { return Int(rc) }
@@ -204,14 +203,14 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         case MBEDTLS_ERR_SSL_WANT_READ, MBEDTLS_ERR_SSL_WANT_WRITE:
             return 0
         case 0, MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, netConnectionReset:
-            throw MQTTTransportError(.closedByPeer)
+            throw ByteStreamError(.closedByPeer)
         default:
-            throw Self.socketFailure(rc, errno: edge_errno()) ?? MQTTTransportError.tls(rc)
+            throw Self.socketFailure(rc, errno: edge_errno()) ?? ByteStreamError.tls(rc)
         }
     }
 
-    public mutating func send(_ bytes: UnsafeRawBufferPointer) throws(MQTTTransportError) -> Int {
-        guard handshakeDone else { throw MQTTTransportError(.notOpen) }
+    public mutating func send(_ bytes: UnsafeRawBufferPointer) throws(ByteStreamError) -> Int {
+        guard handshakeDone else { throw ByteStreamError(.notOpen) }
         guard bytes.count > 0 else { return 0 }
         let rc = mbedtls_ssl_write(ssl, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
         if rc >= 0 {
@@ -225,7 +224,7 @@ public struct TLSTransport: MQTTTransport, ~Copyable {
         case MBEDTLS_ERR_SSL_WANT_READ:
             return 0
         default:
-            throw Self.socketFailure(rc, errno: edge_errno()) ?? MQTTTransportError.tls(rc)
+            throw Self.socketFailure(rc, errno: edge_errno()) ?? ByteStreamError.tls(rc)
         }
     }
 

@@ -1,4 +1,4 @@
-/// How a `TLSTransport` authenticates: the CA that must have signed the broker's chain, whether
+/// How a `TLSStream` authenticates: the CA that must have signed the broker's chain, whether
 /// the broker's certificate must name the host (on by default), an optional client certificate
 /// and key (RSA-2048 or EC P-256, PEM or DER files), and the TLS record size to negotiate
 /// (max_fragment_length: smaller records, less RAM where mbedTLS is built for it).

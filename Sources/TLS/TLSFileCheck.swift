@@ -2,7 +2,7 @@ import CMbedTLS
 import CShim
 
 /// Checks the TLS files of a configuration when it is loaded (not at the first connection):
-/// each is parsed by mbedTLS exactly as `TLSTransport` will, and a failure comes back as one
+/// each is parsed by mbedTLS exactly as `TLSStream` will, and a failure comes back as one
 /// sentence naming the file and what is wrong with it. Allocates (parsing contexts, texts):
 /// for configuration loading only.
 public enum TLSFileCheck {

@@ -1,5 +1,5 @@
 import CMbedTLS
-import MQTT
+import EdgeCore
 
 /// mbedTLS's text for an error code, and certificate verification flags in words. Used on error
 /// paths only (the texts are Strings).
@@ -47,35 +47,22 @@ public enum TLSErrorText {
     }
 }
 
-extension MQTTTransportError {
+extension ByteStreamError {
     /// A TLS failure, with the certificate verification flags and the failing certificate's
-    /// names if verification failed.
-    public static func tls(_ code: Int32, verifyFlags: UInt32 = 0, subject: String? = nil) -> MQTTTransportError {
-        var e = MQTTTransportError(.tls, code: code)
+    /// names if verification failed, and its words for `tlsDescription` (error path only: the
+    /// words are a String): "TLS: broker certificate rejected: certificate expired (certificate
+    /// CN=broker, issued by CN=CA)", or mbedTLS's text for the code.
+    public static func tls(_ code: Int32, verifyFlags: UInt32 = 0, subject: String? = nil) -> ByteStreamError {
+        var e = ByteStreamError(.tls, code: code)
         e.detail = verifyFlags
-        e.subject = subject
-        return e
-    }
-
-    /// TLS failures in words (other kinds: `description`): "TLS: broker certificate rejected:
-    /// certificate expired (certificate CN=broker, issued by CN=CA)", or mbedTLS's text for
-    /// the code.
-    public var tlsDescription: String {
-        guard kind == .tls else { return description }
-        if code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || detail != 0 {
-            var text = "TLS: broker certificate rejected: " + (detail != 0 ? TLSErrorText.verification(detail) : "verification failed")
+        if code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || verifyFlags != 0 {
+            var text = "TLS: broker certificate rejected: "
+                + (verifyFlags != 0 ? TLSErrorText.verification(verifyFlags) : "verification failed")
             if let subject { text += " (" + subject + ")" }
-            return text
+            e.tlsText = text
+        } else {
+            e.tlsText = "TLS: " + TLSErrorText.text(code)
         }
-        return "TLS: " + TLSErrorText.text(code)
-    }
-}
-
-extension MQTTClientError {
-    /// Why a connection ended or could not be made, in words, with mbedTLS codes as text (the
-    /// MQTT module's `description` cannot name them): the line the agent logs.
-    public var causeDescription: String {
-        if case .transport(let e) = self, e.kind == .tls { return e.tlsDescription }
-        return description
+        return e
     }
 }
