@@ -174,7 +174,9 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         extraRevents = pollSet[extraSlot].revents
 
         // Group commit, publishing, status.
+        let durableBefore = store.log.durableSequence
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.tick() }
+        if !ready { sayRecordsSyncedWhileDown(durableBefore: durableBefore) }
         do {
             try store.publish(&uplink)
         } catch {

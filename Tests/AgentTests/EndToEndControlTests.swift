@@ -15,9 +15,11 @@ import Testing
 
     /// `limit` read back with measurepoint.get until it is `expected` (the write shows once the
     /// bus has polled the register again: bounded at 10 s, not assumed after a fixed sleep); the
-    /// first read comes no sooner than 600 ms after the command, so a wrong write would show.
+    /// first read comes after the cloud has a sample of meter1 taken after the command's reply,
+    /// so the bus has polled the register since and a wrong write would show.
     func limit(_ h: H, id: String, expected: Int) throws -> Int? {
-        usleep(600_000)
+        let replied = H.nowMs()
+        try h.waitUntil("a sample of meter1 taken after \(replied)") { h.entries().contains { $0.device == "meter1" && $0.time > replied } }
         let deadline = Date().addingTimeInterval(10)
         var attempt = 0
         var value: Int? = nil

@@ -13,17 +13,21 @@ import Testing
     @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
     func aReloadThatDropsADeviceAndRenumbersPointsReplaysTheBacklogUnderItsOwnDevicesAndPoints() throws {
         let h = try H()
-        try h.writeConfig(intervalMs: 200)
+        try h.writeConfig(intervalMs: 200, extra: H.debugLogging)   // debug: the ring log's syncs during the outage
         let original = try String(contentsOf: h.configFile, encoding: .utf8)
             .replacingOccurrences(of: #""unit": 1,"#, with: #""unit": 5,"#)   // meter1: the counting unit
         try original.write(to: h.configFile, atomically: true, encoding: .utf8)
-        func agentLog() -> String { String(decoding: (try? Data(contentsOf: h.agentLog)) ?? Data(), as: UTF8.self) }
+        func agentLog() -> String { h.agentLogText() }
         try h.startAgent()
         let live = h.waitFor(20) { es in Set(es.filter { $0.method.hasSuffix("post.batch") }.map(\.device)) == ["meter1", "meter2"] }
         try #require(live, "no live data: \(agentLog().suffix(2000))")
 
+        let beforeCut = h.logMark()
         try h.relay("cut")
-        usleep(3_000_000)   // a backlog of both meters
+        try h.waitForLog(after: beforeCut, ["disconnected: "], timeout: 10)   // the agent noticed the cut
+        // A backlog of both meters: 15 records kept and not confirmed (both are polled every 200 ms
+        // on one bus, 10 records a second).
+        try h.waitForSyncWhileDown(after: beforeCut, unconfirmed: 15)
         // m2 removed; meter1's points renumbered (r0 was 0, is 2; limit was 2, is 0; r1 gone, r2 new).
         var next = original.replacingOccurrences(
             of: #"\{"id": "r0",[^}]*\},\s*\{"id": "r1",[^}]*\},\s*(\{"id": "limit",[^}]*\})"#,
@@ -34,11 +38,12 @@ import Testing
         try #require(next.contains(#""id": "r2""#) && !next.contains(#""name": "m2""#) && !next.contains(#""device": "m2""#), "\(next)")
         try next.write(to: h.configFile, atomically: true, encoding: .utf8)
         let pid = try #require(h.agent?.processIdentifier)
+        let beforeReload = h.logMark()
+        let backlog = h.unconfirmedWhileDown(after: beforeCut) ?? 0
         kill(pid, SIGHUP)
-        let deadline = Date().addingTimeInterval(10)
-        while !agentLog().contains("configuration reloaded") && Date() < deadline { usleep(50_000) }
-        #expect(agentLog().contains("configuration reloaded"))
-        usleep(2_000_000)   // more backlog, under the new configuration
+        try h.waitForLog(after: beforeReload, ["configuration reloaded"], timeout: 10)
+        // More backlog, under the new configuration: 10 more records kept (meter1 alone now).
+        try h.waitForSyncWhileDown(after: beforeReload, unconfirmed: backlog + 10)
         try h.relay("restore")
         let restoreAt = H.nowMs()
 
@@ -60,9 +65,7 @@ import Testing
         #expect(limits == [5010], "limit values \(limits.sorted().prefix(20))")
         #expect(r2 == [5002], "r2 values \(r2.sorted().prefix(20))")
         // meter2's backlog has no device any more: dropped, counted and said.
-        let said = Date().addingTimeInterval(10)
-        while !agentLog().contains("stored samples not sent") && Date() < said { usleep(100_000) }
-        #expect(agentLog().contains("stored samples not sent"), "\(agentLog().suffix(2500))")
+        #expect(h.waitForLog(10) { $0.contains("stored samples not sent") }, "\(agentLog().suffix(2500))")
         #expect(h.stopAgent(signal: SIGTERM) == 0)
     }
 }

@@ -17,7 +17,7 @@ import Testing
         let h = try H()
         try h.writeConfig(intervalMs: 200)
         try h.startAgent()
-        func agentLog() -> String { String(decoding: (try? Data(contentsOf: h.agentLog)) ?? Data(), as: UTF8.self) }
+        func agentLog() -> String { h.agentLogText() }
         let live = h.waitFor(20) { es in Set(es.map(\.device)).isSuperset(of: ["meter1", "meter2"]) }
         try #require(live, "no data: \(agentLog().suffix(2000))")
         let firstTime = h.entries().map(\.time).min() ?? 0
@@ -26,7 +26,11 @@ import Testing
             _ = try h.cloud(["cmd": "set_code", "method": method, "code": 1009])
         }
         let refusedFrom = H.nowMs()
-        usleep(6_000_000)
+        // The cloud's refusals have begun (within a live interval)...
+        try h.waitUntil("a request refused with 1009") { h.records(kind: "request").contains { $0["replyCode"] as? Int == 1009 } }
+        // ...and last 6 s, on purpose: the span the number of refused requests is counted over
+        // (back-off rounds at about 0, 1, 3 s fit in it; a resend storm makes hundreds).
+        usleep(UInt32(max(0, 6_000 - (H.nowMs() - refusedFrom))) * 1000)
         for method in ["thing.measurepoint.post.batch", "thing.measurepoint.resume.batch"] {
             _ = try h.cloud(["cmd": "set_code", "method": method, "code": NSNull()])
         }

@@ -32,7 +32,7 @@ import Testing
         _ = try h.cloud(["cmd": "notice", "notice": "delete", "devices": ["subPK/meter1"], "id": "n2"])
         _ = try h.cloud(["cmd": "wait", "match": ["kind": "command_reply", "payload.id": "n2"], "timeout": 10])
         _ = try h.cloud(["cmd": "wait", "match": ["kind": "logout", "device": "subPK/meter1"], "timeout": 10])
-        usleep(500_000)
+        #expect(h.waitForLog(10) { $0.contains("sub-device m1 deleted in the cloud") }, "\(Self.agentLog(h).suffix(2000))")
         let lines = Self.agentLog(h).components(separatedBy: "\n")
         #expect(lines.filter { $0.contains("sub-device m2 disabled in the cloud") }.count == 1, "\(lines.suffix(30))")
         #expect(lines.filter { $0.contains("sub-device m1 deleted in the cloud") }.count == 1, "\(lines.suffix(30))")
