@@ -363,6 +363,7 @@ public struct EnOSGateway<Transport: MQTTTransport & ~Copyable, Clock: EdgeClock
         sendLogouts(onEvent)
         sendTopology(onEvent)
         sendLogins(onEvent)
+        sendModelRequests(onEvent)
         client.flush { core.process($0, onEvent) }
     }
 
