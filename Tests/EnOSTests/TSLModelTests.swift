@@ -2,6 +2,7 @@ import EdgeCore
 import EnOS
 import Foundation
 import Testing
+import TestSupport
 
 /// `thing.tsltemplate.get`: the request as the SDKs send it (topic, method, `params {}`), and the
 /// model in its reply: measurepoints with their types (as the Java SDK sample's reply shape, and
@@ -71,5 +72,20 @@ import Testing
         bytes.withUnsafeBytes { raw in _ = try? EnOSTSLModel.parse(raw, limit: 10) { _ in seen += 1 } }
         #expect(seen == 0)
         #expect(EnOSTSLModelError(.noMeasurepointMap).description == "the reply's data has no tslMeasurepointMap")
+    }
+
+    @Test func parsingAModelAllocatesNothing() {
+        let model = Array(#"{"tslModelId":"m","tslMeasurepointMap":{"power":{"dataType":"DOUBLE","unit":{"unitId":"kW"}},"state":{"dataType":{"type":"enum"}},"name":{"dataDefinition":{"dataType":"STRING"}}},"tslServiceMap":{"s":{"inputData":[{"identifier":"x"}]}}}"#.utf8)
+        var numbers = 0
+        model.withUnsafeBytes { raw in
+            _ = try? EnOSTSLModel.parse(raw, limit: 16) { _ in }
+            let counted = AllocationCounter.count {
+                for _ in 0..<20 {
+                    _ = try? EnOSTSLModel.parse(raw, limit: 16) { m in if m.type == .number && m.identifier.equals("power") { numbers += 1 } }
+                }
+            }
+            #expect(counted.allocations == 0, "\(counted)")
+        }
+        #expect(numbers == 20)
     }
 }
