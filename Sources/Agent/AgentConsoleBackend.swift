@@ -280,7 +280,9 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         out.pad(toColumn: 24)
         out.write(" ")
         guard let latest = snapshot.devices.latest(device: d, point: p) else {
-            out.line("(no sample yet)")
+            out.write("(no sample yet)")
+            snapshot.modelMarks.write(device: d, point: p, into: &out)
+            out.newline()
             return
         }
         Self.writeValue(latest.value, into: &out)
@@ -289,6 +291,7 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         Self.writeQuality(latest.quality, into: &out)
         out.write(", ")
         writeAge(latest.time.milliseconds, now: now, into: &out)
+        snapshot.modelMarks.write(device: d, point: p, into: &out)
         out.newline()
     }
 

@@ -29,6 +29,7 @@ extension AgentLoop where Device: ~Copyable, Uplink: ~Copyable {
             bus += 1
         }
         snapshot.writeConnection { uplink.describeConnection(into: &$0) }
+        snapshot.modelMarks.copy { uplink.modelVerdict(device: $0, point: $1) }
         snapshot.fills &+= 1
     }
 

@@ -139,7 +139,8 @@ public enum AgentRunner {
         } else {
             transport = .tcp(TCPStream())
         }
-        let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion)
+        let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion,
+                                log: log)
         return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
                      ota: &ota)
     }

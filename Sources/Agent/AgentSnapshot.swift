@@ -42,6 +42,8 @@ public struct AgentSnapshot: Sendable {
     /// The uplink's `mqtt` lines (`AgentUplink.describeConnection`), `connectionCount` bytes.
     var connection: [UInt8]
     public internal(set) var connectionCount = 0
+    /// Each point's TSL model verdict (`ModelCheck`; the console's `points` marks refused ones).
+    public internal(set) var modelMarks: PointModelMarks
 
     /// Room for the uplink's connection lines.
     static var connectionCapacity: Int { 2048 }
@@ -56,6 +58,7 @@ public struct AgentSnapshot: Sendable {
         figures = ConsoleFigures(configuration.fieldBus)
         droppedEvents = [UInt64](repeating: 0, count: configuration.fieldBus.buses.count)
         connection = [UInt8](repeating: 0, count: Self.connectionCapacity)
+        modelMarks = PointModelMarks(configuration.fieldBus)
     }
 
     /// Rewrites the connection lines in place (nothing allocated).

@@ -62,10 +62,13 @@ public protocol AgentUplink: MeasurepointUplink, ~Copyable {
     func describeConnection(into out: inout TextWriter)
     /// The cloud's text with the last refused login of `device`'s sub-device ("" if none).
     func loginFailureMessage(device: Int) -> String
+    /// What the product's TSL model says about `point` of `device` (`ModelCheck`).
+    func modelVerdict(device: Int, point: Int) -> ModelCheck.Verdict
 }
 
 extension AgentUplink where Self: ~Copyable {
     public func loginFailureMessage(device: Int) -> String { "" }
+    public func modelVerdict(device: Int, point: Int) -> ModelCheck.Verdict { .unchecked }
 
     public func describeConnection(into out: inout TextWriter) {
         out.write("uplink: ")

@@ -9,6 +9,8 @@ import Configuration
 /// A class so that the callback and the uplink share it; fixed-capacity queues, sized at start-up.
 final class EnOSEventSink {
     let subToDevice: [Int]
+    /// The TSL model check the `.model` replies go to (nil: `cloud.checkModels` off).
+    var models: ModelCheck? = nil
     let deviceToSub: [Int]
     let templates: [DeviceTemplate]
     let deviceTemplates: [Int]
@@ -117,6 +119,7 @@ final class EnOSEventSink {
         switch event {
         case .connected:
             connected = true
+            models?.connectionStarted()
             for i in awaiting.indices { awaiting[i] = wanted[i] && !barred[i] }
             push(.connected)
         case .disconnected(let error):
@@ -166,6 +169,8 @@ final class EnOSEventSink {
             decode(command)
         case .commandRejected:
             rejectedCommands += 1
+        case .model(let sub, let code, let data):
+            models?.receive(subDevice: sub, code: code, data: data)
         }
     }
 

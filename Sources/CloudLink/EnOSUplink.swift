@@ -4,6 +4,7 @@ import FieldBus
 import MQTT
 import Configuration
 import StoreForward
+import Logging
 
 /// The agent's cloud connection over EnOS: an `EnOSGateway` (the gateway and its sub-devices
 /// from the configuration) adapted to `AgentUplink`. Live batches go out on
@@ -32,6 +33,10 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
     let statusBuffer: UnsafeMutableRawBufferPointer
     var message: EnOSMeasurepointMessage? = nil
     var entryPoints = 0
+    /// The points each product's TSL model refuses (left out of posts; see `ModelCheck`).
+    public let models: ModelCheck
+    /// Samples left out because the product's model refuses their point.
+    public private(set) var modelRefusedSamples: UInt64 = 0
     /// Samples left out for their quality.
     public private(set) var badQualitySamples: UInt64 = 0
 
@@ -58,17 +63,20 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
                                           windowMilliseconds: config.cloud.connectWindowMilliseconds, maximumAttemptsPerWindow: 4)
         c.loginRetryMilliseconds = max(minimum, 1_000)
         c.managesTopology = config.cloud.manageTopology
+        c.checksModels = config.cloud.checkModels && !config.cloud.subDevices.isEmpty
         return c
     }
 
     public init(configuration config: AgentConfiguration, transport: consuming Transport, clock: Clock,
-                firmwareVersion: String? = nil) {
+                firmwareVersion: String? = nil, log: Logger? = nil) {
         let enos = Self.gatewayConfiguration(config, firmwareVersion: firmwareVersion)
         let seed = UInt64(bitPattern: clock.wallNow().milliseconds) ^ clock.monotonicNow().nanoseconds
         gateway = EnOSGateway(configuration: enos, host: config.cloud.host, port: config.cloud.port,
                               transport: transport, clock: clock, random: SplitMix64(seed: seed))
         sink = EnOSEventSink(fieldBus: config.fieldBus, subDevices: config.cloud.subDevices,
                              commandsInFlight: config.control.commandsInFlight)
+        models = ModelCheck(fieldBus: config.fieldBus, subDevices: config.cloud.subDevices, log: log)
+        if config.cloud.checkModels { sink.models = models }
         self.clock = clock
         fieldBus = config.fieldBus
         loginSettleLimitMilliseconds = config.publishing.replyTimeoutMilliseconds &+ 1_000
@@ -87,7 +95,7 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
 
     public var isReady: Bool {
         guard gateway.isConnected else { return false }
-        if sink.loginsSettled { return true }
+        if sink.loginsSettled && modelsSettled { return true }
         return clock.monotonicNow().nanoseconds(since: connectedAt) >= loginSettleLimitMilliseconds &* 1_000_000
     }
 
@@ -174,6 +182,10 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
     public mutating func addPoint(device: Int, point: Int, value: PointValue, quality: Quality) {
         guard quality.isGood else {
             badQualitySamples &+= 1
+            return
+        }
+        guard !models.isExcluded(device: device, point: point) else {
+            modelRefusedSamples &+= 1
             return
         }
         let id = fieldBus.templates[fieldBus.devices[device].template].points[point].identifier

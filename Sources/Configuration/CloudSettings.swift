@@ -70,6 +70,9 @@ public struct CloudSettings: Equatable, Sendable {
     /// The gateway puts each sub-device into its topology (`thing.topo.add`) before logging it in;
     /// false where an operator manages the topology in the console.
     public var manageTopology = true
+    /// Fetch each sub-device product's TSL model at login and leave out of posts the points it
+    /// does not define (or defines with another type); see CONFIG.md `checkModels`.
+    public var checkModels = true
     /// The EnOS HTTP broker's URL (`cloud.httpBroker`): where the firmware of an order whose
     /// `fileUrl` is `enos-connect://…` or a relative path is fetched (`fileBroker`). nil: none.
     public var httpBroker: String? = nil
@@ -96,7 +99,7 @@ public struct CloudSettings: Equatable, Sendable {
     }
 
     static let keys = ["host", "port", "tls", "keepAliveSeconds", "reconnectMinMs", "reconnectMaxMs", "connectWindowMs", "gateway",
-                       "subDevices", "manageTopology", "httpBroker"]
+                       "subDevices", "manageTopology", "checkModels", "httpBroker"]
 
     /// Settings accepted (for test and lab brokers) but outside what EnOS allows, in words for a
     /// start-up warning each (empty when all are within EnOS's limits).
@@ -122,6 +125,7 @@ public struct CloudSettings: Equatable, Sendable {
         let reconnectMin = v.integer(in: o, "reconnectMinMs", required: false, range: 100...3_600_000) ?? 30_000
         let reconnectMax = v.integer(in: o, "reconnectMaxMs", required: false, range: 100...3_600_000) ?? 300_000
         let manageTopology = v.bool(in: o, "manageTopology", required: false) ?? true
+        let checkModels = v.bool(in: o, "checkModels", required: false) ?? true
         let httpBroker = decodeHTTPBroker(o, &v)
         let connectWindow = v.integer(in: o, "connectWindowMs", required: false, range: 100...600_000) ?? 120_000
         if reconnectMax < reconnectMin {
@@ -181,6 +185,7 @@ public struct CloudSettings: Equatable, Sendable {
                                      reconnectMinimumMilliseconds: UInt64(reconnectMin), reconnectMaximumMilliseconds: UInt64(reconnectMax),
                                      connectWindowMilliseconds: UInt64(connectWindow), gateway: gateway, subDevices: subDevices)
         settings.manageTopology = manageTopology
+        settings.checkModels = checkModels
         settings.httpBroker = httpBroker
         return settings
     }

@@ -367,6 +367,7 @@ public struct EnOSGateway<Transport: ByteStream & ~Copyable, Clock: EdgeClock, R
         sendLogouts(onEvent)
         sendTopology(onEvent)
         sendLogins(onEvent)
+        sendModelRequests(onEvent)
         client.flush { core.process($0, onEvent) }
     }
 

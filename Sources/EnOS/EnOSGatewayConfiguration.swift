@@ -36,6 +36,9 @@ public struct EnOSGatewayConfiguration {
     /// then `thing.topo.add` for the missing ones) after every connect: EnOS refuses the login of
     /// a sub-device outside the topology (740). Off where an operator manages the topology.
     public var managesTopology = true
+    /// Fetch each sub-device product's TSL model (`thing.tsltemplate.get`) once per product key
+    /// and connection, at the first login of one of its sub-devices: reported as `.model`.
+    public var checksModels = false
     /// Post `connection.state.post` (full) after every connect.
     public var postsConnectionState = true
     /// Sign timestamp (epoch ms) for CONNECT; nil: the clock's wall time at start-up.
@@ -90,6 +93,10 @@ public enum EnOSGatewayEvent {
     case command(EnOSCommand)
     /// A command that could not be decoded; already answered with `error.code` (if it had an id).
     case commandRejected(EnOSMessageError)
+    /// The reply to the `thing.tsltemplate.get` sent for sub-device `subDevice` (its product's
+    /// model, `checksModels`): `code` the cloud's (or `timedOut`), `data` the reply's `data`
+    /// JSON (empty if none; valid during the callback only; parse with `EnOSTSLModel`).
+    case model(subDevice: Int, code: Int, data: UnsafeRawBufferPointer)
 
     /// The `code` of `subDeviceLoginFailed` when no reply came in time.
     public static let timedOut = -1

@@ -48,6 +48,8 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
     var informSent = false
     var stateSent = false
     var topologyQuery = TopologyQuery.notAsked
+    /// Which sub-devices' products had their model asked for on this connection.
+    var modelAsked: UnsafeMutableBufferPointer<Bool>
     var pending: EnOSPendingRequests
     var subDevices: EnOSSubDeviceTable
     var hasher = SHA256()
@@ -73,6 +75,8 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         autoReplies = .allocate(capacity: Self.autoReplySlots)
         autoReplies.initialize(repeating: AutoReply(error: nil))
         subscriptions = Self.makeSubscriptions(configuration)
+        modelAsked = .allocate(capacity: max(1, configuration.subDevices.count))
+        modelAsked.initialize(repeating: false)
         subscribePacketIds = [UInt16](repeating: 0, count: (subscriptions.count + Self.subscriptionsPerPacket - 1) / Self.subscriptionsPerPacket)
     }
 
@@ -81,6 +85,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         controlBuffer.deallocate()
         autoReplyStorage.deallocate()
         autoReplies.deallocate()
+        modelAsked.deallocate()
     }
 
     /// Every topic filter the gateway needs: reply topics of its requests, command topics of the
@@ -111,6 +116,12 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
                                                               deviceKey: sub.deviceKey, suffix: suffix)))
             }
         }
+        if c.checksModels {
+            for sub in c.subDevices {
+                list.append(MQTTSubscription(EnOSTopic.filter(session: false, productKey: sub.productKey,
+                                                              deviceKey: sub.deviceKey, suffix: "thing/tsltemplate/get_reply")))
+            }
+        }
         return list
     }
 
@@ -134,6 +145,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
                 stateSent = false
                 topologyQuery = .notAsked
                 subDevices.resetAll()
+                for k in modelAsked.indices { modelAsked[k] = false }   // a changed model is picked up
             case .message(let m):
                 receive(m, onEvent)
             case .subscribed(let packetId, let returnCodes):
@@ -304,6 +316,9 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
             topologyKnown(reply: code == EnOSReplyCode.success ? reply : nil)
         case .topologyAdd:
             topologyAdded(entry.id, code: code, message: reply?.message, now: now, onEvent)
+        case .tslTemplateGet:
+            onEvent(.model(subDevice: Int(entry.subDevice), code: code,
+                           data: reply?.data ?? UnsafeRawBufferPointer(start: nil, count: 0)))
         default:
             if entry.reported {
                 onEvent(.reply(id: entry.id, tag: entry.tag, kind: entry.kind, code: code, message: reply?.message))
@@ -378,7 +393,7 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
         let now = clock.monotonicNow()
         while let entry = pending.removeExpired(now: now) {
             switch entry.kind {
-            case .subDeviceLogin, .subDeviceLoginBatch, .subDeviceLogout, .topologyGet, .topologyAdd:
+            case .subDeviceLogin, .subDeviceLoginBatch, .subDeviceLogout, .topologyGet, .topologyAdd, .tslTemplateGet:
                 complete(entry, code: EnOSGatewayEvent.timedOut, reply: nil, onEvent)
             default:
                 if entry.reported { onEvent(.replyTimedOut(id: entry.id, tag: entry.tag, kind: entry.kind)) }

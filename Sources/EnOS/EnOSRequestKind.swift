@@ -17,6 +17,8 @@ public enum EnOSRequestKind: UInt8, Equatable, Sendable {
     /// `thing.topo.get` / `thing.topo.add` of the gateway (spec §4.3).
     case topologyGet
     case topologyAdd
+    /// `thing.tsltemplate.get` of a sub-device, on its own topic (spec §8).
+    case tslTemplateGet
 
     /// The method name; for `eventPost` the part before the event id (`thing.event.`).
     public var method: StaticString {
@@ -34,6 +36,7 @@ public enum EnOSRequestKind: UInt8, Equatable, Sendable {
         case .otaProgress: return "ota.device.progress"
         case .topologyGet: return "thing.topo.get"
         case .topologyAdd: return "thing.topo.add"
+        case .tslTemplateGet: return "thing.tsltemplate.get"
         }
     }
 

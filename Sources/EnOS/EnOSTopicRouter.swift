@@ -126,6 +126,7 @@ public enum EnOSTopicRouter {
         if same(base, "ota/device/progress") { return .reply(.otaProgress) }
         if same(base, "thing/topo/get") { return .reply(.topologyGet) }
         if same(base, "thing/topo/add") { return .reply(.topologyAdd) }
+        if same(base, "thing/tsltemplate/get") { return .reply(.tslTemplateGet) }
         if hasPrefix(base, at: 0, "thing/event/"), hasSuffix(base, "/post"), base.count > 17 { return .reply(.eventPost) }
         if hasPrefix(base, at: 0, "thing/service/") || same(base, "ota/device/upgrade") { return .commandReplyEcho }
         return .unknown

@@ -52,6 +52,25 @@ Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"o
   {"cmd":"set_topo_code","deviceKey":DK,"code":C}    thing.topo.add of that sub-device fails with C (null: ok)
   {"cmd":"topology"}                                 the gateway's topology ["PK/DK", ...]
   {"cmd":"set_topology","devices":["PK/DK",...]}     replace the topology
+  {"cmd":"set_model","productKey":PK,"measurepoints":{ID:TYPE,...}}
+                                                     the product's TSL model: thing.tsltemplate.get
+                                                     answers {tslModelId, tslAttributeMap {},
+                                                     tslMeasurepointMap {ID: {identifier, name,
+                                                     dataType: TYPE, hasQuality}}, tslServiceMap {},
+                                                     tslEventMap {}} (the Java SDK sample's reply
+                                                     shape), and posts are checked against it: a
+                                                     point it does not define, or a value of another
+                                                     type (INT/LONG/ENUM/BOOL: integer, FLOAT/DOUBLE:
+                                                     number, STRING/TEXT: string), refuses the whole
+                                                     request with 1204 unless skipInvalidMeasurepoints
+                                                     is true (then those points are dropped: record
+                                                     kind "skipped_points"). "data": X instead of
+                                                     "measurepoints" answers X as it is (bad models);
+                                                     neither: back to no model. Without a model the
+                                                     reply's data is {} (the simulator cannot know the
+                                                     product's model: no tslMeasurepointMap, which an
+                                                     agent must report, not guess) and points are
+                                                     not checked.
   {"cmd":"notice","notice":"enable"|"disable"|"delete","devices":["PK/DK",...],"id":"optional"}
                                                      the cloud enables/disables/deletes sub-devices
                                                      (takes effect, then publishes combine.{notice}
@@ -283,6 +302,8 @@ class Cloud:
         self.method_codes = dict(args.code_overrides)
         self.login_codes = dict(args.login_overrides)
         self.topo_codes = dict(args.topo_overrides)
+        # productKey -> the `data` of its thing.tsltemplate.get reply (set_model).
+        self.models = {}
         self.topology = set(self.subs) if args.preset_topology else set()
         self.disabled = set()
         self.deleted = set()
@@ -551,6 +572,8 @@ class Cloud:
                     first_error = first_error or code
                     texts += f"{sub.get('productKey')}&{sub.get('deviceKey')} has error: {message};"
             return (first_error or 200), texts, {"loginedSubDevices": logined, "failedSubDevices": failed}
+        if method == "thing.tsltemplate.get":
+            return 200, "", self.models.get(pk, {})
         if method == "thing.topo.get":
             return 200, "", [{"productKey": pk_, "deviceKey": dk_} for pk_, dk_ in sorted(self.topology)]
         if method == "thing.topo.add":
@@ -575,8 +598,37 @@ class Cloud:
                 dev = (e["productKey"], e["deviceKey"]) if "productKey" in e else (pk, dk)
                 if dev != gateway and dev not in self.online and not allow:
                     return 1212, f"No sub-device permission: {dev[0]}/{dev[1]} is not logged in", {}
+            invalid = self.invalid_points(entries, pk)
+            if invalid:
+                if payload.get("skipInvalidMeasurepoints") is not True:
+                    return 1204, "Model validate failed: " + "; ".join(why for _, _, why in invalid), {}
+                for e, k, why in invalid:   # dropped by the cloud (the request is recorded as sent)
+                    self.record("skipped_points", point=k, reason=why)
             return 200, "", {}
         return 200, "", {}
+
+    def invalid_points(self, entries, pk):
+        """Points of `entries` the product's model (set_model) refuses: (entry, id, why)."""
+        found = []
+        for e in entries:
+            model = self.models.get(e.get("productKey", pk))
+            points = model.get("tslMeasurepointMap") if isinstance(model, dict) else None
+            if not isinstance(points, dict):
+                continue
+            for k, v in list(e["measurepoints"].items()):
+                d = points.get(k)
+                if not isinstance(d, dict):
+                    found.append((e, k, f"{k} is not a measurepoint of product {e.get('productKey', pk)}"))
+                    continue
+                t = str(d.get("dataType", "")).upper()
+                value = v.get("value") if isinstance(v, dict) else v
+                ok = {"INT": lambda x: isinstance(x, int) and not isinstance(x, bool),
+                      "FLOAT": lambda x: isinstance(x, (int, float)) and not isinstance(x, bool),
+                      "STRING": lambda x: isinstance(x, str)}
+                kind = {"LONG": "INT", "ENUM": "INT", "BOOL": "INT", "INTEGER": "INT", "DOUBLE": "FLOAT", "TEXT": "STRING"}.get(t, t)
+                if kind in ok and not ok[kind](value):
+                    found.append((e, k, f"{k} is {t} in the model, got {value!r}"))
+        return found
 
     def add_topology(self, params):
         """thing.topo.add: every entry checked (the sub-device exists, its sign over its own
@@ -688,6 +740,18 @@ class Cloud:
             return {}
         if cmd == "topology":
             return {"topology": sorted(f"{pk}/{dk}" for pk, dk in self.topology)}
+        if cmd == "set_model":
+            pk = r["productKey"]
+            if "data" in r:
+                self.models[pk] = r["data"]
+            elif isinstance(r.get("measurepoints"), dict):
+                self.models[pk] = {
+                    "tslModelId": f"model-{pk}", "tslAttributeMap": {}, "tslServiceMap": {}, "tslEventMap": {},
+                    "tslMeasurepointMap": {k: {"identifier": k, "name": k, "dataType": t, "hasQuality": False}
+                                           for k, t in r["measurepoints"].items()}}
+            else:
+                self.models.pop(pk, None)
+            return {}
         if cmd == "set_topology":
             self.topology = {tuple(d.split("/", 1)) for d in r.get("devices", [])}
             return {}

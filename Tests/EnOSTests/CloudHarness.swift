@@ -213,6 +213,7 @@ struct SeenEvents {
     var rejected: [EnOSMessageError] = []
     var refusedSubscriptions: [String] = []
     var notices: [(Int, EnOSSubDeviceNotice)] = []
+    var models: [(Int, Int, String)] = []
 
     mutating func take(_ event: EnOSGatewayEvent) {
         switch event {
@@ -231,6 +232,7 @@ struct SeenEvents {
         case .commandRejected(let e): rejected.append(e)
         case .subscriptionRefused(let filter): refusedSubscriptions.append(filter)
         case .subDeviceNotice(let i, let notice): notices.append((i, notice))
+        case .model(let i, let code, let data): models.append((i, code, String(decoding: data, as: UTF8.self)))
         }
     }
 }
