@@ -145,9 +145,14 @@ public enum FormulaCompiler {
                 let rightStart = code.count
                 try emit(b)
                 if code.count == rightStart + 1, code[rightStart].opcode == .constant {
-                    // Both constant (folding left it so: it faults); keep the generic order.
+                    // Both constant (folding left it so: it faults); keep the generic order, which
+                    // needs the left value on the stack again: check that depth too.
                     code.insert(FormulaInstruction(.constant, constant: k), at: rightStart)
                     depth += 1
+                    if depth > FormulaLimits.stackDepth {
+                        throw FormulaError(.tooDeep, column: column,
+                                           "formula needs more than \(FormulaLimits.stackDepth) intermediate values")
+                    }
                     try op(o, column: column)
                     return
                 }

@@ -73,4 +73,13 @@ import Testing
         #expect(try Formula.run("a * b", ["a": 1e300, "b": 1e300]).fault == .overflow)
         #expect(try Formula.run("a + b", ["a": 1], bad: ["b"]).fault == .badInput)
     }
+
+    @Test func aFaultingConstantOperationAtTheDeepestPointIsRefusedAsTooDeep() throws {
+        // 31 pending left operands, then `1 / 0`: both constants on the stack need 33 places.
+        let deep = String(repeating: "a + (", count: 31) + "1 / 0" + String(repeating: ")", count: 31)
+        #expect(throws: FormulaError.self) { try Formula.compile(deep, maxInstructions: 1000) }
+        do { _ = try Formula.compile(deep, maxInstructions: 1000) } catch { #expect(error.kind == .tooDeep) }
+        let fits = String(repeating: "a + (", count: 30) + "1 / 0" + String(repeating: ")", count: 30)
+        #expect(try Formula.run(fits).fault == .divisionByZero)
+    }
 }
