@@ -1,24 +1,22 @@
 import CShim
 
-/// A compiled formula: postfix code whose length and stack depth were checked when it was
-/// compiled (`FormulaCompiler`). `evaluate` reads the caller's input buffers, allocates nothing,
-/// never traps, and returns a bad result with a reason on a bad input, a division by zero, an
-/// overflow or a NaN.
+/// A compiled formula: code for an accumulator-and-stack machine (`FormulaInstruction`) whose
+/// length and stack depth were checked when it was compiled (`FormulaCompiler`). `evaluate` reads
+/// the caller's input buffers, allocates nothing, never traps, and returns a bad result with a
+/// reason on a bad input, a division by zero, an overflow or a NaN.
 public struct FormulaProgram: Sendable {
+    /// The code, ending with `.return`.
     public let instructions: [FormulaInstruction]
     /// One more than the highest input slot the formula reads: the buffers must be at least this long.
     public let inputCount: Int
-
-    init(instructions: [FormulaInstruction], inputCount: Int) {
-        self.instructions = instructions
-        self.inputCount = inputCount
-    }
-
     /// The input slots the formula reads, with the column of each reference (for the cycle check).
-    public var references: [(slot: Int, column: Int)] {
-        var out: [(slot: Int, column: Int)] = []
-        for case .load(let slot, let column) in instructions { out.append((Int(slot), Int(column))) }
-        return out
+    public let references: [(slot: Int, column: Int)]
+
+    /// `code` must keep the invariants `run` relies on (the compiler's `Emitter` guarantees them).
+    init(code: [FormulaInstruction], inputCount: Int, references: [(slot: Int, column: Int)]) {
+        self.instructions = code
+        self.inputCount = inputCount
+        self.references = references
     }
 
     /// Evaluates the formula over `values[slot]` and `qualities[slot]`. Only the inputs on the path
@@ -27,71 +25,198 @@ public struct FormulaProgram: Sendable {
     public func evaluate(values: UnsafeBufferPointer<Double>,
                          qualities: UnsafeBufferPointer<InputQuality>) -> FormulaResult {
         if values.count < inputCount || qualities.count < inputCount { return .bad(.badInput) }
-        return instructions.withUnsafeBufferPointer { code in FormulaProgram.run(code, values, qualities) }
+        guard let v = values.baseAddress, let q = qualities.baseAddress else {
+            // Empty buffers: only a program that reads no input (inputCount 0) gets here.
+            return FormulaProgram.evaluateWithoutInputs(instructions)
+        }
+        return instructions.withUnsafeBufferPointer { code in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: FormulaProgram.stackCapacity) { stack in
+                FormulaProgram.run(code.baseAddress!, v, q, stack.baseAddress!)
+            }
+        }
     }
 
-    /// The interpreter loop, outside any closure so that its stack stays a plain local (a
-    /// variable captured by a closure may be boxed on the heap in unoptimised builds).
-    private static func run(_ code: UnsafeBufferPointer<FormulaInstruction>, _ values: UnsafeBufferPointer<Double>,
-                            _ qualities: UnsafeBufferPointer<InputQuality>) -> FormulaResult {
-        var stack = InlineArray<32, Double>(repeating: 0)
-        var sp = 0  // number of values on the stack
-        var pc = 0
-        while pc < code.count {
-            switch code[pc] {
-            case .constant(let v):
-                stack[sp] = v
-                sp += 1
-            case .load(let slot, _):
-                let s = Int(slot)
-                if qualities[s] != .good { return .bad(.badInput) }
-                let v = values[s]
-                if !v.isFinite { return .bad(v.isNaN ? .notANumber : .overflow) }
-                stack[sp] = v
-                sp += 1
-            case .operation(let op):
-                let n = op.operandCount
-                sp -= n
-                let r: Double
-                switch n {
-                case 1: r = apply(op, stack[sp])
-                case 2: r = apply(op, stack[sp], stack[sp + 1])
-                case 3: r = apply(op, stack[sp], stack[sp + 1], stack[sp + 2])
-                default: r = ifRange(stack[sp], stack[sp + 1], stack[sp + 2], stack[sp + 3], stack[sp + 4])
+    static func evaluateWithoutInputs(_ code: [FormulaInstruction]) -> FormulaResult {
+        var none = 0.0
+        var quality = InputQuality.bad
+        return withUnsafePointer(to: &none) { v in
+            withUnsafePointer(to: &quality) { q in
+                code.withUnsafeBufferPointer { c in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: stackCapacity) { stack in
+                        run(c.baseAddress!, v, q, stack.baseAddress!)
+                    }
                 }
-                if let fault = fault(of: r) { return .bad(fault) }
-                stack[sp] = r
-                sp += 1
-            case .variadic(let op, let count):
-                let n = Int(count)
-                sp -= n
-                var r = 0.0
-                if op == .allEqual {
-                    r = 1
-                    let first = stack[sp].rounded(.towardZero)
-                    for i in 1..<n where stack[sp + i].rounded(.towardZero) != first { r = 0 }
-                } else {
-                    for i in 0..<n where stack[sp + i] != 0 { r = Double(i + 1); break }
-                }
-                stack[sp] = r
-                sp += 1
-            case .jumpIfZero(let target):
-                sp -= 1
-                if stack[sp] == 0 { pc = Int(target); continue }
-            case .jump(let target):
-                pc = Int(target)
-                continue
             }
-            pc += 1
         }
-        return FormulaResult(value: stack[0])
+    }
+
+    /// Values below the accumulator: the deepest point of a program holds `stackDepth` values,
+    /// the bottom one a placeholder (the first push saves the still empty accumulator), and a
+    /// `variadic` step saves the accumulator too before reading its operands.
+    static let stackCapacity = FormulaLimits.stackDepth + 1
+
+    /// The interpreter loop. Memory is reached through unchecked pointers; what keeps every access
+    /// in bounds is proved when the program is compiled (`FormulaCompiler.Emitter`):
+    /// - every path through the code ends at a `.return`, and every jump lands inside the code;
+    /// - at every instruction the stack depth is the same on every path reaching it and is at most
+    ///   `FormulaLimits.stackDepth`, and no instruction pops more than is there, so `sp` stays
+    ///   within `stack[0...stackCapacity]`;
+    /// - every `operand` of `load` and of the slot forms is below `inputCount`, which `evaluate`
+    ///   checked against both buffers' lengths.
+    private static func run(_ code: UnsafePointer<FormulaInstruction>, _ values: UnsafePointer<Double>,
+                            _ qualities: UnsafePointer<InputQuality>, _ stack: UnsafeMutablePointer<Double>) -> FormulaResult {
+        var pc = code
+        var sp = stack  // the next free place below the accumulator
+        var acc = 0.0
+        while true {
+            let i = pc.pointee
+            pc += 1
+            switch i.opcode {
+            case .load:
+                let s = Int(i.operand)
+                let v = values[s]
+                if qualities[s] != .good || !v.isFinite { return .bad(inputFault(qualities[s], v)) }
+                sp.pointee = acc
+                sp += 1
+                acc = v
+            case .constant:
+                sp.pointee = acc
+                sp += 1
+                acc = i.constant
+            case .unary:
+                acc = apply(i.operation, acc)
+                if !acc.isFinite { return .bad(fault(of: acc)) }
+            case .binary:
+                sp -= 1
+                acc = apply(i.operation, sp.pointee, acc)
+                if !acc.isFinite { return .bad(fault(of: acc)) }
+            case .binaryConstant:
+                acc = apply(i.operation, acc, i.constant)
+                if !acc.isFinite { return .bad(fault(of: acc)) }
+            case .constantBinary:
+                acc = apply(i.operation, i.constant, acc)
+                if !acc.isFinite { return .bad(fault(of: acc)) }
+            case .binarySlot:
+                let s = Int(i.operand)
+                let v = values[s]
+                if qualities[s] != .good || !v.isFinite { return .bad(inputFault(qualities[s], v)) }
+                acc = apply(i.operation, acc, v)
+                if !acc.isFinite { return .bad(fault(of: acc)) }
+            case .variadic:
+                sp.pointee = acc
+                sp += 1
+                let n = Int(i.operand)
+                sp -= n
+                acc = apply(i.operation, UnsafeBufferPointer(start: sp, count: n))
+                if !acc.isFinite { return .bad(fault(of: acc)) }
+            case .add:
+                sp -= 1
+                acc = sp.pointee + acc
+                if !acc.isFinite { return .bad(.overflow) }
+            case .subtract:
+                sp -= 1
+                acc = sp.pointee - acc
+                if !acc.isFinite { return .bad(.overflow) }
+            case .multiply:
+                sp -= 1
+                acc = sp.pointee * acc
+                if !acc.isFinite { return .bad(.overflow) }
+            case .divide:
+                sp -= 1
+                if acc == 0 { return .bad(.divisionByZero) }
+                acc = sp.pointee / acc
+                if !acc.isFinite { return .bad(.overflow) }
+            case .addConstant:
+                acc += i.constant
+                if !acc.isFinite { return .bad(.overflow) }
+            case .multiplyConstant:
+                acc *= i.constant
+                if !acc.isFinite { return .bad(.overflow) }
+            case .divideConstant:
+                acc /= i.constant
+                if !acc.isFinite { return .bad(.overflow) }
+            case .constantSubtract:
+                acc = i.constant - acc
+                if !acc.isFinite { return .bad(.overflow) }
+            case .constantDivide:
+                if acc == 0 { return .bad(.divisionByZero) }
+                acc = i.constant / acc
+                if !acc.isFinite { return .bad(.overflow) }
+            case .addSlot:
+                let s = Int(i.operand)
+                let v = values[s]
+                if qualities[s] != .good || !v.isFinite { return .bad(inputFault(qualities[s], v)) }
+                acc += v
+                if !acc.isFinite { return .bad(.overflow) }
+            case .subtractSlot:
+                let s = Int(i.operand)
+                let v = values[s]
+                if qualities[s] != .good || !v.isFinite { return .bad(inputFault(qualities[s], v)) }
+                acc -= v
+                if !acc.isFinite { return .bad(.overflow) }
+            case .multiplySlot:
+                let s = Int(i.operand)
+                let v = values[s]
+                if qualities[s] != .good || !v.isFinite { return .bad(inputFault(qualities[s], v)) }
+                acc *= v
+                if !acc.isFinite { return .bad(.overflow) }
+            case .divideSlot:
+                let s = Int(i.operand)
+                let v = values[s]
+                if qualities[s] != .good || !v.isFinite { return .bad(inputFault(qualities[s], v)) }
+                if v == 0 { return .bad(.divisionByZero) }
+                acc /= v
+                if !acc.isFinite { return .bad(.overflow) }
+            case .lessConstant: acc = acc < i.constant ? 1 : 0
+            case .lessEqualConstant: acc = acc <= i.constant ? 1 : 0
+            case .greaterConstant: acc = acc > i.constant ? 1 : 0
+            case .greaterEqualConstant: acc = acc >= i.constant ? 1 : 0
+            case .equalConstant: acc = acc == i.constant ? 1 : 0
+            case .notEqualConstant: acc = acc != i.constant ? 1 : 0
+            case .powerOfTen:
+                acc = powerOfTen(acc)
+                if !acc.isFinite { return .bad(fault(of: acc)) }
+            case .extractBits:
+                guard let x = integer(acc) else { return .bad(.overflow) }
+                acc = Double(UInt64(bitPattern: x) &>> UInt64(i.operand) & i.constant.bitPattern)
+            case .jumpIfZero:
+                let c = acc
+                sp -= 1
+                acc = sp.pointee
+                if c == 0 { pc += Int(i.operand) }
+            case .jump:
+                pc += Int(i.operand)
+            case .return:
+                return FormulaResult(value: acc)
+            }
+        }
+    }
+
+    /// Why an input cannot be used: bad quality, or a value that is not finite.
+    static func inputFault(_ q: InputQuality, _ v: Double) -> FormulaFault {
+        q != .good ? .badInput : v.isNaN ? .notANumber : .overflow
+    }
+
+    /// 10^k for k = −22…22: 10^0…10^22 are exact doubles, and each 1e−k literal is the double
+    /// nearest 10^−k, which is what a correctly rounded `pow(10, −k)` returns.
+    static let powersOfTen: [Double] = [
+        1e-22, 1e-21, 1e-20, 1e-19, 1e-18, 1e-17, 1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8,
+        1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    @inline(__always)
+    static func powerOfTen(_ x: Double) -> Double {
+        if x >= -22 && x <= 22, let k = Int(exactly: x) {
+            return powersOfTen.withUnsafeBufferPointer { $0[k + 22] }
+        }
+        return pow(10, x)
     }
 
     /// Faults are encoded in results as NaN payloads so the arithmetic stays branch-light: a fault
     /// is a NaN whose payload names it, a plain NaN is `.notANumber`, ±infinity is `.overflow`.
-    @inline(__always)
-    static func fault(of r: Double) -> FormulaFault? {
-        if r.isFinite { return nil }
+    /// Only called for a result that is not finite.
+    static func fault(of r: Double) -> FormulaFault {
         if r.isInfinite { return .overflow }
         switch r.bitPattern & 0xFF {
         case 0xD1: return .divisionByZero
@@ -171,23 +296,31 @@ public struct FormulaProgram: Sendable {
         }
     }
 
-    static func apply(_ op: FormulaOperation, _ a: Double, _ b: Double, _ c: Double) -> Double {
+    /// The operations of three, five or any number of operands, over `v` (first operand first).
+    static func apply(_ op: FormulaOperation, _ v: UnsafeBufferPointer<Double>) -> Double {
         switch op {
-        case .select: return a != 0 ? b : c
+        case .select: return v[0] != 0 ? v[1] : v[2]
         case .bits:
-            guard let x = integer(a) else { return integerOverflow }
-            guard let m = index(b), let n = index(c) else { return outOfRange }
+            guard let x = integer(v[0]) else { return integerOverflow }
+            guard let m = index(v[1]), let n = index(v[2]) else { return outOfRange }
             let low = Swift.min(m, n), width = Swift.max(m, n) - low + 1
-            let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
-            return Double(UInt64(bitPattern: x) >> UInt64(low) & mask)
+            return Double(UInt64(bitPattern: x) >> UInt64(low) & mask(width: width))
+        case .ifRange:
+            // EnOS if_range(x, A, B, C, D): D when x ≥ B; C when A < x < B; otherwise x.
+            if v[0] >= v[2] { return v[4] }
+            if v[0] > v[1] && v[0] < v[2] { return v[3] }
+            return v[0]
+        case .allEqual:
+            let first = v[0].rounded(.towardZero)
+            for x in v.dropFirst() where x.rounded(.towardZero) != first { return 0 }
+            return 1
+        case .firstNonZero:
+            for i in 0..<v.count where v[i] != 0 { return Double(i + 1) }
+            return 0
         default: return .nan
         }
     }
 
-    /// EnOS if_range(x, A, B, C, D): D when x ≥ B; C when A < x < B; otherwise x.
-    static func ifRange(_ x: Double, _ a: Double, _ b: Double, _ c: Double, _ d: Double) -> Double {
-        if x >= b { return d }
-        if x > a && x < b { return c }
-        return x
-    }
+    /// The lowest `width` bits set (1…64).
+    static func mask(width: Int) -> UInt64 { width >= 64 ? ~0 : (1 << UInt64(width)) - 1 }
 }

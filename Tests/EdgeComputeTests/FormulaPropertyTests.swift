@@ -231,6 +231,7 @@ import Testing
         print("FormulaPropertyTests seed: \(seed) (replay with FORMULA_SEED=\(seed))")
         var r = Random(state: seed)
         var compared = 0, faults = 0, refused = 0
+        var seen: Set<FormulaOpcode> = []
         for _ in 0..<20_000 {
             let e = Self.generate(&r, depth: 1 + r.below(5))
             let source = Self.text(e)
@@ -250,6 +251,7 @@ import Testing
                 refused += 1
                 continue
             }
+            seen.formUnion(program.instructions.map(\.opcode))
             var slots = [Double](repeating: 0, count: Formula.names.count)
             var qualities = [InputQuality](repeating: .good, count: Formula.names.count)
             for (k, v) in values { slots[Formula.slot(k)!] = v }
@@ -272,5 +274,8 @@ import Testing
         }
         print("FormulaPropertyTests: \(compared) expressions compared (\(faults) bad results), \(refused) refused as too deep")
         #expect(compared > 15_000)
+        // Every instruction form the compiler has was checked against the reference.
+        let missing = FormulaOpcode.allCases.filter { !seen.contains($0) }
+        #expect(missing.isEmpty, "seed \(seed): no random expression compiled to \(missing)")
     }
 }
