@@ -154,7 +154,7 @@ extension ServiceCatalog {
                 v.report("expected a number, a boolean or a string, found " + m.value.summary, at: path.key("value"), m.value.location)
                 break
             }
-            if let point {
+            if let point, template.points[point].writable {   // a point not writable is reported above
                 do throws(EncodeError) {
                     try PointCodec.checkWrite(constant, for: template.points[point])
                     source = .constant(constant)

@@ -46,6 +46,13 @@ import Testing
         #expect(s.offered(by: 1) == [0])
     }
 
+    @Test func theDocumentedExampleOffersItsServiceOnTheInverterOnly() throws {
+        let text = try AgentConfigurationTests.documentedExample()
+        let c = try AgentConfiguration.parse(Array(text.utf8), file: "CONFIG.md", checkDevicePaths: false)
+        #expect(c.services.offered(by: 1).map { c.services.services[$0].identifier } == ["curtail"])
+        #expect(c.services.offered(by: 0).isEmpty && c.services.offered(by: 2).isEmpty)
+    }
+
     @Test func aConfigurationWithoutServicesHasNone() throws {
         let c = try AgentConfiguration.parse(Array(AgentConfigurationTests.minimal.utf8), file: "agent.json", checkDevicePaths: false)
         #expect(c.services.services.isEmpty)
@@ -66,7 +73,8 @@ import Testing
              {"id": "i", "inputs": [{"id": "s", "type": "string"}], "writes": [{"point": "lo", "input": "s"}]},
              {"id": "j", "writes": []},
              {"id": "k", "writes": [{"point": "lo", "value": 1}], "outputs": [{"id": "o", "point": "missing"}]},
-             {"id": "k", "writes": [{"point": "lo", "value": 1}]}]
+             {"id": "ok", "writes": [{"point": "lo", "value": 1}]},
+             {"id": "ok", "writes": [{"point": "hi", "value": 1}]}]
             """
         let e = AgentConfigurationTests.errors(Self.config(template: bad))
         func has(_ path: String, _ words: String) -> Bool {
@@ -83,9 +91,10 @@ import Testing
         #expect(has("[8].writes[0].input", #"input "s" is a string, point "lo" is a uint16"#), "\(e)")
         #expect(has("[9].writes", "expected 1 to 16 elements, found 0"), "\(e)")
         #expect(has("[10].outputs[0].point", #"unknown point "missing""#), "\(e)")
-        #expect(has("[11].id", #"duplicate service id "k" (also templates[0].services[10])"#), "\(e)")
-        // Line and column of the first one: the "nope" value on the template's second services line.
-        #expect(e.contains { $0.contains("services[0].writes[0].point (line 10, column 36)") }, "\(e)")
+        #expect(has("[12].id", #"duplicate service id "ok" (also templates[0].services[11])"#), "\(e)")
+        #expect(e.count == 12, "\(e)")
+        // Line and column of the first: the "nope" value (line 7 of the document, 24th column).
+        #expect(e.contains { $0.contains("services[0].writes[0].point (line 7, column 24)") }, "\(e)")
     }
 
     @Test func anInputNoWriteUsesIsRefused() {
