@@ -58,6 +58,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     /// Health observations so far (for the OTA start-up check, see `StartupHealth`).
     public private(set) var health: HealthCheck.Conditions = [.configLoaded, .ringLogOpen]
     public private(set) var control: ControlTable
+    /// Service calls under way, for their replies' output parameters.
+    var serviceCalls: ServiceCalls
     var nextStatus: MonotonicInstant
     public var status = GatewayStatus()
     public let startedAt: MonotonicInstant
@@ -90,6 +92,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         control = ControlTable(capacity: configuration.control.commandsInFlight,
                                ttlMilliseconds: configuration.control.commandTTLMilliseconds, readBack: configuration.control.readBack)
+        serviceCalls = ServiceCalls(capacity: configuration.control.commandsInFlight)
         let now = clock.monotonicNow()
         startedAt = now
         nextStatus = now.advanced(byMilliseconds: configuration.status.intervalMilliseconds)
@@ -295,7 +298,9 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         let deviceName = request.device >= 0 ? configuration.fieldBus.devices[request.device].name : "(gateway)"
         log.info("audit: command \(request.id) \(ControlTable.kindName(request.kind)) on \(deviceName): \(describe(request))")
         if let error = request.error {
-            finish(ControlReply(id: request.id, device: request.device, error: error), request: request)
+            var refused = ControlReply(id: request.id, device: request.device, error: error)
+            refused.detail = request.detail
+            finish(refused, request: request)
             return
         }
         switch request.kind {
@@ -320,9 +325,11 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
                 return
             }
             let worker = workers[configuration.fieldBus.devices[request.device].bus]
+            let verified = control.readBack ? UInt16.max : request.verifyMask
+            serviceCalls.open(request, verified: verified)
             for i in 0..<request.count {
-                let write = WriteCommand(id: request.id, device: request.device,
-                                         point: Int(request.points[i]), value: request.values[i], verify: control.readBack)
+                let write = WriteCommand(id: request.id, device: request.device, point: Int(request.points[i]),
+                                         value: request.values[i], verify: verified & (UInt16(1) << UInt16(i)) != 0)
                 if !worker.submit(write) { control.fail(id: request.id, .busBusy, remaining: request.count - i) }
             }
             if let done = control.takeFinished(id: request.id) { finish(done.reply, request: nil) }
@@ -355,8 +362,10 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     }
 
     mutating func finish(_ reply: ControlReply, request: ControlRequest?) {
+        var reply = reply
+        serviceCalls.complete(&reply, catalog: configuration.services, devices: devices)
         if let e = reply.error {
-            log.info("audit: command \(reply.id) result \(e.code) \(e.message)")
+            log.info("audit: command \(reply.id) result \(e.code) \(reply.detail ?? e.message)")
         } else {
             log.info("audit: command \(reply.id) result 200")
         }
@@ -366,13 +375,13 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     func describe(_ request: ControlRequest) -> String {
         guard request.device >= 0 else { return "" }
         let template = configuration.fieldBus.templates[configuration.fieldBus.devices[request.device].template]
-        var text = ""
+        var text = request.service >= 0 ? configuration.services.services[Int(request.service)].identifier + ": " : ""
         for i in 0..<request.count {
-            if !text.isEmpty { text += ", " }
+            if i > 0 { text += ", " }
             text += template.points[Int(request.points[i])].identifier
             if request.kind != .get { text += "=" + DecimalText.format(request.values[i]) }
         }
-        if let e = request.error { text += (text.isEmpty ? "" : " ") + "(refused: " + e.message + ")" }
+        if let e = request.error { text += (text.isEmpty ? "" : " ") + "(refused: " + (request.detail ?? e.message) + ")" }
         return text
     }
 

@@ -20,6 +20,8 @@ public enum ControlError: Equatable, Sendable {
     case verificationMismatch
     /// The command arrived while the agent's command queue was full: nothing was done, send it again.
     case agentBusy
+    /// A service call lacks one of its input parameters (the reply's message names it).
+    case missingParameter
 
     /// The refusal of a value the bus would not encode (`PointCodec.checkWrite`).
     public init(refusal: EncodeError) {
@@ -46,6 +48,7 @@ public enum ControlError: Equatable, Sendable {
         case .deviceOffline: return 2010
         case .verificationMismatch: return 2011
         case .agentBusy: return 2012
+        case .missingParameter: return 2013
         }
     }
 
@@ -65,6 +68,7 @@ public enum ControlError: Equatable, Sendable {
         case .deviceOffline: return "field device offline"
         case .verificationMismatch: return "read-back differs from the value written"
         case .agentBusy: return "agent busy: too many commands waiting, nothing done; send it again later"
+        case .missingParameter: return "missing input parameter"
         }
     }
 }
@@ -87,6 +91,11 @@ public struct ControlRequest: Sendable {
     public var count: Int
     /// Set when the command was refused while decoding (nothing will be written).
     public var error: ControlError?
+    /// For a service: its index in `ServiceCatalog.services` (-1: none), the writes read back
+    /// (bit i: write i), and the reply message naming the parameter that was refused (made at load).
+    public var service: Int32 = -1
+    public var verifyMask: UInt16 = 0
+    public var detail: String? = nil
 
     public init(kind: Kind, id: UInt32, device: Int) {
         self.kind = kind
@@ -122,6 +131,10 @@ public struct ControlReply: Sendable {
     public var values: InlineArray<16, PointValue>
     public var present: InlineArray<16, Bool>
     public var count: Int
+    /// For a service: its index (`points` then hold output indices of it), and the message
+    /// naming the refused parameter (-1 / nil otherwise).
+    public var service: Int32 = -1
+    public var detail: String? = nil
 
     public init(id: UInt32, device: Int, error: ControlError?) {
         self.id = id

@@ -54,6 +54,8 @@ final class EnOSEventSink {
     var connected = false
     /// `ota.device.upgrade` orders and the replies to OTA reports, for `AgentOTA`.
     let otaInbox = OTAInbox()
+    /// The configured services (`decodeService`).
+    var services = ServiceCatalog()
 
     init(fieldBus: FieldBusConfiguration, subDevices: [SubDeviceCredentials], eventCapacity: Int = 256, commandCapacity: Int = 16,
          commandsInFlight: Int = 16) {
@@ -215,10 +217,12 @@ final class EnOSEventSink {
                     }
                     _ = request.append(point: p, value: .bool(false))
                 }
-            case .set, .service:
+            case .service:
+                decodeService(command, template: template, into: &request)
+            case .set:
                 for parameter in command.parameters() {
                     guard let p = EnOSEventSink.point(named: parameter.name, in: template) else {
-                        request.error = request.error ?? (kind == .service ? .unknownService : .unknownPoint)
+                        request.error = request.error ?? .unknownPoint
                         continue
                     }
                     let definition = template.points[p]
@@ -236,7 +240,7 @@ final class EnOSEventSink {
                     _ = request.append(point: p, value: value)
                 }
                 if request.count == 0 && request.error == nil {
-                    request.error = kind == .service ? .unknownService : .unknownPoint
+                    request.error = .unknownPoint
                 }
             }
         }

@@ -77,6 +77,7 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
                              commandsInFlight: config.control.commandsInFlight)
         models = ModelCheck(fieldBus: config.fieldBus, subDevices: config.cloud.subDevices, log: log)
         if config.cloud.checkModels { sink.models = models }
+        sink.services = config.services
         self.clock = clock
         fieldBus = config.fieldBus
         loginSettleLimitMilliseconds = config.publishing.replyTimeoutMilliseconds &+ 1_000
@@ -242,13 +243,16 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
         guard let handle = sink.takeHandle(reply.id) else { return }
         let sink = self.sink
         let fieldBus = self.fieldBus
-        let message = reply.error?.message ?? ""
-        if reply.count > 0 && reply.error == nil {
+        let message = reply.detail ?? reply.error?.message ?? ""
+        let services = sink.services
+        if (reply.count > 0 || reply.service >= 0) && reply.error == nil {
             _ = gateway.reply(to: handle, code: reply.code, message: message, data: { (w: inout JSONWriter) throws(JSONWriterError) in
                 try w.beginObject()
                 let template = fieldBus.templates[fieldBus.devices[reply.device].template]
                 for i in 0..<reply.count where reply.present[i] {
-                    try w.key(template.points[Int(reply.points[i])].identifier)
+                    // A service's outputs by their own identifiers, `measurepoint.get` by point.
+                    try w.key(reply.service >= 0 ? services.services[Int(reply.service)].outputs[Int(reply.points[i])].identifier
+                                                 : template.points[Int(reply.points[i])].identifier)
                     switch reply.values[i] {
                     case .bool(let b): try w.value(Int64(b ? 1 : 0))
                     case .int(let v): try w.value(v)

@@ -23,6 +23,8 @@ public struct AgentConfiguration: Equatable, Sendable {
     public var logging: LoggingSettings
     /// The `ota` section (firmware upgrades; the slots come from the board file).
     public var ota = FirmwareUpdateSettings()
+    /// The services of templates and devices (`thing.service.{id}` mapped to writes).
+    public var services = ServiceCatalog()
 
     public init(file: String, fieldBus: FieldBusConfiguration, cloud: CloudSettings, store: StoreSettings,
                 publishing: PublishingSettings = PublishingSettings(), status: StatusSettings = StatusSettings(),
@@ -81,13 +83,16 @@ public struct AgentConfiguration: Equatable, Sendable {
         let console = ConsoleSettings.decode(v.object(in: root, "console", required: false, allowedKeys: ConsoleSettings.keys), &v)
         let logging = LoggingSettings.decode(v.object(in: root, "logging", required: false, allowedKeys: LoggingSettings.keys), &v)
         let ota = FirmwareUpdateSettings.decode(v.object(in: root, "ota", required: false, allowedKeys: FirmwareUpdateSettings.keys), &v)
+        var services: ServiceCatalog? = ServiceCatalog()
+        if let fieldBus { services = ServiceCatalog.decode(root, &v, fieldBus: fieldBus) }
         guard !v.hasErrors, let fieldBus, let cloud, let store, let publishing, let status, let control, let console, let logging,
-              let ota else {
+              let ota, let services else {
             throw v.collected
         }
         var config = AgentConfiguration(file: v.file, fieldBus: fieldBus, cloud: cloud, store: store, publishing: publishing,
                                         status: status, control: control, console: console, logging: logging)
         config.ota = ota
+        config.services = services
         return config
     }
 

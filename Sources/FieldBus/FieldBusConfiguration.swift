@@ -173,8 +173,9 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Templates
 
+    // "services" (templates and devices) is the agent configuration's (`ServiceCatalog` decodes it).
     static let templateKeys = ["name", "intervalMs", "maxRegistersPerRead", "maxBitsPerRead", "registerGap", "bitGap",
-                               "forbidden", "points"]
+                               "forbidden", "points", "services"]
     static let pointKeys = ["id", "table", "address", "type", "bit", "length", "order", "scale", "offset", "intervalMs",
                             "writable", "min", "max"]
     static let typeNames = ["bool", "bit", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64", "string"]
@@ -327,7 +328,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Devices
 
-    static let deviceKeys = ["name", "template", "unit", "bus", "intervalMs", "productKey", "deviceKey"]
+    static let deviceKeys = ["name", "template", "unit", "bus", "intervalMs", "productKey", "deviceKey", "services"]
 
     static func decodeDevice(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator,
                              buses: [BusDefinition], templates: [DeviceTemplate], declared: [String]) -> DeviceDefinition? {

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// Cloud commands through `edge-agent run` to a pymodbus slave: measurepoint.set and a service
-/// write the register (read back by measurepoint.get); an out-of-range value, an unknown point
+/// Cloud commands through `edge-agent run` to a pymodbus slave: measurepoint.set and a configured
+/// service write the register (read back by measurepoint.get); an out-of-range value, an unknown point
 /// and an unknown service are refused with their codes and nothing is written.
 @Suite(.serialized) struct EndToEndControlTests {
     typealias H = EndToEndHarness
@@ -37,7 +37,8 @@ import Testing
     @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
     func setAndServiceWriteAndBadCommandsAreRefusedWithNothingWritten() throws {
         let h = try H()
-        try h.writeConfig()
+        // setLimit is a configured service (a service call writes nothing it does not configure).
+        try h.writeConfig(templateExtra: #", "services": [{"id": "setLimit", "inputs": [{"id": "limit", "type": "integer"}], "writes": [{"point": "limit", "input": "limit"}]}]"#)
         try h.startAgent()
         try #require(h.waitFor(20) { !$0.isEmpty })
 
