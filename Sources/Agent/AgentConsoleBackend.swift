@@ -112,6 +112,14 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         out.write(" as backlog")
         out.write(snapshot.isResuming ? " (resuming now)" : "")
         out.newline()
+        if stats.devicesRefused > 0 || stats.samplesOfRefusedDevices > 0 {
+            out.write("refused by the cloud: ")
+            out.write(stats.devicesRefused)
+            out.write(" sub-devices now, ")
+            out.write(stats.samplesOfRefusedDevices)
+            out.write(" samples left out (see the log)")
+            out.newline()
+        }
         return .done
     }
 

@@ -261,8 +261,11 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
                 log.warning("cloud answered a measurepoint request with \(MeasurepointReplyCode.describe(code)); the unconfirmed samples are kept and sent again after a growing delay (at most 60 s); said once per code")
             }
             store.retry(tag: tag)
+        case .deviceRefused(let tag, let code, let device):
+            deviceRefused(tag: tag, code: code, device: device)
         case .loggedIn(let device):
             guard device >= 0, device < logins.count else { return }
+            admitRefusedDevice(device)
             let failed = logins[device] != LoginState.unknown && logins[device] != LoginState.loggedIn
             logins[device] = LoginState.loggedIn
             log.info("sub-device \(configuration.fieldBus.devices[device].name) logged in" + (failed ? " (after failed logins)" : ""))
@@ -283,13 +286,18 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             logins[device] = LoginState.unknown
             let line = "sub-device \(configuration.fieldBus.devices[device].name) " + LoginState.describe(notice)
             switch notice {
-            case .enabled: log.info(line)
+            case .enabled:
+                log.info(line)
+                admitRefusedDevice(device)
             case .disabled: log.warning(line)
-            case .deleted: log.error(line)
+            case .deleted:
+                log.error(line)
+                refuseDeletedDevice(device)
             }
         case .commandsRefused(let cause, let busy, let unanswered):
             log.warning(cause.logLine(answeredBusy: busy, unanswered: unanswered))
         }
+        reportRefusedDevices()
     }
 
     // MARK: - Device control

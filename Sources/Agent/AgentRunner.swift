@@ -115,7 +115,8 @@ public enum AgentRunner {
             log.error(error.message)
             return .exit(1)
         }
-        let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing, translation: translation)
+        let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing, translation: translation,
+                                    devices: config.fieldBus.devices.count)
         let workers: [BusWorker<ModbusConnection, SystemClock>]
         do throws(AgentStartError) {
             workers = try makeWorkers(config.fieldBus, clock: clock)

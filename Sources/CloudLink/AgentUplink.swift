@@ -25,6 +25,10 @@ public enum UplinkEvent: Equatable, Sendable {
     /// A measurepoint request failed in a way worth retrying later: the cloud's `code` (723,
     /// 1009, 1212, an unknown code...), or `noReply` (no reply in time, lost connection).
     case retry(tag: UInt64, code: Int)
+    /// A measurepoint request was refused for a reason about one sub-device (705, 723, 740,
+    /// 1009, 1212, 1257: `MeasurepointReplyCode.deviceRefused`); `device`: the field device the
+    /// reply's message names, nil when it names none.
+    case deviceRefused(tag: UInt64, code: Int, device: Int?)
     case loggedIn(device: Int)
     case loginFailed(device: Int, code: Int)
     case loggedOut(device: Int)

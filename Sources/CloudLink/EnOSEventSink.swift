@@ -56,6 +56,8 @@ final class EnOSEventSink {
     let otaInbox = OTAInbox()
     /// The configured services (`decodeService`).
     var services = ServiceCatalog()
+    /// Finds the sub-device a refusal's message names.
+    let deviceNames: SubDeviceNames
 
     init(fieldBus: FieldBusConfiguration, subDevices: [SubDeviceCredentials], eventCapacity: Int = 256, commandCapacity: Int = 16,
          commandsInFlight: Int = 16) {
@@ -78,6 +80,7 @@ final class EnOSEventSink {
         wanted = [Bool](repeating: true, count: subDevices.count)
         barred = [Bool](repeating: false, count: subDevices.count)
         loginMessages = [String](repeating: "", count: subDevices.count)
+        deviceNames = SubDeviceNames(subDevices)
     }
 
     var loginsSettled: Bool {
@@ -157,12 +160,13 @@ final class EnOSEventSink {
             otaInbox.replied(tag: tag, code: code)
         case .replyTimedOut(_, let tag, let kind) where kind == .otaProgress || kind == .otaInform:
             otaInbox.replied(tag: tag, code: 0)
-        case .reply(_, let tag, let kind, let code, _):
+        case .reply(_, let tag, let kind, let code, let message):
             guard kind.isMeasurepoints, tag != 0 else { return }
             switch MeasurepointReplyCode.classify(code) {
             case .done: push(.confirmed(tag: tag))
             case .permanent: push(.rejected(tag: tag, code: code))
             case .retryLater: push(.retry(tag: tag, code: code))
+            case .deviceRefused: push(.deviceRefused(tag: tag, code: code, device: deviceNames.device(namedIn: message)))
             }
         case .replyTimedOut(_, let tag, let kind):
             guard kind.isMeasurepoints, tag != 0 else { return }

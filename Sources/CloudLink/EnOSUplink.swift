@@ -13,8 +13,9 @@ import Logging
 /// of having them skipped (without the flag the cloud refuses the whole request with 1212), and
 /// with `skipInvalidMeasurepoints`: a point the product's model refuses is dropped by the cloud
 /// instead of failing the request for every device (1204); replies become confirmations (200),
-/// rejections (codes that cannot succeed on a resend) or retries with back-off (timeouts, 723,
-/// 1009, unknown codes: `MeasurepointReplyCode`). Good-quality samples carry plain
+/// rejections (codes that cannot succeed on a resend), refusals about one sub-device (705, 723,
+/// 740, 1009, 1212: that device is found and left out) or retries with back-off (timeouts,
+/// unknown codes: `MeasurepointReplyCode`). Good-quality samples carry plain
 /// values; samples of bad quality are left out (the cloud's model may have no quality indicator).
 /// Ready for data once connected and every wanted sub-device's login has settled (answered, or
 /// timed out after the reply timeout): what is recorded until then is backlog. A login that is

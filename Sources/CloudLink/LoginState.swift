@@ -29,9 +29,9 @@ public enum LoginState {
         case .enabled:
             return "enabled in the cloud (combine.enable): logging it in again"
         case .disabled:
-            return "disabled in the cloud (combine.disable): logged out and not logged in again until the cloud enables it; its samples are still collected and sent (allowOfflineSubDevice) and kept until confirmed"
+            return "disabled in the cloud (combine.disable): logged out and not logged in again until the cloud enables it; its samples are still collected and sent (allowOfflineSubDevice) and kept until confirmed; if the cloud refuses them (723), they are left out and counted (samplesOfRefusedDevices) until it is enabled"
         case .deleted:
-            return "deleted in the cloud (combine.delete): logged out and not logged in again by this process; remove it from cloud.subDevices (its samples are still collected and sent)"
+            return "deleted in the cloud (combine.delete): logged out and not logged in again by this process; its samples are no longer sent: left out and counted (samplesOfRefusedDevices); remove it from cloud.subDevices"
         }
     }
 }

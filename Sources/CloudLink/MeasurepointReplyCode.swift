@@ -6,16 +6,22 @@ import EnOS
 /// - `permanent`: the content can never be accepted as sent (format, size, model validation,
 ///   envelope): resending the same bytes cannot succeed. The samples leave the ring log by the
 ///   counted rule `StoreAndForwardStats.requestsRejected`.
-/// - `retryLater`: everything else, the device-state codes (705 no such sub-device, 723
-///   disabled, 740 not in the topology, 1009 no write permission, 1212 not logged in, 1257 not
-///   found) and any code the docs do not list. The state may change (an operator enables the
-///   device, adds the topology, the login goes through), so the samples are kept and sent again
-///   after a growing delay (`StoreAndForward.retry`), never at full speed in a loop.
+/// - `deviceRefused`: a code about one sub-device (705 no such sub-device, 723 disabled, 740 not
+///   in the topology, 1009 no write permission, 1212 not logged in, 1257 not found). EnOS answers
+///   a batch with the first error it meets, all or nothing, so one device would hold every
+///   device's data: the device is found (named in the reply's message, or by one round split by
+///   device) and its samples are left out, counted, while the others flow on
+///   (`StoreAndForward.deviceRefused`). If every device is refused alike (a 1009 for the topic,
+///   say), it is not one device's fault: kept and retried like `retryLater`.
+/// - `retryLater`: everything else, any code the docs do not list. The state may change, so the
+///   samples are kept and sent again after a growing delay (`StoreAndForward.retry`), never at
+///   full speed in a loop.
 public enum MeasurepointReplyCode {
     public enum Outcome: Equatable {
         case done
         case retryLater
         case permanent
+        case deviceRefused
     }
 
     public static func classify(_ code: Int) -> Outcome {
@@ -24,7 +30,22 @@ public enum MeasurepointReplyCode {
         case EnOSReplyCode.messageTooLarge, 1200, EnOSReplyCode.modelValidateFailed, 1206,
              EnOSReplyCode.payloadFormatError, EnOSReplyCode.payloadEmpty, EnOSReplyCode.methodsNotConsistent:
             return .permanent
+        case 705, EnOSReplyCode.deviceDisabled, 740, 1009, EnOSReplyCode.noSubDevicePermission, 1257:
+            return .deviceRefused
         default: return .retryLater
+        }
+    }
+
+    /// What a device refused with `code` means for its samples, in words for the log.
+    public static func describeDeviceRefusal(_ code: Int) -> String {
+        switch code {
+        case 705: return "the cloud has no such sub-device (code 705)"
+        case EnOSReplyCode.deviceDisabled: return "the sub-device is disabled in the cloud (code 723)"
+        case 740: return "the sub-device does not belong to this gateway's topology (code 740)"
+        case 1009: return "no permission to publish for this sub-device (code 1009)"
+        case EnOSReplyCode.noSubDevicePermission: return "no sub-device permission (code 1212: not logged in)"
+        case 1257: return "the cloud does not find the device (code 1257)"
+        default: return "code \(code)"
         }
     }
 

@@ -35,6 +35,15 @@ public struct StoreAndForwardStats: Equatable, Sendable {
     public var samplesTooLarge: UInt64 = 0
     /// Records that could not be decoded (never ours, or damaged): skipped and counted.
     public var undecodableRecords: UInt64 = 0
+    /// Samples of devices the cloud refuses for a reason about that device alone (deleted, not in
+    /// the topology, disabled, not permitted: `RefusedDevices`), left out of the requests and
+    /// acknowledged with the records that carry them; counted each time they are left out (a
+    /// record sent again after a failure counts them again).
+    public var samplesOfRefusedDevices: UInt64 = 0
+    /// Devices refused now (`RefusedDevices`).
+    public var devicesRefused = 0
+    /// Request rounds split by device to find which device a refusal is about (`DeviceSplitRound`).
+    public var deviceSplitRounds: UInt64 = 0
 
     public init() {}
 }
@@ -56,7 +65,10 @@ public struct StoreAndForwardStats: Equatable, Sendable {
 /// The one rule for leaving the log: a record is acknowledged in the ring log only when every
 /// request carrying its samples was confirmed by the cloud (`confirm`), refused for good
 /// (`reject`, counted), or when all its samples belong to devices without a cloud identity
-/// (`samplesNotForCloud`, counted). A sub-device that is not logged in keeps its place in the
+/// (`samplesNotForCloud`, counted) or to devices the cloud refuses (`samplesOfRefusedDevices`,
+/// counted: deleted, not in the topology, disabled or not permitted, `RefusedDevices`). A refusal
+/// about one device never holds the others: the device is named by the reply or found by one
+/// round split by device (`deviceRefused`, `DeviceSplitRound`), then left out. A sub-device that is not logged in keeps its place in the
 /// requests (they allow offline sub-devices), so no sample is skipped for a login state. Each request carries a tag that
 /// maps to a contiguous range of sequence numbers; the ring log is acknowledged only over the
 /// contiguous prefix of confirmed ranges (`AcknowledgementTracker`). A failure or a lost uplink
@@ -70,8 +82,8 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     public var log: RingLog<Device, Clock>
     let clock: Clock
     public let settings: PublishingSettings
-    public private(set) var stats = StoreAndForwardStats()
-    public private(set) var tracker: AcknowledgementTracker
+    public internal(set) var stats = StoreAndForwardStats()
+    public internal(set) var tracker: AcknowledgementTracker
     /// How stored (device, point) indices read under the running configuration (nil: as they are;
     /// tests without a configuration).
     public let translation: SampleTranslation?
@@ -98,9 +110,16 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// full): nothing is due until it has moved (a reply, a writable socket, a timer of its own).
     var uplinkBlocked = false
     /// After a `retry`, nothing is sent before this instant (nil: no back-off).
-    public private(set) var retryNotBefore: MonotonicInstant? = nil
+    public internal(set) var retryNotBefore: MonotonicInstant? = nil
     /// Failed requests since a confirmation last moved the acknowledged cursor (sizes the back-off).
-    public private(set) var consecutiveFailures = 0
+    public internal(set) var consecutiveFailures = 0
+    /// Devices whose data the cloud refuses: their samples are left out (`RefusedDevices`).
+    public internal(set) var refused: RefusedDevices
+    /// The round that finds the device a refusal is about, when the reply does not name it.
+    var split: DeviceSplitRound
+    /// A split round found every part refused alike (not one device's fault): until a
+    /// confirmation moves the acknowledged cursor, device refusals back off like other retries.
+    var refusalNotOfOneDevice = false
 
     /// The back-off after the first failure, and its cap (doubling in between).
     public static var retryBackOffInitialMilliseconds: UInt64 { 1_000 }
@@ -113,8 +132,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// about a third of a second of records, far more than one loop turn appends.
     static var recentRecords: Int { 32 }
 
+    /// `devices`: the number of field devices (per-device refusal state is sized by it).
     public init(log: consuming RingLog<Device, Clock>, clock: Clock, settings: PublishingSettings,
-                translation: SampleTranslation? = nil) {
+                translation: SampleTranslation? = nil, devices: Int = 64) {
         let recordBytes = min(Self.maximumRecordBytes, log.maximumPayload)
         precondition(recordBytes >= SampleRecord.headerSize + SampleRecord.maximumSampleSize,
                      "StoreAndForward: the ring log's records are too small for a sample")
@@ -123,6 +143,8 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         writer = SampleRecordWriter(buffer: writeBuffer, layout: translation?.layout.fingerprint ?? 0)
         recent = RecentRecords(slots: Self.recentRecords, slotBytes: recordBytes)
         self.translation = translation
+        refused = RefusedDevices(capacity: devices)
+        split = DeviceSplitRound(capacity: devices)
         tracker = AcknowledgementTracker(capacity: settings.inFlightRequests * 4 + 8, committed: log.acknowledgedSequence)
         self.log = log
         self.clock = clock
@@ -214,6 +236,12 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         if let oldest = tracker.oldestUnconfirmedSentAt {
             wait = min(wait, Self.milliseconds(from: now, to: oldest.advanced(byMilliseconds: settings.replyTimeoutMilliseconds &* 2)))
         }
+        if split.active {
+            // Parts to send go at once; otherwise their replies (or the sync that makes the
+            // round's records durable) are next.
+            let due = split.ranged && split.nextDevice < split.capacity && !uplinkBlocked
+            return due ? 0 : max(wait, 0)
+        }
         guard canSend, !uplinkBlocked else { return max(wait, 0) }
         let durable = log.durableSequence ?? 0
         if liveAvailable(durable: durable) {
@@ -248,6 +276,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         resumeTokens = min(settings.batchSamples, settings.resumeSamplesPerSecond)
         liveBacklogged = false
         uplinkBlocked = false
+        split.reset()
         // A fresh connection starts at once (the reconnect policy paced it); a failure on it backs
         // off from where the count stands.
         retryNotBefore = nil
@@ -257,6 +286,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// be sent again then.
     public mutating func uplinkLost() {
         liveFrom = nil
+        split.reset()
         tracker.reset(committed: log.acknowledgedSequence)
     }
 
@@ -273,10 +303,17 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// Request `tag` was delivered (EnOS reply 200, or PUBACK): the ring log is acknowledged over
     /// the contiguous prefix of confirmed requests.
     public mutating func confirm(tag: UInt64) throws(RingLogError) {
+        if let part = split.device(ofPart: tag) {
+            stats.requestsConfirmed &+= 1
+            split.settle(device: part, refusedWith: nil)
+            try finishSplitRound()
+            return
+        }
         guard tracker.contains(tag: tag) else { return }
         stats.requestsConfirmed &+= 1
         if let upTo = tracker.confirm(tag: tag) {
             consecutiveFailures = 0
+            refusalNotOfOneDevice = false
             try acknowledge(upTo: upTo)
         }
     }
@@ -284,6 +321,13 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// Request `tag` was refused for good (its content can never be accepted): counted, and
     /// treated as delivered so that it does not block the log.
     public mutating func reject(tag: UInt64) throws(RingLogError) {
+        if let part = split.device(ofPart: tag) {
+            // A part of a split round refused for its content: dropped like any rejected request.
+            stats.requestsRejected &+= 1
+            split.settle(device: part, refusedWith: nil)
+            try finishSplitRound()
+            return
+        }
         guard tracker.contains(tag: tag) else { return }
         stats.requestsRejected &+= 1
         if let upTo = tracker.confirm(tag: tag) {
@@ -298,8 +342,16 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// other replies of the same round find their tags gone and change nothing: one failure per
     /// round.
     public mutating func retry(tag: UInt64) {
+        // A part of a split round that failed (no reply, a transient code) fails the round.
+        let tag = split.device(ofPart: tag) != nil ? split.rangeTag : tag
         guard tracker.contains(tag: tag) else { return }
         rewind()
+        backOff()
+    }
+
+    /// Holds all sending back for the back-off delay (1 s doubling per consecutive failure, at
+    /// most 60 s).
+    mutating func backOff() {
         guard liveFrom != nil else { return }
         let shift = UInt64(min(consecutiveFailures, 16))
         let delay = min(Self.retryBackOffMaximumMilliseconds, Self.retryBackOffInitialMilliseconds << shift)
@@ -312,6 +364,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     mutating func rewind() {
         guard liveFrom != nil else { return }
         stats.rewinds &+= 1
+        split.reset()
         tracker.reset(committed: log.acknowledgedSequence)
         resumeEnd = liveCursor.nextSequence
         resumeCursor = RingLogCursor(from: log.acknowledgedSequence + 1)
@@ -336,6 +389,11 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
             retryNotBefore = nil
         }
         uplinkBlocked = false
+        if split.active {
+            // Finding the refused device: everything else waits for this one round.
+            try publishSplitRound(&uplink, now: now)
+            return
+        }
         let durable = log.durableSequence ?? 0
         if liveAvailable(durable: durable)
             && (liveBacklogged || liveRecordsPressing || now.nanoseconds(since: lastLiveSend) >= settings.liveIntervalMilliseconds &* 1_000_000) {
@@ -380,6 +438,45 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         let end = kind == .live ? UInt64.max : resumeEnd
         let first = cursor.nextSequence
         guard uplink.beginBatch(kind) else { return false }
+        let (records, samples, entries) = try fill(&uplink, cursor: &cursor, end: end, limit: limit, fromRAM: kind == .live, only: nil)
+        let last = cursor.nextSequence &- 1
+        guard records > 0, last >= first else {
+            uplink.cancelBatch()
+            return false
+        }
+        let tag = nextTag
+        nextTag &+= 1
+        if entries == 0 {
+            // Nothing for the cloud in these records: they are done.
+            uplink.cancelBatch()
+            guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }
+            if let upTo = tracker.confirm(tag: tag) { try acknowledge(upTo: upTo) }
+        } else {
+            guard uplink.sendBatch(tag: tag) else { return false }
+            guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }
+            stats.requestsSent &+= 1
+            if kind == .live {
+                stats.liveRequests &+= 1
+                stats.samplesSentLive &+= UInt64(samples)
+            } else {
+                stats.resumeRequests &+= 1
+                stats.samplesSentResume &+= UInt64(samples)
+            }
+        }
+        if kind == .live { liveCursor = cursor } else {
+            resumeCursor = cursor
+            resumeTokens -= max(samples, 1)
+        }
+        return true
+    }
+
+    /// Adds records from `cursor` (up to `end`, about `limit` samples) to the request being built:
+    /// one entry per run of samples of one device at one time; samples of devices without a cloud
+    /// identity or refused by the cloud are left out (counted); `only`: that device's samples
+    /// alone (a part of a `DeviceSplitRound`). `fromRAM`: records not yet durable are read from
+    /// `recent` (live data). Returns the records read, the samples and the entries added.
+    mutating func fill<Uplink: MeasurepointUplink & ~Copyable>(_ uplink: inout Uplink, cursor: inout RingLogCursor, end: UInt64,
+                                                               limit: Int, fromRAM: Bool, only: Int?) throws(RingLogError) -> (Int, Int, Int) {
         var samples = 0
         var entries = 0
         var records = 0
@@ -387,7 +484,7 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         while !stopped {
             let before = cursor
             let record: (sequence: UInt64, length: Int)
-            if kind == .live && cursor.nextSequence > (log.durableSequence ?? 0) {
+            if fromRAM && cursor.nextSequence > (log.durableSequence ?? 0) {
                 // Appended, not yet durable: from RAM (the log is acknowledged once it is).
                 guard let n = recent.copy(cursor.nextSequence, into: readBuffer) else { break }
                 record = (cursor.nextSequence, n)
@@ -444,6 +541,13 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
                     stats.samplesNotForCloud &+= 1
                     continue
                 }
+                if let only, sample.device != only { continue }
+                if refused.isRefused(sample.device) {
+                    // The cloud refuses this device's data: left out, counted (`RefusedDevices`).
+                    stats.samplesOfRefusedDevices &+= 1
+                    refused.count(droppedSamples: 1, of: sample.device)
+                    continue
+                }
                 if !open {
                     uplink.beginEntry(device: sample.device, time: sample.time)
                     open = true
@@ -467,34 +571,6 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
             records += 1
             samples += sentOfRecord
         }
-        let last = cursor.nextSequence &- 1
-        guard records > 0, last >= first else {
-            uplink.cancelBatch()
-            return false
-        }
-        let tag = nextTag
-        nextTag &+= 1
-        if entries == 0 {
-            // Nothing for the cloud in these records: they are done.
-            uplink.cancelBatch()
-            guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }
-            if let upTo = tracker.confirm(tag: tag) { try acknowledge(upTo: upTo) }
-        } else {
-            guard uplink.sendBatch(tag: tag) else { return false }
-            guard tracker.add(tag: tag, first: first, last: last, now: now) else { return false }
-            stats.requestsSent &+= 1
-            if kind == .live {
-                stats.liveRequests &+= 1
-                stats.samplesSentLive &+= UInt64(samples)
-            } else {
-                stats.resumeRequests &+= 1
-                stats.samplesSentResume &+= UInt64(samples)
-            }
-        }
-        if kind == .live { liveCursor = cursor } else {
-            resumeCursor = cursor
-            resumeTokens -= max(samples, 1)
-        }
-        return true
+        return (records, samples, entries)
     }
 }

@@ -48,6 +48,11 @@ Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"o
    "params":{...}, "id":"optional"}                 publish a command on the method's topic
   {"cmd":"inject","topic":T,"raw":"not json"}        publish raw bytes (malformed-command tests)
   {"cmd":"set_code","method":M,"code":C}             reply C to every M (code null: back to normal)
+  {"cmd":"refuse_data","device":"PK/DK","code":C,"names":B}
+                                                     refuse every measurepoint batch carrying the
+                                                     device with C, all or nothing (the message names
+                                                     it as "PK&DK has error: ..." when B; code null:
+                                                     accept it again); a deleted device's data gets 705
   {"cmd":"set_login_code","deviceKey":DK,"code":C}   login of that sub-device fails with C (null: ok)
   {"cmd":"set_topo_code","deviceKey":DK,"code":C}    thing.topo.add of that sub-device fails with C (null: ok)
   {"cmd":"topology"}                                 the gateway's topology ["PK/DK", ...]
@@ -307,6 +312,8 @@ class Cloud:
         self.topology = set(self.subs) if args.preset_topology else set()
         self.disabled = set()
         self.deleted = set()
+        # (pk, dk) -> (code, whether the message names the device): batches carrying it are refused.
+        self.refused_data = {}
         self.online = set()
         self.gateway_connections = set()  # proxy connections (writer objects) of the gateway
         self.paused = False
@@ -596,6 +603,14 @@ class Cloud:
             entries = params if isinstance(params, list) else [params]
             for e in entries:
                 dev = (e["productKey"], e["deviceKey"]) if "productKey" in e else (pk, dk)
+                # All or nothing, the first error met (as EnOS answers a batch).
+                if dev in self.refused_data:
+                    code, names = self.refused_data[dev]
+                    text = {705: "not existed this device", 723: "Device is disable",
+                            740: "Sub device not belong the gateway"}.get(code, f"simulated error {code}")
+                    return code, (f"{dev[0]}&{dev[1]} has error: {text};" if names else text), {}
+                if dev in self.deleted:
+                    return 705, "not existed this device", {}
                 if dev != gateway and dev not in self.online and not allow:
                     return 1212, f"No sub-device permission: {dev[0]}/{dev[1]} is not logged in", {}
             invalid = self.invalid_points(entries, pk)
@@ -731,6 +746,13 @@ class Cloud:
                 self.method_codes.pop(r["method"], None)
             else:
                 self.method_codes[r["method"]] = int(r["code"])
+            return {}
+        if cmd == "refuse_data":
+            dev = tuple(r["device"].split("/", 1))
+            if r.get("code") is None:
+                self.refused_data.pop(dev, None)
+            else:
+                self.refused_data[dev] = (int(r["code"]), bool(r.get("names", False)))
             return {}
         if cmd == "set_login_code":
             self.login_codes[r["deviceKey"]] = r.get("code")
