@@ -146,6 +146,8 @@ if [ -f "$cloud_sim" ]; then
     cloud_port="$(sed -n 's/.*listen=\([0-9]*\).*/\1/p' <<<"$ready")"
     control_port="$(sed -n 's/.*control=\([0-9]*\).*/\1/p' <<<"$ready")"
     cloud_what="EnOS cloud simulator on 127.0.0.1:$cloud_port (control $control_port), record $dir/cloud-record.jsonl"
+    "$python" "$root/Tools/demo/set_models.py" "$root/Tools/demo/demo-config.json" "$control_port" \
+        || fail "the cloud simulator did not take the demo's TSL models"
 else
     say "the EnOS cloud simulator ($cloud_sim) is not there yet: showing the raw MQTT traffic instead,"
     say "and nobody answers the agent's logins (it will keep retrying)"

@@ -46,5 +46,11 @@ wait "$demo" || status=$?
 [ "$status" = 0 ] || failed "Tools/demo.sh exited with status $status"
 [ "$injected" = 1 ] || failed "the write could not be sent (no inverter data within 15 s, or no control channel)"
 "$python" "$root/Tools/demo/check_record.py" "$dir/cloud-record.jsonl" --limit "$limit" || failed "the cloud record"
+# The products' models (Tools/demo/set_models.py) cover every point: the agent's model check has
+# nothing to warn about (a warning here means a point the demo posts is missing from its model).
+if grep -q 'model check:.*\(left out of posts\|could not be fetched\|does not parse\)' "$dir/demo.out"; then
+    failed "the agent's TSL model check warned: $(grep -m1 'model check:' "$dir/demo.out" | cut -c1-300)"
+fi
+grep -q 'tsltemplate.get' "$dir/cloud-record.jsonl" || failed "the agent did not fetch the products' TSL models"
 rm -rf "$dir"
 echo "test-demo: ok"
