@@ -209,6 +209,13 @@ $(FW_BUILD)/c/%.o: $(FW_SRC)/%.c $(FW_C_HEADERS) $(FW_DEPS_STAMP) $(FW_BUILD)/c/
 	$(FW_Q)$(CLANG) $(FW_CFLAGS) -I $(FW_SRC)/$(firstword $(subst /, ,$*))/include -c $< -o $@
 
 # Swift library modules: one object and one .swiftmodule each, after the modules they import.
+# Prints swiftc's warnings and fails on one kind: a file that uses a module it does not import
+# ("... because 'M' was not imported by this file"). Embedded Swift adds the import implicitly
+# today, but it is an error in the Swift 6 language mode, and the host build does not warn.
+fw_check_imports = cat $(1) >&2; if grep -q "was not imported by this file" $(1); then rm -f $(3); \
+  echo "firmware: module $(2): a file uses a module it does not import (see above; an error in Swift 6 mode): add the import" >&2; \
+  exit 1; fi
+
 define FW_SWIFT_LIB
 FW_OBJ_$(1) := $(FW_BUILD)/swift/$(1).o
 $(FW_MODS)/$(1).swiftmodule: $(FW_BUILD)/swift/$(1).o ;
@@ -219,7 +226,9 @@ $(FW_BUILD)/swift/$(1).o: $(wildcard $(FW_SRC)/$(1)/*.swift) $(FW_MODULEMAPS) $(
 	@mkdir -p $(FW_MODS) $(FW_BUILD)/swift
 	$(call fw_say,SWIFTC  $(BOARD) $(1))
 	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) -parse-as-library -module-name $(1) -emit-module -emit-module-path $(FW_MODS)/$(1).swiftmodule \
-	  -c $(wildcard $(FW_SRC)/$(1)/*.swift) -o $(FW_BUILD)/swift/$(1).o
+	  -c $(wildcard $(FW_SRC)/$(1)/*.swift) -o $(FW_BUILD)/swift/$(1).o 2> $(FW_BUILD)/swift/$(1).diag \
+	  || { cat $(FW_BUILD)/swift/$(1).diag >&2; exit 1; }
+	@$(call fw_check_imports,$(FW_BUILD)/swift/$(1).diag,$(1),$(FW_BUILD)/swift/$(1).o)
 	@touch $(FW_MODS)/$(1).swiftmodule $(FW_BUILD)/swift/$(1).o # swiftc keeps an unchanged output's old time
 endef
 $(foreach m,$(FW_LIB_MODULES),$(eval $(call FW_SWIFT_LIB,$(m))))
@@ -237,7 +246,9 @@ $(FW_MAIN_OBJ): $(FW_MAIN_SRCS) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP
     $(foreach d,$(FW_LIB_MODULES),$(FW_MODS)/$(d).swiftmodule)
 	@mkdir -p $(@D)
 	$(call fw_say,SWIFTC  $(BOARD) $(FIRMWARE_MAIN_MODULE))
-	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) $(FW_MAIN_ENTRY) -module-name $(FIRMWARE_MAIN_MODULE) -c $(FW_MAIN_SRCS) -o $@
+	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) $(FW_MAIN_ENTRY) -module-name $(FIRMWARE_MAIN_MODULE) -c $(FW_MAIN_SRCS) -o $@ 2> $@.diag \
+	  || { cat $@.diag >&2; exit 1; }
+	@$(call fw_check_imports,$@.diag,$(FIRMWARE_MAIN_MODULE),$@)
 	@touch $@
 
 FW_SWIFT_OBJS := $(foreach m,$(FW_LIB_MODULES),$(FW_BUILD)/swift/$(m).o) $(FW_MAIN_OBJ)

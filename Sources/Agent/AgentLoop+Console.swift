@@ -1,3 +1,4 @@
+import CloudLink
 import EdgeCore
 import FieldBus
 import RingLog

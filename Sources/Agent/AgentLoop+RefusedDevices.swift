@@ -1,6 +1,8 @@
 import EdgeCore
 import RingLog
 import CloudLink
+import Configuration
+import FieldBus
 import StoreForward
 
 extension AgentEventLoop where Device: ~Copyable, Uplink: ~Copyable, Poller: ~Copyable {

@@ -113,8 +113,8 @@ public struct AgentOTA: ~Copyable {
     var environment: BootEnvironment<FileEnvironmentStorage>? = nil
     public private(set) var booted: BootedSlot? = nil
     public internal(set) var health: StartupHealth? = nil
-    var tcpJob: UpgradeJob<TCPStream>? = nil
-    var tlsJob: UpgradeJob<TLSStream>? = nil
+    /// The running upgrade: one job type for HTTP and HTTPS (one copy in the firmware).
+    var job: UpgradeJob<NetworkStream>? = nil
     var jobWorking = false
     var jobEvents: Int16 = 0
     var jobUntil: MonotonicInstant? = nil
@@ -208,26 +208,18 @@ public struct AgentOTA: ~Copyable {
     // MARK: Loop hooks
 
     /// True while an upgrade job runs.
-    public var isUpgrading: Bool { tcpJob != nil || tlsJob != nil }
+    public var isUpgrading: Bool { job != nil }
 
     /// The running job, for `ota status` and the log.
     public var jobSummary: UpgradeJobSummary? {
-        switch tcpJob {
-        case .some(let job): return job.summary
-        case .none: break
-        }
-        switch tlsJob {
+        switch job {
         case .some(let job): return job.summary
         case .none: return nil
         }
     }
 
     var jobDescriptor: Int32 {
-        switch tcpJob {
-        case .some(let job): return job.descriptor
-        case .none: break
-        }
-        switch tlsJob {
+        switch job {
         case .some(let job): return job.descriptor
         case .none: return -1
         }
@@ -276,12 +268,10 @@ public struct AgentOTA: ~Copyable {
     /// the reports are sent if the uplink can take them now.
     public mutating func shutdown<U: OTAUplink & ~Copyable>(reason: String, uplink: inout U) {
         var got: [UpgradeProgress] = []
-        tcpJob?.cancel(reason: reason) { got.append($0) }
-        tlsJob?.cancel(reason: reason) { got.append($0) }
+        job?.cancel(reason: reason) { got.append($0) }
         reports += got
         if isUpgrading { note(.warning, "ota: upgrade cancelled: \(reason)") }
-        tcpJob = nil
-        tlsJob = nil
+        job = nil
         takeReports()
         flush(uplink: &uplink)
     }
@@ -391,45 +381,34 @@ public struct AgentOTA: ~Copyable {
             report(UpgradeProgress(.download(error)))
             return
         }
+        let transport: NetworkStream
         if isTLS {
             guard let ca = settings.caFile ?? cloudCAFile else {
                 report(UpgradeProgress(.download(.badURL)))
                 note(.error, "ota: https:// firmware URL or HTTP broker but no CA: set ota.caFile")
                 return
             }
-            let tls: TLSStream
-            do throws(ByteStreamError) { tls = try TLSStream(TLSConfiguration(caFile: ca)) } catch {
+            do throws(ByteStreamError) { transport = .tls(try TLSStream(TLSConfiguration(caFile: ca))) } catch {
                 report(UpgradeProgress(.download(.transport(error))))
                 return
             }
-            do throws(SlotError) {
-                tlsJob = try UpgradeJob.start(order: upgrade, transport: tls, isTLS: true, broker: fileBroker, environment: &environment!,
-                                              slots: setup.slots, booted: booted, key: key, board: setup.board, running: running,
-                                              settings: upgradeSettings, now: now, progress: { got.append($0) })
-            } catch {}
         } else {
-            do throws(SlotError) {
-                tcpJob = try UpgradeJob.start(order: upgrade, transport: TCPStream(), isTLS: false, broker: fileBroker,
-                                              environment: &environment!,
-                                              slots: setup.slots, booted: booted, key: key, board: setup.board, running: running,
-                                              settings: upgradeSettings, now: now, progress: { got.append($0) })
-            } catch {}
+            transport = .tcp(TCPStream())
         }
+        do throws(SlotError) {
+            job = try UpgradeJob.start(order: upgrade, transport: transport, isTLS: isTLS, broker: fileBroker,
+                                       environment: &environment!,
+                                       slots: setup.slots, booted: booted, key: key, board: setup.board, running: running,
+                                       settings: upgradeSettings, now: now, progress: { got.append($0) })
+        } catch {}
     }
 
     // MARK: The job
 
     mutating func runJob(revents: Int16, now: MonotonicInstant) {
         guard isUpgrading, environment != nil else { return }
-        let state: UpgradeJob<TCPStream>.State?
         var got: [UpgradeProgress] = []
-        if tcpJob != nil {
-            state = tcpJob!.poll(revents: revents, now: now, environment: &environment!, progress: { got.append($0) })
-        } else if let s = tlsJob?.poll(revents: revents, now: now, environment: &environment!, progress: { got.append($0) }) {
-            state = Self.convert(s)
-        } else {
-            state = nil
-        }
+        let state = job?.poll(revents: revents, now: now, environment: &environment!, progress: { got.append($0) })
         if !got.isEmpty {
             reports += got
             takeReports()
@@ -444,24 +423,13 @@ public struct AgentOTA: ~Copyable {
             jobEvents = events
             jobUntil = until
         case .activated(let version):
-            tcpJob = nil
-            tlsJob = nil
+            job = nil
             rebootMethod = setup?.reboot ?? .exitProcess
             rebootDeadline = now.advanced(byMilliseconds: settings.rebootDelayMilliseconds)
             note(.warning, "ota: firmware \(version.description) activated on trial; syncing, disconnecting and rebooting (\(rebootMethod?.setting ?? "exit"))")
         case .failed(let report):
-            tcpJob = nil
-            tlsJob = nil
+            job = nil
             note(.error, "ota: upgrade failed (step \(report.stepText)): \(report.desc)")
-        }
-    }
-
-    static func convert(_ s: UpgradeJob<TLSStream>.State) -> UpgradeJob<TCPStream>.State {
-        switch s {
-        case .working: return .working
-        case .waiting(let e, let u): return .waiting(events: e, until: u)
-        case .activated(let v): return .activated(v)
-        case .failed(let r): return .failed(r)
         }
     }
 

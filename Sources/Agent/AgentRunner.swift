@@ -127,7 +127,7 @@ public enum AgentRunner {
         log.info("edge-agent \(environment.firmwareVersion) starting: \(config.fieldBus.buses.count) buses, \(config.fieldBus.devices.count) devices, \(config.cloud.subDevices.count) sub-devices, ring log \(config.store.path)")
         for warning in config.cloud.enosLimitWarnings { log.warning(warning) }
         // One transport type for TCP and TLS: the uplink and the loop are compiled once.
-        let transport: UplinkTransport
+        let transport: NetworkStream
         if let tls = config.cloud.tls {
             do throws(ByteStreamError) {
                 transport = .tls(try TLSStream(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,

@@ -266,8 +266,8 @@ enum OTACommand {
     /// (resumed with Range after drops; https verified against `--ca FILE`).
     struct ImageSource: ~Copyable {
         var file: FileDescriptor?
-        var plain: HTTPDownload<TCPStream>?
-        var secure: HTTPDownload<TLSStream>?
+        /// The download (TCP or TLS: one download type in the firmware).
+        var download: HTTPDownload<NetworkStream>?
 
         enum Opened: ~Copyable {
             case success(ImageSource)
@@ -284,21 +284,20 @@ enum OTACommand {
                         do throws(ByteStreamError) { tls = try TLSStream(TLSConfiguration(caFile: caFile)) } catch {
                             throw .transport(error)
                         }
-                        return .success(ImageSource(file: nil, plain: nil, secure: try HTTPDownload(url: url, transport: tls, isTLS: true)))
+                        return .success(ImageSource(file: nil, download: try HTTPDownload(url: url, transport: .tls(tls), isTLS: true)))
                     }
-                    return .success(ImageSource(file: nil, plain: try HTTPDownload(url: url, transport: TCPStream(), isTLS: false),
-                                                secure: nil))
+                    return .success(ImageSource(file: nil, download: try HTTPDownload(url: url, transport: .tcp(TCPStream()),
+                                                                                      isTLS: false)))
                 } catch { return .failure(.download(error)) }
             }
             do throws(Errno) {
-                return .success(ImageSource(file: try FileDescriptor.open(location, flags: O_RDONLY), plain: nil, secure: nil))
+                return .success(ImageSource(file: try FileDescriptor.open(location, flags: O_RDONLY), download: nil))
             } catch { return .failure(.imageFile(operation: "open", error)) }
         }
 
         mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(SlotError) -> Int {
             do throws(DownloadError) {
-                if plain != nil { return try plain!.next(into: buffer) }
-                if secure != nil { return try secure!.next(into: buffer) }
+                if download != nil { return try download!.next(into: buffer) }
             } catch { throw .download(error) }
             do throws(Errno) { return try file!.read(into: buffer) } catch { throw .imageFile(operation: "read", error) }
         }

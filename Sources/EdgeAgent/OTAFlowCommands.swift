@@ -84,11 +84,11 @@ enum OTAFlowCommands {
                 printProgress(UpgradeProgress(.download(.transport(error))))
                 return 1
             }
-            activated = run(order: order, transport: tls, isTLS: true, env: &env, slots: slots, booted: booted, key: key,
+            activated = run(order: order, transport: .tls(tls), isTLS: true, env: &env, slots: slots, booted: booted, key: key,
                             board: board, running: running, settings: settings)
         } else {
-            activated = run(order: order, transport: TCPStream(), isTLS: false, env: &env, slots: slots, booted: booted, key: key,
-                            board: board, running: running, settings: settings)
+            activated = run(order: order, transport: .tcp(TCPStream()), isTLS: false, env: &env, slots: slots, booted: booted,
+                            key: key, board: board, running: running, settings: settings)
         }
         guard let version = activated else { return 1 }
         guard let method = RebootMethod(setting: reboot) else {
@@ -101,12 +101,12 @@ enum OTAFlowCommands {
     }
 
     /// Drives the job to its end with a poll(2) loop; the activated version, or nil.
-    static func run<Transport: ByteStream & ~Copyable>(
-        order: UpgradeOrder, transport: consuming Transport, isTLS: Bool, env: inout BootEnvironment<FileEnvironmentStorage>,
+    static func run(
+        order: UpgradeOrder, transport: consuming NetworkStream, isTLS: Bool, env: inout BootEnvironment<FileEnvironmentStorage>,
         slots: SlotSet, booted: BootedSlot, key: consuming ECDSAPublicKey, board: String, running: FirmwareVersion,
         settings: UpgradeSettings
     ) -> FirmwareVersion? {
-        var job: UpgradeJob<Transport>
+        var job: UpgradeJob<NetworkStream>
         do throws(SlotError) {
             job = try UpgradeJob.start(order: order, transport: transport, isTLS: isTLS, environment: &env, slots: slots,
                                        booted: booted, key: key, board: board, running: running, settings: settings,

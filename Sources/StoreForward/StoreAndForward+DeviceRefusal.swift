@@ -1,3 +1,4 @@
+import Configuration
 import EdgeCore
 import FieldBus
 import RingLog

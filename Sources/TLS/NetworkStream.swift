@@ -1,13 +1,11 @@
 import EdgeCore
-import MQTT
-import TLS
 
-/// The cloud connection's transport as the configuration chose it: plain TCP, or TLS when
-/// `cloud.tls` is set. One type for both, so that the uplink, the agent's loop and everything
-/// else generic over the transport exists once in the firmware instead of once per transport
-/// (the second copy was ~70 KB of the aarch64 firmware). Forwards every call to the transport
-/// it holds.
-public enum UplinkTransport: ByteStream, ~Copyable {
+/// A network connection that is plain TCP or TLS, chosen at run time (the configuration's
+/// `cloud.tls`, an `https://` firmware URL). One type for both, so that everything generic over
+/// the stream (the uplink, the agent's loop, the OTA download and upgrade job) exists once in
+/// the firmware instead of once per stream type (a second copy of the uplink was ~70 KB of the
+/// aarch64 firmware, of the OTA job ~15 KB). Forwards every call to the stream it holds.
+public enum NetworkStream: ByteStream, ~Copyable {
     case tcp(TCPStream)
     case tls(TLSStream)
 
