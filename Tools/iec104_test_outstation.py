@@ -11,6 +11,7 @@ Station 47 has these points (the tests expect exactly these values and qualities
   IOA 14  M_ME_NB_1  -300             not topical + substituted
   IOA 15  M_ME_TF_1  -1.5             good, recorded 2026-01-01T00:00:00.250Z
   IOA 20  C_SC_NA_1  (command)        prints "COMMAND 20 <value> <cot>" when received
+  IOA 21  C_SC_NA_1  select-before-operate, prints "COMMAND 21 <value> <cot>" on execute
 Prints READY when listening. Reads lines from stdin:
   spont IOA VALUE   set the float point IOA to VALUE and send it spontaneously
 Prints CONNECTED / DISCONNECTED for the master's connection.
@@ -44,6 +45,8 @@ def main() -> None:
         return c104.ResponseState.SUCCESS
 
     command.on_receive(callable=on_command)
+    selected = station.add_point(io_address=21, type=c104.Type.C_SC_NA_1, command_mode=c104.CommandMode.SELECT_AND_EXECUTE)
+    selected.on_receive(callable=on_command)
 
     def on_connect(server: c104.Server, ip: str) -> bool:
         print("CONNECTED", flush=True)

@@ -54,8 +54,13 @@ public struct ControlResponse: Equatable, Sendable {
         self.qualifier = qualifier
     }
 
-    /// True for an activation confirmation of a select (S/E = 1) of a command.
-    public var isSelect: Bool { (type == .singleCommand || type == .doubleCommand || type == .setpointFloat) && qualifier & 0x80 != 0 }
+    /// True for an activation confirmation of a select (S/E = 1) of a command. Only the
+    /// confirmation counts: lib60870 outstations echo S/E = 1 in the activation termination that
+    /// follows the execute, too.
+    public var isSelect: Bool {
+        (type == .singleCommand || type == .doubleCommand || type == .setpointFloat)
+            && causeCode == Cause.activationConfirmation.rawValue && qualifier & 0x80 != 0
+    }
 }
 
 /// What the link reports while it reads input.

@@ -58,8 +58,8 @@ struct LinkSocketDriver: ~Copyable {
 
 /// The link against an independent implementation: a c104 (lib60870) outstation on loopback.
 /// STARTDT, the general interrogation returns the configured points with their values,
-/// qualities and time stamp, a spontaneous change arrives, and a single command is confirmed
-/// and executed by the outstation.
+/// qualities and time stamp, a spontaneous change arrives, a single command is confirmed and
+/// executed by the outstation, select-before-operate, and a command to an unknown address refused.
 @Suite(.serialized, .enabled(if: OutstationProcess.isAvailable, "c104 not installed (Tools/install-host-deps.sh)"))
 struct C104InteropTests {
     static func points(_ events: [LinkEvent]) -> [UInt32: DataPoint] {
@@ -114,6 +114,26 @@ struct C104InteropTests {
         #expect(Self.responses(driver.events).first == ControlResponse(commonAddress: 47, address: 20, type: .singleCommand, causeCode: 7,
                                                                        negative: false, value: .single(true), qualifier: 0x01))
         #expect(outstation.waitForLine("COMMAND 20 True ACTIVATION", seconds: 5) != nil, "\(outstation.log)")
+
+        // Select before operate on IOA 21: the select is confirmed as a select, the execute runs.
+        driver.events = []
+        try driver.link.send(.single(true, select: true), commonAddress: 47, address: 21)
+        #expect(driver.run(seconds: 10) { !Self.responses($0).isEmpty }, "\(driver.failure ?? "timeout"): \(outstation.log)")
+        let select = Self.responses(driver.events).first
+        #expect(select?.isSelect == true && select?.negative == false && select?.address == 21)
+        driver.events = []
+        try driver.link.send(.single(true), commonAddress: 47, address: 21)
+        let executed = driver.run(seconds: 10) { events in Self.responses(events).contains { $0.cause == .activationTermination } }
+        #expect(executed, "\(driver.failure ?? "timeout"): \(outstation.log)")
+        #expect(Self.responses(driver.events).map(\.causeCode) == [7, 10])
+        #expect(Self.responses(driver.events).allSatisfy { !$0.isSelect && !$0.negative })
+        #expect(outstation.waitForLine("COMMAND 21 True ACTIVATION", seconds: 5) != nil, "\(outstation.log)")
+
+        // A command to an address the station does not have is refused: a negative confirmation.
+        driver.events = []
+        try driver.link.send(.single(true), commonAddress: 47, address: 99)
+        #expect(driver.run(seconds: 10) { !Self.responses($0).isEmpty }, "\(driver.failure ?? "timeout"): \(outstation.log)")
+        #expect(Self.responses(driver.events).first.map { ($0.address, $0.cause, $0.negative) } ?? (0, nil, false) == (99, .activationConfirmation, true))
         #expect(driver.link.state == .started)
         #expect(driver.link.statistics.asdusRejected == 0)
     }

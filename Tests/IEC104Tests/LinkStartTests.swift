@@ -105,7 +105,8 @@ import Testing
         try h.link.send(.single(true), commonAddress: 47, address: 12)
         #expect(h.takeOutput() == [FrameBytes.hex("68 0e 04 00 02 00 2d 01 06 00 2f 00 0c 00 00 01")])
         h.feedASDU(FrameBytes.hex("2d 01 07 00 2f 00 0c 00 00 01"), acknowledging: 3)
-        h.feedASDU(FrameBytes.hex("2d 01 0a 00 2f 00 0c 00 00 01"))
+        // The termination as lib60870 sends it, with the select's S/E = 1 echoed: not a select.
+        h.feedASDU(FrameBytes.hex("2d 01 0a 00 2f 00 0c 00 00 81"))
         guard case .response(let t) = h.events.last else { Issue.record("no termination"); return }
         #expect(t.cause == .activationTermination && !t.isSelect)
         #expect(h.link.unacknowledgedSent == 0)
