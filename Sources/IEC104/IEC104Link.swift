@@ -26,6 +26,8 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
     // Send times of unacknowledged I frames, a ring of k entries from `sentOldest`.
     let sentAt: UnsafeMutablePointer<MonotonicInstant>
     var sentOldest = 0
+    /// k clamped to 1...32767, so that parameters that skipped `problem` cannot make a modulo trap.
+    let window: Int
 
     /// V(S): the next send sequence number; `acknowledged`: the oldest not yet acknowledged.
     public internal(set) var sendSequence: UInt16 = 0
@@ -49,7 +51,8 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
         self.clock = clock
         input = UnsafeMutableRawBufferPointer.allocate(byteCount: APCICodec.maximumFrameLength, alignment: 8)
         output = UnsafeMutableRawBufferPointer.allocate(byteCount: max(parameters.outputBufferBytes, 2 * APCICodec.maximumFrameLength), alignment: 8)
-        sentAt = UnsafeMutablePointer<MonotonicInstant>.allocate(capacity: max(parameters.k, 1))
+        window = min(max(parameters.k, 1), 32767)
+        sentAt = UnsafeMutablePointer<MonotonicInstant>.allocate(capacity: window)
     }
 
     deinit {
@@ -164,7 +167,7 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
     public mutating func send(_ request: ControlRequest, commonAddress: UInt16, address: UInt32 = 0,
                               cause: Cause = .activation) throws(IEC104Error) {
         guard state == .started else { throw IEC104Error(.notStarted) }
-        guard unacknowledgedSent < parameters.k else { throw IEC104Error(.windowFull, value: unacknowledgedSent) }
+        guard unacknowledgedSent < window else { throw IEC104Error(.windowFull, value: unacknowledgedSent) }
         let frameRoom = 6 + ASDUHeader.length + ASDUHeader.objectAddressLength + request.type.elementLength
         guard reserve(frameRoom + 12) else { throw IEC104Error(.bufferTooSmall, value: frameRoom) }
         let frame = UnsafeMutableRawBufferPointer(rebasing: output[outputEnd...])
@@ -172,7 +175,7 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
                                             originator: parameters.originator, into: frame, at: 6)
         try APCICodec.encode(.information(send: sendSequence, receive: receiveSequence), asduLength: length, into: frame)
         outputEnd += 6 + length
-        (sentAt + (sentOldest + unacknowledgedSent) % parameters.k).initialize(to: clock.monotonicNow())
+        (sentAt + (sentOldest + unacknowledgedSent) % window).initialize(to: clock.monotonicNow())
         sendSequence = SequenceNumber.next(sendSequence)
         unacknowledgedReceived = 0   // the I frame carries N(R)
         statistics.informationFramesSent += 1

@@ -104,7 +104,7 @@ extension IEC104Link {
         let count = SequenceNumber.distance(from: acknowledged, to: nr)
         guard count <= unacknowledgedSent else { throw IEC104Error(.badAcknowledgement, offset: 4, value: Int(nr)) }
         acknowledged = nr
-        sentOldest = (sentOldest + count) % parameters.k
+        sentOldest = (sentOldest + count) % window
     }
 
     mutating func deliver(_ asdu: UnsafeRawBufferPointer, _ onEvent: (LinkEvent) -> Void) {

@@ -89,6 +89,22 @@ import Testing
         #expect(h.link.poll() == .close(.acknowledgementTimeout))
     }
 
+    @Test func parametersOutsideTheirRangesDoNotTrap() throws {
+        var p = LinkParameters()
+        p.k = 0
+        p.w = -1
+        #expect(p.problem == "k must be 1...32767")
+        var h = LinkHarness { $0.k = 0; $0.w = -1; $0.interrogateAtStart = false }
+        h.start()
+        h.feed(FrameBytes.supervisory(receive: 0))
+        try h.link.send(.single(true), commonAddress: 47, address: 1)   // k taken as 1
+        #expect(throws: IEC104Error(.windowFull, value: 1)) { try h.link.send(.single(true), commonAddress: 47, address: 1) }
+        h.feed(FrameBytes.supervisory(receive: 1))
+        h.feedASDU(Self.point)
+        #expect(h.lastError == nil)
+        #expect(h.link.state == .started)
+    }
+
     @Test func scheduledInterrogationWaitsForTheWindow() throws {
         var h = LinkHarness { p in p.interrogateAtStart = false; p.k = 1 }
         h.start()
