@@ -19,6 +19,7 @@ PIP_PACKAGES=(
     "enos-mqtt-sdk-python==0.1.1"     # tests: the official EnOS Python SDK, the oracle of the cloud simulator
     "paho-mqtt==1.6.1"                # the SDK's MQTT client (it calls the paho 1.x constructor, which 2.x refuses)
     "certifi==2026.5.20"              # a declared dependency of the SDK
+    "c104==2.2.1"                     # tests: an IEC 60870-5-104 outstation (wraps lib60870-C), the oracle of IEC104Tests
 )
 
 SUDO=""
