@@ -3,6 +3,7 @@ import EdgeCore
 import FieldBus
 import Foundation
 import Testing
+import TestSupport
 
 /// The DL/T 645 master against an emulated meter on a socat pty (Tools/dlt645_test_meter.py,
 /// written from the standard, independently of our codec): every DI of the table, the faults a
@@ -140,5 +141,42 @@ import Testing
         #expect(values["0/p"].map { abs($0 - 3210) < 1e-6 } == true)
         #expect(values["1/pf"] == 0.985)
         #expect(meter.lines.contains { $0 == "READ 000012345612 02060000" })
+    }
+
+    /// Steady polling of healthy, refusing (error reply), corrupt (checksum) and dead meters
+    /// allocates nothing once warmed up: frames, replies and values live in start-up buffers.
+    @Test func steadyPollingAllocatesNothing() throws {
+        let meter = try DLT645MeterProcess(meters: ["000012345678", "000000000002:error", "000000000001:checksum",
+                                                    "000000000003:silent"])
+        defer { meter.stop() }
+        let text = Self.configuration.replacingOccurrences(of: "PTY", with: meter.devicePath)
+            .replacingOccurrences(of: "000012345612", with: "000000000002")
+            .replacingOccurrences(of: "\"000000000009\"}", with: "\"000000000003\"}, {\"name\": \"bad\", \"template\": \"meter\", \"bus\": \"meters\", \"address\": \"000000000001\"}")
+            .replacingOccurrences(of: "\"responseTimeoutMs\": 200", with: "\"responseTimeoutMs\": 50")
+            .replacingOccurrences(of: "\"probeBackoffMinMs\": 500", with: "\"probeBackoffMinMs\": 100")
+        let config = try FieldBusConfiguration.parse(Array(text.utf8), file: "meters.json")
+        #expect(config.devices.count == 4)
+        var s = try BusScheduler(bus: config.buses[0], busIndex: 0, templates: config.templates, devices: config.devices,
+                                 transport: try FieldConnection(bus: config.buses[0]), clock: SystemClock())
+        var sink = CountingSink()
+        func run(transactions: Int) {
+            var done = 0
+            while done < transactions {
+                switch s.step(sink: &sink) {
+                case .transacted: done += 1
+                case .waitUntil(let t):
+                    let ns = t.nanoseconds(since: s.clock.monotonicNow())
+                    if ns > 0 { edge_sleep_ns(ns) }
+                case .idle: return
+                }
+            }
+        }
+        run(transactions: 40) // warm-up: the dead meter goes offline
+        let before = sink.good
+        let counted = ThrowHooks.suspended {
+            AllocationCounter.count { run(transactions: 100) }
+        }
+        #expect(counted.allocations == 0, "\(counted)")
+        #expect(sink.good - before >= 20)
     }
 }
