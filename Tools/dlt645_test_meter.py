@@ -12,12 +12,12 @@ agent's codec):
 Values (BCD, low byte first, sign in the top bit where the format is signed) are the same for every
 meter except the forward active energy 0x00010000 = 12345.67 + the meter's last two digits.
 
-usage: dlt645_test_meter.py DEVICE --meter ADDRESS[:FAULT] [--meter ...]
+usage: dlt645_test_meter.py DEVICE [--quiet] --meter ADDRESS[:FAULT] [--meter ...]
 FAULT: checksum (CS + 1), error (every read gets error reply 0x01), silent (never answers),
        fe (11 wake-up bytes, reply written in two pieces), wrongaddr (answers as address + 1),
        wrongdi (echoes another DI).
 Prints READY when serving, then one line per request: "READ <address> <DI hex>" and
-"TIMESYNC <YYMMDDhhmmss>".
+"TIMESYNC <YYMMDDhhmmss>" (with --quiet only READY, for a reader that stops reading).
 """
 import os
 import select
@@ -127,6 +127,7 @@ def main():
     args = sys.argv[1:]
     device = args[0]
     meters = [Meter(args[i + 1]) for i in range(1, len(args) - 1) if args[i] == "--meter"]
+    quiet = "--quiet" in args
     fd = os.open(device, os.O_RDWR | os.O_NOCTTY)
     tty.setraw(fd)
     print("READY", flush=True)
@@ -156,7 +157,8 @@ def main():
             di = int.from_bytes(data, "little")
             for meter in meters:
                 if matches(asked, meter.address):
-                    print("READ %s %08X" % (meter.text, di), flush=True)
+                    if not quiet:
+                        print("READ %s %08X" % (meter.text, di), flush=True)
                     reply = meter.answer(di)
                     if reply:
                         time.sleep(0.002)
