@@ -19,6 +19,9 @@ public struct BusDefinition: Equatable, Sendable {
     public var name: String
     public var transport: BusTransportSettings
     public var fieldProtocol: FieldProtocolKind
+    /// DL/T 645: seconds between broadcast time syncs (control 0x08, the gateway's local time);
+    /// nil (the default) sends none.
+    public var timeSyncIntervalSeconds: UInt32? = nil
     public var responseTimeoutMilliseconds: UInt32
     public var byteTimeoutMilliseconds: UInt32
     /// Overrides the 3.5-character gap between frames (serial), in microseconds.

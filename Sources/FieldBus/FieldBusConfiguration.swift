@@ -107,7 +107,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Buses
 
-    static let busKeys = ["name", "type", "protocol", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port",
+    static let busKeys = ["name", "type", "protocol", "timeSyncIntervalS", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port",
                           "responseTimeoutMs", "byteTimeoutMs", "interFrameGapUs", "retries", "offlineAfterFailures",
                           "probeBackoffMinMs", "probeBackoffMaxMs"]
 
@@ -167,6 +167,11 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                          at: path.key("protocol"), o.member("protocol")?.value.location)
             }
         }
+        let timeSync = v.integer(in: o, "timeSyncIntervalS", required: false, range: 1...31_536_000)
+        if timeSync != nil && fieldProtocol != .dlt645 {
+            v.report("\"timeSyncIntervalS\" applies to a dlt645 bus (its broadcast time sync)", at: path.key("timeSyncIntervalS"),
+                     o.member("timeSyncIntervalS")?.keyLocation)
+        }
         let response = v.integer(in: o, "responseTimeoutMs", required: false, range: 1...60_000) ?? 500
         let byte = v.integer(in: o, "byteTimeoutMs", required: false, range: 1...60_000) ?? 50
         let gap = v.integer(in: o, "interFrameGapUs", required: false, range: 0...1_000_000)
@@ -179,11 +184,13 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                      at: path.key("probeBackoffMaxMs"), o.member("probeBackoffMaxMs")?.value.location)
         }
         guard v.errors.count == before, let name, let transport else { return nil }
-        return BusDefinition(name: name, transport: transport, responseTimeoutMilliseconds: UInt32(response),
+        var bus = BusDefinition(name: name, transport: transport, responseTimeoutMilliseconds: UInt32(response),
                              byteTimeoutMilliseconds: UInt32(byte), interFrameGapMicroseconds: gap.map { UInt32($0) },
                              retries: UInt8(retries), offlineAfterFailures: UInt8(offline),
                              probeBackoffMinimumMilliseconds: UInt32(backoffMin), probeBackoffMaximumMilliseconds: UInt32(backoffMax),
                              fieldProtocol: fieldProtocol)
+        bus.timeSyncIntervalSeconds = timeSync.map { UInt32($0) }
+        return bus
     }
 
     // MARK: - Templates

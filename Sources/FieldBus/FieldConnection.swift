@@ -11,8 +11,10 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
         switch bus.fieldProtocol {
         case .dlt645:
             guard case .serial(let serial) = bus.transport else { throw .invalidRequest }
-            self = .dlt645(DLT645Master(serial: serial, responseTimeoutMilliseconds: bus.responseTimeoutMilliseconds,
-                                        byteTimeoutMilliseconds: bus.byteTimeoutMilliseconds))
+            var master = DLT645Master(serial: serial, responseTimeoutMilliseconds: bus.responseTimeoutMilliseconds,
+                                      byteTimeoutMilliseconds: bus.byteTimeoutMilliseconds)
+            master.timeSyncIntervalNanoseconds = bus.timeSyncIntervalSeconds.map { UInt64($0) * 1_000_000_000 }
+            self = .dlt645(master)
         case .modbusRTU, .modbusTCP:
             self = .modbus(try ModbusConnection(bus: bus))
         }

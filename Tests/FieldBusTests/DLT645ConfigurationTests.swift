@@ -65,6 +65,8 @@ import Testing
             ("\"type\": \"serial\", \"protocol\": \"dlt645\", \"device\": \"/dev/null\", \"baud\": 2400, \"parity\": \"E\"",
              "\"type\": \"tcp\", \"protocol\": \"dlt645\", \"host\": \"h\"", "runs on a serial bus"),
             ("\"protocol\": \"dlt645\", \"device\"", "\"protocol\": \"iec\", \"device\"", "buses[0].protocol"),
+            ("{\"name\": \"rs485\", \"type\": \"serial\"", "{\"name\": \"rs485\", \"timeSyncIntervalS\": 60, \"type\": \"serial\"",
+             "buses[1].timeSyncIntervalS"),
         ]
         for (old, new, needle) in cases {
             let found = Self.errors(Self.replacing(old, with: new))

@@ -143,8 +143,9 @@ import TestSupport
         #expect(meter.lines.contains { $0 == "READ 000012345612 02060000" })
     }
 
-    /// Steady polling of healthy, refusing (error reply), corrupt (checksum) and dead meters
-    /// allocates nothing once warmed up: frames, replies and values live in start-up buffers.
+    /// Steady polling of healthy, refusing (error reply), corrupt (checksum) and dead meters, with a
+    /// time sync every second, allocates nothing once warmed up: frames, replies and values live
+    /// in start-up buffers.
     @Test func steadyPollingAllocatesNothing() throws {
         let meter = try DLT645MeterProcess(meters: ["000012345678", "000000000002:error", "000000000001:checksum",
                                                     "000000000003:silent"])
@@ -154,6 +155,7 @@ import TestSupport
             .replacingOccurrences(of: "\"000000000009\"}", with: "\"000000000003\"}, {\"name\": \"bad\", \"template\": \"meter\", \"bus\": \"meters\", \"address\": \"000000000001\"}")
             .replacingOccurrences(of: "\"responseTimeoutMs\": 200", with: "\"responseTimeoutMs\": 50")
             .replacingOccurrences(of: "\"probeBackoffMinMs\": 500", with: "\"probeBackoffMinMs\": 100")
+            .replacingOccurrences(of: "\"protocol\": \"dlt645\", \"device\"", with: "\"protocol\": \"dlt645\", \"timeSyncIntervalS\": 1, \"device\"")
         let config = try FieldBusConfiguration.parse(Array(text.utf8), file: "meters.json")
         #expect(config.devices.count == 4)
         var s = try BusScheduler(bus: config.buses[0], busIndex: 0, templates: config.templates, devices: config.devices,
@@ -173,10 +175,42 @@ import TestSupport
         }
         run(transactions: 40) // warm-up: the dead meter goes offline
         let before = sink.good
+        let syncsBefore = meter.lines.filter { $0.hasPrefix("TIMESYNC") }.count
         let counted = ThrowHooks.suspended {
             AllocationCounter.count { run(transactions: 100) }
         }
         #expect(counted.allocations == 0, "\(counted)")
         #expect(sink.good - before >= 20)
+        // A time sync went out within the counted polls.
+        #expect(meter.waitFor({ $0.components(separatedBy: "TIMESYNC").count - 1 > syncsBefore }, seconds: 2))
+    }
+
+    /// The broadcast time sync goes out only when the bus asks for it ("timeSyncIntervalS"), with
+    /// the gateway's local time, and the reads go on after it.
+    @Test(arguments: [false, true]) func broadcastTimeSyncFollowsTheConfiguration(enabled: Bool) throws {
+        let meter = try DLT645MeterProcess(meters: ["000012345678"])
+        defer { meter.stop() }
+        var text = Self.configuration.replacingOccurrences(of: "PTY", with: meter.devicePath)
+        if enabled { text = text.replacingOccurrences(of: "\"protocol\": \"dlt645\", \"device\"", with: "\"protocol\": \"dlt645\", \"timeSyncIntervalS\": 1, \"device\"") }
+        let config = try FieldBusConfiguration.parse(Array(text.utf8), file: "meters.json")
+        #expect(config.buses[0].timeSyncIntervalSeconds == (enabled ? 1 : nil))
+        let scheduler = try BusScheduler(bus: config.buses[0], busIndex: 0, templates: config.templates, devices: config.devices,
+                                         transport: try FieldConnection(bus: config.buses[0]), clock: SystemClock())
+        let worker = try BusWorker(scheduler: scheduler)
+        try worker.start()
+        defer { worker.stop() }
+        // Enough reads to span more than one sync period.
+        #expect(meter.waitFor({ $0.components(separatedBy: "READ 000012345678").count > 40 }, seconds: 20))
+        let syncs = meter.lines.filter { $0.hasPrefix("TIMESYNC ") }
+        if enabled {
+            #expect(syncs.count >= 2, "\(syncs)")
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyMMddHHmmss"
+            formatter.timeZone = TimeZone.current
+            let sent = syncs.first.flatMap { formatter.date(from: String($0.dropFirst(9))) }
+            #expect(sent.map { abs($0.timeIntervalSinceNow) < 60 } == true, "\(syncs)")
+        } else {
+            #expect(syncs.isEmpty)
+        }
     }
 }

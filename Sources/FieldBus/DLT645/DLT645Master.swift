@@ -15,6 +15,10 @@ public struct DLT645Master: ~Copyable, FieldProtocol {
     let frame: UnsafeMutableBufferPointer<UInt8>
     /// The last read's value, for `decode`.
     var lastValue: Double = 0
+    /// Broadcast time sync period (nil: never); the first goes out before the first read.
+    public var timeSyncIntervalNanoseconds: UInt64? = nil
+    /// When the next time sync is due, on the monotonic clock (0: now).
+    var nextTimeSyncNanoseconds: UInt64 = 0
     /// The last DL/T 645 error, in the codec's own words (for the probe and the console).
     public private(set) var lastError: DLT645Error? = nil
 
@@ -46,6 +50,10 @@ public struct DLT645Master: ~Copyable, FieldProtocol {
     }
 
     public mutating func read(_ request: ReadRequest, of device: FieldAddress, scratch: FieldScratch) throws(ModbusError) {
+        if let period = timeSyncIntervalNanoseconds, edge_monotonic_ns() >= nextTimeSyncNanoseconds {
+            nextTimeSyncNanoseconds = edge_monotonic_ns() &+ period
+            try syncTime()
+        }
         lastValue = try readValue(address: DLT645Address(station: device.station), di: request.objectAddress)
     }
 
@@ -103,6 +111,19 @@ public struct DLT645Master: ~Copyable, FieldProtocol {
             throw error.transactionError
         }
         try send(length)
+    }
+
+    /// Broadcasts the gateway's local time (no meter answers), then keeps the line quiet for the
+    /// frame's time on the wire plus the response timeout's tenth, so that the meters have
+    /// taken it before the next request.
+    public mutating func syncTime() throws(ModbusError) {
+        var seconds = Int(edge_realtime_ns() / 1_000_000_000)
+        var local = tm()
+        guard localtime_r(&seconds, &local) != nil else { throw .system(edge_errno()) }
+        try sendTimeSync(year: Int(local.tm_year) % 100, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday),
+                         hour: Int(local.tm_hour), minute: Int(local.tm_min), second: Int(local.tm_sec))
+        let frameNanoseconds = UInt64(22) * serial.characterNanoseconds
+        edge_sleep_ns(frameNanoseconds + UInt64(responseTimeoutMilliseconds) * 100_000)
     }
 
     mutating func open() throws(ModbusError) {
