@@ -18,7 +18,7 @@ public enum LoopOutcome: Equatable, Sendable {
 
 /// The agent's loop as the runner drives it: bus worker threads over libmodbus, poll(2).
 public typealias AgentLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ~Copyable> =
-    AgentEventLoop<Device, Clock, Uplink, BusWorker<ModbusConnection, Clock>, SystemPoller>
+    AgentEventLoop<Device, Clock, Uplink, BusWorker<FieldConnection, Clock>, SystemPoller>
 
 /// The agent's one event loop: a single wait (`EventPoller`: poll(2) in the agent) over the bus
 /// workers' wake pipes, the uplink's socket, the console and a signal self-pipe, with timers from

@@ -117,7 +117,7 @@ public enum AgentRunner {
         }
         let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing, translation: translation,
                                     devices: config.fieldBus.devices.count)
-        let workers: [BusWorker<ModbusConnection, SystemClock>]
+        let workers: [BusWorker<FieldConnection, SystemClock>]
         do throws(AgentStartError) {
             workers = try makeWorkers(config.fieldBus, clock: clock)
         } catch {
@@ -174,16 +174,16 @@ public enum AgentRunner {
     }
 
     /// One worker (thread, queues, wake pipe) per bus, its scheduler planned from the configuration.
-    public static func makeWorkers<C: EdgeClock>(_ fieldBus: FieldBusConfiguration, clock: C) throws(AgentStartError) -> [BusWorker<ModbusConnection, C>] {
-        var workers: [BusWorker<ModbusConnection, C>] = []
+    public static func makeWorkers<C: EdgeClock>(_ fieldBus: FieldBusConfiguration, clock: C) throws(AgentStartError) -> [BusWorker<FieldConnection, C>] {
+        var workers: [BusWorker<FieldConnection, C>] = []
         for (index, bus) in fieldBus.buses.enumerated() {
-            let connection: ModbusConnection
+            let connection: FieldConnection
             do throws(ModbusError) {
-                connection = try ModbusConnection(bus: bus)
+                connection = try FieldConnection(bus: bus)
             } catch {
                 throw AgentStartError("bus \(bus.name): " + error.description)
             }
-            let scheduler: BusScheduler<ModbusConnection, C>
+            let scheduler: BusScheduler<FieldConnection, C>
             do throws(PlanError) {
                 scheduler = try BusScheduler(bus: bus, busIndex: index, templates: fieldBus.templates, devices: fieldBus.devices,
                                              transport: connection, clock: clock, writeQueueCapacity: 32)
@@ -225,7 +225,7 @@ public enum AgentRunner {
     static func drive<Transport: ByteStream & ~Copyable>(
         _ config: AgentConfiguration, _ environment: Environment,
         store: consuming StoreAndForward<FileFlashDevice, SystemClock>, uplink: consuming EnOSUplink<Transport, SystemClock>,
-        workers: [BusWorker<ModbusConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger,
+        workers: [BusWorker<FieldConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger,
         ota: inout AgentOTA
     ) -> Next {
         var loop = AgentLoop(configuration: config, store: store, uplink: uplink, workers: workers, clock: clock,

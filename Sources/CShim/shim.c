@@ -74,6 +74,25 @@ int edge_tty_make_raw(int fd, unsigned int baud) {
     return tcsetattr(fd, TCSANOW, &tio);
 }
 
+int edge_tty_configure(int fd, unsigned int baud, int parity, int data_bits, int stop_bits) {
+    struct termios tio;
+    if (tcgetattr(fd, &tio) != 0) return -1;
+    cfmakeraw(&tio);
+    speed_t s = edge_speed(baud);
+    if (s == 0) { errno = EINVAL; return -1; }
+    cfsetispeed(&tio, s);
+    cfsetospeed(&tio, s);
+    tio.c_cflag &= ~(CSIZE | PARENB | PARODD | CSTOPB);
+    tio.c_cflag |= CLOCAL | CREAD;
+    tio.c_cflag |= data_bits == 5 ? CS5 : data_bits == 6 ? CS6 : data_bits == 7 ? CS7 : CS8;
+    if (parity == 'E') tio.c_cflag |= PARENB;
+    if (parity == 'O') tio.c_cflag |= PARENB | PARODD;
+    if (stop_bits == 2) tio.c_cflag |= CSTOPB;
+    tio.c_cc[VMIN] = 0;
+    tio.c_cc[VTIME] = 0;
+    return tcsetattr(fd, TCSANOW, &tio);
+}
+
 int edge_write_all(int fd, const void *bytes, size_t count) {
     const unsigned char *p = bytes;
     while (count > 0) {

@@ -4,11 +4,24 @@ public enum BusTransportSettings: Equatable, Sendable {
     case tcp(TCPSettings)
 }
 
+/// The protocol a bus speaks. Configuration: `"protocol"`, default `modbus-rtu` on a serial
+/// bus and `modbus-tcp` on a TCP one.
+public enum FieldProtocolKind: String, Equatable, Sendable {
+    case modbusRTU = "modbus-rtu"
+    case modbusTCP = "modbus-tcp"
+    /// DL/T 645-2007 multi-function meters (serial).
+    case dlt645 = "dlt645"
+}
+
 /// One field bus and how the scheduler treats it: timeouts, retries, the inter-frame gap, when
 /// a device counts as offline and how a dead device is probed (exponential back-off, capped).
 public struct BusDefinition: Equatable, Sendable {
     public var name: String
     public var transport: BusTransportSettings
+    public var fieldProtocol: FieldProtocolKind
+    /// DL/T 645: seconds between broadcast time syncs (control 0x08, the gateway's local time);
+    /// nil (the default) sends none.
+    public var timeSyncIntervalSeconds: UInt32? = nil
     public var responseTimeoutMilliseconds: UInt32
     public var byteTimeoutMilliseconds: UInt32
     /// Overrides the 3.5-character gap between frames (serial), in microseconds.
@@ -23,9 +36,17 @@ public struct BusDefinition: Equatable, Sendable {
     public init(name: String, transport: BusTransportSettings, responseTimeoutMilliseconds: UInt32 = 500,
                 byteTimeoutMilliseconds: UInt32 = 50, interFrameGapMicroseconds: UInt32? = nil,
                 retries: UInt8 = 1, offlineAfterFailures: UInt8 = 3,
-                probeBackoffMinimumMilliseconds: UInt32 = 1000, probeBackoffMaximumMilliseconds: UInt32 = 60_000) {
+                probeBackoffMinimumMilliseconds: UInt32 = 1000, probeBackoffMaximumMilliseconds: UInt32 = 60_000,
+                fieldProtocol: FieldProtocolKind? = nil) {
         self.name = name
         self.transport = transport
+        if let fieldProtocol {
+            self.fieldProtocol = fieldProtocol
+        } else if case .tcp = transport {
+            self.fieldProtocol = .modbusTCP
+        } else {
+            self.fieldProtocol = .modbusRTU
+        }
         self.responseTimeoutMilliseconds = responseTimeoutMilliseconds
         self.byteTimeoutMilliseconds = byteTimeoutMilliseconds
         self.interFrameGapMicroseconds = interFrameGapMicroseconds

@@ -17,7 +17,9 @@ public enum SchedulerStep: Equatable, Sendable {
 /// a dead device costs one timeout per back-off step), and keeps statistics. Non-blocking in
 /// itself: `step` runs at most one transaction and otherwise says how long to wait; time comes
 /// from the injected clock. Buffers are sized at start-up; `step` allocates nothing.
-public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeClock>: ~Copyable {
+/// Protocol-independent: the transactions themselves are `Transport`'s (`FieldProtocol`: Modbus,
+/// DL/T 645…).
+public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeClock>: ~Copyable {
     public var transport: Transport
     public let clock: Clock
     public let bus: BusDefinition
@@ -53,6 +55,7 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
         for (index, device) in devices.enumerated() where device.bus == busIndex {
             let template = templates[device.template]
             var state = DeviceState(device: index, unitId: device.unitId, template: device.template)
+            state.station = device.station
             state.firstRead = reads.count
             state.backoffMilliseconds = bus.probeBackoffMinimumMilliseconds
             let slot = states.count
@@ -68,7 +71,7 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
                 for i in template.points.indices where device.interval(of: template.points[i], in: template) == interval {
                     selection.append(i)
                 }
-                let plan = try RequestPlanner.plan(template, selection: selection)
+                let plan = try Transport.plan(template, selection: selection)
                 for var request in plan.requests {
                     request.firstPoint += planned.count
                     reads.append(ScheduledRead(slot: slot, request: request,
@@ -89,6 +92,9 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
         self.verifyRegisters.initialize(repeating: 0)
         statistics.startedAtNanoseconds = now.nanoseconds
     }
+
+    /// The buffers lent to the connection for each transaction.
+    var scratch: FieldScratch { FieldScratch(registers: registers, bits: bits, verifyRegisters: verifyRegisters) }
 
     deinit {
         registers.deallocate()
@@ -175,17 +181,9 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
             statistics.jitterTotalNanoseconds &+= late
             statistics.jitterMaximumNanoseconds = max(statistics.jitterMaximumNanoseconds, late)
         }
-        let request = read.request
-        let unit = devices[slot].unitId
         var failure: ModbusError? = nil
         do throws(ModbusError) {
-            if request.table.holdsBits {
-                try transport.readBits(unit: unit, table: request.table, address: request.address,
-                                       count: request.count, into: bits)
-            } else {
-                try transport.readRegisters(unit: unit, table: request.table, address: request.address,
-                                            count: request.count, into: registers)
-            }
+            try transport.read(read.request, of: devices[slot].address, scratch: scratch)
         } catch {
             failure = error
         }
@@ -273,11 +271,7 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
             let value: PointValue
             if quality.isGood {
                 let point = templates[templateIndex].points[planned.point]
-                if read.request.table.holdsBits {
-                    value = PointCodec.decode(point, bits: UnsafeBufferPointer(bits), at: Int(planned.offset))
-                } else {
-                    value = PointCodec.decode(point, registers: UnsafeBufferPointer(registers), at: Int(planned.offset))
-                }
+                value = transport.decode(point, at: planned.offset, of: read.request, scratch: scratch)
             } else {
                 value = .uint(0)
             }
@@ -299,79 +293,9 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
             return
         }
         let point = templates[devices[slot].template].points[write.point]
-        let unit = devices[slot].unitId
         let start = clock.monotonicNow()
-        var outcome = WriteOutcome.ok
-        var wireError: ModbusError? = nil
-        var touchedWire = false
-        if point.table == .coil {
-            do throws(EncodeError) {
-                let on = try PointCodec.encodeCoil(write.value, for: point)
-                touchedWire = true
-                do throws(ModbusError) {
-                    try transport.writeCoil(unit: unit, address: point.address, value: on)
-                    if write.verify {
-                        try transport.readBits(unit: unit, table: .coil, address: point.address, count: 1, into: bits)
-                        if (bits[0] != 0) != on { outcome = .verificationMismatch }
-                    }
-                } catch {
-                    wireError = error
-                    outcome = .failed(error)
-                }
-            } catch {
-                outcome = .rejected(error)
-            }
-        } else if case .bitOfRegister = point.dataType {
-            // Read-modify-write of one bit: the value is checked first (nothing is sent for a bad
-            // one), then the register is read, the bit changed and the register written back
-            // (function 6) within this one scheduler turn, so no poll of ours runs in between.
-            do throws(EncodeError) {
-                _ = try PointCodec.encodeBit(write.value, for: point, current: 0)
-            } catch {
-                outcome = .rejected(error)
-            }
-            if case .ok = outcome {
-                touchedWire = true
-                do throws(ModbusError) {
-                    try transport.readRegisters(unit: unit, table: .holdingRegister, address: point.address,
-                                                count: 1, into: verifyRegisters)
-                    let current = verifyRegisters[0]
-                    registers[0] = (try? PointCodec.encodeBit(write.value, for: point, current: current)) ?? current
-                    try transport.writeRegister(unit: unit, address: point.address, value: registers[0])
-                    if write.verify {
-                        try transport.readRegisters(unit: unit, table: .holdingRegister, address: point.address,
-                                                    count: 1, into: verifyRegisters)
-                        if verifyRegisters[0] != registers[0] { outcome = .verificationMismatch }
-                    }
-                } catch {
-                    wireError = error
-                    outcome = .failed(error)
-                }
-            }
-        } else {
-            do throws(EncodeError) {
-                let count = try PointCodec.encode(write.value, for: point, into: registers)
-                touchedWire = true
-                do throws(ModbusError) {
-                    if count == 1 {
-                        try transport.writeRegister(unit: unit, address: point.address, value: registers[0])
-                    } else {
-                        try transport.writeRegisters(unit: unit, address: point.address,
-                                                     values: UnsafeBufferPointer(rebasing: registers[0..<count]))
-                    }
-                    if write.verify {
-                        try transport.readRegisters(unit: unit, table: .holdingRegister, address: point.address,
-                                                    count: UInt16(count), into: verifyRegisters)
-                        for i in 0..<count where verifyRegisters[i] != registers[i] { outcome = .verificationMismatch }
-                    }
-                } catch {
-                    wireError = error
-                    outcome = .failed(error)
-                }
-            } catch {
-                outcome = .rejected(error)
-            }
-        }
+        let result = transport.write(write, point: point, of: devices[slot].address, scratch: scratch)
+        let outcome = result.outcome, wireError = result.wireError, touchedWire = result.touchedWire
         if touchedWire {
             let end = clock.monotonicNow()
             lastTransactionEnd = end
@@ -392,43 +316,19 @@ public struct BusScheduler<Transport: ModbusTransport & ~Copyable, Clock: EdgeCl
             sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: .unknownDevice))
             return
         }
-        let template = templates[devices[slot].template]
-        let first = UInt32(request.address)
-        let last = first + UInt32(request.count) - 1
-        guard request.count > 0, request.count <= RegisterReadRequest.maximumCount,
-              request.count <= template.limits.maxPerRead(request.table), last <= 65535 else {
-            sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: .outOfLimits))
-            return
-        }
-        for range in template.forbidden where range.overlaps(table: request.table, lower: first, upper: last) {
-            sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: .forbidden(range)))
-            return
-        }
-        let unit = devices[slot].unitId
         let start = clock.monotonicNow()
-        var outcome: RegisterReadOutcome
-        var wireError: ModbusError? = nil
-        do throws(ModbusError) {
-            var values = RegisterValues()
-            if request.table.holdsBits {
-                try transport.readBits(unit: unit, table: request.table, address: request.address,
-                                       count: request.count, into: bits)
-                for i in 0..<Int(request.count) { values.append(UInt16(bits[i])) }
-            } else {
-                try transport.readRegisters(unit: unit, table: request.table, address: request.address,
-                                            count: request.count, into: verifyRegisters)
-                for i in 0..<Int(request.count) { values.append(verifyRegisters[i]) }
-            }
-            outcome = .ok(values)
-        } catch {
-            wireError = error
-            outcome = .failed(error)
+        let result = transport.readRaw(request, template: templates[devices[slot].template], of: devices[slot].address,
+                                       scratch: scratch)
+        let wireError = result.wireError
+        guard result.touchedWire else {
+            sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: result.outcome))
+            return
         }
         let end = clock.monotonicNow()
         lastTransactionEnd = end
         let took = end.nanoseconds(since: start)
         statistics.transactions.record(nanoseconds: took, error: wireError)
         devices[slot].statistics.record(nanoseconds: took, error: wireError)
-        sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: outcome))
+        sink.deliver(.registerReadCompleted(id: request.id, device: request.device, outcome: result.outcome))
     }
 }

@@ -8,13 +8,13 @@ public class BusThreadBody {
     func run() {}
 }
 
-/// Runs one bus's scheduler on its own pthread, so that blocking libmodbus calls never stall the
+/// Runs one bus's scheduler on its own pthread, so that blocking transactions (libmodbus, a DL/T 645 meter…) never stall the
 /// agent's event loop. Events travel to the agent through a fixed-size SPSC queue, with a wake-up
 /// pipe (`eventFD`) the agent's poll loop watches; writes travel the other way through a second
 /// queue and wake the bus thread. After `start`, only the bus thread touches the scheduler (and
 /// so the port); after `stop` (which joins) the caller may read it again. Nothing allocates
 /// between start and stop.
-public final class BusWorker<Transport: ModbusTransport & ~Copyable, Clock: EdgeClock>: BusThreadBody {
+public final class BusWorker<Transport: FieldProtocol & ~Copyable, Clock: EdgeClock>: BusThreadBody {
     var scheduler: BusScheduler<Transport, Clock>
     let events: SPSCQueue<BusEvent>
     let commands: SPSCQueue<WriteCommand>

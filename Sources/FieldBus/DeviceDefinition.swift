@@ -16,6 +16,9 @@ public struct DeviceDefinition: Equatable, Sendable {
     /// Index into the configuration's templates.
     public var template: Int
     public var unitId: UInt8
+    /// The protocol address beyond the unit id: a DL/T 645 meter address as its 6 wire bytes
+    /// (least significant first) in the low 48 bits; 0 for Modbus.
+    public var station: UInt64 = 0
     /// Index into the configuration's buses.
     public var bus: Int
     public var intervalOverrideMilliseconds: UInt32?

@@ -6,6 +6,8 @@ public struct DeviceState: Equatable, Sendable {
     /// The device's index in the configuration (what samples and events name).
     public var device: Int
     public var unitId: UInt8
+    /// The protocol address beyond the unit id (DL/T 645 meter address; see `FieldAddress`).
+    public var station: UInt64 = 0
     public var template: Int
     public var online: Bool = true
     public var consecutiveFailures: UInt32 = 0
@@ -21,6 +23,9 @@ public struct DeviceState: Equatable, Sendable {
         self.unitId = unitId
         self.template = template
     }
+
+    /// The device's address as its connection takes it.
+    @inlinable public var address: FieldAddress { FieldAddress(unit: unitId, station: station) }
 }
 
 /// One planned read of one device, with its poll interval, next deadline and retry count.

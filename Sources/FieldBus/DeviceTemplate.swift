@@ -7,6 +7,9 @@ public struct DeviceTemplate: Equatable, Sendable {
     public var limits: DeviceLimits
     /// Poll interval of points that name none, in milliseconds.
     public var defaultIntervalMilliseconds: UInt32
+    /// The protocol the points are addressed in: nil for Modbus (RTU or TCP, by register),
+    /// `.dlt645` for DL/T 645 (by data identifier, `PointDefinition.objectAddress`).
+    public var fieldProtocol: FieldProtocolKind? = nil
 
     public init(name: String, points: [PointDefinition], forbidden: [AddressRange] = [],
                 limits: DeviceLimits = DeviceLimits(), defaultIntervalMilliseconds: UInt32 = 1000) {

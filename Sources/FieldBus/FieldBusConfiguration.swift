@@ -88,6 +88,11 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 if let first = devices.firstIndex(where: { $0.name == device.name }) {
                     v.report("duplicate device name \"\(device.name)\" (also \(devicePaths[first].text))",
                              at: path.key("name"), element["name"]?.location)
+                } else if buses[device.bus].fieldProtocol == .dlt645 {
+                    if let first = devices.firstIndex(where: { $0.bus == device.bus && $0.station == device.station }) {
+                        v.report("address \(DLT645Address(station: device.station).text) is already used on bus \"\(buses[device.bus].name)\" by \(devicePaths[first].text)",
+                                 at: path.key("address"), element["address"]?.location)
+                    }
                 } else if let first = devices.firstIndex(where: { $0.bus == device.bus && $0.unitId == device.unitId }) {
                     v.report("unit \(device.unitId) is already used on bus \"\(buses[device.bus].name)\" by \(devicePaths[first].text)",
                              at: path.key("unit"), element["unit"]?.location)
@@ -102,7 +107,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Buses
 
-    static let busKeys = ["name", "type", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port",
+    static let busKeys = ["name", "type", "protocol", "timeSyncIntervalS", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port",
                           "responseTimeoutMs", "byteTimeoutMs", "interFrameGapUs", "retries", "offlineAfterFailures",
                           "probeBackoffMinMs", "probeBackoffMaxMs"]
 
@@ -153,6 +158,20 @@ public struct FieldBusConfiguration: Equatable, Sendable {
             let port = v.integer(in: o, "port", required: false, range: 1...65535) ?? 502
             if let host { transport = .tcp(TCPSettings(host: host, port: UInt16(port))) }
         }
+        var fieldProtocol: FieldProtocolKind? = nil
+        if o.member("protocol") != nil, let text = v.choice(in: o, "protocol", ["modbus-rtu", "modbus-tcp", "dlt645"]) {
+            fieldProtocol = FieldProtocolKind(rawValue: text)
+            let serialOnly = fieldProtocol != .modbusTCP
+            if let type, (type == "serial") != serialOnly {
+                v.report("protocol \"\(text)\" runs on a \(serialOnly ? "serial" : "tcp") bus, not a \(type) one",
+                         at: path.key("protocol"), o.member("protocol")?.value.location)
+            }
+        }
+        let timeSync = v.integer(in: o, "timeSyncIntervalS", required: false, range: 1...31_536_000)
+        if timeSync != nil && fieldProtocol != .dlt645 {
+            v.report("\"timeSyncIntervalS\" applies to a dlt645 bus (its broadcast time sync)", at: path.key("timeSyncIntervalS"),
+                     o.member("timeSyncIntervalS")?.keyLocation)
+        }
         let response = v.integer(in: o, "responseTimeoutMs", required: false, range: 1...60_000) ?? 500
         let byte = v.integer(in: o, "byteTimeoutMs", required: false, range: 1...60_000) ?? 50
         let gap = v.integer(in: o, "interFrameGapUs", required: false, range: 0...1_000_000)
@@ -165,16 +184,19 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                      at: path.key("probeBackoffMaxMs"), o.member("probeBackoffMaxMs")?.value.location)
         }
         guard v.errors.count == before, let name, let transport else { return nil }
-        return BusDefinition(name: name, transport: transport, responseTimeoutMilliseconds: UInt32(response),
+        var bus = BusDefinition(name: name, transport: transport, responseTimeoutMilliseconds: UInt32(response),
                              byteTimeoutMilliseconds: UInt32(byte), interFrameGapMicroseconds: gap.map { UInt32($0) },
                              retries: UInt8(retries), offlineAfterFailures: UInt8(offline),
-                             probeBackoffMinimumMilliseconds: UInt32(backoffMin), probeBackoffMaximumMilliseconds: UInt32(backoffMax))
+                             probeBackoffMinimumMilliseconds: UInt32(backoffMin), probeBackoffMaximumMilliseconds: UInt32(backoffMax),
+                             fieldProtocol: fieldProtocol)
+        bus.timeSyncIntervalSeconds = timeSync.map { UInt32($0) }
+        return bus
     }
 
     // MARK: - Templates
 
     // "services" (templates and devices) is the agent configuration's (`ServiceCatalog` decodes it).
-    static let templateKeys = ["name", "intervalMs", "maxRegistersPerRead", "maxBitsPerRead", "registerGap", "bitGap",
+    static let templateKeys = ["name", "protocol", "intervalMs", "maxRegistersPerRead", "maxBitsPerRead", "registerGap", "bitGap",
                                "forbidden", "points", "services"]
     static let pointKeys = ["id", "table", "address", "type", "bit", "length", "order", "scale", "offset", "intervalMs",
                             "writable", "min", "max"]
@@ -185,7 +207,11 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         guard let o = v.object(value, at: path, allowedKeys: templateKeys) else { return nil }
         let before = v.errors.count
         let name = v.string(in: o, "name")
+        let isDLT645 = o.member("protocol") != nil && v.choice(in: o, "protocol", ["modbus", "dlt645"]) == "dlt645"
         let interval = v.integer(in: o, "intervalMs", required: false, range: 1...86_400_000) ?? 1000
+        if isDLT645 {
+            return decodeDLT645Template(o, at: path, &v, name: name, interval: interval, errorsBefore: before)
+        }
         var limits = DeviceLimits()
         if let n = v.integer(in: o, "maxRegistersPerRead", required: false, range: 1...Int64(DeviceLimits.protocolMaxRegisters)) {
             limits.maxRegistersPerRead = UInt16(n)
@@ -328,7 +354,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Devices
 
-    static let deviceKeys = ["name", "template", "unit", "bus", "intervalMs", "productKey", "deviceKey", "services"]
+    static let deviceKeys = ["name", "template", "unit", "address", "bus", "intervalMs", "productKey", "deviceKey", "services"]
 
     static func decodeDevice(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator,
                              buses: [BusDefinition], templates: [DeviceTemplate], declared: [String]) -> DeviceDefinition? {
@@ -337,7 +363,28 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         let name = v.string(in: o, "name")
         let templateName = v.string(in: o, "template")
         let busName = v.string(in: o, "bus")
-        let unit = v.integer(in: o, "unit", range: 0...255)
+        // A DL/T 645 meter is addressed by its 12-digit address instead of a unit id.
+        let onDLT645 = busName.flatMap { n in buses.first { $0.name == n } }?.fieldProtocol == .dlt645
+        // On a refused bus (its own error said why) a meter's "address" stands for its "unit".
+        let busRefused = busName.map { n in !buses.contains { $0.name == n } && declared.contains(n) } ?? false
+        let meterOnRefusedBus = busRefused && o.member("address") != nil && o.member("unit") == nil
+        let unit = onDLT645 || meterOnRefusedBus ? 0 : v.integer(in: o, "unit", range: 0...255)
+        var station: UInt64 = 0
+        if onDLT645 {
+            if let m = o.member("unit") {
+                v.report("a DL/T 645 meter has an \"address\" (12 digits), not a \"unit\"", at: path.key("unit"), m.keyLocation)
+            }
+            if let text = v.string(in: o, "address") {
+                if let address = DLT645Address(text: text) {
+                    station = address.station
+                } else {
+                    v.report("\"\(text)\" is not a DL/T 645 meter address (12 digits 0-9, or A for a wildcard digit, e.g. \"000012345678\")",
+                             at: path.key("address"), o.member("address")?.value.location)
+                }
+            }
+        } else if !busRefused, let m = o.member("address") {
+            v.report("\"address\" belongs to a device on a dlt645 bus; a Modbus device has a \"unit\"", at: path.key("address"), m.keyLocation)
+        }
         let interval = v.integer(in: o, "intervalMs", required: false, range: 1...86_400_000)
         let productKey = v.string(in: o, "productKey", required: false)
         let deviceKey = v.string(in: o, "deviceKey", required: false)
@@ -363,14 +410,21 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 v.report("unknown bus \"\(busName)\"" + known(buses.map { $0.name }), at: path.key("bus"), o.member("bus")?.value.location)
             }
         }
-        if let unit, let busIndex, case .serial = buses[busIndex].transport, !(1...247).contains(unit) {
+        if let templateIndex, let busIndex, (templates[templateIndex].fieldProtocol == .dlt645) != onDLT645 {
+            v.report(onDLT645 ? "template \"\(templates[templateIndex].name)\" is not a DL/T 645 template (\"protocol\": \"dlt645\"), but bus \"\(buses[busIndex].name)\" is dlt645"
+                              : "template \"\(templates[templateIndex].name)\" is a DL/T 645 template, but bus \"\(buses[busIndex].name)\" is \(buses[busIndex].fieldProtocol.rawValue)",
+                     at: path.key("template"), o.member("template")?.value.location)
+        }
+        if !onDLT645, let unit, let busIndex, case .serial = buses[busIndex].transport, !(1...247).contains(unit) {
             v.report("unit \(unit) is not a Modbus RTU address (1...247)", at: path.key("unit"), o.member("unit")?.value.location)
         }
         guard v.errors.count == before, let name, let templateIndex, let busIndex, let unit else { return nil }
         var cloud: CloudIdentity? = nil
         if let productKey, let deviceKey { cloud = CloudIdentity(productKey: productKey, deviceKey: deviceKey) }
-        return DeviceDefinition(name: name, template: templateIndex, unitId: UInt8(unit), bus: busIndex,
-                                intervalOverrideMilliseconds: interval.map { UInt32($0) }, cloud: cloud)
+        var device = DeviceDefinition(name: name, template: templateIndex, unitId: UInt8(unit), bus: busIndex,
+                                      intervalOverrideMilliseconds: interval.map { UInt32($0) }, cloud: cloud)
+        device.station = station
+        return device
     }
 
     static func known(_ names: [String]) -> String {

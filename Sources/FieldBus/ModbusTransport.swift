@@ -1,7 +1,8 @@
-/// What the scheduler needs from a bus: blocking Modbus transactions into and out of caller
-/// buffers. `ModbusConnection` implements it over libmodbus; tests use a fake bus. Implementations
-/// are used by one thread at a time (the bus's scheduler) and must not allocate per call.
-public protocol ModbusTransport: ~Copyable {
+/// What Modbus needs from a bus: blocking Modbus transactions into and out of caller buffers.
+/// `ModbusConnection` implements it over libmodbus; tests use a fake bus. Implementations are used
+/// by one thread at a time (the bus's scheduler) and must not allocate per call. Every transport
+/// is a `FieldProtocol` through `ModbusFieldProtocol.swift`.
+public protocol ModbusTransport: FieldProtocol, ~Copyable {
     /// Reads `count` registers from an input- or holding-register table into `registers[0..<count]`.
     mutating func readRegisters(unit: UInt8, table: RegisterTable, address: UInt16, count: UInt16,
                                 into registers: UnsafeMutableBufferPointer<UInt16>) throws(ModbusError)

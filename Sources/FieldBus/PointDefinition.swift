@@ -14,6 +14,9 @@ public struct PointDefinition: Equatable, Sendable {
     public var writable: Bool
     /// Engineering values a write may set; nil allows anything the type can hold.
     public var allowedRange: ClosedRange<Double>?
+    /// The point's address in protocols that do not use register tables: the DL/T 645 data
+    /// identifier (DI, e.g. 0x02010100); 0 for Modbus.
+    public var objectAddress: UInt32 = 0
 
     public init(identifier: String, table: RegisterTable, address: UInt16, dataType: PointDataType,
                 order: WordOrder = .abcd, scale: Double = 1, offset: Double = 0,

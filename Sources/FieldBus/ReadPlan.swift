@@ -6,6 +6,8 @@ public struct ReadRequest: Equatable, Sendable {
     public var count: UInt16
     public var firstPoint: Int
     public var pointCount: Int
+    /// What to ask for in protocols without register tables (the DL/T 645 DI); 0 for Modbus.
+    public var objectAddress: UInt32 = 0
 
     public init(table: RegisterTable, address: UInt16, count: UInt16, firstPoint: Int, pointCount: Int) {
         self.table = table

@@ -52,6 +52,9 @@ void edge_sleep_ns(uint64_t ns);
 int edge_openpty_master(char *name, size_t name_capacity);
 /// Puts a terminal into raw mode (cfmakeraw) at the given speed in baud (0: leave speed).
 int edge_tty_make_raw(int fd, unsigned int baud);
+/// Puts a serial port into raw mode with its character format: baud, parity 'N'/'E'/'O',
+/// data bits 5..8, stop bits 1..2 (DL/T 645 meters: 2400 8E1). Returns tcsetattr's result.
+int edge_tty_configure(int fd, unsigned int baud, int parity, int data_bits, int stop_bits);
 
 /// Writes all bytes to fd, retrying short writes and EINTR. Returns 0 or -1 with errno.
 int edge_write_all(int fd, const void *bytes, size_t count);
