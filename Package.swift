@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
         .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim"], exclude: ["README.md"]),
-        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog"], exclude: ["CONFIG.md"]),
+        .target(name: "EdgeAlarms", dependencies: ["EdgeCore", "EdgeCompute", "EnOS"], exclude: ["README.md"]),
+        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog", "EdgeAlarms"], exclude: ["CONFIG.md"]),
         .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
         .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "TLS", "OTA"], exclude: ["README.md"]),
         .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
@@ -62,8 +63,9 @@ let package = Package(
         .testTarget(name: "IEC104Tests", dependencies: ["IEC104", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TLS", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "TLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
+        .testTarget(name: "EdgeAlarmsTests", dependencies: ["EdgeAlarms", "EdgeCompute", "EnOS", "EdgeCore", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "TLS", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "EdgeAlarms", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
         .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
     ]
 )

@@ -25,6 +25,8 @@ public struct AgentConfiguration: Equatable, Sendable {
     public var ota = FirmwareUpdateSettings()
     /// The services of templates and devices (`thing.service.{id}` mapped to writes).
     public var services = ServiceCatalog()
+    /// The `alarms` section (rules evaluated on the gateway; empty without it).
+    public var alarms = AlarmSettings()
 
     public init(file: String, fieldBus: FieldBusConfiguration, cloud: CloudSettings, store: StoreSettings,
                 publishing: PublishingSettings = PublishingSettings(), status: StatusSettings = StatusSettings(),
@@ -42,7 +44,7 @@ public struct AgentConfiguration: Equatable, Sendable {
     }
 
     static let rootKeys = ["buses", "templates", "devices", "cloud", "ringLog", "publishing", "status", "control",
-                           "console", "logging", "ota"]
+                           "console", "logging", "ota", "alarms"]
 
     /// Reads and validates `file`.
     public static func load(file: String, checkDevicePaths: Bool = true) throws(ConfigErrors) -> AgentConfiguration {
@@ -85,14 +87,17 @@ public struct AgentConfiguration: Equatable, Sendable {
         let ota = FirmwareUpdateSettings.decode(v.object(in: root, "ota", required: false, allowedKeys: FirmwareUpdateSettings.keys), &v)
         var services: ServiceCatalog? = ServiceCatalog()
         if let fieldBus { services = ServiceCatalog.decode(root, &v, fieldBus: fieldBus) }
+        var alarms: AlarmSettings? = AlarmSettings()
+        if let fieldBus { alarms = AlarmSettings.decode(root, &v, fieldBus: fieldBus) }
         guard !v.hasErrors, let fieldBus, let cloud, let store, let publishing, let status, let control, let console, let logging,
-              let ota, let services else {
+              let ota, let services, let alarms else {
             throw v.collected
         }
         var config = AgentConfiguration(file: v.file, fieldBus: fieldBus, cloud: cloud, store: store, publishing: publishing,
                                         status: status, control: control, console: console, logging: logging)
         config.ota = ota
         config.services = services
+        config.alarms = alarms
         return config
     }
 

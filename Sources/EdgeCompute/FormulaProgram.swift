@@ -63,7 +63,7 @@ public struct FormulaProgram: Sendable {
     ///   within `stack[0...stackCapacity]`;
     /// - every `operand` of `load` and of the slot forms is below `inputCount`, which `evaluate`
     ///   checked against both buffers' lengths.
-    private static func run(_ code: UnsafePointer<FormulaInstruction>, _ values: UnsafePointer<Double>,
+    static func run(_ code: UnsafePointer<FormulaInstruction>, _ values: UnsafePointer<Double>,
                             _ qualities: UnsafePointer<InputQuality>, _ stack: UnsafeMutablePointer<Double>) -> FormulaResult {
         var pc = code
         var sp = stack  // the next free place below the accumulator
