@@ -26,14 +26,14 @@ let package = Package(
         .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
         .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"]),
         .target(name: "EdgeCompute", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus"], exclude: ["README.md"]),
+        .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus", "EdgeCompute"], exclude: ["README.md"]),
         .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
         .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim"], exclude: ["README.md"]),
         .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog"], exclude: ["CONFIG.md"]),
         .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
         .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "TLS", "OTA"], exclude: ["README.md"]),
-        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
+        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "EdgeCompute", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
         .executableTarget(
             name: "EdgeAgent",
             dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "TLS", "Configuration", "StoreForward", "CloudLink", "Agent"]
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TLS", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "TLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "TLS", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "StoreForward", "CloudLink", "EdgeCompute", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
         .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
     ]
 )

@@ -16,7 +16,8 @@ public struct DeviceDefinition: Equatable, Sendable {
     /// Index into the configuration's templates.
     public var template: Int
     public var unitId: UInt8
-    /// Index into the configuration's buses.
+    /// Index into the configuration's buses; -1 for a virtual device (`"type": "virtual"`: no
+    /// bus, every point derived from other devices' points).
     public var bus: Int
     public var intervalOverrideMilliseconds: UInt32?
     public var cloud: CloudIdentity?
@@ -30,6 +31,9 @@ public struct DeviceDefinition: Equatable, Sendable {
         self.intervalOverrideMilliseconds = intervalOverrideMilliseconds
         self.cloud = cloud
     }
+
+    /// True for a virtual device: nothing to poll, its points computed from other devices'.
+    @inlinable public var isVirtual: Bool { bus < 0 }
 
     /// The interval a point of `template` is polled at on this device, in milliseconds.
     @inlinable public func interval(of point: PointDefinition, in template: DeviceTemplate) -> UInt32 {
