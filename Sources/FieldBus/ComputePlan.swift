@@ -90,9 +90,10 @@ public struct ComputePlan: Sendable {
 
     /// The slot of `device.point` (the device name is everything before the last dot), or nil.
     static func resolve(qualified name: String, in fieldBus: FieldBusConfiguration, offsets: [Int]) -> Int? {
-        guard let dot = name.lastIndex(of: ".") else { return nil }
-        let deviceName = String(name[..<dot])
-        let pointName = String(name[name.index(after: dot)...])
+        let bytes = Array(name.utf8)
+        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")) else { return nil }
+        let deviceName = String(decoding: bytes[..<dot], as: UTF8.self)
+        let pointName = String(decoding: bytes[(dot + 1)...], as: UTF8.self)
         guard let d = fieldBus.devices.firstIndex(where: { $0.name == deviceName }),
               let p = fieldBus.templates[fieldBus.devices[d].template].pointIndex(named: pointName) else { return nil }
         return offsets[d] + p

@@ -41,7 +41,7 @@ extension FieldBusConfiguration {
         if !numeric {
             v.report("a string point cannot be scaled", at: path.key("scale"), m.value.location)
         }
-        return String(text.dropFirst())
+        return String(decoding: text.utf8.dropFirst(), as: UTF8.self)
     }
 
     /// A derived point: `id`, `formula` and the report settings, nothing to poll.

@@ -1,4 +1,5 @@
 import CShim
+import EdgeCompute
 import EdgeCore
 
 /// The field-bus part of the agent's configuration: buses, device templates and devices, all
