@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "BoardConfig", dependencies: ["EdgeCore"]),
         .target(name: "RingLog", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"]),
         .target(name: "EdgeCompute", dependencies: ["EdgeCore", "CShim"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus"], exclude: ["README.md"]),
+        .target(name: "FieldBus", dependencies: ["EdgeCore", "CShim", "CModbus", "EdgeCompute"], exclude: ["README.md"]),
         .target(name: "IEC104", dependencies: ["EdgeCore"], exclude: ["README.md"]),
         .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog", "EdgeAlarms"], exclude: ["CONFIG.md"]),
         .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
         .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "TLS", "OTA"], exclude: ["README.md"]),
-        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
+        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "EdgeCompute", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
         .executableTarget(
             name: "EdgeAgent",
             dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "TLS", "Configuration", "StoreForward", "CloudLink", "Agent"]
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "TLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
         .testTarget(name: "EdgeAlarmsTests", dependencies: ["EdgeAlarms", "EdgeCompute", "EnOS", "EdgeCore", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "TLS", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "EdgeAlarms", "StoreForward", "CloudLink", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "EdgeAlarms", "StoreForward", "CloudLink", "EdgeCompute", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
         .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
     ]
 )

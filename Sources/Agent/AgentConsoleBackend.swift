@@ -1,4 +1,5 @@
 import Console
+import EdgeCompute
 import EdgeCore
 import FieldBus
 import RingLog
@@ -112,6 +113,12 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         out.write(" as backlog")
         out.write(snapshot.isResuming ? " (resuming now)" : "")
         out.newline()
+        if stats.samplesSuppressed > 0 {
+            out.write("report by exception: ")
+            out.write(stats.samplesSuppressed)
+            out.write(" samples suppressed (deadband or min interval; not stored, not sent)")
+            out.newline()
+        }
         if stats.devicesRefused > 0 || stats.samplesOfRefusedDevices > 0 {
             out.write("refused by the cloud: ")
             out.write(stats.devicesRefused)
@@ -227,9 +234,13 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.pad(toColumn: 14)
             out.write(online[d] ? "online " : "OFFLINE")
             out.write("  ")
-            out.write(fieldBus.buses[device.bus].name)
-            out.write(" unit ")
-            out.write(device.unitId)
+            if device.isVirtual {
+                out.write("virtual")
+            } else {
+                out.write(fieldBus.buses[device.bus].name)
+                out.write(" unit ")
+                out.write(device.unitId)
+            }
             out.write(", last good ")
             writeAge(figures.lastGood[d], now: now, into: &out)
             out.write(", failed reads ")
@@ -711,6 +722,9 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         case .ioError(let e):
             out.write("I/O ERROR ")
             out.write(e)
+        case .formulaFault(let f):
+            out.write("FORMULA: ")
+            out.write(FormulaFault(rawValue: f)?.name ?? "fault")
         }
     }
 

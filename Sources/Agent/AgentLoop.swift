@@ -74,6 +74,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     var logins: [Int]
     /// The measurepoint reply codes already logged (once per code, not per request).
     var replyCodes = ReplyCodeLog()
+    /// Scale factors, derived points and report-by-exception on the sample path.
+    public let computation: PointComputation
 
     public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
                 workers: [Bus], clock: Clock, poller: consuming Poller, signalDescriptor: Int32, log: AgentLog) {
@@ -88,6 +90,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         devices = DeviceTable(configuration.fieldBus)
         logins = [Int](repeating: LoginState.unknown, count: configuration.fieldBus.devices.count)
         consoleFigures = ConsoleFigures(configuration.fieldBus)
+        computation = PointComputation(configuration.fieldBus)
         pollSet = .allocate(capacity: workers.count + 5)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         control = ControlTable(capacity: configuration.control.commandsInFlight,
@@ -151,6 +154,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         for i in workers.indices where pollSet[firstWorker + i].revents != 0 {
             workers[i].drain { event in self.busEvent(event) }
         }
+        flushComputation()
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.flushRecord() }
 
         // Uplink.
@@ -216,10 +220,10 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     mutating func busEvent(_ event: BusEvent) {
         if consoleFigures.observe(event) { return }   // a console write's result
         switch event {
+        case .sample(let sample) where computation.isActive:
+            computeSample(sample)
         case .sample(let sample):
-            devices.record(sample)
-            if sample.quality.isGood { health.insert(.pollSucceeded) }
-            storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.record(sample) }
+            deliverSample(sample, reported: true)
         case .deviceOnline(let device, _):
             devices.setOnline(device, true)
             log.info("device \(configuration.fieldBus.devices[device].name) online")
@@ -234,6 +238,18 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             utilization = max(utilization, stats.utilizationPPM(nowNanoseconds: now))
         case .deviceStatistics, .registerReadCompleted:
             break   // the console's (ConsoleFigures)
+        }
+    }
+
+    /// Into the device table always (the latest value, for `get` and the console); into the ring
+    /// log when reported, else counted (`StoreAndForwardStats.samplesSuppressed`).
+    mutating func deliverSample(_ sample: Sample, reported: Bool) {
+        devices.record(sample)
+        if sample.quality.isGood { health.insert(.pollSucceeded) }
+        if reported {
+            storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.record(sample) }
+        } else {
+            store.countSuppressed()
         }
     }
 
@@ -324,7 +340,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             reply.count = request.count
             finish(reply, request: request)
         case .set, .service:
-            guard devices.online[request.device] else {
+            guard devices.online[request.device], !configuration.fieldBus.devices[request.device].isVirtual else {
                 finish(ControlReply(id: request.id, device: request.device, error: .deviceOffline), request: request)
                 return
             }
@@ -443,6 +459,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     public mutating func shutdown() {
         for w in workers { w.stop() }
         for w in workers { w.drain { event in self.busEvent(event) } }
+        flushComputation()
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.sync() }
         uplink.disconnect()
     }

@@ -125,7 +125,7 @@ public struct AgentConfiguration: Equatable, Sendable {
             }
         }
         for d in fieldBus.devices {
-            lines.append("device \(d.name): \(fieldBus.templates[d.template].name) unit \(d.unitId) on \(fieldBus.buses[d.bus].name)"
+            lines.append("device \(d.name): " + (d.isVirtual ? "virtual" : "\(fieldBus.templates[d.template].name) unit \(d.unitId) on \(fieldBus.buses[d.bus].name)")
                          + (d.cloud.map { " cloud " + $0.productKey + "/" + $0.deviceKey } ?? ""))
         }
         lines.append("ringLog: \(store.path) size \(store.size) sector \(store.sectorSize) sync \(store.syncIntervalMilliseconds) ms / \(store.syncBytes) bytes, "

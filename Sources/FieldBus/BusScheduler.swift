@@ -61,14 +61,15 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
             let slot = states.count
             // One plan per distinct interval, shortest first.
             var intervals: [UInt32] = []
-            for point in template.points {
+            for point in template.points where !point.isDerived {
                 let interval = device.interval(of: point, in: template)
                 if !intervals.contains(interval) { intervals.append(interval) }
             }
             intervals.sort()
             for interval in intervals {
                 var selection: [Int] = []
-                for i in template.points.indices where device.interval(of: template.points[i], in: template) == interval {
+                for i in template.points.indices
+                where !template.points[i].isDerived && device.interval(of: template.points[i], in: template) == interval {
                     selection.append(i)
                 }
                 let plan = try Transport.plan(template, selection: selection)

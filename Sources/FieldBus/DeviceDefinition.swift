@@ -19,7 +19,8 @@ public struct DeviceDefinition: Equatable, Sendable {
     /// The protocol address beyond the unit id: a DL/T 645 meter address as its 6 wire bytes
     /// (least significant first) in the low 48 bits; 0 for Modbus.
     public var station: UInt64 = 0
-    /// Index into the configuration's buses.
+    /// Index into the configuration's buses; -1 for a virtual device (`"type": "virtual"`: no
+    /// bus, every point derived from other devices' points).
     public var bus: Int
     public var intervalOverrideMilliseconds: UInt32?
     public var cloud: CloudIdentity?
@@ -33,6 +34,9 @@ public struct DeviceDefinition: Equatable, Sendable {
         self.intervalOverrideMilliseconds = intervalOverrideMilliseconds
         self.cloud = cloud
     }
+
+    /// True for a virtual device: nothing to poll, its points computed from other devices'.
+    @inlinable public var isVirtual: Bool { bus < 0 }
 
     /// The interval a point of `template` is polled at on this device, in milliseconds.
     @inlinable public func interval(of point: PointDefinition, in template: DeviceTemplate) -> UInt32 {

@@ -1,4 +1,5 @@
 import CShim
+import EdgeCompute
 import EdgeCore
 
 /// The field-bus part of the agent's configuration: buses, device templates and devices, all
@@ -80,20 +81,30 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         }
         var devices: [DeviceDefinition] = []
         var devicePaths: [JSONPath] = []
+        // Virtual devices' own point lists, as templates added after the declared ones.
+        var virtualTemplates: [DeviceTemplate] = []
+        var virtualElements: [(device: Int, element: JSONValue)] = []
         if let list = v.array(in: root, "devices", required: true) {
             for (i, element) in list.enumerated() {
                 let path = root.path.key("devices").index(i)
-                guard let device = decodeDevice(element, at: path, &v, buses: buses, templates: templates,
-                                                declared: declared) else { continue }
+                let decoded: DeviceDefinition?
+                if element["type"]?.stringValue == "virtual" {
+                    decoded = decodeVirtualDevice(element, at: path, &v, template: templates.count + virtualTemplates.count,
+                                                  into: &virtualTemplates)
+                    if decoded != nil { virtualElements.append((devices.count, element)) }
+                } else {
+                    decoded = decodeDevice(element, at: path, &v, buses: buses, templates: templates, declared: declared)
+                }
+                guard let device = decoded else { continue }
                 if let first = devices.firstIndex(where: { $0.name == device.name }) {
                     v.report("duplicate device name \"\(device.name)\" (also \(devicePaths[first].text))",
                              at: path.key("name"), element["name"]?.location)
-                } else if buses[device.bus].fieldProtocol == .dlt645 {
+                } else if !device.isVirtual, buses[device.bus].fieldProtocol == .dlt645 {
                     if let first = devices.firstIndex(where: { $0.bus == device.bus && $0.station == device.station }) {
                         v.report("address \(DLT645Address(station: device.station).text) is already used on bus \"\(buses[device.bus].name)\" by \(devicePaths[first].text)",
                                  at: path.key("address"), element["address"]?.location)
                     }
-                } else if let first = devices.firstIndex(where: { $0.bus == device.bus && $0.unitId == device.unitId }) {
+                } else if !device.isVirtual, let first = devices.firstIndex(where: { $0.bus == device.bus && $0.unitId == device.unitId }) {
                     v.report("unit \(device.unitId) is already used on bus \"\(buses[device.bus].name)\" by \(devicePaths[first].text)",
                              at: path.key("unit"), element["unit"]?.location)
                 }
@@ -102,7 +113,11 @@ public struct FieldBusConfiguration: Equatable, Sendable {
             }
         }
         guard v.errors.count == errorsBefore else { return nil }
-        return FieldBusConfiguration(buses: buses, templates: templates, devices: devices)
+        let configuration = FieldBusConfiguration(buses: buses, templates: templates + virtualTemplates, devices: devices)
+        checkFormulas(configuration, &v, devicePaths: devicePaths,
+                      virtualElements: virtualElements)
+        guard v.errors.count == errorsBefore else { return nil }
+        return configuration
     }
 
     // MARK: - Buses
@@ -199,7 +214,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
     static let templateKeys = ["name", "protocol", "intervalMs", "maxRegistersPerRead", "maxBitsPerRead", "registerGap", "bitGap",
                                "forbidden", "points", "services"]
     static let pointKeys = ["id", "table", "address", "type", "bit", "length", "order", "scale", "offset", "intervalMs",
-                            "writable", "min", "max"]
+                            "writable", "min", "max", "formula"] + reportKeys
     static let typeNames = ["bool", "bit", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64", "string"]
     static let tableNames = ["coil", "discrete", "input", "holding"]
 
@@ -239,6 +254,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         var points: [PointDefinition] = []
         var pointPaths: [JSONPath] = []
         var pointLocations: [JSONLocation] = []
+        var pointElements: [JSONValue] = []
         if let list = v.array(in: o, "points", required: true) {
             for (i, element) in list.enumerated() {
                 let ppath = path.key("points").index(i)
@@ -250,9 +266,9 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 }
                 // A multi-register value overlapping another one at a different start address is
                 // a value split at the wrong register (e.g. float32 at 101 beside float32 at 100).
-                if point.dataType.isMultiRegisterNumber {
+                if point.dataType.isMultiRegisterNumber && !point.isDerived {
                     for (j, other) in points.enumerated()
-                    where other.table == point.table && other.dataType.isMultiRegisterNumber && other.address != point.address {
+                    where !other.isDerived && other.table == point.table && other.dataType.isMultiRegisterNumber && other.address != point.address {
                         let a0 = UInt32(point.address), a1 = a0 + UInt32(point.width) - 1
                         let b0 = UInt32(other.address), b1 = b0 + UInt32(other.width) - 1
                         if a0 <= b1 && b0 <= a1 {
@@ -264,14 +280,16 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 points.append(point)
                 pointPaths.append(ppath)
                 pointLocations.append(element.location)
+                pointElements.append(element)
             }
         }
+        checkTemplateFormulas(points, paths: pointPaths, elements: pointElements, &v)
         guard v.errors.count == before, let name else { return nil }
         let template = DeviceTemplate(name: name, points: points, forbidden: forbidden, limits: limits,
                                       defaultIntervalMilliseconds: UInt32(interval))
         // The planner's own checks (forbidden registers, limits), named at the point.
         do throws(PlanError) {
-            _ = try RequestPlanner.plan(template, selection: Array(points.indices))
+            _ = try RequestPlanner.plan(template, selection: points.indices.filter { !points[$0].isDerived })
         } catch {
             switch error {
             case .pointInForbiddenRange(let p):
@@ -290,8 +308,10 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     static func decodePoint(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator, limits: DeviceLimits) -> PointDefinition? {
         guard let o = v.object(value, at: path, allowedKeys: pointKeys) else { return nil }
+        if o.member("formula") != nil { return decodeDerivedPoint(o, at: path, &v) }
         let before = v.errors.count
         let id = v.string(in: o, "id")
+        let report = decodeReport(o, at: path, &v)
         let table = v.choice(in: o, "table", tableNames).flatMap { RegisterTable(name: $0) }
         let address = v.integer(in: o, "address", range: 0...65535)
         let typeName = o.member("type") == nil && table?.holdsBits == true ? "bool" : v.choice(in: o, "type", typeNames)
@@ -323,13 +343,17 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         }
         let order = o.member("order") == nil ? WordOrder.abcd
             : v.choice(in: o, "order", ["ABCD", "CDAB", "BADC", "DCBA"]).flatMap { WordOrder(name: $0) }
-        let scale = v.double(in: o, "scale", required: false) ?? 1
+        let scalePoint = decodeScaleReference(o, at: path, &v, numeric: type.map { !$0.isString } ?? true)
+        let scale = scalePoint != nil ? 1 : v.double(in: o, "scale", required: false) ?? 1
         if scale == 0 { v.report("scale must not be 0", at: path.key("scale"), o.member("scale")?.value.location) }
         let offset = v.double(in: o, "offset", required: false) ?? 0
         let interval = v.integer(in: o, "intervalMs", required: false, range: 1...86_400_000)
         let writable = v.bool(in: o, "writable", required: false) ?? false
         if writable, let table, !table.isWritable {
             v.report("a point in the \(table.name) table cannot be writable", at: path.key("writable"), o.member("writable")?.value.location)
+        }
+        if writable, scalePoint != nil {
+            v.report("a point scaled by another point cannot be writable", at: path.key("writable"), o.member("writable")?.value.location)
         }
         let low = v.double(in: o, "min", required: false)
         let high = v.double(in: o, "max", required: false)
@@ -346,10 +370,10 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 range = l...h
             }
         }
-        guard v.errors.count == before, let id, let table, let address, let type, let order else { return nil }
+        guard v.errors.count == before, let id, let table, let address, let type, let order, let report else { return nil }
         return PointDefinition(identifier: id, table: table, address: UInt16(address), dataType: type, order: order,
                                scale: scale, offset: offset, intervalMilliseconds: interval.map { UInt32($0) },
-                               writable: writable, allowedRange: range)
+                               writable: writable, allowedRange: range, scalePoint: scalePoint, report: report)
     }
 
     // MARK: - Devices

@@ -13,6 +13,9 @@ public enum Quality: Equatable, Sendable {
     case offline
     /// The port itself failed (errno).
     case ioError(Int32)
+    /// A derived point whose formula could not give a value: `EdgeCompute.FormulaFault`'s raw
+    /// value (0: an input was bad; division by zero, overflow, not a number, bit out of range).
+    case formulaFault(UInt8)
 
     @inlinable public var isGood: Bool { self == .good }
 }

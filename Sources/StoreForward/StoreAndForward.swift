@@ -44,6 +44,9 @@ public struct StoreAndForwardStats: Equatable, Sendable {
     public var devicesRefused = 0
     /// Request rounds split by device to find which device a refusal is about (`DeviceSplitRound`).
     public var deviceSplitRounds: UInt64 = 0
+    /// Samples held back by report-by-exception (within a point's deadband or minimum report
+    /// interval): never stored, counted here so that none is lost silently.
+    public var samplesSuppressed: UInt64 = 0
 
     public init() {}
 }
@@ -161,6 +164,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     }
 
     // MARK: - Recording
+
+    /// Counts a sample report-by-exception held back (`samplesSuppressed`).
+    public mutating func countSuppressed() { stats.samplesSuppressed &+= 1 }
 
     /// Adds a sample to the record being built; a full record goes to the ring log.
     public mutating func record(_ sample: Sample) throws(RingLogError) {

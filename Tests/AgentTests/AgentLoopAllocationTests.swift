@@ -18,9 +18,32 @@ import TestSupport
 @Suite(.serialized) struct AgentLoopAllocationTests {
     @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
     func steadyStateLoopTurnsAllocateNothing() throws {
+        try countTurns { h in try h.writeConfig(intervalMs: 100) }
+    }
+
+    /// The same with derived points, a scale-factor point, deadbands and a virtual device: the
+    /// computations and the report-by-exception filters allocate nothing either.
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    func steadyStateLoopTurnsWithFormulasAndDeadbandsAllocateNothing() throws {
+        var suppressed: UInt64 = 0
+        try countTurns(during: { loop in suppressed = loop.store.stats.samplesSuppressed }) { h in
+            try h.writeConfig(intervalMs: 100, points: #"""
+                , {"id": "sf", "table": "coil", "address": 0},
+                  {"id": "r2", "table": "holding", "address": 2, "type": "uint16", "scale": "@sf", "deadband": 1, "maxReportMs": 1000},
+                  {"id": "total", "formula": "r0 + r1 * 2", "deadbandPercent": 0.5},
+                  {"id": "ratio", "formula": "if(r1 != 0, r0 / r1, 0)", "minReportMs": 500}
+                """#, devices: #"""
+                , {"name": "site", "type": "virtual", "points": [{"id": "sum", "formula": "m1.r0 + m2.total", "deadband": 10}]}
+                """#)
+        }
+        #expect(suppressed > 20, "report-by-exception held back too little: \(suppressed)")
+    }
+
+    func countTurns(during check: (inout AgentLoop<MemoryFlashDevice, SystemClock, EnOSUplink<TCPStream, SystemClock>>) -> Void = { _ in },
+                    _ configure: (EndToEndHarness) throws -> Void) throws {
         #expect(AllocationCounter.isActive)
         let h = try EndToEndHarness()
-        try h.writeConfig(intervalMs: 100)
+        try configure(h)
         let config = try AgentConfiguration.load(file: h.configFile.path)
         let clock = SystemClock()
         let device = MemoryFlashDevice(geometry: FlashGeometry(size: 2 << 20, sectorSize: 16 << 10))
@@ -45,6 +68,7 @@ import TestSupport
         }
         let confirmed = loop.store.stats.requestsConfirmed - confirmedBefore
         let recorded = loop.store.stats.samplesRecorded - recordedBefore
+        check(&loop)
         loop.shutdown()
         #expect(confirmed > 3, "too little happened while counting: \(confirmed) confirmations")
         #expect(recorded > 20, "too few samples while counting: \(recorded)")

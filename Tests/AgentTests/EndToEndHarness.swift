@@ -82,9 +82,10 @@ final class EndToEndHarness {
 
     /// The agent's configuration: two meters (units 1 and 2) polled every `intervalMs` over TCP;
     /// with `cloudDevices` false they have no cloud identity (the gateway has no sub-devices).
-    /// `points` goes on the template's point list, `templateExtra` in the template (e.g. `services`).
+    /// `points` goes on the template's point list, `templateExtra` in the template (e.g. `services`),
+    /// `devices` after the devices and `subDevices` after the sub-devices (each starting with a comma).
     func writeConfig(intervalMs: Int = 200, extra: String = "", deadDevice: Bool = false, cloudDevices: Bool = true,
-                     points: String = "", templateExtra: String = "") throws {
+                     points: String = "", templateExtra: String = "", devices: String = "", subDevices: String = "") throws {
         let dead = deadDevice ? #", {"name": "m3", "template": "meter", "unit": 4, "bus": "plant", "productKey": "subPK", "deviceKey": "meter3"}"# : ""
         let deadSecret = deadDevice ? #", {"device": "m3", "deviceSecret": "s3"}"# : ""
         let identity1 = cloudDevices ? #", "productKey": "subPK", "deviceKey": "meter1""# : ""
@@ -98,10 +99,10 @@ final class EndToEndHarness {
              {"id": "r1", "table": "holding", "address": 1, "type": "uint16"},
              {"id": "limit", "table": "holding", "address": 10, "type": "uint16", "writable": true, "min": 0, "max": 5000}\(points)]\(templateExtra)}],
           "devices": [{"name": "m1", "template": "meter", "unit": 1, "bus": "plant"\(identity1)},
-                      {"name": "m2", "template": "meter", "unit": 2, "bus": "plant"\(identity2)}\(dead)],
+                      {"name": "m2", "template": "meter", "unit": 2, "bus": "plant"\(identity2)}\(dead)\(devices)],
           "cloud": {"host": "127.0.0.1", "port": \(relayPort), "keepAliveSeconds": 5, "reconnectMinMs": 300, "reconnectMaxMs": 1000, "connectWindowMs": 1200,
                     "gateway": {"productKey": "gwPK", "deviceKey": "gw1", "deviceSecret": "gwsecret"},
-                    "subDevices": [\(secrets)\(deadSecret)]},
+                    "subDevices": [\(secrets)\(deadSecret)\(subDevices)]},
           "ringLog": {"path": "\(ringLog.path)", "size": "2MiB", "sectorSize": "16KiB", "syncIntervalMs": 100},
           "publishing": {"liveIntervalMs": 300, "resumeSamplesPerSecond": 3000, "replyTimeoutMs": 3000},
           "status": {"intervalMs": 2000},
