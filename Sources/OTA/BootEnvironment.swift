@@ -23,6 +23,8 @@ public struct BootEnvironment<Storage: EnvironmentStorage>: ~Copyable {
     /// Which copies passed their CRC at the last `load()`.
     public private(set) var validCopies: (Bool, Bool) = (false, false)
     private var loaded = false
+    /// True once `load()` found a valid copy (or `reset()` started an empty one): `save()` works.
+    public var isLoaded: Bool { loaded }
 
     public init(config: BootEnvironmentConfig, storage: consuming Storage) {
         self.config = config
