@@ -148,11 +148,13 @@ public struct BootEnvironment<Storage: EnvironmentStorage>: ~Copyable {
         return nil
     }
 
-    /// All variables as `name=value` lines, in stored order (what fw_printenv prints).
+    /// All variables as `name=value` lines, in stored order; a name stored twice once, with its
+    /// last value (what fw_printenv prints).
     public func listing() -> String {
         var out = ""
+        let vars = variables
         variables.forEach { name, value in
-            if let value {
+            if let value, vars.find(name)?.valueStart == value.baseAddress! - UnsafeRawBufferPointer(vars.data).baseAddress! {
                 out += String(decoding: name, as: UTF8.self)
                 out += "="
                 out += String(decoding: value, as: UTF8.self)
