@@ -51,9 +51,13 @@ public struct ServiceWatchdog: ~Copyable {
         nextDeviceKick = now
         notifyFD = socket?.rawValue ?? -1
         notify = socket
-        let path = Array((notifySocket ?? "").utf8CString)
-        notifyPath = .allocate(capacity: path.count)
-        _ = notifyPath.initialize(from: path)
+        let count = notifySocket?.utf8.count ?? 0
+        notifyPath = .allocate(capacity: count + 1)
+        notifyPath.initialize(repeating: 0)
+        if let socketPath = notifySocket {
+            var i = 0
+            for byte in socketPath.utf8 { notifyPath[i] = CChar(bitPattern: byte); i += 1 }
+        }
         // Half the period, as sd_watchdog_enabled(3) advises.
         notifyInterval = (notifyIntervalMicroseconds ?? 0) * 500
         nextNotifyKick = now
