@@ -111,15 +111,30 @@ bench: build
 fuzz: host-deps
 	@if [ -x Fuzz/run.sh ]; then Fuzz/run.sh 600; else echo "no fuzz targets"; fi
 
-# A signed OTA image of a board's firmware. KEY defaults to the TEST key in the test tree: real
-# images are signed with a product key kept off this repository.
-KEY ?= Tests/OTAFixtures/Keys/test-signing-key.pem
+# A signed OTA image of a board's firmware, for release:
+#   make image BOARD=<board> KEY=<signing-key.pem>   out/<board>/edge-agent-<version>.img
+# KEY is required: the product's private signing key (ECDSA P-256, kept off this repository;
+# `make keygen`). The firmware inside the image is built with KEY's public half compiled in
+# (firmware.mk's OTA_KEY, written into the build directory), so it accepts the next release
+# signed with KEY. KEY=test opts in to the TEST key of Tests/OTAFixtures (which no product
+# trusts); that image is named *-TESTKEY.img.
+# The header's version is the binary's own: the VERSION file's (what `edge-agent version` prints
+# and what `ota status` reports after the upgrade). VERSION=x on the command line is refused
+# unless it is that version: to release x, commit x to the VERSION file first.
+FILE_VERSION := $(shell cat VERSION)
+IMAGE_KEY = $(if $(filter test,$(KEY)),Tests/OTAFixtures/Keys/test-signing-key.pem,$(KEY))
+IMAGE_NAME = out/$(BOARD)/edge-agent-$(FILE_VERSION)$(if $(filter test,$(KEY)),-TESTKEY).img
 image:
-	@test -n "$(BOARD)" || { echo "usage: make image BOARD=<board> VERSION=<x.y.z> [KEY=key.pem]"; exit 2; }
-	$(MAKE) firmware BOARD=$(BOARD)
-	python3 Tools/make-image.py build --key $(KEY) --board $(BOARD) --version $(VERSION) \
-	    --input out/$(BOARD)/edge-agent --output out/$(BOARD)/edge-agent-$(VERSION).img
-	@echo "image: out/$(BOARD)/edge-agent-$(VERSION).img"
+	@test -n "$(BOARD)" || { echo "usage: make image BOARD=<board> KEY=<signing-key.pem> (KEY=test: the test key)"; exit 2; }
+	@test -n "$(KEY)" || { echo "make image: KEY=<signing-key.pem> is required (the product's private key; KEY=test signs with the test key)"; exit 2; }
+	@test "$(VERSION)" = "$(FILE_VERSION)" || { echo "make image: VERSION=$(VERSION) differs from the VERSION file ($(FILE_VERSION)), which the firmware is built with: commit $(VERSION) to VERSION to release it"; exit 2; }
+	@test -f "$(IMAGE_KEY)" || { echo "make image: KEY=$(KEY): no such file"; exit 2; }
+	@mkdir -p $(BUILD_DIR)/image/$(BOARD)
+	python3 Tools/make-image.py public --key $(IMAGE_KEY) --output $(BUILD_DIR)/image/$(BOARD)/ota-key.der
+	$(MAKE) firmware BOARD=$(BOARD) OTA_KEY=$(abspath $(BUILD_DIR)/image/$(BOARD)/ota-key.der)
+	python3 Tools/make-image.py build --key $(IMAGE_KEY) --board $(BOARD) --version $(FILE_VERSION) \
+	    --input out/$(BOARD)/edge-agent --output $(IMAGE_NAME)
+	@echo "image: $(IMAGE_NAME)$(if $(filter test,$(KEY)), (signed with the TEST key: for tests only))"
 
 # A new signing key pair: make keygen KEYDIR=/safe/place
 keygen:

@@ -112,6 +112,21 @@ FW_LIB_MODULES := $(filter-out $(FIRMWARE_MAIN_MODULE),$(FIRMWARE_SWIFT_MODULES)
 # Host-only files of the main module (HostBuildInfo.swift: the firmware generates BuildInfo).
 FIRMWARE_HOST_ONLY_FILES ?= $(FW_SRC)/$(FIRMWARE_MAIN_MODULE)/HostBuildInfo.swift
 
+# The OTA key: OTA_KEY=<public.der> (the product's public key, ECDSA P-256) is compiled in as
+# TrustedFirmwareKey, generated into the build directory (never into Sources/, whose
+# TrustedFirmwareKey.swift stays empty). Without it the firmware has no key and refuses every
+# image (`ota install`/`ota upgrade` and cloud orders say "no key compiled in").
+fw_module_srcs = $(wildcard $(FW_SRC)/$(1)/*.swift)
+ifneq ($(OTA_KEY),)
+FW_KEY_SWIFT := $(FW_BUILD)/TrustedFirmwareKey.swift
+FW_KEY_STATUS := $(shell mkdir -p $(FW_BUILD) && python3 Tools/make-image.py swift-key '$(OTA_KEY)' > $(FW_KEY_SWIFT).tmp 2>&1 && \
+  { cmp -s $(FW_KEY_SWIFT).tmp $(FW_KEY_SWIFT) && rm -f $(FW_KEY_SWIFT).tmp || mv $(FW_KEY_SWIFT).tmp $(FW_KEY_SWIFT); } && echo ok)
+ifneq ($(FW_KEY_STATUS),ok)
+$(error firmware: OTA_KEY=$(OTA_KEY): $(shell cat $(FW_KEY_SWIFT).tmp 2>/dev/null || echo unreadable))
+endif
+fw_module_srcs = $(if $(filter OTA,$(1)),$(filter-out $(FW_SRC)/OTA/TrustedFirmwareKey.swift,$(wildcard $(FW_SRC)/OTA/*.swift)) $(FW_KEY_SWIFT),$(wildcard $(FW_SRC)/$(1)/*.swift))
+endif
+
 FW_C_MODULES  := $(patsubst $(FW_SRC)/%/,%,$(sort $(dir $(wildcard $(FW_SRC)/*/*.c))))
 FW_MODULEMAPS := $(wildcard $(FW_SRC)/*/module.modulemap $(FW_SRC)/*/include/module.modulemap)
 FW_C_HEADERS  := $(wildcard $(FW_SRC)/*/*.h $(FW_SRC)/*/include/*.h)
@@ -193,6 +208,7 @@ comma := ,
 
 fw-all: $(FW_BIN)
 	@ls -l $(FW_BIN) | awk '{ printf "firmware: %s (%s, %s) %d bytes\n", $$NF, "$(BOARD)", "$(FW_TOOLCHAIN)", $$5 }'
+	@$(if $(OTA_KEY),echo "firmware: OTA key $(OTA_KEY) compiled in",echo "firmware: no OTA key (OTA_KEY=<public.der>): this firmware refuses every image")
 
 fw-deps: $(FW_DEPS_STAMP)
 
@@ -219,14 +235,14 @@ fw_check_imports = cat $(1) >&2; if grep -q "was not imported by this file" $(1)
 define FW_SWIFT_LIB
 FW_OBJ_$(1) := $(FW_BUILD)/swift/$(1).o
 $(FW_MODS)/$(1).swiftmodule: $(FW_BUILD)/swift/$(1).o ;
-$$(call fw_record,$(FW_BUILD)/swift/$(1).cmd,$(FW_SWIFTFLAGS) $(wildcard $(FW_SRC)/$(1)/*.swift))
-$(FW_BUILD)/swift/$(1).o: $(wildcard $(FW_SRC)/$(1)/*.swift) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) \
+$$(call fw_record,$(FW_BUILD)/swift/$(1).cmd,$(FW_SWIFTFLAGS) $(call fw_module_srcs,$(1)))
+$(FW_BUILD)/swift/$(1).o: $(call fw_module_srcs,$(1)) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) \
     $(FW_BUILD)/swift/$(1).cmd \
     $(foreach d,$(filter $(FIRMWARE_SWIFT_MODULES),$(shell Toolchain/swift-modules.sh imports $(FW_SRC) $(1))),$(FW_MODS)/$(d).swiftmodule)
 	@mkdir -p $(FW_MODS) $(FW_BUILD)/swift
 	$(call fw_say,SWIFTC  $(BOARD) $(1))
 	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) -parse-as-library -module-name $(1) -emit-module -emit-module-path $(FW_MODS)/$(1).swiftmodule \
-	  -c $(wildcard $(FW_SRC)/$(1)/*.swift) -o $(FW_BUILD)/swift/$(1).o 2> $(FW_BUILD)/swift/$(1).diag \
+	  -c $(call fw_module_srcs,$(1)) -o $(FW_BUILD)/swift/$(1).o 2> $(FW_BUILD)/swift/$(1).diag \
 	  || { cat $(FW_BUILD)/swift/$(1).diag >&2; exit 1; }
 	@$(call fw_check_imports,$(FW_BUILD)/swift/$(1).diag,$(1),$(FW_BUILD)/swift/$(1).o)
 	@touch $(FW_MODS)/$(1).swiftmodule $(FW_BUILD)/swift/$(1).o # swiftc keeps an unchanged output's old time

@@ -12,6 +12,8 @@ APT_PACKAGES=(
     openssl                           # tests: keys and certificates
     time                              # bench: peak RSS (/usr/bin/time -v)
     dpkg-dev                          # firmware deps: dpkg-source for Debian's source packages
+    python3-pip                       # pip itself: a stock Debian 12 has python3 without it
+    python3-cryptography              # Tools/make-image.py (OTA images and keys; the OTA tests run /usr/bin/python3)
 )
 PIP_PACKAGES=(
     "pymodbus==3.6.9"                 # tests and demo: an independent Modbus implementation
@@ -44,6 +46,16 @@ for spec in "${PIP_PACKAGES[@]}"; do
     [ "$have" = "$version" ] || need_pip+=("$spec")
 done
 if [ "${#need_pip[@]}" -gt 0 ]; then
+    # Debian 12's own python3 is "externally managed" (PEP 668): pip refuses to install into it
+    # unless told to. These pinned test and demo packages do not replace any Debian package
+    # (none of them is installed from apt here), so they go in with --break-system-packages, as
+    # pip would take them anywhere else. A virtual environment or pyenv Python is not marked and
+    # gets no flag. (The tests call `python3` from PATH and, for the OTA tools, /usr/bin/python3.)
+    pip_flags=(--quiet --disable-pip-version-check)
+    if "$PYTHON" -c 'import os, sys, sysconfig
+sys.exit(0 if sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'; then
+        pip_flags+=(--break-system-packages)
+    fi
     echo "install-host-deps: pip install ${need_pip[*]}"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check "${need_pip[@]}"
+    "$PYTHON" -m pip install "${pip_flags[@]}" "${need_pip[@]}"
 fi

@@ -64,6 +64,14 @@ public enum AgentRunner {
             StandardOutput.errorLine("edge-agent run: cannot catch signals: " + error.message)
             return 1
         }
+        // Outlives reloads (the device stays open; a reload does not change it).
+        var watchdog: ServiceWatchdog
+        do throws(AgentStartError) {
+            watchdog = try ServiceWatchdog.fromEnvironment(settings: config.watchdog, now: SystemClock().monotonicNow())
+        } catch {
+            StandardOutput.errorLine("edge-agent run: " + error.message)
+            return 1
+        }
         // Outlives reloads: a download goes on across SIGHUP, the trial check runs once.
         var ota = AgentOTA(setup: environment.ota, settings: config.ota, runningVersion: environment.firmwareVersion,
                            cloudCAFile: config.cloud.tls?.caFile, fileBroker: config.cloud.fileBroker,
@@ -72,7 +80,7 @@ public enum AgentRunner {
         // of this process, read under the running one.
         var translation = SampleTranslation(layout: SampleLayout(config))
         while true {
-            switch runOnce(config, environment, signals, &ota, translation) {
+            switch runOnce(config, environment, signals, &ota, &watchdog, translation) {
             case .exit(let status): return status
             case .restart(let next):
                 config = next
@@ -98,7 +106,7 @@ public enum AgentRunner {
     }
 
     static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe, _ ota: inout AgentOTA,
-                        _ translation: SampleTranslation) -> Next {
+                        _ watchdog: inout ServiceWatchdog, _ translation: SampleTranslation) -> Next {
         let clock = SystemClock()
         // One logger: every secret of the configuration masked, the last lines kept for `log`.
         let log = Logger.agent(config.logging, clock: clock, secrets: AgentSecrets.registry(config),
@@ -143,7 +151,7 @@ public enum AgentRunner {
         let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion,
                                 log: log)
         return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
-                     ota: &ota)
+                     ota: &ota, watchdog: &watchdog)
     }
 
     /// Opens (creating and formatting a missing file when allowed) the ring log.
@@ -226,7 +234,7 @@ public enum AgentRunner {
         _ config: AgentConfiguration, _ environment: Environment,
         store: consuming StoreAndForward<FileFlashDevice, SystemClock>, uplink: consuming EnOSUplink<Transport, SystemClock>,
         workers: [BusWorker<FieldConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger,
-        ota: inout AgentOTA
+        ota: inout AgentOTA, watchdog: inout ServiceWatchdog
     ) -> Next {
         var loop = AgentLoop(configuration: config, store: store, uplink: uplink, workers: workers, clock: clock,
                              signalDescriptor: signals.descriptor, log: log)
@@ -238,6 +246,7 @@ public enum AgentRunner {
             log.error("cannot start the bus threads: " + error.message)
             return .exit(1)
         }
+        watchdog.ready(log: log)
         var console = AgentConsole.open(config.console, boardTTY: environment.board.map { ($0.console.tty, $0.console.baud) },
                                         clock: clock, logger: log, configLines: config.maskedLines())
         console.answersOTA = true
@@ -246,6 +255,8 @@ public enum AgentRunner {
         while true {
             loop.prepareOTA(ota)
             let outcome = loop.turn(maximumWaitMilliseconds: console.prepare(&loop))
+            // A loop that stops turning stops the kicks: the device or systemd restarts the agent.
+            watchdog.kick(now: clock.monotonicNow(), log: log)
             if console.serve(&loop) == .reboot {
                 log.info("console: reboot: syncing the ring log and disconnecting")
                 loop.shutdown()
@@ -276,7 +287,11 @@ public enum AgentRunner {
                 loop.shutdown()
                 return .exit(OTAExitStatus.healthCheckFailed)
             }
-            if let next = settle(outcome, &loop, ota: &ota, environment: environment) { return next }
+            if let next = settle(outcome, &loop, ota: &ota, environment: environment) {
+                // Only a clean stop disarms the watchdog; a failed exit leaves it to reset the board.
+                if case .exit(0) = next { watchdog.stop(log: log) }
+                return next
+            }
         }
     }
 

@@ -23,6 +23,8 @@ public struct AgentConfiguration: Equatable, Sendable {
     public var logging: LoggingSettings
     /// The `ota` section (firmware upgrades; the slots come from the board file).
     public var ota = FirmwareUpdateSettings()
+    /// The `watchdog` section (a hardware watchdog kicked from the loop).
+    public var watchdog = WatchdogSettings()
     /// The services of templates and devices (`thing.service.{id}` mapped to writes).
     public var services = ServiceCatalog()
     /// The `alarms` section (rules evaluated on the gateway; empty without it).
@@ -44,7 +46,7 @@ public struct AgentConfiguration: Equatable, Sendable {
     }
 
     static let rootKeys = ["buses", "templates", "devices", "cloud", "ringLog", "publishing", "status", "control",
-                           "console", "logging", "ota", "alarms"]
+                           "console", "logging", "ota", "alarms", "watchdog"]
 
     /// Reads and validates `file`.
     public static func load(file: String, checkDevicePaths: Bool = true) throws(ConfigErrors) -> AgentConfiguration {
@@ -85,17 +87,19 @@ public struct AgentConfiguration: Equatable, Sendable {
         let console = ConsoleSettings.decode(v.object(in: root, "console", required: false, allowedKeys: ConsoleSettings.keys), &v)
         let logging = LoggingSettings.decode(v.object(in: root, "logging", required: false, allowedKeys: LoggingSettings.keys), &v)
         let ota = FirmwareUpdateSettings.decode(v.object(in: root, "ota", required: false, allowedKeys: FirmwareUpdateSettings.keys), &v)
+        let watchdog = WatchdogSettings.decode(v.object(in: root, "watchdog", required: false, allowedKeys: WatchdogSettings.keys), &v)
         var services: ServiceCatalog? = ServiceCatalog()
         if let fieldBus { services = ServiceCatalog.decode(root, &v, fieldBus: fieldBus) }
         var alarms: AlarmSettings? = AlarmSettings()
         if let fieldBus { alarms = AlarmSettings.decode(root, &v, fieldBus: fieldBus) }
         guard !v.hasErrors, let fieldBus, let cloud, let store, let publishing, let status, let control, let console, let logging,
-              let ota, let services, let alarms else {
+              let ota, let watchdog, let services, let alarms else {
             throw v.collected
         }
         var config = AgentConfiguration(file: v.file, fieldBus: fieldBus, cloud: cloud, store: store, publishing: publishing,
                                         status: status, control: control, console: console, logging: logging)
         config.ota = ota
+        config.watchdog = watchdog
         config.services = services
         config.alarms = alarms
         return config
@@ -142,6 +146,7 @@ public struct AgentConfiguration: Equatable, Sendable {
         lines.append("logging: \(logging.level.name) to " + (logging.output == .stderr ? "stderr" : "syslog"))
         lines.append("ota: trial health check within \(ota.trialTimeoutMilliseconds) ms, downgrades " + (ota.allowDowngrade ? "allowed" : "refused")
                      + (ota.caFile.map { ", https CA " + $0 } ?? "") + ", reboot after step 95 confirmed or \(ota.rebootDelayMilliseconds) ms")
+        if let device = watchdog.device { lines.append("watchdog: \(device) kicked every \(watchdog.kickIntervalMilliseconds) ms") }
         return lines
     }
 }

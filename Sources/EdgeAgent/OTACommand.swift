@@ -204,7 +204,9 @@ enum OTACommand {
         }
     }
 
-    /// `ota install IMAGE`: prepare (target unbootable), stream + verify + fdatasync, activate.
+    /// `ota install IMAGE`: a local file is verified whole first (a refused file changes nothing);
+    /// then prepare once the header is accepted (target unbootable), stream + verify + fdatasync,
+    /// activate. From a URL only a refused header changes nothing (the download is not read twice).
     /// The firmware build verifies with the compiled-in key only; host builds may name one.
     static func install(_ options: Options) -> Int32 {
         guard options.positional.count == 1, let slotsPath = options.slots else {
@@ -245,12 +247,15 @@ enum OTACommand {
             let capacity = device.capacity ?? UInt64.max
             let policy = FirmwareImagePolicy(board: board, runningVersion: running, allowDowngrade: options.allowDowngrade,
                                              maxPayloadLength: capacity)
-            var installer = try SlotInstaller.begin(environment: &env, target: target, device: device, policy: policy)
-            StandardOutput.line("ota: installing \(imagePath) into slot \(target.letter) (running \(booted.slot.letter)); slot \(target.letter) unbootable until verified")
+            if !(imagePath.hasPrefix("http://") || imagePath.hasPrefix("https://")) {
+                _ = try OTAImageFile.verify(imagePath, policy: policy, key: key, buffer: chunk)
+            }
+            var installer = try SlotInstaller.begin(environment: env, target: target, device: device, policy: policy)
+            StandardOutput.line("ota: installing \(imagePath) into slot \(target.letter) (running \(booted.slot.letter)); slot \(target.letter) unbootable from its first byte until verified")
             while true {
                 let n = try image.read(into: chunk)
                 if n == 0 { break }
-                try installer.feed(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+                try installer.feed(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), environment: &env)
             }
             let header = try installer.finish(key: key)
             StandardOutput.line("ota: verified version \(header.version.description), \(header.payloadLength) bytes written and synced")

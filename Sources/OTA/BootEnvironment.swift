@@ -23,6 +23,8 @@ public struct BootEnvironment<Storage: EnvironmentStorage>: ~Copyable {
     /// Which copies passed their CRC at the last `load()`.
     public private(set) var validCopies: (Bool, Bool) = (false, false)
     private var loaded = false
+    /// True once `load()` found a valid copy (or `reset()` started an empty one): `save()` works.
+    public var isLoaded: Bool { loaded }
 
     public init(config: BootEnvironmentConfig, storage: consuming Storage) {
         self.config = config
@@ -146,11 +148,13 @@ public struct BootEnvironment<Storage: EnvironmentStorage>: ~Copyable {
         return nil
     }
 
-    /// All variables as `name=value` lines, in stored order (what fw_printenv prints).
+    /// All variables as `name=value` lines, in stored order; a name stored twice once, with its
+    /// last value (what fw_printenv prints).
     public func listing() -> String {
         var out = ""
+        let vars = variables
         variables.forEach { name, value in
-            if let value {
+            if let value, vars.find(name)?.valueStart == value.baseAddress! - UnsafeRawBufferPointer(vars.data).baseAddress! {
                 out += String(decoding: name, as: UTF8.self)
                 out += "="
                 out += String(decoding: value, as: UTF8.self)

@@ -2,6 +2,10 @@
 /// buffer): NUL-terminated `name=value` strings ended by an empty string. Edits keep the
 /// terminator and zero the bytes freed behind it; a new name goes before the first name that
 /// sorts after it (strcmp order), where libubootenv would put it. Never allocates.
+///
+/// A name stored twice (a hand-edited or foreign environment) reads as its *last* entry, as
+/// fw_printenv (libubootenv) and U-Boot's own import read it; setting or removing such a name
+/// drops the earlier entries, so one entry is left and every reader agrees.
 public struct BootVariables {
     /// The data area (after the CRC and flags byte).
     public let data: UnsafeMutableRawBufferPointer
@@ -48,7 +52,8 @@ public struct BootVariables {
         }
     }
 
-    /// The value of `name`, as bytes inside the data area (valid until the next edit).
+    /// The value of `name` (its last entry when stored twice), as bytes inside the data area
+    /// (valid until the next edit).
     public func value(of name: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         guard let entry = find(name) else { return nil }
         return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(data)[entry.valueStart..<entry.stop])
@@ -58,7 +63,12 @@ public struct BootVariables {
     public func set(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) throws(BootEnvironmentError) {
         guard name.count > 0, !name.contains(UInt8(ascii: "=")), !name.contains(0) else { throw .invalidName }
         if let value, value.contains(0) { throw .invalidValue }
-        guard let end = terminator() else { throw .unterminated(copy: -1) }
+        guard var end = terminator() else { throw .unterminated(copy: -1) }
+        // Earlier entries of a name stored twice go: the last one is the one every reader uses.
+        while let first = find(name, last: false), let last = find(name), first.start != last.start {
+            remove(start: first.start, count: first.stop + 1 - first.start, end: end)
+            end -= first.stop + 1 - first.start
+        }
         if let entry = find(name) {
             guard let value else {
                 remove(start: entry.start, count: entry.stop + 1 - entry.start, end: end)
@@ -90,19 +100,22 @@ public struct BootVariables {
 
     struct Entry { var start: Int; var valueStart: Int; var stop: Int }
 
-    func find(_ name: UnsafeRawBufferPointer) -> Entry? {
+    /// The entry of `name`: the last one (what readers use) or the first.
+    func find(_ name: UnsafeRawBufferPointer, last: Bool = true) -> Entry? {
         guard let end = terminator() else { return nil }
+        var found: Entry? = nil
         var pos = 0
         while pos < end {
             var stop = pos
             while data[stop] != 0 { stop += 1 }
             let length = stop - pos
             if length > name.count && data[pos + name.count] == UInt8(ascii: "=") && matches(name, at: pos) {
-                return Entry(start: pos, valueStart: pos + name.count + 1, stop: stop)
+                found = Entry(start: pos, valueStart: pos + name.count + 1, stop: stop)
+                if !last { return found }
             }
             pos = stop + 1
         }
-        return nil
+        return found
     }
 
     private func matches(_ name: UnsafeRawBufferPointer, at pos: Int) -> Bool {

@@ -7,9 +7,10 @@ import EdgeCrypto
 ///
 /// Guarantees: only the inactive slot is written, and only when the running slot is known from
 /// the kernel command line; nothing is activated unless the size, the cloud's digest, the image
-/// digest and signature, the board and the version all check out; the target stays unbootable
-/// after any failure. Memory: the caller's chunk buffer, the download's head buffer and the
-/// reader's 202 bytes, whatever the image size.
+/// digest and signature, the board and the version all check out; an image refused for its
+/// header changes nothing; after a later failure the target stays unbootable. Memory: the
+/// caller's chunk buffer, the download's head buffer and the reader's 202 bytes, whatever the
+/// image size.
 public enum OTAUpdate {
     /// `transport` carries the download: `TCPStream()` for http://, a `TLSStream` for
     /// https:// (`isTLS` says which).
@@ -33,7 +34,7 @@ public enum OTAUpdate {
         let device = try slots.openForInstall(target, booted: booted.slot)
         let policy = FirmwareImagePolicy(board: board, runningVersion: running, allowDowngrade: allowDowngrade,
                                          maxPayloadLength: device.capacity ?? UInt64.max)
-        var installer = try SlotInstaller.begin(environment: &environment, target: target, device: device, policy: policy)
+        var installer = try SlotInstaller.begin(environment: environment, target: target, device: device, policy: policy)
         var steps = OTAProgress()
         while true {
             let n: Int
@@ -41,7 +42,7 @@ public enum OTAUpdate {
             if n == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             digest.update(chunk)
-            try installer.feed(chunk)
+            try installer.feed(chunk, environment: &environment)
             if let report = steps.downloaded(download.received, of: download.total) { progress(report) }
         }
         let size = order.digestAlgorithm.size

@@ -4,21 +4,27 @@ import EdgeCrypto
 /// One streaming install of a firmware image into the inactive slot. Drives the steps of
 /// `SlotActivation` around a `FirmwareImageReader` writing through a `SlotWriter`:
 ///
-///     var install = try SlotInstaller.begin(environment: &env, target: .b, device: device, policy: policy)
-///     for chunk in download { try install.feed(chunk) }
+///     var install = try SlotInstaller.begin(environment: env, target: .b, device: device, policy: policy)
+///     for chunk in download { try install.feed(chunk, environment: &env) }
 ///     let header = try install.finish(key: key)      // verified + fdatasync'ed
 ///     try install.activate(environment: &env)        // counter, then order
 ///
-/// Guarantees: the target was made unbootable (durably) before its first byte was written; it
-/// is activated only after the size, digest and signature checked out and the data is on the
-/// device; any refusal leaves it unbootable and the running slot first. `feed` allocates
-/// nothing. The caller chooses the target (`SlotSet.openForInstall` refuses the booted slot).
+/// Guarantees: an image refused for its header (not an image, another board, a downgrade, too
+/// big for the slot) or that ends before its header changes nothing: neither the environment nor
+/// the slot is touched. Once the header is accepted, the target is made unbootable (durably)
+/// before the first payload byte is written, so any later refusal (truncated, bad digest, bad
+/// signature) leaves it unbootable and the running slot first. The target is activated only
+/// after the size, digest and signature checked out and the data is on the device. `feed`
+/// allocates nothing after the header. The caller chooses the target
+/// (`SlotSet.openForInstall` refuses the booted slot).
 public struct SlotInstaller<Device: SlotDevice & ~Copyable>: ~Copyable {
     public let target: BootSlotName
     private var reader = FirmwareImageReader()
     private var writer: SlotWriter<Device>
     private let policy: FirmwareImagePolicy
     private var verified: FirmwareImageHeader? = nil
+    /// Step 1 done: the target's counter is 0 on storage.
+    private var prepared = false
 
     private init(target: BootSlotName, device: consuming Device, policy: consuming FirmwareImagePolicy) {
         self.target = target
@@ -26,10 +32,12 @@ public struct SlotInstaller<Device: SlotDevice & ~Copyable>: ~Copyable {
         self.policy = policy
     }
 
-    /// Step 1 (target made unbootable, durably), then ready for the image.
-    public static func begin<S: EnvironmentStorage>(environment: inout BootEnvironment<S>, target: BootSlotName,
+    /// Ready for the image; nothing is changed yet. Refused when the environment has no valid
+    /// copy loaded (nothing could be activated, so nothing is downloaded). Step 1 (the target
+    /// made unbootable) comes in `feed`, once the image's header is accepted.
+    public static func begin<S: EnvironmentStorage>(environment: borrowing BootEnvironment<S>, target: BootSlotName,
                                                    device: consuming Device, policy: consuming FirmwareImagePolicy) throws(SlotError) -> SlotInstaller {
-        do throws(BootEnvironmentError) { try SlotActivation.prepare(&environment, target: target) } catch { throw .environment(error) }
+        guard environment.isLoaded else { throw .environment(.notLoaded) }
         return SlotInstaller(target: target, device: device, policy: policy)
     }
 
@@ -38,9 +46,24 @@ public struct SlotInstaller<Device: SlotDevice & ~Copyable>: ~Copyable {
     /// The header, once its 128 bytes arrived and passed the checks.
     public var header: FirmwareImageHeader? { reader.header }
 
-    /// The next chunk of the image, any size.
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(SlotError) {
-        do throws(FirmwareImageError) { try reader.feed(chunk, policy: policy, into: &writer) } catch { throw .image(error) }
+    /// The next chunk of the image, any size. The header's bytes are fed alone first: when they
+    /// pass, the target is made unbootable and saved (step 1) before any payload byte is written.
+    public mutating func feed<S: EnvironmentStorage>(_ chunk: UnsafeRawBufferPointer,
+                                                    environment: inout BootEnvironment<S>) throws(SlotError) {
+        var rest = chunk
+        if !prepared {
+            let headerPart = min(rest.count, FirmwareImageHeader.size - Int(min(reader.bytesConsumed, UInt64(FirmwareImageHeader.size))))
+            try feedReader(UnsafeRawBufferPointer(rebasing: rest[0..<headerPart]))
+            guard reader.header != nil else { return }
+            do throws(BootEnvironmentError) { try SlotActivation.prepare(&environment, target: target) } catch { throw .environment(error) }
+            prepared = true
+            rest = UnsafeRawBufferPointer(rebasing: rest[headerPart...])
+        }
+        if rest.count > 0 { try feedReader(rest) }
+    }
+
+    private mutating func feedReader(_ bytes: UnsafeRawBufferPointer) throws(SlotError) {
+        do throws(FirmwareImageError) { try reader.feed(bytes, policy: policy, into: &writer) } catch { throw .image(error) }
     }
 
     /// End of the image: verifies it, then makes the slot's data durable.

@@ -27,10 +27,11 @@ import EdgeCrypto
 /// (downgrade), `-1` the rest (booted slot unknown).
 ///
 /// Guarantees: only the inactive slot is written, and only when the kernel command line names
-/// the booted slot; the target is made unbootable (durably) before its first byte is written and
-/// is activated only after the size, the cloud's digest, the image digest and signature, the
-/// board and the version checked out and the data was fdatasync'ed; after any failure it stays
-/// unbootable. A downgrade or an oversized order is refused before anything is downloaded or
+/// the booted slot; an image refused for its header (or a download that ends before it) changes
+/// neither the environment nor the slot; once the header is accepted the target is made
+/// unbootable (durably) before its first byte is written, and it is activated only after the
+/// size, the cloud's digest, the image digest and signature, the board and the version checked
+/// out and the data was fdatasync'ed; after a later failure it stays unbootable. A downgrade or an oversized order is refused before anything is downloaded or
 /// written. Memory: the chunk buffer, the download's 4 KB head buffer, the image reader's 202
 /// bytes and one digest context, allocated at `start`, whatever the image size; `poll`
 /// allocates nothing while downloading (reconnecting may: name resolution, the request line).
@@ -43,7 +44,8 @@ public struct UpgradeJob<Transport: ByteStream & ~Copyable>: ~Copyable {
         case waiting(events: Int16, until: MonotonicInstant)
         /// The new slot boots next, on trial: reboot now.
         case activated(FirmwareVersion)
-        /// Failed or refused; reported already. The target is unbootable.
+        /// Failed or refused; reported already. The target is unbootable, or untouched if the
+        /// header was refused.
         case failed(UpgradeProgress)
     }
 
@@ -80,8 +82,8 @@ public struct UpgradeJob<Transport: ByteStream & ~Copyable>: ~Copyable {
 
     deinit { buffer.deallocate() }
 
-    /// Checks the order and starts the job: the inactive slot is made unbootable and opened,
-    /// nothing is downloaded yet. Reports step `0`, or the refusal (and throws it).
+    /// Checks the order and starts the job: the inactive slot is opened, nothing is downloaded
+    /// or changed yet (the slot is made unbootable once the image's header is accepted). Reports step `0`, or the refusal (and throws it).
     /// `transport` carries the download: `TCPStream()` for http://, a `TLSStream` for
     /// https:// (`isTLS` says which; for an EnOS file, the broker's scheme decides:
     /// `FirmwareLocation.usesTLS`). `broker`: where `enos-connect://` and relative file URIs
@@ -123,7 +125,7 @@ public struct UpgradeJob<Transport: ByteStream & ~Copyable>: ~Copyable {
             let capacity = min(device.capacity ?? UInt64.max, settings.maxPayloadLength ?? UInt64.max)
             let policy = FirmwareImagePolicy(board: board, runningVersion: running, allowDowngrade: settings.allowDowngrade,
                                              maxPayloadLength: capacity)
-            let installer = try SlotInstaller.begin(environment: &environment, target: target, device: device, policy: policy)
+            let installer = try SlotInstaller.begin(environment: environment, target: target, device: device, policy: policy)
             progress(UpgradeProgress(step: 0, desc: "upgrade to \(order.version) accepted: downloading into slot \(target.letter)"))
             return UpgradeJob(target: target, order: order, settings: settings, fetch: fetch, installer: installer,
                               digest: digest, key: key)
@@ -158,7 +160,7 @@ public struct UpgradeJob<Transport: ByteStream & ~Copyable>: ~Copyable {
                     try checkAnnouncedSize()
                     let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
                     digest.update(chunk)
-                    try installer.feed(chunk)
+                    try installer.feed(chunk, environment: &environment)
                     if let report = steps.downloaded(fetch.received, of: fetch.total) {
                         progress(UpgradeProgress(step: report.step, desc: report.desc.description))
                     }
@@ -196,7 +198,8 @@ public struct UpgradeJob<Transport: ByteStream & ~Copyable>: ~Copyable {
         }
     }
 
-    /// Abandons the job (shutdown, a technician's command): the target stays unbootable.
+    /// Abandons the job (shutdown, a technician's command): the target stays unbootable (or
+    /// untouched, when its header had not been accepted yet).
     /// Reports `-1` with `reason` unless the job had already ended.
     public mutating func cancel(reason: String, progress: (UpgradeProgress) -> Void) {
         guard outcome == nil else { return }

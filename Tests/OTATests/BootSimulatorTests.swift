@@ -79,7 +79,7 @@ import Testing
             guard let booted = detected?.slot else { throw SlotError.bootedSlotUnknown }
             let target = booted.other
             let device = try slots.openForInstall(target, booted: booted)
-            var installer = try SlotInstaller.begin(environment: &env, target: target, device: device,
+            var installer = try SlotInstaller.begin(environment: env, target: target, device: device,
                                                     policy: ImageFixtures.policy(running: running))
             let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: image.count, alignment: 8)
             defer { bytes.deallocate() }
@@ -87,7 +87,7 @@ import Testing
             var offset = 0
             while offset < bytes.count {
                 let n = min(333, bytes.count - offset)
-                try installer.feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+                try installer.feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), environment: &env)
                 offset += n
             }
             _ = try installer.finish(key: try ImageFixtures.key())

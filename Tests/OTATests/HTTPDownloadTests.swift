@@ -159,7 +159,7 @@ import TestSupport
         var env = PowerCutTests.makeEnvironment(memory, PowerSupply(budget: nil))
         try env.load()
         let slotB = MemorySlot([])
-        var installer = try SlotInstaller.begin(environment: &env, target: .b, device: MemorySlotDevice(slot: slotB, power: PowerSupply(budget: nil)),
+        var installer = try SlotInstaller.begin(environment: env, target: .b, device: MemorySlotDevice(slot: slotB, power: PowerSupply(budget: nil)),
                                                 policy: ImageFixtures.policy())
         var d = try Self.download(server.url("fw.img"), expected: UInt64(image.count))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
@@ -167,7 +167,7 @@ import TestSupport
         while true {
             let n = try d.next(into: buffer)
             if n == 0 { break }
-            try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), environment: &env)
         }
         _ = try installer.finish(key: try ImageFixtures.key())
         try installer.activate(environment: &env)

@@ -36,12 +36,12 @@ import Testing
         defer { buffer.deallocate() }
         image.withUnsafeBytes { buffer.copyMemory(from: $0) }
         do throws(SlotError) {
-            var installer = try SlotInstaller.begin(environment: &env, target: .b, device: MemorySlotDevice(slot: slotB, power: power),
+            var installer = try SlotInstaller.begin(environment: env, target: .b, device: MemorySlotDevice(slot: slotB, power: power),
                                                     policy: ImageFixtures.policy())
             var offset = 0
             while offset < image.count {
                 let n = min(64, image.count - offset)
-                try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + n)]))
+                try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + n)]), environment: &env)
                 offset += n
             }
             _ = try installer.finish(key: key)

@@ -84,17 +84,17 @@ import TestSupport
         let memory = try PowerCutTests.initialEnvironment()
         var env = PowerCutTests.makeEnvironment(memory, PowerSupply(budget: nil))
         try env.load()
-        var installer = try SlotInstaller.begin(environment: &env, target: .b, device: NullDevice(), policy: ImageFixtures.policy())
+        var installer = try SlotInstaller.begin(environment: env, target: .b, device: NullDevice(), policy: ImageFixtures.policy())
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: image.count, alignment: 8)
         defer { buffer.deallocate() }
         image.withUnsafeBytes { buffer.copyMemory(from: $0) }
         var failure: SlotError? = nil
-        do throws(SlotError) { try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<4096])) } catch { failure = error }
+        do throws(SlotError) { try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<4096]), environment: &env) } catch { failure = error }
         var offset = 4096
         let counted = AllocationCounter.count {
             while offset < image.count {
                 let n = min(16384, image.count - offset)
-                do throws(SlotError) { try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + n)])) } catch {
+                do throws(SlotError) { try installer.feed(UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + n)]), environment: &env) } catch {
                     failure = error; return
                 }
                 offset += n

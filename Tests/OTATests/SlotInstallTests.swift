@@ -74,18 +74,21 @@ import Testing
         let device = try g.slots.openForInstall(booted.slot.other, booted: booted.slot)
         // Opening alone changes nothing: a power cut here leaves B's old image whole.
         #expect(try Data(contentsOf: URL(fileURLWithPath: g.slots.b)).count > 60)
-        var installer = try SlotInstaller.begin(environment: &env, target: .b, device: device,
+        var installer = try SlotInstaller.begin(environment: env, target: .b, device: device,
                                                 policy: ImageFixtures.policy(running: "2.0"))
-        // Prepared: B is unbootable before its first byte is written.
-        #expect(try g.tools.printenv()["BOOT_B_LEFT"] == "0")
+        #expect(try g.tools.printenv()["BOOT_B_LEFT"] == "3")   // nothing changed before the header
         let key = try ImageFixtures.key()
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: image.count, alignment: 8)
         defer { bytes.deallocate() }
         image.withUnsafeBytes { bytes.copyMemory(from: $0) }
-        var offset = 0
+        // The header accepted: B is unbootable before its first payload byte is written.
+        try installer.feed(UnsafeRawBufferPointer(rebasing: bytes[0..<FirmwareImageHeader.size]), environment: &env)
+        #expect(try g.tools.printenv()["BOOT_B_LEFT"] == "0")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: g.slots.b)).count > 60)
+        var offset = FirmwareImageHeader.size
         while offset < bytes.count {
             let n = min(1000, bytes.count - offset)
-            try installer.feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+            try installer.feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), environment: &env)
             offset += n
         }
         let header = try installer.finish(key: key)
@@ -137,7 +140,7 @@ import Testing
         let device = try g.slots.openForInstall(.b, booted: .a)
         var refusal: SlotError? = nil
         do throws(SlotError) {
-            _ = try SlotInstaller.begin(environment: &env, target: .b, device: device, policy: ImageFixtures.policy())
+            _ = try SlotInstaller.begin(environment: env, target: .b, device: device, policy: ImageFixtures.policy())
         } catch { refusal = error }
         #expect(refusal == .environment(.notLoaded))
     }

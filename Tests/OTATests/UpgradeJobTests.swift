@@ -8,7 +8,7 @@ import Testing
 
 /// The cloud-ordered upgrade as a poll-loop component: driven here by a real poll(2) loop
 /// against the Range server, each refusal with its EnOS step and reason, the target left
-/// unbootable after any failure, no blocking while the server stalls, no allocation per chunk.
+/// untouched by a refused header and unbootable after any later failure, no blocking while the server stalls, no allocation per chunk.
 @Suite(.serialized) struct UpgradeJobTests {
     struct Outcome {
         var state: UpgradeJob<TCPStream>.State?
@@ -151,6 +151,7 @@ import Testing
         let o = try Self.run(image: image)
         Self.expectRefused(o, step: -3, reason: "another board")
         #expect(o.slotB == Self.oldSlotB)
+        #expect(o.vars["BOOT_B_LEFT"] == "3")   // a refused header leaves a good fallback bootable
     }
 
     @Test func aDowngradeIsRefusedBeforeAnythingIsDownloadedUnlessAllowed() throws {
@@ -168,7 +169,8 @@ import Testing
         let image = try ImageFixtures.image(version: "0.9.0", payload: ImageFixtures.payload(5_000))
         let o = try Self.run(image: image, version: "nightly")
         Self.expectRefused(o, step: -5, reason: "downgrade")
-        #expect(o.vars["BOOT_B_LEFT"] == "0")
+        #expect(o.vars["BOOT_B_LEFT"] == "3")   // refused at the header: nothing changed
+        #expect(o.slotB == Self.oldSlotB)
     }
 
     @Test func aTruncatedImageIsADownloadFailure() throws {
@@ -187,6 +189,7 @@ import Testing
                                        settings: UpgradeSettings(maxPayloadLength: 10_000, retryDelayMilliseconds: 0))
         Self.expectRefused(unannounced, step: -3, reason: "larger than the slot")
         #expect(unannounced.slotB == Self.oldSlotB)
+        #expect(unannounced.vars["BOOT_B_LEFT"] == "3")
     }
 
     @Test func aFileOfAnotherSizeThanAnnouncedIsRefused() throws {
@@ -243,7 +246,7 @@ import Testing
         #expect(o.waits >= 1)
     }
 
-    @Test func cancellingLeavesTheTargetUnbootableAndReportsOnce() throws {
+    @Test func cancellingReportsOnceAndBeforeTheHeaderChangesNothing() throws {
         let image = try ImageFixtures.image(version: "2.0.0", payload: ImageFixtures.payload(100_000))
         let g = try SlotInstallTests.gateway("jobcancel"); defer { TestFiles.remove(g.dir) }
         let server = try HTTPRangeServer(files: ["fw.img": image]); defer { _ = server.stop() }
@@ -262,8 +265,11 @@ import Testing
         #expect(reports.map(\.step) == [0, -1])
         #expect(job.poll(revents: 0, now: Self.monotonic.monotonicNow(), environment: &env) { reports.append($0) }
                 == .failed(UpgradeProgress(step: -1, desc: "upgrade cancelled: technician")))
+        // Cancelled before the image's header arrived: nothing was changed (after it, B would be
+        // unbootable: AgentUpgradeTests' SIGTERM case).
         let vars = try g.tools.printenv()
-        #expect(vars["BOOT_B_LEFT"] == "0" && vars["BOOT_ORDER"] == "A B")
+        #expect(vars["BOOT_B_LEFT"] == "3" && vars["BOOT_ORDER"] == "A B")
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: g.slots.b))) == Self.oldSlotB)
     }
 
     @Test func downloadingAChunkAllocatesNothing() throws {
