@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "MQTT", dependencies: ["EdgeCore", "CShim"]),
         .target(name: "EnOS", dependencies: ["EdgeCore", "EdgeCrypto", "MQTT", "CShim"]),
         .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim"], exclude: ["README.md"]),
-        .target(name: "Configuration", dependencies: ["EdgeCore", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog"], exclude: ["CONFIG.md"]),
+        .target(name: "Configuration", dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog"], exclude: ["CONFIG.md", "BUNDLE.md"]),
         .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
         .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "TLS", "OTA"], exclude: ["README.md"]),
         .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
