@@ -25,8 +25,9 @@ enum ConfigCommand {
 
     static func run(_ arguments: [String]) -> Int32 {
         guard let command = arguments.first, command == "verify" || command == "apply" else {
-            StandardOutput.write(usage, fd: arguments.first.map { $0 == "help" || $0 == "--help" } == true ? 1 : 2)
-            return arguments.first.map { $0 == "help" || $0 == "--help" } == true ? 0 : 2
+            let asked = arguments.first == "help" || arguments.first == "--help" || arguments.first == "-h"
+            StandardOutput.write(usage, fd: asked ? 1 : 2)
+            return asked ? 0 : 2
         }
         var bundlePath: String?
         var config: String?
