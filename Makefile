@@ -14,7 +14,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: build run test unit-test demo-test ota-firmware-test host-deps lint bench fuzz fuzz-short image keygen clean distclean
+.PHONY: build run test unit-test demo-test ota-firmware-test host-deps lint bench fuzz fuzz-short image config-bundle keygen clean distclean
 
 BUILD_DIR ?= build
 SWIFT ?= swift
@@ -135,6 +135,14 @@ image:
 	python3 Tools/make-image.py build --key $(IMAGE_KEY) --board $(BOARD) --version $(FILE_VERSION) \
 	    --input out/$(BOARD)/edge-agent --output $(IMAGE_NAME)
 	@echo "image: $(IMAGE_NAME)$(if $(filter test,$(KEY)), (signed with the TEST key: for tests only))"
+
+# A signed configuration bundle (Sources/Configuration/BUNDLE.md), signed like an image with KEY.
+config-bundle:
+	@test -n "$(CONFIG)" -a -n "$(VERSION)" || { echo "usage: make config-bundle CONFIG=<config.json> VERSION=<version> [KEY=key.pem] [OUTPUT=file]"; exit 2; }
+	@mkdir -p $(dir $(or $(OUTPUT),out/config-$(VERSION).cfgb))
+	python3 Tools/make-config-bundle.py build --key $(KEY) --config $(CONFIG) --version $(VERSION) \
+	    --output $(or $(OUTPUT),out/config-$(VERSION).cfgb)
+	@echo "bundle: $(or $(OUTPUT),out/config-$(VERSION).cfgb)"
 
 # A new signing key pair: make keygen KEYDIR=/safe/place
 keygen:

@@ -240,6 +240,8 @@ public enum AgentRunner {
                              signalDescriptor: signals.descriptor, log: log)
         loop.status.firmwareVersion = environment.firmwareVersion
         loop.status.firmwareSlot = environment.firmwareSlot
+        loop.status.configVersion = config.revision.version
+        loop.status.configHash = config.revision.sha256
         do throws(Errno) {
             try loop.start()
         } catch {

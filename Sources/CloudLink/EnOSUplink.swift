@@ -288,6 +288,10 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
         _ = version.withUTF8 { m.addPoint("firmwareVersion", .text(UnsafeRawBufferPointer($0))) }
         var slot = status.firmwareSlot
         _ = slot.withUTF8 { m.addPoint("firmwareSlot", .text(UnsafeRawBufferPointer($0))) }
+        var configVersion = status.configVersion
+        _ = configVersion.withUTF8 { m.addPoint("configVersion", .text(UnsafeRawBufferPointer($0))) }
+        var configHash = status.configHash
+        _ = configHash.withUTF8 { m.addPoint("configHash", .text(UnsafeRawBufferPointer($0))) }
         guard m.endEntry() == .added else { return false }
         if case .sent = gateway.publish(&m, tag: 0, onEvent: { sink.on($0) }) { return true }
         return false

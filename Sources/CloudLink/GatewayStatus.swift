@@ -1,6 +1,7 @@
 /// The gateway's own figures, posted as gateway measurepoints every `status.intervalMs` and shown
 /// by the console: ring-log depth and drops, bus utilization, uplink state, memory, uptime,
-/// firmware version and slot.
+/// firmware version and slot, the running configuration's version and SHA-256 (drift shows as
+/// another hash than the cloud's copy).
 public struct GatewayStatus: Sendable {
     public var ringLogUnacknowledgedRecords: UInt64 = 0
     public var ringLogDroppedRecords: UInt64 = 0
@@ -18,10 +19,14 @@ public struct GatewayStatus: Sendable {
     public var uptimeSeconds: UInt64 = 0
     public var firmwareVersion: String = ""
     public var firmwareSlot: String = ""
+    /// The running configuration's `version` (empty: unversioned) and SHA-256 (hex).
+    public var configVersion: String = ""
+    public var configHash: String = ""
 
     public init() {}
 
     /// Measurepoint identifiers, in the order the uplink writes them.
     public static let pointIds: [StaticString] = ["ringLogDepth", "ringLogDrops", "busUtilization", "devicesOnline",
-                                                  "uplinkConnected", "memoryKiB", "uptime", "firmwareVersion", "firmwareSlot"]
+                                                  "uplinkConnected", "memoryKiB", "uptime", "firmwareVersion", "firmwareSlot",
+                                                  "configVersion", "configHash"]
 }

@@ -29,6 +29,9 @@ public struct AgentConfiguration: Equatable, Sendable {
     public var services = ServiceCatalog()
     /// The `alarms` section (rules evaluated on the gateway; empty without it).
     public var alarms = AlarmSettings()
+    /// The file's version (root `version`, written by the configuration bundle that installed
+    /// it) and the SHA-256 of its bytes (see `ConfigurationRevision`).
+    public var revision = ConfigurationRevision()
 
     public init(file: String, fieldBus: FieldBusConfiguration, cloud: CloudSettings, store: StoreSettings,
                 publishing: PublishingSettings = PublishingSettings(), status: StatusSettings = StatusSettings(),
@@ -46,20 +49,28 @@ public struct AgentConfiguration: Equatable, Sendable {
     }
 
     static let rootKeys = ["buses", "templates", "devices", "cloud", "ringLog", "publishing", "status", "control",
-                           "console", "logging", "ota", "alarms", "watchdog"]
+                           "console", "logging", "ota", "alarms", "watchdog", "version"]
 
     /// Reads and validates `file`.
     public static func load(file: String, checkDevicePaths: Bool = true) throws(ConfigErrors) -> AgentConfiguration {
         var v = ConfigValidator(file: file)
-        guard let document = v.loadDocument() else { throw v.collected }
-        return try decode(document, &v, checkDevicePaths: checkDevicePaths)
+        let bytes: [UInt8]
+        do throws(FileBytesError) {
+            bytes = try FileBytes.read(path: file)
+        } catch {
+            v.report(error.message, at: .root, nil)
+            throw v.collected
+        }
+        return try parse(bytes, file: file, checkDevicePaths: checkDevicePaths)
     }
 
     /// Validates a document held in memory; `file` names it in errors.
     public static func parse(_ bytes: [UInt8], file: String, checkDevicePaths: Bool = true) throws(ConfigErrors) -> AgentConfiguration {
         var v = ConfigValidator(file: file)
         guard let document = v.parseDocument(bytes) else { throw v.collected }
-        return try decode(document, &v, checkDevicePaths: checkDevicePaths)
+        var config = try decode(document, &v, checkDevicePaths: checkDevicePaths)
+        config.revision = ConfigurationRevision(version: config.revision.version, bytes: bytes)
+        return config
     }
 
     static func decode(_ document: JSONValue, _ v: inout ConfigValidator, checkDevicePaths: Bool) throws(ConfigErrors) -> AgentConfiguration {
@@ -86,6 +97,7 @@ public struct AgentConfiguration: Equatable, Sendable {
         let control = ControlSettings.decode(v.object(in: root, "control", required: false, allowedKeys: ControlSettings.keys), &v)
         let console = ConsoleSettings.decode(v.object(in: root, "console", required: false, allowedKeys: ConsoleSettings.keys), &v)
         let logging = LoggingSettings.decode(v.object(in: root, "logging", required: false, allowedKeys: LoggingSettings.keys), &v)
+        let version = v.string(in: root, "version", required: false)
         let ota = FirmwareUpdateSettings.decode(v.object(in: root, "ota", required: false, allowedKeys: FirmwareUpdateSettings.keys), &v)
         let watchdog = WatchdogSettings.decode(v.object(in: root, "watchdog", required: false, allowedKeys: WatchdogSettings.keys), &v)
         var services: ServiceCatalog? = ServiceCatalog()
@@ -102,6 +114,7 @@ public struct AgentConfiguration: Equatable, Sendable {
         config.watchdog = watchdog
         config.services = services
         config.alarms = alarms
+        config.revision.version = version ?? ""
         return config
     }
 
@@ -112,6 +125,7 @@ public struct AgentConfiguration: Equatable, Sendable {
     public func maskedLines() -> [String] {
         var lines: [String] = []
         lines.append("file: " + file)
+        lines.append("version: " + revision.summary)
         lines.append("cloud: \(cloud.host):\(cloud.port)" + (cloud.tls == nil ? " (tcp)" : " (tls)"))
         if let tls = cloud.tls {
             lines.append("cloud.tls: ca \(tls.caFile)" + (tls.certificateFile.map { ", cert " + $0 } ?? "")

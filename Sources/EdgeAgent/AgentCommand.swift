@@ -10,9 +10,10 @@ enum AgentCommand {
         usage: edge-agent <command> [options]
 
         commands:
-          run         the agent: run --config FILE [--board FILE] (SIGTERM stops, SIGHUP reloads)
+          run         the agent: run --config FILE [--board FILE] [--pid-file FILE] (SIGTERM stops, SIGHUP reloads)
           version     print version, git revision, board and build type
           selftest    exercise the linked C libraries (mbedTLS, libmodbus), CRCs and clocks
+          config      signed configuration bundles: config verify BUNDLE | config apply BUNDLE --config FILE [--pid-file FILE]
           ota         A/B updates: ota status | verify | install | mark-good (edge-agent ota for options)
           log         ring log, offline: log info | dump | verify | format --device PATH
           board       board files: board check FILE... | fw-env FILE [--state DIR]
@@ -46,6 +47,8 @@ enum AgentCommand {
             return 0
         case "selftest":
             return SelfTest.run() ? 0 : 1
+        case "config":
+            return ConfigCommand.run(Array(arguments.dropFirst(2)))
         case "ota":
             return OTACommand.run(Array(arguments.dropFirst(2)))
         case "log":

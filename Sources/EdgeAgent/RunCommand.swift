@@ -13,11 +13,13 @@ import OTA
 /// the machine (they exit with `OTAExitStatus.rebootRequested`).
 enum RunCommand {
     static let usage = """
-        usage: edge-agent run --config FILE [--board FILE] [--state DIR]
+        usage: edge-agent run --config FILE [--board FILE] [--state DIR] [--pid-file FILE]
                               [--ota-key FILE] [--firmware-version V]   (host builds)
           runs the agent: polls the field buses, keeps every sample in the ring log and forwards
           it to the EnOS cloud; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads the configuration
           (a bad one is refused and the running one kept). Format: Sources/Configuration/CONFIG.md
+          --pid-file: written with the agent's pid while it runs (edge-agent config apply --pid-file
+          signals it after installing a configuration bundle)
 
         """
 
@@ -25,6 +27,7 @@ enum RunCommand {
         var config: String?
         var boardFile: String?
         var state: String?
+        var pidFile: String?
         var otaKey: String?
         var firmwareVersion = BuildInfo.version
         var i = 0
@@ -42,6 +45,7 @@ enum RunCommand {
             case "--config": config = arguments[i + 1]
             case "--board": boardFile = arguments[i + 1]
             case "--state": state = arguments[i + 1]
+            case "--pid-file": pidFile = arguments[i + 1]
             #if !EDGE_FIRMWARE
             case "--ota-key": otaKey = arguments[i + 1]
             case "--firmware-version": firmwareVersion = arguments[i + 1]
@@ -87,8 +91,29 @@ enum RunCommand {
             #endif
         }
         _ = otaKey
-        return AgentRunner.run(configFile: config, environment: AgentRunner.Environment(firmwareVersion: firmwareVersion, board: board,
-                                                                                        ota: ota))
+        if let pidFile {
+            do throws(Errno) { try writePidFile(pidFile) } catch {
+                StandardOutput.errorLine("edge-agent run: --pid-file \(pidFile): \(error.message)")
+                return 1
+            }
+        }
+        let status = AgentRunner.run(configFile: config, environment: AgentRunner.Environment(firmwareVersion: firmwareVersion, board: board,
+                                                                                              ota: ota))
+        if let pidFile { _ = unlink(pidFile) }
+        return status
+    }
+
+    /// The pid file: this process's id and a newline (written whole, then renamed into place).
+    static func writePidFile(_ path: String) throws(Errno) {
+        let text = "\(getpid())\n"
+        let temporary = path + ".tmp"
+        let fd = try FileDescriptor.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
+        let failure = Array(text.utf8).withUnsafeBytes { b -> Errno? in
+            do throws(Errno) { try fd.writeAll(b); return nil } catch { return error }
+        }
+        fd.close()
+        if let failure { throw failure }
+        if rename(temporary, path) != 0 { throw Errno.current }
     }
 
     /// A DER or PEM public key file's bytes (PEM gets the terminating NUL mbedTLS needs).

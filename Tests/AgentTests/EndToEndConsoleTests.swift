@@ -127,6 +127,7 @@ import TestSupport
         #expect(status.contains("uplink: connected"), "\(status)")
         #expect(status.contains("devices: 2/2 online"), "\(status)")
         #expect(status.contains("ring log: "), "\(status)")
+        #expect(status.range(of: #"config: \(unversioned\), sha256 [0-9a-f]{64}\s"#, options: .regularExpression) != nil, "\(status)")
         #expect(status.contains("KiB resident"), "\(status)")
 
         // Backspace (DEL and BS) edits the line: "stax" minus one, "tq" minus one, then "us".

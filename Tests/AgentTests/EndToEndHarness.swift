@@ -112,8 +112,9 @@ final class EndToEndHarness {
         try text.write(to: configFile, atomically: true, encoding: .utf8)
     }
 
-    /// Starts `edge-agent run --config agent.json`; `environment` is added to the test's own.
-    func startAgent(environment: [String: String] = [:]) throws {
+    /// Starts `edge-agent run --config agent.json` (and `arguments`); `environment` is added to the
+    /// test's own.
+    func startAgent(environment: [String: String] = [:], arguments: [String] = []) throws {
         let log = FileHandle(forWritingAtPath: agentLog.path) ?? {
             FileManager.default.createFile(atPath: agentLog.path, contents: nil)
             return FileHandle(forWritingAtPath: agentLog.path)!
@@ -121,7 +122,7 @@ final class EndToEndHarness {
         log.seekToEndOfFile()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["run", "--config", configFile.path]
+        p.arguments = ["run", "--config", configFile.path] + arguments
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }

@@ -38,10 +38,13 @@ import Testing
         #expect(statePosted, "no connection.state.post with the dead device disconnected")
         let s = try #require(status, "no gateway status measurepoints")
         for key in ["ringLogDepth", "ringLogDrops", "busUtilization", "devicesOnline", "uplinkConnected", "memoryKiB", "uptime",
-                    "firmwareVersion", "firmwareSlot"] {
+                    "firmwareVersion", "firmwareSlot", "configVersion", "configHash"] {
             #expect(s[key] != nil, "status lacks \(key): \(s)")
         }
         #expect((s["devicesOnline"] as? NSNumber)?.intValue == 2, "\(s)")
+        // The running configuration: unversioned (written by hand), its file's SHA-256.
+        #expect(s["configVersion"] as? String == "", "\(s)")
+        #expect((s["configHash"] as? String)?.count == 64, "\(s)")
         #expect((s["uplinkConnected"] as? NSNumber)?.intValue == 1)
         #expect(((s["memoryKiB"] as? NSNumber)?.intValue ?? 0) > 100)
         #expect(h.stopAgent(signal: SIGTERM) == 0)
