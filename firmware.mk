@@ -116,7 +116,9 @@ FIRMWARE_HOST_ONLY_FILES ?= $(FW_SRC)/$(FIRMWARE_MAIN_MODULE)/HostBuildInfo.swif
 # TrustedFirmwareKey, generated into the build directory (never into Sources/, whose
 # TrustedFirmwareKey.swift stays empty). Without it the firmware has no key and refuses every
 # image (`ota install`/`ota upgrade` and cloud orders say "no key compiled in").
-fw_module_srcs = $(wildcard $(FW_SRC)/$(1)/*.swift)
+# A module's Swift files, in its subfolders too (as SwiftPM compiles them: FieldBus/DLT645/).
+fw_swift_files = $(sort $(shell find $(1) -name '*.swift'))
+fw_module_srcs = $(call fw_swift_files,$(FW_SRC)/$(1))
 ifneq ($(OTA_KEY),)
 FW_KEY_SWIFT := $(FW_BUILD)/TrustedFirmwareKey.swift
 FW_KEY_STATUS := $(shell mkdir -p $(FW_BUILD) && python3 Tools/make-image.py swift-key '$(OTA_KEY)' > $(FW_KEY_SWIFT).tmp 2>&1 && \
@@ -124,7 +126,7 @@ FW_KEY_STATUS := $(shell mkdir -p $(FW_BUILD) && python3 Tools/make-image.py swi
 ifneq ($(FW_KEY_STATUS),ok)
 $(error firmware: OTA_KEY=$(OTA_KEY): $(shell cat $(FW_KEY_SWIFT).tmp 2>/dev/null || echo unreadable))
 endif
-fw_module_srcs = $(if $(filter OTA,$(1)),$(filter-out $(FW_SRC)/OTA/TrustedFirmwareKey.swift,$(wildcard $(FW_SRC)/OTA/*.swift)) $(FW_KEY_SWIFT),$(wildcard $(FW_SRC)/$(1)/*.swift))
+fw_module_srcs = $(if $(filter OTA,$(1)),$(filter-out $(FW_SRC)/OTA/TrustedFirmwareKey.swift,$(call fw_swift_files,$(FW_SRC)/OTA)) $(FW_KEY_SWIFT),$(call fw_swift_files,$(FW_SRC)/$(1)))
 endif
 
 FW_C_MODULES  := $(patsubst $(FW_SRC)/%/,%,$(sort $(dir $(wildcard $(FW_SRC)/*/*.c))))
@@ -255,7 +257,7 @@ $(foreach m,$(FW_LIB_MODULES),$(eval $(call FW_SWIFT_LIB,$(m))))
 # main.swift can define the C `main` itself (@_cdecl("main"), Embedded Swift has no CommandLine).
 # If main.swift does not define `main`, link with -Wl,--defsym=main=edge_agent_swift_main.
 FW_MAIN_ENTRY := -Xfrontend -entry-point-function-name -Xfrontend edge_agent_swift_main
-FW_MAIN_SRCS := $(filter-out $(FIRMWARE_HOST_ONLY_FILES),$(wildcard $(FW_SRC)/$(FIRMWARE_MAIN_MODULE)/*.swift)) $(FW_BUILDINFO)
+FW_MAIN_SRCS := $(filter-out $(FIRMWARE_HOST_ONLY_FILES),$(call fw_swift_files,$(FW_SRC)/$(FIRMWARE_MAIN_MODULE))) $(FW_BUILDINFO)
 FW_MAIN_OBJ  := $(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).o
 $(call fw_record,$(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).cmd,$(FW_SWIFTFLAGS) $(FW_MAIN_ENTRY) $(FW_MAIN_SRCS))
 $(FW_MAIN_OBJ): $(FW_MAIN_SRCS) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) $(FW_BUILD)/swift/$(FIRMWARE_MAIN_MODULE).cmd \
