@@ -10,7 +10,9 @@ agent's codec):
   (bit 1: no requested data); broadcast time sync C = 0x08 to 999999999999 (no reply).
 
 Values (BCD, low byte first, sign in the top bit where the format is signed) are the same for every
-meter except the forward active energy 0x00010000 = 12345.67 + the meter's last two digits.
+meter except the forward active energy 0x00010000 = 12345.67 + the meter's last two digits; the
+communication address 0x04000401 answers with the meter's own address (its discovery, sent to
+the wildcard AAAAAAAAAAAA).
 
 usage: dlt645_test_meter.py DEVICE [--quiet] --meter ADDRESS[:FAULT] [--meter ...]
 FAULT: checksum (CS + 1), error (every read gets error reply 0x01), silent (never answers),
@@ -59,6 +61,7 @@ TABLE = {
     0x02800006: (3, 4, True, 3.5),
     0x02800007: (2, 1, True, 35.5),
 }
+ADDRESS_DI = 0x04000401  # communication address: 6 bytes, the address itself
 DEMAND_TIME = bytes([0x30, 0x12, 0x07, 0x12, 0x26])  # mm hh DD MM YY: 2026-12-07 12:30
 
 
@@ -103,6 +106,8 @@ class Meter:
             address = bytes([address[0] ^ 0x01]) + address[1:]
         if self.fault == "error":
             reply = frame(address, 0xD1, bytes([0x01]))
+        elif di == ADDRESS_DI:
+            reply = frame(address, 0x91, di.to_bytes(4, "little") + self.address)
         elif di not in TABLE:
             reply = frame(address, 0xD1, bytes([0x02]))
         else:

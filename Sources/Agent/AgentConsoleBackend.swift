@@ -179,6 +179,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             case .tcp:
                 out.write(": tcp")
             }
+            let meters = definition.fieldProtocol == .dlt645
+            if meters { out.write(", dlt645") }
             if figures.busSnapshots[bus] == 0 {
                 out.write(", no statistics yet")
                 out.newline()
@@ -198,13 +200,20 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.write(t.responses)
             out.write(", timeouts ")
             out.write(t.timeouts)
-            out.write(", crc errors ")
+            // DL/T 645's checksum errors and error replies are counted where Modbus' CRC errors
+            // and exceptions are: named in the bus's own words.
+            out.write(meters ? ", checksum errors " : ", crc errors ")
             out.write(t.crcErrors)
-            out.write(", exceptions ")
+            out.write(meters ? ", error replies " : ", exceptions ")
             out.write(t.exceptions)
             out.write(", other errors ")
             out.write(t.otherErrors)
             out.newline()
+            if let cause = t.lastFailure {
+                out.write("  last error: ")
+                out.write(cause.description)
+                out.newline()
+            }
             out.write("  round trip avg ")
             out.write(durationMilliseconds: t.roundTripAverageNanoseconds / 1_000_000)
             out.write(", max ")
@@ -239,8 +248,13 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.pad(toColumn: 14)
             out.write(online[d] ? "online " : "OFFLINE")
             out.write("  ")
+            let meter = !device.isVirtual && fieldBus.buses[device.bus].fieldProtocol == .dlt645
             if device.isVirtual {
                 out.write("virtual")
+            } else if meter {
+                out.write(fieldBus.buses[device.bus].name)
+                out.write(" meter ")
+                out.write(DLT645Address(station: device.station).text)
             } else {
                 out.write(fieldBus.buses[device.bus].name)
                 out.write(" unit ")
@@ -260,10 +274,14 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.write(t.requests)
             out.write(", timeouts ")
             out.write(t.timeouts)
-            out.write(", exceptions ")
+            out.write(meter ? ", error replies " : ", exceptions ")
             out.write(t.exceptions)
-            out.write(", crc ")
+            out.write(meter ? ", checksum " : ", crc ")
             out.write(t.crcErrors)
+            if let cause = t.lastFailure {
+                out.write(", last error: ")
+                out.write(cause.description)
+            }
             out.newline()
             d += 1
         }
@@ -323,6 +341,13 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
 
     mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply {
         guard let d = deviceIndex(arguments[0], &out) else { return .done }
+        if !fieldBus.devices[d].isVirtual, fieldBus.buses[fieldBus.devices[d].bus].fieldProtocol == .dlt645 {
+            if arguments.count > 1 && arguments[1].equals("di") { return dataRead(d, arguments, &out) }
+            if Self.table(arguments[1]) != nil {
+                out.line("a DL/T 645 meter has no registers: read DEVICE di 0xDDDDDDDD (or read DEVICE POINT)")
+                return .usage
+            }
+        }
         // `read D TABLE ADDRESS COUNT`, or an address where no configured point starts: the raw
         // registers (a commissioning read through the bus worker).
         if let table = Self.table(arguments[1]) {
@@ -390,6 +415,36 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.write("..")
             out.write(Int(address) + count - 1)
         }
+        out.line(" (ahead of the polls)...")
+        return .pending
+    }
+
+    /// `read D di 0xDDDDDDDD` of a DL/T 645 meter: any identifier of the table, configured or
+    /// not, read live through the bus worker ahead of its polls (like a register read).
+    mutating func dataRead(_ d: Int, _ arguments: ConsoleArguments, _ out: inout TextWriter) -> ConsoleReply {
+        guard arguments.count == 3, let number = arguments[2].integer, number >= 0, number <= Int64(UInt32.max) else {
+            out.line("usage: read DEVICE di 0xDDDDDDDD (a DL/T 645 data identifier, e.g. 0x02010100)")
+            return .usage
+        }
+        let di = UInt32(number)
+        guard DLT645DataFormat.lookup(di) != nil else {
+            out.write("refused, nothing sent: ")
+            out.write(DLT645DataFormat.text(di))
+            out.line(" is not in the DL/T 645 table")
+            return .done
+        }
+        state.writeSequence &+= 1
+        let id = ConsoleWriteId.make(state.writeSequence)
+        guard port.submit(.registerRead(bus: fieldBus.devices[d].bus, RegisterReadRequest(id: id, device: d, dataIdentifier: di))) else {
+            out.line("a commissioning read is still waiting on that bus: try again")
+            return .done
+        }
+        state.pending = .registerRead(id: id, device: d, table: .holdingRegister, address: 0)
+        state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: Self.writeTimeoutMilliseconds)
+        out.write("reading ")
+        out.write(fieldBus.devices[d].name)
+        out.write(" DI ")
+        out.write(DLT645DataFormat.text(di))
         out.line(" (ahead of the polls)...")
         return .pending
     }
@@ -601,10 +656,27 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
                 out.newline()
                 i += 1
             }
+        case .dataValue(let di, let value):
+            out.write(name)
+            out.write(" DI ")
+            out.write(DLT645DataFormat.text(di))
+            out.write(" = ")
+            out.write(value, fractionDigits: DLT645DataFormat.lookup(di)?.decimals ?? 0)
+            let unit = DLT645DataFormat.unit(di)
+            if !unit.isEmpty {
+                out.write(" ")
+                out.write(unit)
+            }
+            out.newline()
         case .failed(let error):
             out.write(name)
             out.write(": FAILED: ")
             out.write(error.description)
+            out.newline()
+        case .failedDetail(let detail):
+            out.write(name)
+            out.write(": FAILED: ")
+            out.write(detail.description)
             out.newline()
         case .forbidden(let range):
             Self.writeForbidden(range, device: name, into: &out)

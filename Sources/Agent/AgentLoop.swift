@@ -236,6 +236,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             writeCompleted(id: id, device: device, point: point, outcome: outcome)
         case .busStatistics(let stats, let now):
             utilization = max(utilization, stats.utilizationPPM(nowNanoseconds: now))
+        case .readFailure(let device, let detail):
+            log.warning("device \(configuration.fieldBus.devices[device].name): " + detail.description)
         case .deviceStatistics, .registerReadCompleted:
             break   // the console's (ConsoleFigures)
         }

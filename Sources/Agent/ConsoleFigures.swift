@@ -82,7 +82,7 @@ public struct ConsoleFigures: Sendable {
             registerReadId = id
             registerReadOutcome = outcome
             return true
-        case .deviceOnline, .deviceOffline:
+        case .deviceOnline, .deviceOffline, .readFailure:
             return false
         }
     }

@@ -31,7 +31,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .buses: return "buses"
         case .devices: return "devices"
         case .points: return "points [DEVICE]"
-        case .read: return "read DEVICE POINT | read DEVICE holding|input|coil|discrete ADDRESS [COUNT]"
+        case .read: return "read DEVICE POINT | read DEVICE holding|input|coil|discrete ADDRESS [COUNT] | read METER di 0xDDDDDDDD"
         case .write: return "write DEVICE POINT VALUE | write DEVICE holding|coil ADDRESS VALUE"
         case .log: return "log [LINES]"
         case .mqtt: return "mqtt"

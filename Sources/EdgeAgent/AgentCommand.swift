@@ -18,6 +18,7 @@ enum AgentCommand {
           log         ring log, offline: log info | dump | verify | format --device PATH
           board       board files: board check FILE... | fw-env FILE [--state DIR]
           modbus      commissioning probe: modbus read --port DEV|--tcp HOST:PORT --unit N --holding ADDR --count N
+          dlt645      DL/T 645 probe: dlt645 read --port DEV --address NNNNNNNNNNNN --di 0xDDDDDDDD (AAAAAAAAAAAA: find the address)
           help        print this text (also --help, -h)
 
         """
@@ -57,6 +58,8 @@ enum AgentCommand {
             return BoardCommand.run(Array(arguments.dropFirst(2)))
         case "modbus":
             return ModbusCommand.run(Array(arguments.dropFirst(2)))
+        case "dlt645":
+            return DLT645Command.run(Array(arguments.dropFirst(2)))
         case "run":
             return RunCommand.run(Array(arguments.dropFirst(2)))
         default:

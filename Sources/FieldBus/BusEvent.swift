@@ -65,6 +65,9 @@ public enum BusEvent: Equatable, Sendable {
     /// `deviceStatistics` per device. `nowNanoseconds` is the monotonic time of the snapshot.
     case busStatistics(BusStatistics, nowNanoseconds: UInt64)
     case deviceStatistics(device: Int, online: Bool, statistics: TransactionStatistics)
+    /// A read of `device` failed for a protocol cause not reported before for that read (a
+    /// DL/T 645 error reply, checksum…): said once, for the log.
+    case readFailure(device: Int, detail: FieldFailureDetail)
 }
 
 /// Receives a scheduler's events as they happen (a queue to another thread, or a test's array).

@@ -193,6 +193,7 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         let took = end.nanoseconds(since: now)
         statistics.transactions.record(nanoseconds: took, error: failure)
         devices[slot].statistics.record(nanoseconds: took, error: failure)
+        if let failure { noteFailureDetail(failure, read: index, sink: &sink) }
         let wall = clock.wallNow()
 
         guard let error = failure, error.isFailure else {
@@ -221,6 +222,18 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         }
         emitSamples(of: read, quality: error.quality, time: wall, sink: &sink)
         reschedule(index, after: end)
+    }
+
+    /// Keeps the protocol's own cause of a failed read in the statistics and reports it once per
+    /// read and cause (a corrupting line or a DI the meter lacks is said once, not every poll).
+    mutating func noteFailureDetail<Sink: BusEventSink>(_ failure: ModbusError, read index: Int, sink: inout Sink) {
+        let slot = reads[index].slot
+        guard let detail = transport.failureDetail(failure, of: reads[index].request, device: devices[slot].address) else { return }
+        statistics.transactions.lastFailure = detail
+        devices[slot].statistics.lastFailure = detail
+        if let reported = reads[index].reportedFailure, reported.isSameCause(as: detail) { return }
+        reads[index].reportedFailure = detail
+        sink.deliver(.readFailure(device: devices[slot].device, detail: detail))
     }
 
     /// Moves a read's deadline to its next period after `end`, counting skipped periods.

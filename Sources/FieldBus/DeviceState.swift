@@ -36,6 +36,9 @@ public struct ScheduledRead: Equatable, Sendable {
     public var intervalNanoseconds: UInt64
     public var deadline: MonotonicInstant
     public var attempts: UInt8 = 0
+    /// The last protocol cause reported for this read (`BusEvent.readFailure`): a new one is
+    /// reported, the same one is not said again.
+    public var reportedFailure: FieldFailureDetail? = nil
 
     public init(slot: Int, request: ReadRequest, intervalNanoseconds: UInt64, deadline: MonotonicInstant) {
         self.slot = slot

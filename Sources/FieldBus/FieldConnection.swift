@@ -46,6 +46,13 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
         }
     }
 
+    public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? {
+        switch self {
+        case .dlt645(let c): return c.failureDetail(error, of: request, device: device)
+        default: return nil
+        }
+    }
+
     public mutating func write(_ command: WriteCommand, point: PointDefinition, of device: FieldAddress,
                                scratch: FieldScratch) -> FieldWriteResult {
         let result: FieldWriteResult

@@ -23,6 +23,13 @@ public protocol FieldProtocol: ~Copyable {
     /// Runs a commissioning read (the console's `read`) within `template`'s limits.
     mutating func readRaw(_ request: RegisterReadRequest, template: DeviceTemplate, of device: FieldAddress,
                           scratch: FieldScratch) -> FieldRawReadResult
+    /// The protocol's own cause of the read of `request` that just failed with `error`, when it
+    /// says more than `error` (nil by default: Modbus' errors are its own classes).
+    func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail?
+}
+
+extension FieldProtocol where Self: ~Copyable {
+    public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? { nil }
 }
 
 /// Where a device is on its bus, in the terms of every protocol: the Modbus unit id, and a

@@ -12,6 +12,8 @@ public struct RegisterReadRequest: Equatable, Sendable {
     public var table: RegisterTable
     public var address: UInt16
     public var count: UInt16
+    /// A DL/T 645 data identifier to read instead of registers (a meter has none); nil for Modbus.
+    public var dataIdentifier: UInt32? = nil
 
     public init(id: UInt32, device: Int, table: RegisterTable, address: UInt16, count: UInt16) {
         self.id = id
@@ -19,6 +21,12 @@ public struct RegisterReadRequest: Equatable, Sendable {
         self.table = table
         self.address = address
         self.count = count
+    }
+
+    /// A commissioning read of one DL/T 645 data identifier of meter `device`.
+    public init(id: UInt32, device: Int, dataIdentifier: UInt32) {
+        self.init(id: id, device: device, table: .holdingRegister, address: 0, count: 1)
+        self.dataIdentifier = dataIdentifier
     }
 }
 
@@ -56,8 +64,12 @@ public struct RegisterValues: Equatable, Sendable {
 /// How a commissioning read ended.
 public enum RegisterReadOutcome: Equatable, Sendable {
     case ok(RegisterValues)
+    /// A DL/T 645 data identifier's value, in its table's unit (`DLT645DataFormat`).
+    case dataValue(dataIdentifier: UInt32, value: Double)
     /// The transaction failed (timeout, exception code, CRC…).
     case failed(ModbusError)
+    /// The transaction failed for a cause in the protocol's own words (a meter's error reply…).
+    case failedDetail(FieldFailureDetail)
     /// The range touches addresses the device's template forbids; nothing was sent.
     case forbidden(AddressRange)
     /// A count of 0, over `RegisterReadRequest.maximumCount` or the device's per-read limit, or a

@@ -14,6 +14,9 @@ public struct TransactionStatistics: Equatable, Sendable {
     public var roundTripTotalNanoseconds: UInt64 = 0
     /// Time spent in transactions, including timeouts: what the wire was held for.
     public var busyNanoseconds: UInt64 = 0
+    /// The protocol's own cause of the latest failed read that had one (a DL/T 645 error reply,
+    /// checksum…), for the console.
+    public var lastFailure: FieldFailureDetail? = nil
 
     public init() {}
 

@@ -66,10 +66,30 @@ public struct DLT645Master: ~Copyable, FieldProtocol {
         FieldWriteResult(outcome: .rejected(.notWritable), touchedWire: false)
     }
 
-    /// Commissioning reads address registers, which a meter does not have.
+    /// A commissioning read of one data identifier (any DI of the table, configured or not),
+    /// live on the wire; a register read is out of limits (a meter has no registers).
     public mutating func readRaw(_ request: RegisterReadRequest, template: DeviceTemplate, of device: FieldAddress,
                                  scratch: FieldScratch) -> FieldRawReadResult {
-        FieldRawReadResult(outcome: .outOfLimits, touchedWire: false)
+        guard let di = request.dataIdentifier, DLT645DataFormat.lookup(di) != nil else {
+            return FieldRawReadResult(outcome: .outOfLimits, touchedWire: false)
+        }
+        do throws(ModbusError) {
+            let value = try readValue(address: DLT645Address(station: device.station), di: di)
+            return FieldRawReadResult(outcome: .dataValue(dataIdentifier: di, value: value), touchedWire: true)
+        } catch {
+            var planned = ReadRequest(table: .holdingRegister, address: 0, count: 1, firstPoint: 0, pointCount: 1)
+            planned.objectAddress = di
+            if let detail = failureDetail(error, of: planned, device: device) {
+                return FieldRawReadResult(outcome: .failedDetail(detail), wireError: error, touchedWire: true)
+            }
+            return FieldRawReadResult(outcome: .failed(error), wireError: error, touchedWire: true)
+        }
+    }
+
+    /// The codec's error of the read that just failed (a timeout or port error has none).
+    public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? {
+        guard let lastError else { return nil }
+        return .dlt645(lastError, station: device.station, di: request.objectAddress)
     }
 
     // MARK: Transactions
@@ -101,6 +121,29 @@ public struct DLT645Master: ~Copyable, FieldProtocol {
         }
     }
 
+    /// Reads the communication address (DI 0x04000401) of the meter at `address`: sent to the
+    /// wildcard AAAAAAAAAAAA, it discovers the address of the single meter on a line. Throws like
+    /// `readValue`, the codec's own error kept in `lastError`.
+    public mutating func readAddress(asking address: DLT645Address = .wildcard) throws(ModbusError) -> DLT645Address {
+        lastError = nil
+        let length: Int
+        do throws(DLT645Error) {
+            length = try DLT645Frame.encodeRead(address: address, di: DLT645Frame.communicationAddressIdentifier, into: frame)
+        } catch {
+            lastError = error
+            throw error.transactionError
+        }
+        try send(length)
+        let received = try receive()
+        do throws(DLT645Error) {
+            let reply = try DLT645Frame.parse(UnsafeMutableBufferPointer(rebasing: frame[0..<received]))
+            return try DLT645Frame.readAddress(reply, in: frame, asked: address)
+        } catch {
+            lastError = error
+            throw error.transactionError
+        }
+    }
+
     /// Sends the broadcast time sync (meters do not answer). `year` is 0...99.
     public mutating func sendTimeSync(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) throws(ModbusError) {
         let length: Int
@@ -126,7 +169,9 @@ public struct DLT645Master: ~Copyable, FieldProtocol {
         edge_sleep_ns(frameNanoseconds + UInt64(responseTimeoutMilliseconds) * 100_000)
     }
 
-    mutating func open() throws(ModbusError) {
+    /// Opens and configures the serial port unless it is open (every transaction does this
+    /// itself; the probe calls it first to tell a missing port from a silent meter).
+    public mutating func open() throws(ModbusError) {
         guard fd < 0 else { return }
         let opened = edge_open(serial.path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0)
         // Non-blocking only for the open (no wait for a carrier); VMIN = VTIME = 0 keep reads from blocking.
