@@ -8,7 +8,11 @@ import Testing
 @Suite(.serialized) struct EndToEndConfigApplyTests {
     typealias H = EndToEndHarness
 
-    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    /// `config apply` checks the bundle against the test key: a host build is given it (`--key`);
+    /// a firmware trusts only its compiled-in key, so under Tools/qemu-agent.sh this runs only on
+    /// the test-key build (as the OTA upgrade tests: EndToEndOTATests.testKeyFirmware).
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent && (EndToEndOTATests.binary.host || EndToEndOTATests.testKeyFirmware),
+                   "config apply with the test key: a host build, or the firmware built with the test key"))
     func aGoodBundleAppliedToARunningAgentKeepsTheBacklogAndDataFlowing() throws {
         let h = try H()
         try h.writeConfig(intervalMs: 200, extra: H.debugLogging)
