@@ -711,6 +711,9 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         case .ioError(let e):
             out.write("I/O ERROR ")
             out.write(e)
+        case .flagged(let flags):
+            out.write("FLAGGED ")
+            out.write(Int32(flags))
         }
     }
 

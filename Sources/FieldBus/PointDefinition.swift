@@ -17,6 +17,9 @@ public struct PointDefinition: Equatable, Sendable {
     /// The point's address in protocols that do not use register tables: the DL/T 645 data
     /// identifier (DI, e.g. 0x02010100); 0 for Modbus.
     public var objectAddress: UInt32 = 0
+    /// IEC 104: the point's type family, command address and select-before-operate; the
+    /// information object address is `objectAddress`. Nil for other protocols.
+    public var iec104: IEC104PointSettings? = nil
 
     public init(identifier: String, table: RegisterTable, address: UInt16, dataType: PointDataType,
                 order: WordOrder = .abcd, scale: Double = 1, offset: Double = 0,

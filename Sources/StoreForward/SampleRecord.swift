@@ -47,6 +47,7 @@ public enum SampleRecord {
         case .invalidResponse: return (4, 0)
         case .offline: return (5, 0)
         case .ioError(let e): return (6, UInt8(truncatingIfNeeded: e))
+        case .flagged(let f): return (7, f)
         }
     }
 
@@ -59,6 +60,7 @@ public enum SampleRecord {
         case 4: return .invalidResponse
         case 5: return .offline
         case 6: return .ioError(Int32(detail))
+        case 7: return .flagged(detail)
         default: return nil
         }
     }

@@ -74,6 +74,9 @@ final class OutstationProcess {
 
     var log: String { drain(); return text }
 
+    /// The outstation's stdin, for writing a line without allocating.
+    var inputDescriptor: Int32 { input.fileHandleForWriting.fileDescriptor }
+
     func send(_ line: String) {
         input.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
