@@ -129,4 +129,39 @@ import TestSupport
         #expect(counted.allocations == 0, "\(counted)")
         #expect(events.samples > before + 1)
     }
+
+    /// The link lost: the station goes offline (after the bus's failures), the scheduler probes
+    /// it with its back-off, and when the outstation is back the link restarts and interrogates
+    /// again; the general interrogation also repeats on its schedule while the link is up.
+    @Test func lostLinkTakesTheStationOfflineAndReconnectsWithAnInterrogation() throws {
+        var outstation = try OutstationProcess()
+        defer { outstation.stop() }
+        let port = outstation.port
+        var config = try Self.configuration(port: port)
+        config.buses[0].iec104Link?.interrogationPeriodMilliseconds = 1000
+        config.buses[0].probeBackoffMinimumMilliseconds = 100
+        config.buses[0].probeBackoffMaximumMilliseconds = 200
+        var s = try BusScheduler(bus: config.buses[0], busIndex: 0, templates: config.templates, devices: config.devices,
+                                 transport: try FieldConnection(bus: config.buses[0]), clock: SystemClock())
+        let events = Events()
+        var sink = Sink(target: events)
+        func breakerSamples() -> Int {
+            events.events.reduce(0) { n, e in if case .sample(let x) = e, x.point == 2 { return n + 1 } else { return n } }
+        }
+        // The scheduled interrogation: the breaker (never sent spontaneously) arrives twice.
+        #expect(Self.run(&s, &sink, seconds: 10) { breakerSamples() >= 2 }, "\(events.events) \(outstation.log)")
+
+        outstation.stop()
+        let offline = Self.run(&s, &sink, seconds: 40) {
+            events.events.contains { if case .deviceOffline = $0 { return true } else { return false } }
+        }
+        #expect(offline, "\(events.events)")
+        events.events = []
+        outstation = try OutstationProcess(port: port)
+        let back = Self.run(&s, &sink, seconds: 20) {
+            events.events.contains { if case .deviceOnline = $0 { return true } else { return false } } && breakerSamples() >= 1
+        }
+        #expect(back, "\(events.events) \(outstation.log)")
+        #expect(Self.last(events.events, point: 0)?.value == .double(12.5))
+    }
 }
