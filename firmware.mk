@@ -216,17 +216,20 @@ fw_check_imports = cat $(1) >&2; if grep -q "was not imported by this file" $(1)
   echo "firmware: module $(2): a file uses a module it does not import (see above; an error in Swift 6 mode): add the import" >&2; \
   exit 1; fi
 
+# A module's sources, its protocol folders included (Sources/FieldBus/DLT645/, .../IEC104/).
+fw_swift_srcs = $(sort $(wildcard $(FW_SRC)/$(1)/*.swift) $(wildcard $(FW_SRC)/$(1)/*/*.swift))
+
 define FW_SWIFT_LIB
 FW_OBJ_$(1) := $(FW_BUILD)/swift/$(1).o
 $(FW_MODS)/$(1).swiftmodule: $(FW_BUILD)/swift/$(1).o ;
-$$(call fw_record,$(FW_BUILD)/swift/$(1).cmd,$(FW_SWIFTFLAGS) $(wildcard $(FW_SRC)/$(1)/*.swift))
-$(FW_BUILD)/swift/$(1).o: $(wildcard $(FW_SRC)/$(1)/*.swift) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) \
+$$(call fw_record,$(FW_BUILD)/swift/$(1).cmd,$(FW_SWIFTFLAGS) $(call fw_swift_srcs,$(1)))
+$(FW_BUILD)/swift/$(1).o: $(call fw_swift_srcs,$(1)) $(FW_MODULEMAPS) $(FW_C_HEADERS) $(FW_DEPS_STAMP) \
     $(FW_BUILD)/swift/$(1).cmd \
     $(foreach d,$(filter $(FIRMWARE_SWIFT_MODULES),$(shell Toolchain/swift-modules.sh imports $(FW_SRC) $(1))),$(FW_MODS)/$(d).swiftmodule)
 	@mkdir -p $(FW_MODS) $(FW_BUILD)/swift
 	$(call fw_say,SWIFTC  $(BOARD) $(1))
 	$(FW_Q)$(SWIFTC) $(FW_SWIFTFLAGS) -parse-as-library -module-name $(1) -emit-module -emit-module-path $(FW_MODS)/$(1).swiftmodule \
-	  -c $(wildcard $(FW_SRC)/$(1)/*.swift) -o $(FW_BUILD)/swift/$(1).o 2> $(FW_BUILD)/swift/$(1).diag \
+	  -c $(call fw_swift_srcs,$(1)) -o $(FW_BUILD)/swift/$(1).o 2> $(FW_BUILD)/swift/$(1).diag \
 	  || { cat $(FW_BUILD)/swift/$(1).diag >&2; exit 1; }
 	@$(call fw_check_imports,$(FW_BUILD)/swift/$(1).diag,$(1),$(FW_BUILD)/swift/$(1).o)
 	@touch $(FW_MODS)/$(1).swiftmodule $(FW_BUILD)/swift/$(1).o # swiftc keeps an unchanged output's old time

@@ -21,7 +21,7 @@ modules() {
 # `@_implementationOnly import X`, `public import X`, ...
 imports_of() {
   all=$(modules)
-  cat "$src/$1"/*.swift | sed -nE \
+  cat "$src/$1"/*.swift $(ls "$src/$1"/*/*.swift 2>/dev/null) | sed -nE \
     's/^[[:space:]]*(@[A-Za-z_]+[[:space:]]+)*((public|package|internal|fileprivate|private)[[:space:]]+)?import[[:space:]]+((typealias|struct|class|enum|protocol|let|var|func)[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*).*/\6/p' |
     sort -u | while read -r i; do
       [ "$i" = "$1" ] && continue

@@ -1,5 +1,6 @@
 import CShim
 import EdgeCore
+import IEC104
 
 /// The field-bus part of the agent's configuration: buses, device templates and devices, all
 /// cross-checked. Built only by `FieldBusConfiguration.decode`/`parse`, which return all of it

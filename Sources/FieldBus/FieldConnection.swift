@@ -1,3 +1,5 @@
+import IEC104
+
 /// The connection of any configured bus, chosen by its `"protocol"`: one concrete type, so the
 /// agent runs every bus through one specialisation of `BusWorker`/`BusScheduler` (no
 /// existentials: Embedded Swift), each call a switch to the protocol's own implementation. Adding
