@@ -802,6 +802,9 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         case .formulaFault(let f):
             out.write("FORMULA: ")
             out.write(FormulaFault(rawValue: f)?.name ?? "fault")
+        case .flagged(let flags):
+            out.write("FLAGGED ")
+            out.write(Int32(flags))
         }
     }
 

@@ -11,6 +11,8 @@ public enum FieldProtocolKind: String, Equatable, Sendable {
     case modbusTCP = "modbus-tcp"
     /// DL/T 645-2007 multi-function meters (serial).
     case dlt645 = "dlt645"
+    /// IEC 60870-5-104 outstations (TCP, a push protocol).
+    case iec104 = "iec104"
 }
 
 /// One field bus and how the scheduler treats it: timeouts, retries, the inter-frame gap, when
@@ -22,6 +24,9 @@ public struct BusDefinition: Equatable, Sendable {
     /// DL/T 645: seconds between broadcast time syncs (control 0x08, the gateway's local time);
     /// nil (the default) sends none.
     public var timeSyncIntervalSeconds: UInt32? = nil
+    /// IEC 104: the link's k/w windows, T0-T3 and interrogation schedules (`"iec104"` of the bus;
+    /// the common address is the devices'); nil on other protocols.
+    public var iec104Link: IEC104LinkSettings? = nil
     public var responseTimeoutMilliseconds: UInt32
     public var byteTimeoutMilliseconds: UInt32
     /// Overrides the 3.5-character gap between frames (serial), in microseconds.

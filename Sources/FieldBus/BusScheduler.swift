@@ -92,6 +92,10 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         self.verifyRegisters = .allocate(capacity: Int(DeviceLimits.protocolMaxRegisters))
         self.verifyRegisters.initialize(repeating: 0)
         statistics.startedAtNanoseconds = now.nanoseconds
+        for i in self.devices.indices {
+            self.transport.attach(device: self.devices[i].device, address: self.devices[i].address,
+                                  template: templates[self.devices[i].template])
+        }
     }
 
     /// The buffers lent to the connection for each transaction.
@@ -188,6 +192,7 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         } catch {
             failure = error
         }
+        transport.deliverReceived(into: &sink)
         let end = clock.monotonicNow()
         lastTransactionEnd = end
         let took = end.nanoseconds(since: now)
@@ -309,6 +314,7 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         let point = templates[devices[slot].template].points[write.point]
         let start = clock.monotonicNow()
         let result = transport.write(write, point: point, of: devices[slot].address, scratch: scratch)
+        transport.deliverReceived(into: &sink)
         let outcome = result.outcome, wireError = result.wireError, touchedWire = result.touchedWire
         if touchedWire {
             let end = clock.monotonicNow()

@@ -1,6 +1,7 @@
 import CShim
 import EdgeCompute
 import EdgeCore
+import IEC104
 
 /// The field-bus part of the agent's configuration: buses, device templates and devices, all
 /// cross-checked. Built only by `FieldBusConfiguration.decode`/`parse`, which return all of it
@@ -99,6 +100,11 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 if let first = devices.firstIndex(where: { $0.name == device.name }) {
                     v.report("duplicate device name \"\(device.name)\" (also \(devicePaths[first].text))",
                              at: path.key("name"), element["name"]?.location)
+                } else if !device.isVirtual, buses[device.bus].fieldProtocol == .iec104 {
+                    if let first = devices.firstIndex(where: { $0.bus == device.bus && $0.station == device.station }) {
+                        v.report("common address \(device.station) is already used on bus \"\(buses[device.bus].name)\" by \(devicePaths[first].text)",
+                                 at: path.key("commonAddress"), element["commonAddress"]?.location)
+                    }
                 } else if !device.isVirtual, buses[device.bus].fieldProtocol == .dlt645 {
                     if let first = devices.firstIndex(where: { $0.bus == device.bus && $0.station == device.station }) {
                         v.report("address \(DLT645Address(station: device.station).text) is already used on bus \"\(buses[device.bus].name)\" by \(devicePaths[first].text)",
@@ -122,7 +128,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Buses
 
-    static let busKeys = ["name", "type", "protocol", "timeSyncIntervalS", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port",
+    static let busKeys = ["name", "type", "protocol", "timeSyncIntervalS", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port", "iec104",
                           "responseTimeoutMs", "byteTimeoutMs", "interFrameGapUs", "retries", "offlineAfterFailures",
                           "probeBackoffMinMs", "probeBackoffMaxMs"]
 
@@ -170,13 +176,15 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 v.report("\"\(key)\" belongs to a serial bus, not a tcp one", at: path.key(key), o.member(key)?.keyLocation)
             }
             let host = v.string(in: o, "host")
-            let port = v.integer(in: o, "port", required: false, range: 1...65535) ?? 502
+            // 2404 is IEC 104's registered port, 502 Modbus TCP's.
+            let defaultPort: Int64 = o.member("protocol")?.value.stringValue == "iec104" ? 2404 : 502
+            let port = v.integer(in: o, "port", required: false, range: 1...65535) ?? defaultPort
             if let host { transport = .tcp(TCPSettings(host: host, port: UInt16(port))) }
         }
         var fieldProtocol: FieldProtocolKind? = nil
-        if o.member("protocol") != nil, let text = v.choice(in: o, "protocol", ["modbus-rtu", "modbus-tcp", "dlt645"]) {
+        if o.member("protocol") != nil, let text = v.choice(in: o, "protocol", ["modbus-rtu", "modbus-tcp", "dlt645", "iec104"]) {
             fieldProtocol = FieldProtocolKind(rawValue: text)
-            let serialOnly = fieldProtocol != .modbusTCP
+            let serialOnly = fieldProtocol != .modbusTCP && fieldProtocol != .iec104
             if let type, (type == "serial") != serialOnly {
                 v.report("protocol \"\(text)\" runs on a \(serialOnly ? "serial" : "tcp") bus, not a \(type) one",
                          at: path.key("protocol"), o.member("protocol")?.value.location)
@@ -187,6 +195,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
             v.report("\"timeSyncIntervalS\" applies to a dlt645 bus (its broadcast time sync)", at: path.key("timeSyncIntervalS"),
                      o.member("timeSyncIntervalS")?.keyLocation)
         }
+        let link = decodeIEC104Link(o, at: path, &v, onIEC104: fieldProtocol == .iec104)
         let response = v.integer(in: o, "responseTimeoutMs", required: false, range: 1...60_000) ?? 500
         let byte = v.integer(in: o, "byteTimeoutMs", required: false, range: 1...60_000) ?? 50
         let gap = v.integer(in: o, "interFrameGapUs", required: false, range: 0...1_000_000)
@@ -205,6 +214,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                              probeBackoffMinimumMilliseconds: UInt32(backoffMin), probeBackoffMaximumMilliseconds: UInt32(backoffMax),
                              fieldProtocol: fieldProtocol)
         bus.timeSyncIntervalSeconds = timeSync.map { UInt32($0) }
+        if fieldProtocol == .iec104 { bus.iec104Link = link }
         return bus
     }
 
@@ -222,10 +232,13 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         guard let o = v.object(value, at: path, allowedKeys: templateKeys) else { return nil }
         let before = v.errors.count
         let name = v.string(in: o, "name")
-        let isDLT645 = o.member("protocol") != nil && v.choice(in: o, "protocol", ["modbus", "dlt645"]) == "dlt645"
+        let templateProtocol = o.member("protocol") == nil ? "modbus" : v.choice(in: o, "protocol", ["modbus", "dlt645", "iec104"])
         let interval = v.integer(in: o, "intervalMs", required: false, range: 1...86_400_000) ?? 1000
-        if isDLT645 {
+        if templateProtocol == "dlt645" {
             return decodeDLT645Template(o, at: path, &v, name: name, interval: interval, errorsBefore: before)
+        }
+        if templateProtocol == "iec104" {
+            return decodeIEC104Template(o, at: path, &v, name: name, interval: interval, errorsBefore: before)
         }
         var limits = DeviceLimits()
         if let n = v.integer(in: o, "maxRegistersPerRead", required: false, range: 1...Int64(DeviceLimits.protocolMaxRegisters)) {
@@ -378,7 +391,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Devices
 
-    static let deviceKeys = ["name", "template", "unit", "address", "bus", "intervalMs", "productKey", "deviceKey", "services"]
+    static let deviceKeys = ["name", "template", "unit", "address", "commonAddress", "bus", "intervalMs", "productKey", "deviceKey", "services"]
 
     static func decodeDevice(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator,
                              buses: [BusDefinition], templates: [DeviceTemplate], declared: [String]) -> DeviceDefinition? {
@@ -388,12 +401,23 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         let templateName = v.string(in: o, "template")
         let busName = v.string(in: o, "bus")
         // A DL/T 645 meter is addressed by its 12-digit address instead of a unit id.
-        let onDLT645 = busName.flatMap { n in buses.first { $0.name == n } }?.fieldProtocol == .dlt645
+        let busProtocol = busName.flatMap { n in buses.first { $0.name == n } }?.fieldProtocol
+        let onDLT645 = busProtocol == .dlt645
+        // An IEC 104 station is addressed by its common address.
+        let onIEC104 = busProtocol == .iec104
         // On a refused bus (its own error said why) a meter's "address" stands for its "unit".
         let busRefused = busName.map { n in !buses.contains { $0.name == n } && declared.contains(n) } ?? false
-        let meterOnRefusedBus = busRefused && o.member("address") != nil && o.member("unit") == nil
-        let unit = onDLT645 || meterOnRefusedBus ? 0 : v.integer(in: o, "unit", range: 0...255)
+        let meterOnRefusedBus = busRefused && (o.member("address") != nil || o.member("commonAddress") != nil) && o.member("unit") == nil
+        let unit = onDLT645 || onIEC104 || meterOnRefusedBus ? 0 : v.integer(in: o, "unit", range: 0...255)
         var station: UInt64 = 0
+        if onIEC104 {
+            if let m = o.member("unit") {
+                v.report("an IEC 104 station has a \"commonAddress\" (1...65534), not a \"unit\"", at: path.key("unit"), m.keyLocation)
+            }
+            if let ca = v.integer(in: o, "commonAddress", range: 1...65534) { station = UInt64(ca) }
+        } else if !busRefused, let m = o.member("commonAddress") {
+            v.report("\"commonAddress\" belongs to a station on an iec104 bus", at: path.key("commonAddress"), m.keyLocation)
+        }
         if onDLT645 {
             if let m = o.member("unit") {
                 v.report("a DL/T 645 meter has an \"address\" (12 digits), not a \"unit\"", at: path.key("unit"), m.keyLocation)
@@ -407,7 +431,8 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 }
             }
         } else if !busRefused, let m = o.member("address") {
-            v.report("\"address\" belongs to a device on a dlt645 bus; a Modbus device has a \"unit\"", at: path.key("address"), m.keyLocation)
+            v.report(onIEC104 ? "\"address\" belongs to a device on a dlt645 bus; an IEC 104 station has a \"commonAddress\""
+                              : "\"address\" belongs to a device on a dlt645 bus; a Modbus device has a \"unit\"", at: path.key("address"), m.keyLocation)
         }
         let interval = v.integer(in: o, "intervalMs", required: false, range: 1...86_400_000)
         let productKey = v.string(in: o, "productKey", required: false)
@@ -434,7 +459,11 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                 v.report("unknown bus \"\(busName)\"" + known(buses.map { $0.name }), at: path.key("bus"), o.member("bus")?.value.location)
             }
         }
-        if let templateIndex, let busIndex, (templates[templateIndex].fieldProtocol == .dlt645) != onDLT645 {
+        if let templateIndex, let busIndex, (templates[templateIndex].fieldProtocol == .iec104) != onIEC104 {
+            v.report(onIEC104 ? "template \"\(templates[templateIndex].name)\" is not an IEC 104 template (\"protocol\": \"iec104\"), but bus \"\(buses[busIndex].name)\" is iec104"
+                              : "template \"\(templates[templateIndex].name)\" is an IEC 104 template, but bus \"\(buses[busIndex].name)\" is \(buses[busIndex].fieldProtocol.rawValue)",
+                     at: path.key("template"), o.member("template")?.value.location)
+        } else if let templateIndex, let busIndex, (templates[templateIndex].fieldProtocol == .dlt645) != onDLT645 {
             v.report(onDLT645 ? "template \"\(templates[templateIndex].name)\" is not a DL/T 645 template (\"protocol\": \"dlt645\"), but bus \"\(buses[busIndex].name)\" is dlt645"
                               : "template \"\(templates[templateIndex].name)\" is a DL/T 645 template, but bus \"\(buses[busIndex].name)\" is \(buses[busIndex].fieldProtocol.rawValue)",
                      at: path.key("template"), o.member("template")?.value.location)

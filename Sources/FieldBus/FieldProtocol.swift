@@ -26,10 +26,19 @@ public protocol FieldProtocol: ~Copyable {
     /// The protocol's own cause of the read of `request` that just failed with `error`, when it
     /// says more than `error` (nil by default: Modbus' errors are its own classes).
     func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail?
+    /// Start-up only: `device` (its index in the configuration) sits at `address` with `template`.
+    /// A push protocol builds its table of addressed points here; polled ones need nothing.
+    mutating func attach(device: Int, address: FieldAddress, template: DeviceTemplate)
+    /// After every read and write: delivers the samples the connection received unasked since the
+    /// last call (a push protocol's spontaneous and interrogated values, each change with the
+    /// device's time stamp and quality), in the order received. Polled protocols deliver none.
+    mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink)
 }
 
 extension FieldProtocol where Self: ~Copyable {
     public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? { nil }
+    public mutating func attach(device: Int, address: FieldAddress, template: DeviceTemplate) {}
+    public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {}
 }
 
 /// Where a device is on its bus, in the terms of every protocol: the Modbus unit id, and a

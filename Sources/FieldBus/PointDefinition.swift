@@ -28,6 +28,9 @@ public struct PointDefinition: Equatable, Sendable {
     public var scalePoint: String?
     /// Report-by-exception (deadband, min/max report intervals); all zero: every sample reported.
     public var report: ReportFilterSettings
+    /// IEC 104: the point's type family, command address and select-before-operate; the
+    /// information object address is `objectAddress`. Nil for other protocols.
+    public var iec104: IEC104PointSettings? = nil
 
     public init(identifier: String, table: RegisterTable, address: UInt16, dataType: PointDataType,
                 order: WordOrder = .abcd, scale: Double = 1, offset: Double = 0,

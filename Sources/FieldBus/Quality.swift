@@ -16,6 +16,10 @@ public enum Quality: Equatable, Sendable {
     /// A derived point whose formula could not give a value: `EdgeCompute.FormulaFault`'s raw
     /// value (0: an input was bad; division by zero, overflow, not a number, bit out of range).
     case formulaFault(UInt8)
+    /// The device sent the value with quality flags (IEC 104: invalid 0x01, not topical 0x02,
+    /// substituted 0x04, blocked 0x08, overflow 0x10, counter adjusted 0x20): the value is kept
+    /// in the sample, but it is not good.
+    case flagged(UInt8)
 
     @inlinable public var isGood: Bool { self == .good }
 }

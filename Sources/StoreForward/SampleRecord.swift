@@ -48,6 +48,7 @@ public enum SampleRecord {
         case .offline: return (5, 0)
         case .ioError(let e): return (6, UInt8(truncatingIfNeeded: e))
         case .formulaFault(let f): return (7, f)
+        case .flagged(let f): return (8, f)
         }
     }
 
@@ -61,6 +62,7 @@ public enum SampleRecord {
         case 5: return .offline
         case 6: return .ioError(Int32(detail))
         case 7: return .formulaFault(detail)
+        case 8: return .flagged(detail)
         default: return nil
         }
     }

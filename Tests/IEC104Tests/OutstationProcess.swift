@@ -31,8 +31,9 @@ final class OutstationProcess {
 
     enum OutstationError: Error { case notReady(String) }
 
-    init() throws {
-        port = UInt16.random(in: 20000...45000)
+    /// Starts the outstation on `port` (a random one by default: a restarted outstation takes its predecessor's).
+    init(port: UInt16 = UInt16.random(in: 20000...45000)) throws {
+        self.port = port
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [Self.python, Self.packageRoot.appendingPathComponent("Tools/iec104_test_outstation.py").path, "\(port)"]
         process.standardInput = input
@@ -73,6 +74,9 @@ final class OutstationProcess {
     }
 
     var log: String { drain(); return text }
+
+    /// The outstation's stdin, for writing a line without allocating.
+    var inputDescriptor: Int32 { input.fileHandleForWriting.fileDescriptor }
 
     func send(_ line: String) {
         input.fileHandleForWriting.write(Data((line + "\n").utf8))

@@ -1,0 +1,275 @@
+import CShim
+import EdgeCore
+import IEC104
+
+/// An IEC 60870-5-104 master on one TCP connection, as a `FieldProtocol` (a push protocol: see
+/// the FieldBus README). The scheduler's one read per device keeps the link running: it
+/// connects and sends STARTDT when the link is down (within T0, then T1), then for up to the
+/// bus's response timeout lets the link acknowledge (S frames after w or T2), test (TESTFR after
+/// T3) and interrogate (at start and on schedule) while it receives; every value received for a
+/// configured (common address, object address) becomes a sample in `IEC104PointTable`, delivered
+/// after the read with the device's time stamp and quality. Writes are IEC commands (single,
+/// double, short-float set-point), selected first where the point says so. The link's own
+/// buffers and the sample ring are allocated in `init`/`attach`; a turn allocates nothing.
+public struct IEC104Master: ~Copyable, FieldProtocol {
+    let host: String
+    let port: UInt16
+    let responseTimeoutMilliseconds: UInt64
+    var parameters: LinkParameters
+    var stream = TCPStream()
+    var link: IEC104Link<SystemClock>
+    let buffer: UnsafeMutableRawBufferPointer
+    let table = IEC104PointTable(capacity: 1024)
+    /// Why the link last went down, in words (for the console and the log).
+    public private(set) var lastCloseReason: String? = nil
+    var commonAddresses: [UInt16] = []
+
+    public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32) {
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+        self.responseTimeoutMilliseconds = UInt64(responseTimeoutMilliseconds)
+        link = IEC104Link(parameters: parameters, clock: SystemClock())
+        buffer = .allocate(byteCount: 2048, alignment: 8)
+    }
+
+    deinit {
+        buffer.deallocate()   // the stream closes its socket itself
+    }
+
+    /// The link's counters (frames, acknowledgements, tests, rejected ASDUs, closes).
+    public var linkStatistics: LinkStatistics { link.statistics }
+    /// Values received for addresses no point names, and values lost to a full sample ring.
+    public var unconfiguredValues: UInt64 { table.unconfigured }
+    public var droppedValues: UInt64 { table.dropped }
+
+    // MARK: FieldProtocol
+
+    /// One read per device, naming no points: its samples come from `deliverReceived`.
+    public static func plan(_ template: DeviceTemplate, selection: [Int]) throws(PlanError) -> ReadPlan {
+        var plan = ReadPlan()
+        if !selection.isEmpty {
+            plan.requests.append(ReadRequest(table: .holdingRegister, address: 0, count: 0, firstPoint: 0, pointCount: 0))
+        }
+        return plan
+    }
+
+    public mutating func attach(device: Int, address: FieldAddress, template: DeviceTemplate) {
+        let ca = UInt16(truncatingIfNeeded: address.station)
+        for i in template.points.indices {
+            guard let settings = template.points[i].iec104 else { continue }
+            let point = template.points[i]
+            table.add(key: IEC104PointTable.key(commonAddress: ca, address: point.objectAddress),
+                      target: .init(device: device, point: i, kind: settings.kind, scale: point.scale, offset: point.offset))
+        }
+        if !commonAddresses.contains(ca) { commonAddresses.append(ca) }
+        // One station: interrogate it; several behind one link: the broadcast address.
+        parameters.commonAddress = commonAddresses.count == 1 ? ca : 0xFFFF
+        link = IEC104Link(parameters: parameters, clock: SystemClock())
+    }
+
+    public mutating func read(_ request: ReadRequest, of device: FieldAddress, scratch: FieldScratch) throws(ModbusError) {
+        try start()
+        try service(untilMilliseconds: responseTimeoutMilliseconds, stopWhenStarted: false)
+    }
+
+    public func decode(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> PointValue {
+        .uint(0)
+    }
+
+    public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {
+        table.drain(into: &sink)
+    }
+
+    public mutating func write(_ command: WriteCommand, point: PointDefinition, of device: FieldAddress,
+                               scratch: FieldScratch) -> FieldWriteResult {
+        guard point.writable, let settings = point.iec104, settings.kind.isCommandable else {
+            return FieldWriteResult(outcome: .rejected(.notWritable), touchedWire: false)
+        }
+        guard let v = command.value.numeric, v.isFinite else { return FieldWriteResult(outcome: .rejected(.notANumber), touchedWire: false) }
+        var raw = v
+        if settings.kind == .float {
+            if let range = point.allowedRange, !range.contains(v) {
+                return FieldWriteResult(outcome: .rejected(.outOfAllowedRange), touchedWire: false)
+            }
+            raw = (v - point.offset) / point.scale
+            guard abs(raw) <= Double(Float.greatestFiniteMagnitude) else {
+                return FieldWriteResult(outcome: .rejected(.outOfTypeRange), touchedWire: false)
+            }
+        } else if settings.kind == .single ? (v != 0 && v != 1) : (v != 1 && v != 2) {
+            // A double point takes its DPI values: 1 off, 2 on (as it reports them).
+            return FieldWriteResult(outcome: .rejected(.outOfTypeRange), touchedWire: false)
+        }
+        let ca = UInt16(truncatingIfNeeded: device.station)
+        let address = settings.commandAddress ?? point.objectAddress
+        do throws(ModbusError) {
+            try start()
+            if settings.selectBeforeOperate {
+                let confirmation = try sendCommand(Self.request(settings.kind, raw, select: true), commonAddress: ca, address: address)
+                guard !confirmation.negative, confirmation.isSelect else {
+                    return FieldWriteResult(outcome: .failed(.exception(confirmation.causeCode)), touchedWire: true)
+                }
+            }
+            let confirmation = try sendCommand(Self.request(settings.kind, raw, select: false), commonAddress: ca, address: address)
+            if confirmation.negative {
+                return FieldWriteResult(outcome: .failed(.exception(confirmation.causeCode)), touchedWire: true)
+            }
+            return FieldWriteResult(outcome: .ok, touchedWire: true)
+        } catch {
+            return FieldWriteResult(outcome: .failed(error), wireError: error, touchedWire: true)
+        }
+    }
+
+    /// Commissioning reads address registers, which an outstation does not have.
+    public mutating func readRaw(_ request: RegisterReadRequest, template: DeviceTemplate, of device: FieldAddress,
+                                 scratch: FieldScratch) -> FieldRawReadResult {
+        FieldRawReadResult(outcome: .outOfLimits, touchedWire: false)
+    }
+
+    /// The command for a value of a commandable kind (0/1 for single points, 1 off / 2 on for double ones).
+    static func request(_ kind: IEC104PointKind, _ raw: Double, select: Bool) -> ControlRequest {
+        switch kind {
+        case .single: return .single(raw == 1, select: select)
+        case .double: return .double(raw == 2 ? .on : .off, select: select)
+        default: return .setpointFloat(Float(raw), select: select)
+        }
+    }
+
+    // MARK: The link
+
+    /// Sends `request` and waits for its activation confirmation (positive or negative); a full
+    /// window waits for the outstation's acknowledgement. T1 bounds both: the link closes then.
+    mutating func sendCommand(_ request: ControlRequest, commonAddress: UInt16, address: UInt32) throws(ModbusError) -> ControlResponse {
+        table.awaitingKey = IEC104PointTable.key(commonAddress: commonAddress, address: address)
+        table.awaitingType = request.type
+        table.confirmation = nil
+        defer { table.awaitingKey = nil }
+        let deadline = edge_monotonic_ns() &+ parameters.t1Milliseconds * 1_000_000
+        var sent = false
+        while true {
+            if !sent {
+                do throws(IEC104Error) {
+                    try link.send(request, commonAddress: commonAddress, address: address)
+                    sent = true
+                } catch {
+                    if error.kind != .windowFull { throw .invalidRequest }
+                }
+            }
+            if let confirmation = table.confirmation { return confirmation }
+            if edge_monotonic_ns() >= deadline { throw .timeout }
+            try service(untilMilliseconds: 50, stopWhenStarted: false, returnOnData: true)
+        }
+    }
+
+    /// Connects and sends STARTDT when the link is not started; returns once STARTDT con came.
+    mutating func start() throws(ModbusError) {
+        if link.state == .started && table.started { return }
+        drop(reason: nil)
+        table.started = false
+        link.connecting()
+        var timedOut = false
+        do throws(ByteStreamError) {
+            try stream.open(host: host, port: port)
+            let deadline = edge_monotonic_ns() &+ parameters.t0Milliseconds * 1_000_000
+            var established = false
+            while !established && !timedOut {
+                let now = edge_monotonic_ns()
+                if now >= deadline { timedOut = true; break }
+                var revents: Int16 = 0
+                _ = edge_poll_one(stream.descriptor, stream.pollEvents(wantWrite: true),
+                                  Int32(min((deadline - now) / 1_000_000 + 1, 1000)), &revents)
+                established = try stream.advance(revents: revents)
+            }
+        } catch {
+            drop(reason: "iec104: connect to " + host + ": " + error.description)
+            throw .system(error.code != 0 ? error.code : ECONNREFUSED)
+        }
+        if timedOut {
+            drop(reason: LinkCloseReason.connectTimeout.text)
+            throw .timeout
+        }
+        link.connectionOpened()
+        try service(untilMilliseconds: parameters.t1Milliseconds + 1, stopWhenStarted: true)
+        guard table.started else {
+            drop(reason: LinkCloseReason.acknowledgementTimeout.text)
+            throw .timeout
+        }
+    }
+
+    /// Runs the link for up to `milliseconds`: writes what it has to send, waits for input or
+    /// its next timer, feeds what arrived. Returns early once STARTDT con came
+    /// (`stopWhenStarted`) or once input was taken and no more waits (`returnOnData`); throws
+    /// when the link closed (the reason kept in `lastCloseReason`).
+    mutating func service(untilMilliseconds milliseconds: UInt64, stopWhenStarted: Bool, returnOnData: Bool = true) throws(ModbusError) {
+        let deadline = edge_monotonic_ns() &+ milliseconds * 1_000_000
+        let table = self.table
+        while true {
+            let action = link.poll()
+            if case .close(let reason) = action {
+                drop(reason: reason.text)
+                throw reason == .connectTimeout || reason == .acknowledgementTimeout ? .timeout : .invalidResponse(0)
+            }
+            do throws(ByteStreamError) {
+                while link.pendingOutput.count > 0 {
+                    let n = try stream.send(link.pendingOutput)
+                    if n == 0 { break }
+                    link.outputWritten(n)
+                }
+            } catch {
+                drop(reason: "iec104: send: " + error.description)
+                throw .system(error.code != 0 ? error.code : EIO)
+            }
+            if stopWhenStarted && table.started { return }
+            let now = edge_monotonic_ns()
+            guard now < deadline else { return }
+            var wait = deadline - now
+            if case .wait(let until?) = action, until.nanoseconds > now { wait = min(wait, until.nanoseconds - now) }
+            var revents: Int16 = 0
+            let events: Int16 = link.pendingOutput.count > 0 ? stream.pollEvents(wantWrite: true) : Int16(POLLIN)
+            _ = edge_poll_one(stream.descriptor, events, Int32(min(wait / 1_000_000 + 1, 60_000)), &revents)
+            var received = false
+            // Read while input waits and the sample ring has room for a full ASDU of values.
+            while table.room >= 256 {
+                let n: Int
+                do throws(ByteStreamError) {
+                    n = try stream.receive(into: buffer)
+                } catch {
+                    drop(reason: "iec104: receive: " + error.description)
+                    throw error.code != 0 ? .system(error.code) : .system(ECONNRESET)
+                }
+                guard n > 0 else { break }
+                received = true
+                let wall = WallTime(milliseconds: edge_realtime_ns() / 1_000_000)
+                do throws(IEC104Error) {
+                    try link.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { event in table.handle(event, now: wall) }
+                } catch {
+                    drop(reason: "iec104: " + error.text)
+                    throw .invalidResponse(0)
+                }
+            }
+            if received && returnOnData && !stopWhenStarted {
+                // Acknowledge and answer at once what the input asked for (S frame after w, TESTFR con).
+                _ = link.poll()
+                do throws(ByteStreamError) {
+                    while link.pendingOutput.count > 0 {
+                        let n = try stream.send(link.pendingOutput)
+                        if n == 0 { break }
+                        link.outputWritten(n)
+                    }
+                } catch {
+                    drop(reason: "iec104: send: " + error.description)
+                    throw .system(error.code != 0 ? error.code : EIO)
+                }
+                return
+            }
+        }
+    }
+
+    /// Closes the socket and resets the link; `reason` (when given) is kept for the console.
+    mutating func drop(reason: String?) {
+        if let reason { lastCloseReason = reason }
+        stream.close()
+        link.connectionClosed()
+        table.started = false
+    }
+}
