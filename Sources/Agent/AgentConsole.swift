@@ -112,6 +112,22 @@ public struct AgentConsole<Clock: EdgeClock>: ~Copyable {
         state.clearPending()
     }
 
+    /// The bundle path of the `config apply PATH` typed in this turn, if any (returned once).
+    public mutating func takeConfigApplyRequest() -> String? {
+        let path = state.configApplyPath
+        state.configApplyPath = nil
+        return path
+    }
+
+    /// Shows the answer to `config apply PATH`, then the prompt; `flush` first when the agent
+    /// restarts right after (the terminal is opened again by the next run).
+    public mutating func completeConfigApply(flush: Bool = false, _ body: (inout TextWriter) -> Void) {
+        guard case .configApply = state.pending else { return }
+        session?.completePending(body)
+        state.clearPending()
+        if flush { session?.flush() }
+    }
+
     /// Shows lines that did not come from a command (OTA progress), without disturbing the line
     /// being typed; nothing before the password was given.
     public mutating func notice(_ body: (inout TextWriter) -> Void) {

@@ -144,6 +144,14 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         return .done
     }
 
+    /// Hands `config apply PATH` to the runner, which answers right after this turn.
+    mutating func configApply(path: ConsoleToken, into out: inout TextWriter) -> ConsoleReply {
+        state.pending = .configApply
+        state.configApplyPath = path.string
+        state.pendingDeadline = clock.monotonicNow().advanced(byMilliseconds: Self.otaAnswerMilliseconds)
+        return .pending
+    }
+
     // MARK: buses, devices (fresh statistics first)
 
     mutating func buses(into out: inout TextWriter) -> ConsoleReply { askStatistics(devices: false, into: &out) }
@@ -553,8 +561,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             return port.hasRegisterRead(id: id)
         case .statistics(_, let baseline):
             return snapshot.figures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
-        case .ota:
-            return false   // answered by AgentConsole.completeOTA
+        case .ota, .configApply:
+            return false   // answered by AgentConsole.completeOTA / completeConfigApply
         }
     }
 
@@ -588,6 +596,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             if devices { writeDevices(into: &out) } else { writeBuses(into: &out) }
         case .ota:
             out.line("ota: no answer from the OTA code in time")
+        case .configApply:
+            out.line("config apply: no answer in time")
         }
     }
 

@@ -26,6 +26,8 @@ public final class AgentConsoleState {
         case statistics(devices: Bool, baseline: UInt64)
         /// `ota …`: answered by the OTA code through `AgentConsole.completeOTA`.
         case ota
+        /// `config apply PATH`: answered by the runner through `AgentConsole.completeConfigApply`.
+        case configApply
     }
 
     var pending: Pending? = nil
@@ -35,6 +37,8 @@ public final class AgentConsoleState {
     /// True when the OTA code answers `ota …` commands (else they say OTA is not set up).
     var otaAvailable = false
     var otaRequest: AgentConsoleOTARequest? = nil
+    /// The bundle `config apply PATH` names, for the runner (`AgentConsole.takeConfigApplyRequest`).
+    var configApplyPath: String? = nil
     /// The effective configuration, secrets already masked (`AgentConfiguration.maskedLines`).
     public let configLines: [String]
 
@@ -46,5 +50,6 @@ public final class AgentConsoleState {
         pending = nil
         pendingDeadline = nil
         otaRequest = nil
+        configApplyPath = nil
     }
 }

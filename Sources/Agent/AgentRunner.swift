@@ -31,12 +31,16 @@ public enum AgentRunner {
         public var board: Board?
         /// Slots, bootloader environment, key and reboot method for upgrades (nil: refused).
         public var ota: AgentOTASetup?
+        /// The public key (DER) configuration bundles must be signed with (BUNDLE.md "Key").
+        public var configurationKey: [UInt8]
 
-        public init(firmwareVersion: String, firmwareSlot: String = "", board: Board? = nil, ota: AgentOTASetup? = nil) {
+        public init(firmwareVersion: String, firmwareSlot: String = "", board: Board? = nil, ota: AgentOTASetup? = nil,
+                    configurationKey: [UInt8] = TrustedFirmwareKey.der) {
             self.firmwareVersion = firmwareVersion
             self.firmwareSlot = firmwareSlot
             self.board = board
             self.ota = ota
+            self.configurationKey = configurationKey
         }
     }
 
@@ -79,11 +83,15 @@ public enum AgentRunner {
         // Outlives reloads too: how the ring log's records, written under earlier configurations
         // of this process, read under the running one.
         var translation = SampleTranslation(layout: SampleLayout(config))
+        // Outlives restarts: a configuration applied from a bundle on trial, the last outcome.
+        var trial = ConfigurationTrial()
+        trial.begin(config)
         while true {
-            switch runOnce(config, environment, signals, &ota, &watchdog, translation) {
+            switch runOnce(config, environment, signals, &ota, &watchdog, &trial, translation) {
             case .exit(let status): return status
             case .restart(let next):
                 config = next
+                trial.begin(next)
                 translation = SampleTranslation(layout: SampleLayout(next), after: translation)
             }
         }
@@ -106,7 +114,7 @@ public enum AgentRunner {
     }
 
     static func runOnce(_ config: AgentConfiguration, _ environment: Environment, _ signals: SignalPipe, _ ota: inout AgentOTA,
-                        _ watchdog: inout ServiceWatchdog, _ translation: SampleTranslation) -> Next {
+                        _ watchdog: inout ServiceWatchdog, _ trial: inout ConfigurationTrial, _ translation: SampleTranslation) -> Next {
         let clock = SystemClock()
         // One logger: every secret of the configuration masked, the last lines kept for `log`.
         let log = Logger.agent(config.logging, clock: clock, secrets: AgentSecrets.registry(config),
@@ -151,7 +159,7 @@ public enum AgentRunner {
         let uplink = EnOSUplink(configuration: config, transport: transport, clock: clock, firmwareVersion: environment.firmwareVersion,
                                 log: log)
         return drive(config, environment, store: store, uplink: uplink, workers: workers, clock: clock, signals: signals, log: log,
-                     ota: &ota, watchdog: &watchdog)
+                     ota: &ota, watchdog: &watchdog, trial: &trial)
     }
 
     /// Opens (creating and formatting a missing file when allowed) the ring log.
@@ -234,7 +242,7 @@ public enum AgentRunner {
         _ config: AgentConfiguration, _ environment: Environment,
         store: consuming StoreAndForward<FileFlashDevice, SystemClock>, uplink: consuming EnOSUplink<Transport, SystemClock>,
         workers: [BusWorker<FieldConnection, SystemClock>], clock: SystemClock, signals: SignalPipe, log: Logger,
-        ota: inout AgentOTA, watchdog: inout ServiceWatchdog
+        ota: inout AgentOTA, watchdog: inout ServiceWatchdog, trial: inout ConfigurationTrial
     ) -> Next {
         var loop = AgentLoop(configuration: config, store: store, uplink: uplink, workers: workers, clock: clock,
                              signalDescriptor: signals.descriptor, log: log)
@@ -242,6 +250,7 @@ public enum AgentRunner {
         loop.status.firmwareSlot = environment.firmwareSlot
         loop.status.configVersion = config.revision.version
         loop.status.configHash = config.revision.sha256
+        loop.status.configTrial = trial.report
         do throws(Errno) {
             try loop.start()
         } catch {
@@ -275,6 +284,12 @@ public enum AgentRunner {
             }
             let otaAction = loop.stepOTA(&ota)
             while let report = ota.nextConsoleReport() { console.notice { OTAConsole.progress(report, into: &$0) } }
+            if let next = serveConfigurationCalls(&loop, environment: environment, trial: trial) { return next }
+            if let path = console.takeConfigApplyRequest(),
+               let next = applyFromConsole(path, &loop, console: &console, environment: environment, trial: trial) {
+                return next
+            }
+            if let next = stepTrial(&trial, &loop, environment: environment) { return next }
             switch otaAction {
             case .none:
                 break

@@ -54,6 +54,8 @@ final class EnOSEventSink {
     var connected = false
     /// `ota.device.upgrade` orders and the replies to OTA reports, for `AgentOTA`.
     let otaInbox = OTAInbox()
+    /// `thing.service.applyConfiguration`/`getConfiguration` calls to the gateway, for the agent.
+    let configurationInbox = ConfigurationInbox()
     /// The configured services (`decodeService`).
     var services = ServiceCatalog()
     /// Finds the sub-device a refusal's message names.
@@ -185,7 +187,14 @@ final class EnOSEventSink {
         switch command.kind {
         case .measurepointSet: kind = .set
         case .measurepointGet: kind = .get
-        case .service: kind = .service
+        case .service:
+            if command.device == .gateway, let configuration = ConfigurationServiceCall.kind(of: command.serviceId) {
+                if !configurationInbox.receive(command, kind: configuration) {
+                    refuse(command.replyHandle, .queueFull(capacity: configurationInbox.capacity))
+                }
+                return
+            }
+            kind = .service
         case .otaUpgrade:
             otaInbox.receive(command)
             return

@@ -292,6 +292,8 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
         _ = configVersion.withUTF8 { m.addPoint("configVersion", .text(UnsafeRawBufferPointer($0))) }
         var configHash = status.configHash
         _ = configHash.withUTF8 { m.addPoint("configHash", .text(UnsafeRawBufferPointer($0))) }
+        var configTrial = status.configTrial
+        _ = configTrial.withUTF8 { m.addPoint("configTrial", .text(UnsafeRawBufferPointer($0))) }
         guard m.endEntry() == .added else { return false }
         if case .sent = gateway.publish(&m, tag: 0, onEvent: { sink.on($0) }) { return true }
         return false

@@ -22,11 +22,14 @@ public struct GatewayStatus: Sendable {
     /// The running configuration's `version` (empty: unversioned) and SHA-256 (hex).
     public var configVersion: String = ""
     public var configHash: String = ""
+    /// The configuration trial (BUNDLE.md "Trial and rollback"): "" none since the start,
+    /// "on trial: version V", "passed: version V", or "rolled back: version V: why".
+    public var configTrial: String = ""
 
     public init() {}
 
     /// Measurepoint identifiers, in the order the uplink writes them.
     public static let pointIds: [StaticString] = ["ringLogDepth", "ringLogDrops", "busUtilization", "devicesOnline",
                                                   "uplinkConnected", "memoryKiB", "uptime", "firmwareVersion", "firmwareSlot",
-                                                  "configVersion", "configHash"]
+                                                  "configVersion", "configHash", "configTrial"]
 }

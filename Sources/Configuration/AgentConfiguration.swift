@@ -25,6 +25,8 @@ public struct AgentConfiguration: Equatable, Sendable {
     public var ota = FirmwareUpdateSettings()
     /// The `watchdog` section (a hardware watchdog kicked from the loop).
     public var watchdog = WatchdogSettings()
+    /// The `configTrial` section (how long an applied bundle has to prove itself).
+    public var configTrial = ConfigurationTrialSettings()
     /// The services of templates and devices (`thing.service.{id}` mapped to writes).
     public var services = ServiceCatalog()
     /// The `alarms` section (rules evaluated on the gateway; empty without it).
@@ -49,7 +51,7 @@ public struct AgentConfiguration: Equatable, Sendable {
     }
 
     static let rootKeys = ["buses", "templates", "devices", "cloud", "ringLog", "publishing", "status", "control",
-                           "console", "logging", "ota", "alarms", "watchdog", "version"]
+                           "console", "logging", "ota", "alarms", "watchdog", "configTrial", "version"]
 
     /// Reads and validates `file`.
     public static func load(file: String, checkDevicePaths: Bool = true) throws(ConfigErrors) -> AgentConfiguration {
@@ -100,18 +102,21 @@ public struct AgentConfiguration: Equatable, Sendable {
         let version = v.string(in: root, "version", required: false)
         let ota = FirmwareUpdateSettings.decode(v.object(in: root, "ota", required: false, allowedKeys: FirmwareUpdateSettings.keys), &v)
         let watchdog = WatchdogSettings.decode(v.object(in: root, "watchdog", required: false, allowedKeys: WatchdogSettings.keys), &v)
+        let configTrial = ConfigurationTrialSettings.decode(v.object(in: root, "configTrial", required: false,
+                                                                     allowedKeys: ConfigurationTrialSettings.keys), &v)
         var services: ServiceCatalog? = ServiceCatalog()
         if let fieldBus { services = ServiceCatalog.decode(root, &v, fieldBus: fieldBus) }
         var alarms: AlarmSettings? = AlarmSettings()
         if let fieldBus { alarms = AlarmSettings.decode(root, &v, fieldBus: fieldBus) }
         guard !v.hasErrors, let fieldBus, let cloud, let store, let publishing, let status, let control, let console, let logging,
-              let ota, let watchdog, let services, let alarms else {
+              let ota, let watchdog, let configTrial, let services, let alarms else {
             throw v.collected
         }
         var config = AgentConfiguration(file: v.file, fieldBus: fieldBus, cloud: cloud, store: store, publishing: publishing,
                                         status: status, control: control, console: console, logging: logging)
         config.ota = ota
         config.watchdog = watchdog
+        config.configTrial = configTrial
         config.services = services
         config.alarms = alarms
         config.revision.version = version ?? ""

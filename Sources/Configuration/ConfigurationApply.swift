@@ -56,11 +56,22 @@ public enum ConfigurationApply {
     }
 
     /// Checks `bundle`, then writes its configuration to `configFile` (the old one kept as
-    /// `configFile.previous`). Returns the new file's revision.
+    /// `configFile.previous`). Returns the new file's revision. With `trial`, the marker that
+    /// puts it on trial (`ConfigurationTrialMarker`) is written first: whatever step a power cut
+    /// stops at, the old file runs without a trial or the new one on trial.
     public static func apply(_ bundle: [UInt8], name: String, trustedKey: [UInt8], to configFile: String,
-                             checkDevicePaths: Bool = true,
+                             checkDevicePaths: Bool = true, trial: Bool = true,
                              afterStep: (ConfigurationFileReplacement.Step) -> Void = { _ in }) throws(ConfigurationApplyError) -> ConfigurationRevision {
         let checked = try check(bundle, name: name, trustedKey: trustedKey, checkDevicePaths: checkDevicePaths)
+        if trial {
+            do throws(ConfigurationWriteError) {
+                try ConfigurationTrialMarker(sha256: checked.configuration.revision.sha256, version: checked.configuration.revision.version)
+                    .write(for: configFile)
+            } catch {
+                throw .write(error)
+            }
+            afterStep(.trialMarked)
+        }
         let written = bundle.withUnsafeBytes { b -> ConfigurationWriteError? in
             do throws(ConfigurationWriteError) {
                 try ConfigurationFileReplacement.replace(configFile, with: UnsafeRawBufferPointer(rebasing: b[checked.bundle.configuration]),

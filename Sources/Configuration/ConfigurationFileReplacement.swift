@@ -11,6 +11,8 @@ public enum ConfigurationFileReplacement {
     /// The points an apply passes, in order; `afterStep` is called after each (the command line's
     /// power-cut test hook kills the process there).
     public enum Step: Int, Sendable {
+        /// `<file>.trial` names the new configuration (`ConfigurationApply`; not a step of `replace`).
+        case trialMarked = 0
         /// `<file>.previous` holds the old configuration (skipped when there was none).
         case previousKept = 1
         /// Half of the new configuration is in `<file>.tmp` (not yet synced).

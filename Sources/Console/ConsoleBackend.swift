@@ -30,6 +30,8 @@ public protocol ConsoleBackend {
     mutating func mqtt(into out: inout TextWriter) -> ConsoleReply
     /// `config`: the effective configuration (secrets are masked by the session as well).
     mutating func config(into out: inout TextWriter) -> ConsoleReply
+    /// `config apply PATH`: installs the signed configuration bundle at PATH (a USB stick).
+    mutating func configApply(path: ConsoleToken, into out: inout TextWriter) -> ConsoleReply
     /// `ota status`: slots, versions, booted slot, counters, a running upgrade's progress.
     mutating func otaStatus(into out: inout TextWriter) -> ConsoleReply
     /// `ota install URL`: starts an upgrade from a URL (progress through `ConsoleSession.notice`).
@@ -51,6 +53,7 @@ extension ConsoleBackend {
     public mutating func write(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func mqtt(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func config(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
+    public mutating func configApply(path: ConsoleToken, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func otaStatus(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func otaInstall(url: ConsoleToken, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func otaMarkGood(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }

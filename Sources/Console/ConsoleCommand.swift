@@ -35,7 +35,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .write: return "write DEVICE POINT VALUE | write DEVICE holding|coil ADDRESS VALUE"
         case .log: return "log [LINES]"
         case .mqtt: return "mqtt"
-        case .config: return "config"
+        case .config: return "config | config apply PATH"
         case .ota: return "ota status | ota install URL | ota mark-good"
         case .reboot: return "reboot"
         case .logout: return "logout"
@@ -54,7 +54,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .write: return "write a point or a register (commissioning)"
         case .log: return "the last log lines"
         case .mqtt: return "MQTT connection, in-flight messages, counters"
-        case .config: return "the effective configuration (secrets masked)"
+        case .config: return "the effective configuration (secrets masked); apply a signed bundle (a USB stick)"
         case .ota: return "firmware slots and upgrades"
         case .reboot: return "restart the gateway"
         case .logout: return "end the session"
@@ -70,7 +70,8 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .write: return 3...4
         case .log: return 0...1
         case .ota: return 1...2
-        case .status, .buses, .devices, .mqtt, .config, .reboot, .logout: return 0...0
+        case .config: return 0...2
+        case .status, .buses, .devices, .mqtt, .reboot, .logout: return 0...0
         }
     }
 

@@ -352,6 +352,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         }
         if let logger {
             let changes = command == .write || command == .reboot || (command == .ota && !rest[0].equals("status"))
+                || (command == .config && rest.count > 0)
             let line = editor.line
             logger.log(changes ? .info : .debug, "console") { w in
                 w.write("command: ")
@@ -384,7 +385,10 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         case .write: return backend.write(rest, into: &w)
         case .log: return log(rest, &w)
         case .mqtt: return backend.mqtt(into: &w)
-        case .config: return backend.config(into: &w)
+        case .config:
+            if rest.count == 0 { return backend.config(into: &w) }
+            if rest.count == 2 && rest[0].equals("apply") { return backend.configApply(path: rest[1], into: &w) }
+            return .usage
         case .ota:
             let sub = rest[0]
             if sub.equals("status") && rest.count == 1 { return backend.otaStatus(into: &w) }

@@ -85,6 +85,7 @@ enum ConfigCommand {
             return refused(error, bundlePath)
         }
         StandardOutput.line("config: \(config) is now version \(revision.version) (sha256 \(revision.sha256)); the previous one is \(config).previous")
+        StandardOutput.line("config: on trial (\(config).trial): the agent puts the previous one back unless the uplink comes up and every bus polls within configTrial.deadlineMs")
         guard let pidFile else {
             StandardOutput.line("config: no --pid-file: the running agent (if any) uses it after SIGHUP or at its next start")
             return 0

@@ -20,6 +20,8 @@ enum RunCommand {
           (a bad one is refused and the running one kept). Format: Sources/Configuration/CONFIG.md
           --pid-file: written with the agent's pid while it runs (edge-agent config apply --pid-file
           signals it after installing a configuration bundle)
+          --ota-key: the public key (DER) firmware images and configuration bundles
+          (thing.service.applyConfiguration) must be signed with, instead of the compiled-in one
 
         """
 
@@ -90,6 +92,16 @@ enum RunCommand {
             ota = AgentOTASetup(board: board, imageBoard: board.name, key: key, reboot: .exitProcess)
             #endif
         }
+        var configurationKey = TrustedFirmwareKey.der
+        #if !EDGE_FIRMWARE
+        // Host builds: bundles are signed with the key images are (BUNDLE.md "Key").
+        if let otaKey {
+            do throws(Errno) { configurationKey = try readKeyFile(otaKey) } catch {
+                StandardOutput.errorLine("edge-agent run: --ota-key \(otaKey): \(error.message)")
+                return 1
+            }
+        }
+        #endif
         _ = otaKey
         if let pidFile {
             do throws(Errno) { try writePidFile(pidFile) } catch {
@@ -98,7 +110,7 @@ enum RunCommand {
             }
         }
         let status = AgentRunner.run(configFile: config, environment: AgentRunner.Environment(firmwareVersion: firmwareVersion, board: board,
-                                                                                              ota: ota))
+                                                                                              ota: ota, configurationKey: configurationKey))
         if let pidFile { _ = unlink(pidFile) }
         return status
     }
