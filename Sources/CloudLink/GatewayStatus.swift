@@ -22,6 +22,11 @@ public struct GatewayStatus: Sendable {
     /// The running configuration's `version` (empty: unversioned) and SHA-256 (hex).
     public var configVersion: String = ""
     public var configHash: String = ""
+    /// Alarm rules configured, and the alarms raised now per level (`AlarmLevel.rawValue` − 1:
+    /// info, warning, minor, major, critical); posted as `alarmsInfo` … `alarmsCritical` when
+    /// there are rules.
+    public var alarmRules = 0
+    public var alarmsRaised: InlineArray<5, Int> = InlineArray(repeating: 0)
 
     public init() {}
 
