@@ -38,6 +38,7 @@ public final class AlarmStation {
 
     public init(_ settings: AlarmSettings, devices: Int) {
         evaluator = AlarmEvaluator(rules: settings.rules)
+        rules = settings.rules
         slotBase = settings.slotBase
         let n = max(settings.slotCount, 1)
         values = .allocate(capacity: n)
@@ -69,9 +70,11 @@ public final class AlarmStation {
     }
 
     /// True when there are rules at all (otherwise the loop skips this altogether).
-    public var isActive: Bool { evaluator.rules.count > 0 }
+    public var isActive: Bool { rules.count > 0 }
 
-    public var rules: AlarmRuleSet { evaluator.rules }
+    /// The rules (a copy of the evaluator's, readable while it runs: a transition's handler may
+    /// look its rule up without an access conflict).
+    public let rules: AlarmRuleSet
 
     var inputs: AlarmInputs {
         AlarmInputs(values: UnsafeBufferPointer(values), qualities: UnsafeBufferPointer(qualities),
@@ -115,7 +118,7 @@ public final class AlarmStation {
         lastEvaluation = now
         let inputs = self.inputs
         let record = self.record
-        let rules = evaluator.rules   // not read through `evaluator` while it runs (exclusivity)
+        let rules = self.rules
         evaluator.evaluate(at: WallTime(milliseconds: now), inputs: inputs) { transition in
             guard let n = AlarmRecord.encode(transition, rules: rules, inputs: inputs, into: record) else { return }
             let bytes = UnsafeRawBufferPointer(rebasing: record[0..<n])
