@@ -33,9 +33,9 @@ let package = Package(
         .target(name: "OTA", dependencies: ["EdgeCore", "EdgeCrypto", "CShim"], exclude: ["README.md"]),
         .target(name: "EdgeAlarms", dependencies: ["EdgeCore", "EdgeCompute", "EnOS"], exclude: ["README.md"]),
         .target(name: "Configuration", dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "EnOS", "FieldBus", "Logging", "TLS", "OTA", "RingLog", "EdgeAlarms"], exclude: ["CONFIG.md", "BUNDLE.md"]),
-        .target(name: "StoreForward", dependencies: ["Configuration", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
-        .target(name: "CloudLink", dependencies: ["Configuration", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "TLS", "OTA"], exclude: ["README.md"]),
-        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "EdgeCompute", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
+        .target(name: "StoreForward", dependencies: ["Configuration", "EdgeAlarms", "EdgeCore", "FieldBus", "RingLog"], exclude: ["README.md"]),
+        .target(name: "CloudLink", dependencies: ["Configuration", "EdgeAlarms", "StoreForward", "EdgeCore", "EnOS", "FieldBus", "Logging", "MQTT", "TLS", "OTA"], exclude: ["README.md"]),
+        .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "EdgeCompute", "EdgeAlarms", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
         .executableTarget(
             name: "EdgeAgent",
             dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "TLS", "Configuration", "StoreForward", "CloudLink", "Agent"]

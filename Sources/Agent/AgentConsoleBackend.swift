@@ -91,6 +91,7 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
         out.write(s.residentKiB)
         out.write(" KiB resident")
         out.newline()
+        if s.alarmRules > 0 { writeAlarmCounts(s, into: &out) }
         return .done
     }
 

@@ -31,6 +31,7 @@ extension AgentLoop where Device: ~Copyable, Uplink: ~Copyable {
         }
         snapshot.writeConnection { uplink.describeConnection(into: &$0) }
         snapshot.modelMarks.copy { uplink.modelVerdict(device: $0, point: $1) }
+        if alarms.isActive { snapshot.alarms.copy(from: alarms) }
         snapshot.fills &+= 1
     }
 

@@ -76,6 +76,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     var replyCodes = ReplyCodeLog()
     /// Scale factors, derived points and report-by-exception on the sample path.
     public let computation: PointComputation
+    /// The alarm rules at work (`AlarmStation`; inactive without an `alarms` section).
+    public let alarms: AlarmStation
 
     public init(configuration: AgentConfiguration, store: consuming StoreAndForward<Device, Clock>, uplink: consuming Uplink,
                 workers: [Bus], clock: Clock, poller: consuming Poller, signalDescriptor: Int32, log: AgentLog) {
@@ -91,6 +93,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         logins = [Int](repeating: LoginState.unknown, count: configuration.fieldBus.devices.count)
         consoleFigures = ConsoleFigures(configuration.fieldBus)
         computation = PointComputation(configuration.fieldBus)
+        alarms = AlarmStation(configuration.alarms, devices: configuration.fieldBus.devices.count)
         pollSet = .allocate(capacity: workers.count + 5)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         control = ControlTable(capacity: configuration.control.commandsInFlight,
@@ -99,6 +102,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         let now = clock.monotonicNow()
         startedAt = now
         nextStatus = now.advanced(byMilliseconds: configuration.status.intervalMilliseconds)
+        recoverAlarms()
     }
 
     deinit { pollSet.deallocate() }
@@ -155,6 +159,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             workers[i].drain { event in self.busEvent(event) }
         }
         flushComputation()
+        evaluateAlarms()
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.flushRecord() }
 
         // Uplink.
@@ -226,10 +231,12 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             deliverSample(sample, reported: true)
         case .deviceOnline(let device, _):
             devices.setOnline(device, true)
+            alarms.setOnline(device, true)
             log.info("device \(configuration.fieldBus.devices[device].name) online")
             uplink.setDeviceOnline(device, true)
         case .deviceOffline(let device, _):
             devices.setOnline(device, false)
+            alarms.setOnline(device, false)
             log.warning("device \(configuration.fieldBus.devices[device].name) offline")
             uplink.setDeviceOnline(device, false)
         case .writeCompleted(let id, let device, let point, let outcome):
@@ -247,6 +254,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     /// log when reported, else counted (`StoreAndForwardStats.samplesSuppressed`).
     mutating func deliverSample(_ sample: Sample, reported: Bool) {
         devices.record(sample)
+        if alarms.isActive { alarms.observe(sample) }
         if sample.quality.isGood { health.insert(.pollSucceeded) }
         if reported {
             storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.record(sample) }
@@ -281,6 +289,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             store.retry(tag: tag)
         case .deviceRefused(let tag, let code, let device):
             deviceRefused(tag: tag, code: code, device: device)
+        case .alarmRefused(let tag, let code):
+            alarmRefused(tag: tag, code: code)
         case .loggedIn(let device):
             guard device >= 0, device < logins.count else { return }
             admitRefusedDevice(device)
@@ -432,6 +442,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         s.devicesTotal = configuration.fieldBus.devices.count
         s.uplinkConnected = uplink.isConnected
         s.residentKiB = ProcessMemory.residentKiB()
+        s.alarmRules = alarms.rules.count
+        if alarms.isActive { s.alarmsRaised = alarms.raisedCounts() }
         s.uptimeSeconds = clock.monotonicNow().nanoseconds(since: startedAt) / 1_000_000_000
         return s
     }
@@ -462,6 +474,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         for w in workers { w.stop() }
         for w in workers { w.drain { event in self.busEvent(event) } }
         flushComputation()
+        evaluateAlarms()
         storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.sync() }
         uplink.disconnect()
     }

@@ -44,6 +44,8 @@ public struct AgentSnapshot: Sendable {
     public internal(set) var connectionCount = 0
     /// Each point's TSL model verdict (`ModelCheck`; the console's `points` marks refused ones).
     public internal(set) var modelMarks: PointModelMarks
+    /// The alarm rules' states and last transitions (`alarms`).
+    public internal(set) var alarms: AlarmConsoleTable
 
     /// Room for the uplink's connection lines.
     static var connectionCapacity: Int { 2048 }
@@ -59,6 +61,7 @@ public struct AgentSnapshot: Sendable {
         droppedEvents = [UInt64](repeating: 0, count: configuration.fieldBus.buses.count)
         connection = [UInt8](repeating: 0, count: Self.connectionCapacity)
         modelMarks = PointModelMarks(configuration.fieldBus)
+        alarms = AlarmConsoleTable(configuration.alarms.rules)
     }
 
     /// Rewrites the connection lines in place (nothing allocated).

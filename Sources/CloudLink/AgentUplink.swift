@@ -29,6 +29,9 @@ public enum UplinkEvent: Equatable, Sendable {
     /// 1009, 1212, 1257: `MeasurepointReplyCode.deviceRefused`); `device`: the field device the
     /// reply's message names, nil when it names none.
     case deviceRefused(tag: UInt64, code: Int, device: Int?)
+    /// An alarm event (`thing.event.{eventId}.post`, tag of its ring-log record) was refused for
+    /// good with `code` (1204: the event is not in the product's model): not sent again.
+    case alarmRefused(tag: UInt64, code: Int)
     case loggedIn(device: Int)
     case loginFailed(device: Int, code: Int)
     case loggedOut(device: Int)

@@ -162,6 +162,15 @@ final class EnOSEventSink {
             otaInbox.replied(tag: tag, code: code)
         case .replyTimedOut(_, let tag, let kind) where kind == .otaProgress || kind == .otaInform:
             otaInbox.replied(tag: tag, code: 0)
+        case .reply(_, let tag, let kind, let code, _) where kind == .eventPost && tag != 0:
+            // An alarm's event: confirmed, retried or refused for good like a measurepoint request.
+            switch MeasurepointReplyCode.classify(code) {
+            case .done: push(.confirmed(tag: tag))
+            case .retryLater: push(.retry(tag: tag, code: code))
+            case .permanent, .deviceRefused: push(.alarmRefused(tag: tag, code: code))
+            }
+        case .replyTimedOut(_, let tag, let kind) where kind == .eventPost && tag != 0:
+            push(.retry(tag: tag, code: UplinkEvent.noReply))
         case .reply(_, let tag, let kind, let code, let message):
             guard kind.isMeasurepoints, tag != 0 else { return }
             switch MeasurepointReplyCode.classify(code) {

@@ -1,3 +1,4 @@
+import EdgeAlarms
 import EdgeCore
 import EnOS
 import FieldBus
@@ -40,6 +41,8 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
     public private(set) var modelRefusedSamples: UInt64 = 0
     /// Samples left out for their quality.
     public private(set) var badQualitySamples: UInt64 = 0
+    /// The alarm rules whose records this uplink posts as events (`EnOSUplink+Alarms`).
+    let alarmRules: AlarmRuleSet
 
     /// The EnOS configuration this configuration implies (exposed for tests and the console).
     public static func gatewayConfiguration(_ config: AgentConfiguration, firmwareVersion: String?) -> EnOSGatewayConfiguration {
@@ -65,6 +68,7 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
         c.loginRetryMilliseconds = max(minimum, 1_000)
         c.managesTopology = config.cloud.manageTopology
         c.checksModels = config.cloud.checkModels && !config.cloud.subDevices.isEmpty
+        c.postsDeviceEvents = config.alarms.rules.count > 0 && !config.cloud.subDevices.isEmpty
         return c
     }
 
@@ -81,6 +85,7 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
         sink.services = config.services
         self.clock = clock
         fieldBus = config.fieldBus
+        alarmRules = config.alarms.rules
         loginSettleLimitMilliseconds = config.publishing.replyTimeoutMilliseconds &+ 1_000
         messageBuffer = .allocate(byteCount: config.publishing.maximumPayloadBytes, alignment: 8)
         statusBuffer = .allocate(byteCount: 4096, alignment: 8)
@@ -294,6 +299,13 @@ public struct EnOSUplink<Transport: ByteStream & ~Copyable, Clock: EdgeClock>: A
         _ = configHash.withUTF8 { m.addPoint("configHash", .text(UnsafeRawBufferPointer($0))) }
         var configTrial = status.configTrial
         _ = configTrial.withUTF8 { m.addPoint("configTrial", .text(UnsafeRawBufferPointer($0))) }
+        if status.alarmRules > 0 {
+            m.addPoint("alarmsInfo", .int(Int64(status.alarmsRaised[0])))
+            m.addPoint("alarmsWarning", .int(Int64(status.alarmsRaised[1])))
+            m.addPoint("alarmsMinor", .int(Int64(status.alarmsRaised[2])))
+            m.addPoint("alarmsMajor", .int(Int64(status.alarmsRaised[3])))
+            m.addPoint("alarmsCritical", .int(Int64(status.alarmsRaised[4])))
+        }
         guard m.endEntry() == .added else { return false }
         if case .sent = gateway.publish(&m, tag: 0, onEvent: { sink.on($0) }) { return true }
         return false

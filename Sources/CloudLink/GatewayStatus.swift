@@ -25,6 +25,11 @@ public struct GatewayStatus: Sendable {
     /// The configuration trial (BUNDLE.md "Trial and rollback"): "" none since the start,
     /// "on trial: version V", "passed: version V", or "rolled back: version V: why".
     public var configTrial: String = ""
+    /// Alarm rules configured, and the alarms raised now per level (`AlarmLevel.rawValue` − 1:
+    /// info, warning, minor, major, critical); posted as `alarmsInfo` … `alarmsCritical` when
+    /// there are rules.
+    public var alarmRules = 0
+    public var alarmsRaised: InlineArray<5, Int> = InlineArray(repeating: 0)
 
     public init() {}
 

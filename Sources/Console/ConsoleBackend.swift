@@ -22,6 +22,8 @@ public protocol ConsoleBackend {
     mutating func devices(into out: inout TextWriter) -> ConsoleReply
     /// `points [DEVICE]`: latest values with quality and age (of one device, or all).
     mutating func points(device: ConsoleToken?, into out: inout TextWriter) -> ConsoleReply
+    /// `alarms`: each rule raised now, and the last raise or clear of the others, with values.
+    mutating func alarms(into out: inout TextWriter) -> ConsoleReply
     /// `read …`: the words after `read` (2 to 4; see `ConsoleCommand.read.usage`).
     mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply
     /// `write …`: the words after `write` (3 or 4; see `ConsoleCommand.write.usage`).
@@ -49,6 +51,7 @@ extension ConsoleBackend {
     public mutating func buses(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func devices(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func points(device: ConsoleToken?, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
+    public mutating func alarms(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func write(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func mqtt(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }

@@ -2,7 +2,7 @@
 /// The session checks the word count against `arguments` before calling the backend, so a
 /// backend sees only plausible calls; deeper checks (is this a device?) are the backend's.
 public enum ConsoleCommand: CaseIterable, Sendable {
-    case help, status, buses, devices, points, read, write, log, mqtt, config, ota, reboot, logout
+    case help, status, buses, devices, points, alarms, read, write, log, mqtt, config, ota, reboot, logout
 
     /// The word that runs it.
     public var name: StaticString {
@@ -12,6 +12,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .buses: return "buses"
         case .devices: return "devices"
         case .points: return "points"
+        case .alarms: return "alarms"
         case .read: return "read"
         case .write: return "write"
         case .log: return "log"
@@ -31,6 +32,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .buses: return "buses"
         case .devices: return "devices"
         case .points: return "points [DEVICE]"
+        case .alarms: return "alarms"
         case .read: return "read DEVICE POINT | read DEVICE holding|input|coil|discrete ADDRESS [COUNT] | read METER di 0xDDDDDDDD"
         case .write: return "write DEVICE POINT VALUE | write DEVICE holding|coil ADDRESS VALUE"
         case .log: return "log [LINES]"
@@ -50,6 +52,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .buses: return "field buses: state, utilization, errors"
         case .devices: return "devices: online/offline, last poll, errors"
         case .points: return "latest point values with quality and age"
+        case .alarms: return "alarm rules: raised ones and recent raises and clears, with values"
         case .read: return "read a point or registers from a device now (commissioning)"
         case .write: return "write a point or a register (commissioning)"
         case .log: return "the last log lines"
@@ -71,12 +74,12 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .log: return 0...1
         case .ota: return 1...2
         case .config: return 0...2
-        case .status, .buses, .devices, .mqtt, .reboot, .logout: return 0...0
+        case .status, .buses, .devices, .alarms, .mqtt, .reboot, .logout: return 0...0
         }
     }
 
     /// Number of commands.
-    public static let count = 13
+    public static let count = 14
 
     /// The command at `index` in `help` order (0 ..< count). A switch rather than an array:
     /// iterating an array of enums allocates in unspecialized (debug) code.
@@ -87,14 +90,15 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case 2: self = .buses
         case 3: self = .devices
         case 4: self = .points
-        case 5: self = .read
-        case 6: self = .write
-        case 7: self = .log
-        case 8: self = .mqtt
-        case 9: self = .config
-        case 10: self = .ota
-        case 11: self = .reboot
-        case 12: self = .logout
+        case 5: self = .alarms
+        case 6: self = .read
+        case 7: self = .write
+        case 8: self = .log
+        case 9: self = .mqtt
+        case 10: self = .config
+        case 11: self = .ota
+        case 12: self = .reboot
+        case 13: self = .logout
         default: return nil
         }
     }

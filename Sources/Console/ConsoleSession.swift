@@ -381,6 +381,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         case .buses: return backend.buses(into: &w)
         case .devices: return backend.devices(into: &w)
         case .points: return backend.points(device: rest.count == 1 ? rest[0] : nil, into: &w)
+        case .alarms: return backend.alarms(into: &w)
         case .read: return backend.read(rest, into: &w)
         case .write: return backend.write(rest, into: &w)
         case .log: return log(rest, &w)

@@ -41,6 +41,8 @@ public struct EnOSGatewayConfiguration {
     public var checksModels = false
     /// Post `connection.state.post` (full) after every connect.
     public var postsConnectionState = true
+    /// Sub-devices post TSL events (alarms): subscribe to each one's `thing/event/+/post_reply`.
+    public var postsDeviceEvents = false
     /// Sign timestamp (epoch ms) for CONNECT; nil: the clock's wall time at start-up.
     public var signTimestampMilliseconds: Int64? = nil
     public var keepAliveSeconds: UInt16 = 60

@@ -116,6 +116,12 @@ final class EnOSGatewayCore<Clock: EdgeClock> {
                                                               deviceKey: sub.deviceKey, suffix: suffix)))
             }
         }
+        if c.postsDeviceEvents {
+            for sub in c.subDevices {
+                list.append(MQTTSubscription(EnOSTopic.filter(session: false, productKey: sub.productKey,
+                                                              deviceKey: sub.deviceKey, suffix: "thing/event/+/post_reply")))
+            }
+        }
         if c.checksModels {
             for sub in c.subDevices {
                 list.append(MQTTSubscription(EnOSTopic.filter(session: false, productKey: sub.productKey,

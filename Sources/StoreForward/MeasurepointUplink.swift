@@ -39,4 +39,8 @@ public protocol MeasurepointUplink: ~Copyable {
     mutating func sendBatch(tag: UInt64) -> Bool
     /// Drops the request being built.
     mutating func cancelBatch()
+    /// Sends an alarm record (`AlarmRecord`: a raise or a clear) as its own request under `tag`
+    /// (the EnOS uplink: the rule's TSL event on its device's topic); the acknowledgement comes
+    /// back like a measurepoint request's. Uplinks without alarms drop them (the default).
+    mutating func sendAlarm(_ record: UnsafeRawBufferPointer, tag: UInt64) -> AlarmSendOutcome
 }

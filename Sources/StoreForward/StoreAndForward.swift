@@ -47,6 +47,13 @@ public struct StoreAndForwardStats: Equatable, Sendable {
     /// Samples held back by report-by-exception (within a point's deadband or minimum report
     /// interval): never stored, counted here so that none is lost silently.
     public var samplesSuppressed: UInt64 = 0
+    /// Alarm records (raises and clears) appended to the log, and those it refused (full).
+    public var alarmRecordsAppended: UInt64 = 0
+    public var alarmRecordsRefused: UInt64 = 0
+    /// Alarm events sent (each its own request; a resend after a failure counts again).
+    public var alarmEventsSent: UInt64 = 0
+    /// Alarm records that can never be sent (rule gone, device without a cloud identity): done.
+    public var alarmRecordsDropped: UInt64 = 0
 
     public init() {}
 }
@@ -123,6 +130,9 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
     /// A split round found every part refused alike (not one device's fault): until a
     /// confirmation moves the acknowledged cursor, device refusals back off like other retries.
     var refusalNotOfOneDevice = false
+    /// `fill` stopped at an alarm record of this length, read into `readBuffer` (0: none): it goes
+    /// as its own request (`sendAlarmRecord`).
+    var alarmInBuffer = 0
 
     /// The back-off after the first failure, and its cap (doubling in between).
     public static var retryBackOffInitialMilliseconds: UInt64 { 1_000 }
@@ -444,7 +454,15 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
         let end = kind == .live ? UInt64.max : resumeEnd
         let first = cursor.nextSequence
         guard uplink.beginBatch(kind) else { return false }
+        alarmInBuffer = 0
         let (records, samples, entries) = try fill(&uplink, cursor: &cursor, end: end, limit: limit, fromRAM: kind == .live, only: nil)
+        if alarmInBuffer > 0 {
+            // An alarm record first in line: its own request (a batch stops before one).
+            uplink.cancelBatch()
+            let length = alarmInBuffer
+            alarmInBuffer = 0
+            return try sendAlarmRecord(kind, &uplink, sequence: first, length: length, now: now)
+        }
         let last = cursor.nextSequence &- 1
         guard records > 0, last >= first else {
             uplink.cancelBatch()
@@ -501,6 +519,12 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
             }
             if record.sequence >= end { cursor = before; break }
             let payload = UnsafeRawBufferPointer(rebasing: readBuffer[0..<record.length])
+            if Self.isAlarmRecord(payload) {
+                // Alarms go one per request, in log order: a batch ends before one; one first in
+                // line is left in `readBuffer` for `sendBatch` (a split round has none in range).
+                if records > 0 || only != nil { cursor = before } else { alarmInBuffer = record.length }
+                break
+            }
             var reader: SampleRecordReader
             do { reader = try SampleRecordReader(payload) } catch {
                 stats.undecodableRecords &+= 1

@@ -39,6 +39,33 @@ import TestSupport
         #expect(suppressed > 20, "report-by-exception held back too little: \(suppressed)")
     }
 
+    /// With alarm rules of every kind evaluated each batch (one raised during the warm-up and
+    /// posted as an event, confirmed; the others never met): evaluation allocates nothing.
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    func steadyStateLoopTurnsWithAlarmRulesAllocateNothing() throws {
+        var events: UInt64 = 0
+        var raised = false
+        try countTurns(during: { loop in
+            events = loop.store.stats.alarmEventsSent
+            raised = loop.alarms.evaluator.isRaised(0)
+        }) { h in
+            try h.writeConfig(intervalMs: 100, extra: #"""
+                , "alarms": [
+                  {"id": "r0-high", "device": "m1", "high": {"point": "r0", "limit": 10, "hysteresis": 1}, "level": "major",
+                   "message": "r0 {r0}", "eventId": "r0High",
+                   "outputs": [{"id": "v", "point": "r0"}, {"id": "desc", "value": "message"}, {"id": "state", "value": "state"}]},
+                  {"id": "r1-low", "device": "m1", "low": {"point": "r1", "limit": 5}, "eventId": "r1Low"},
+                  {"id": "sum", "device": "m2", "condition": "r0 + r1 > 100000 && limit == 0", "onDelayMs": 1000, "eventId": "sum"},
+                  {"id": "rate", "device": "m2", "rateOfChange": {"point": "r0", "perSecond": 1000}, "eventId": "rate"},
+                  {"id": "change", "device": "m1", "stateChange": {"point": "r1"}, "offDelayMs": 500, "eventId": "change"},
+                  {"id": "stale", "device": "m2", "stale": {"point": "r1", "afterMs": 60000}, "eventId": "stale"},
+                  {"id": "offline", "device": "m1", "offline": true, "onDelayMs": 5000, "eventId": "offline"}]
+                """#)
+        }
+        #expect(raised, "the r0-high alarm was not raised")
+        #expect(events >= 1, "no alarm event was sent")
+    }
+
     func countTurns(during check: (inout AgentLoop<MemoryFlashDevice, SystemClock, EnOSUplink<TCPStream, SystemClock>>) -> Void = { _ in },
                     _ configure: (EndToEndHarness) throws -> Void) throws {
         #expect(AllocationCounter.isActive)

@@ -1,0 +1,180 @@
+import Configuration
+import EdgeAlarms
+import EdgeCompute
+import EdgeCore
+import FieldBus
+
+/// The agent's alarm rules at work (issue 14): the inputs the rules read (latest value, quality
+/// and good-sample time of each slot, each device's online state), kept from the samples as
+/// they are delivered, derived points included; the evaluator; and the record buffer. `evaluate`
+/// runs after each batch of bus events that brought samples (at the newest sample's time, so a
+/// raise carries the time its condition was met), and at least once a second otherwise (delays,
+/// stale data, offline devices), at the wall clock. Sized at init; `observe` and `evaluate`
+/// allocate nothing.
+public final class AlarmStation {
+    public private(set) var evaluator: AlarmEvaluator
+    let slotBase: [Int]
+    let values: UnsafeMutableBufferPointer<Double>
+    let qualities: UnsafeMutableBufferPointer<InputQuality>
+    let times: UnsafeMutableBufferPointer<Int64>
+    let online: UnsafeMutableBufferPointer<Bool>
+    let record: UnsafeMutableRawBufferPointer
+    /// Samples arrived since the last evaluation; the newest of their times.
+    var fresh = false
+    var newestSample: Int64 = Int64.min
+    /// The time of the last evaluation (evaluations never go back in time).
+    public private(set) var lastEvaluation: Int64 = Int64.min
+    /// Raises and clears recorded since start.
+    public private(set) var raises: UInt64 = 0
+    public private(set) var clears: UInt64 = 0
+    /// Per rule: the values captured at its last transition, for the console (`AlarmRecord` bytes).
+    let lastRecords: UnsafeMutableRawBufferPointer
+    /// Per rule: the kind (0 none, 1 raise, 2 clear) and time of its last transition.
+    let lastKinds: UnsafeMutableBufferPointer<UInt8>
+    let lastTimes: UnsafeMutableBufferPointer<Int64>
+
+    /// The evaluation period without samples (delays, stale data, offline devices).
+    public static let idleIntervalMilliseconds: Int64 = 1_000
+
+    public init(_ settings: AlarmSettings, devices: Int) {
+        evaluator = AlarmEvaluator(rules: settings.rules)
+        rules = settings.rules
+        slotBase = settings.slotBase
+        let n = max(settings.slotCount, 1)
+        values = .allocate(capacity: n)
+        values.initialize(repeating: 0)
+        qualities = .allocate(capacity: n)
+        qualities.initialize(repeating: .bad)
+        times = .allocate(capacity: n)
+        times.initialize(repeating: Int64.min)
+        online = .allocate(capacity: max(devices, 1))
+        online.initialize(repeating: true)
+        record = .allocate(byteCount: AlarmRecord.maximumSize, alignment: 8)
+        let rules = max(settings.rules.count, 1)
+        lastRecords = .allocate(byteCount: rules * AlarmRecord.maximumSize, alignment: 8)
+        lastKinds = .allocate(capacity: rules)
+        lastKinds.initialize(repeating: 0)
+        lastTimes = .allocate(capacity: rules)
+        lastTimes.initialize(repeating: 0)
+    }
+
+    deinit {
+        values.deallocate()
+        qualities.deallocate()
+        times.deallocate()
+        online.deallocate()
+        record.deallocate()
+        lastRecords.deallocate()
+        lastKinds.deallocate()
+        lastTimes.deallocate()
+    }
+
+    /// True when there are rules at all (otherwise the loop skips this altogether).
+    public var isActive: Bool { rules.count > 0 }
+
+    /// The rules (a copy of the evaluator's, readable while it runs: a transition's handler may
+    /// look its rule up without an access conflict).
+    public let rules: AlarmRuleSet
+
+    var inputs: AlarmInputs {
+        AlarmInputs(values: UnsafeBufferPointer(values), qualities: UnsafeBufferPointer(qualities),
+                    times: UnsafeBufferPointer(times), online: UnsafeBufferPointer(online))
+    }
+
+    /// Takes a delivered sample (reported or suppressed: the rules see every value).
+    public func observe(_ sample: Sample) {
+        guard sample.device >= 0, sample.device < slotBase.count, sample.point >= 0 else { return }
+        let s = slotBase[sample.device] + sample.point
+        guard s < values.count else { return }
+        let numeric = sample.value.numeric
+        let good = sample.quality.isGood && numeric?.isFinite == true
+        values[s] = numeric ?? 0
+        qualities[s] = good ? .good : .bad
+        if good { times[s] = sample.time.milliseconds }
+        fresh = true
+        newestSample = max(newestSample, sample.time.milliseconds)
+    }
+
+    public func setOnline(_ device: Int, _ isOnline: Bool) {
+        guard device >= 0, device < online.count else { return }
+        online[device] = isOnline
+        fresh = true
+    }
+
+    /// Evaluates the rules when due (samples arrived, or a second has passed at `wallNow`); each
+    /// raise or clear is encoded (`AlarmRecord`) and handed to `append` with its time.
+    public func evaluateIfDue(wallNow: Int64, _ append: (UnsafeRawBufferPointer, WallTime) -> Void) {
+        guard isActive else { return }
+        var now: Int64
+        if fresh {
+            now = newestSample == Int64.min ? wallNow : newestSample
+        } else {
+            guard lastEvaluation == Int64.min || wallNow &- lastEvaluation >= Self.idleIntervalMilliseconds else { return }
+            now = wallNow
+        }
+        now = max(now, lastEvaluation)
+        fresh = false
+        newestSample = Int64.min
+        lastEvaluation = now
+        let inputs = self.inputs
+        let record = self.record
+        let rules = self.rules
+        evaluator.evaluate(at: WallTime(milliseconds: now), inputs: inputs) { transition in
+            guard let n = AlarmRecord.encode(transition, rules: rules, inputs: inputs, into: record) else { return }
+            let bytes = UnsafeRawBufferPointer(rebasing: record[0..<n])
+            self.remember(transition, bytes)
+            append(bytes, WallTime(milliseconds: transition.timeMilliseconds))
+        }
+    }
+
+    func remember(_ transition: AlarmTransition, _ bytes: UnsafeRawBufferPointer) {
+        let r = transition.rule
+        guard r >= 0, r < lastKinds.count else { return }
+        if transition.kind == .raise { raises &+= 1 } else { clears &+= 1 }
+        lastKinds[r] = transition.kind.rawValue
+        lastTimes[r] = transition.timeMilliseconds
+        let slot = UnsafeMutableRawBufferPointer(rebasing: lastRecords[(r * AlarmRecord.maximumSize)..<((r + 1) * AlarmRecord.maximumSize)])
+        slot.copyMemory(from: bytes)
+    }
+
+    /// After a restart: the raises and clears the log still holds (unacknowledged records, oldest
+    /// first) put the alarms they leave active back as active, so that they are not raised again
+    /// and clear with the right time. Start-up only (may allocate).
+    public func recover(_ records: (( UnsafeRawBufferPointer) -> Void) -> Void) -> (active: Int, unmatched: Int) {
+        let rules = evaluator.rules
+        var recovery = AlarmRecovery(rules: rules)
+        records { bytes in
+            recovery.apply(bytes: bytes)
+            if let view = try? AlarmRecordView(bytes), let r = rules.index(fingerprint: view.fingerprint, hint: view.ruleHint) {
+                self.remember(AlarmTransition(rule: r, kind: view.kind, timeMilliseconds: view.timeMilliseconds), bytes)
+                if view.kind == .raise { self.raises &-= 1 } else { self.clears &-= 1 }
+            }
+        }
+        evaluator.restore(recovery)
+        return (recovery.activeCount, recovery.unmatchedRecords)
+    }
+
+    /// The kind (nil: none since start) and time of rule `r`'s last transition, and its captured
+    /// values then.
+    public func lastTransition(_ r: Int) -> (kind: AlarmTransition.Kind, time: Int64, record: AlarmRecordView)? {
+        guard r >= 0, r < lastKinds.count, let kind = AlarmTransition.Kind(rawValue: lastKinds[r]) else { return nil }
+        let slot = UnsafeRawBufferPointer(rebasing: lastRecords[(r * AlarmRecord.maximumSize)..<((r + 1) * AlarmRecord.maximumSize)])
+        let n = AlarmRecord.headerSize + Int(slot[3]) * AlarmRecord.valueSize
+        guard let view = try? AlarmRecordView(UnsafeRawBufferPointer(rebasing: slot[0..<n])) else { return nil }
+        return (kind, lastTimes[r], view)
+    }
+
+    /// Raised alarms per level (index `AlarmLevel.rawValue` − 1: info … critical).
+    public func raisedCounts() -> InlineArray<5, Int> {
+        var c: InlineArray<5, Int> = InlineArray(repeating: 0)
+        var r = 0
+        while r < evaluator.rules.count {
+            if evaluator.isRaised(r) {
+                let level = Int(evaluator.rules.rules[r].level.rawValue) - 1
+                if level >= 0 && level < 5 { c[level] += 1 }
+            }
+            r += 1
+        }
+        return c
+    }
+}

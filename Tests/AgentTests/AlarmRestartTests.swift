@@ -1,0 +1,60 @@
+import Agent
+import EdgeAlarms
+import EdgeCore
+import FieldBus
+import RingLog
+import Testing
+import TestSupport
+@testable import Configuration
+@testable import StoreForward
+
+/// An alarm raised before a restart, whose record is still in the ring log (not yet delivered),
+/// is active again after it: not raised a second time while its condition holds, and cleared
+/// with the time the condition went.
+@Suite struct AlarmRestartTests {
+    @Test func anUndeliveredRaiseIsActiveAgainAfterARestartAndClearsOnce() throws {
+        let c = try AgentConfiguration.parse(Array(AlarmConfigurationTests.config(
+            #"[{"id": "hot", "device": "inverter-1", "high": {"point": "temperature", "limit": 80, "hysteresis": 5}, "eventId": "overTemp"}]"#).utf8),
+            file: "agent.json", checkDevicePaths: false)
+        let points = c.fieldBus.templates[c.fieldBus.devices[0].template].points
+        let temperature = try #require(points.firstIndex { $0.identifier == "temperature" })
+        func sample(_ value: Double, at ms: Int64) -> Sample {
+            Sample(device: 0, point: temperature, value: .double(value), quality: .good, time: WallTime(milliseconds: ms))
+        }
+        let clock = ManualClock()
+        let device = StoreAndForwardTests.device()
+
+        do {
+            var store = try StoreAndForwardTests.store(device, clock)
+            let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
+            var appended = 0
+            station.observe(sample(90, at: 1_000))
+            station.evaluateIfDue(wallNow: 1_000) { bytes, time in
+                if (try? store.appendAlarm(bytes, time: time)) != nil { appended += 1 }
+            }
+            #expect(appended == 1 && station.evaluator.isRaised(0))
+            try store.sync()
+        }
+
+        // Restarted: the raise is read back from the log.
+        var store = try StoreAndForwardTests.store(device, clock)
+        let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
+        var recovered: (active: Int, unmatched: Int) = (0, 0)
+        recovered = station.recover { apply in try? store.forEachUnacknowledged(apply) }
+        #expect(recovered.active == 1 && recovered.unmatched == 0)
+        #expect(station.evaluator.isRaised(0) && station.evaluator.raisedAt(0) == 1_000)
+
+        var transitions: [(AlarmTransition.Kind, Int64)] = []
+        func step(_ value: Double, at ms: Int64) {
+            station.observe(sample(value, at: ms))
+            station.evaluateIfDue(wallNow: ms) { bytes, _ in
+                if let view = try? AlarmRecordView(bytes) { transitions.append((view.kind, view.timeMilliseconds)) }
+            }
+        }
+        step(95, at: 2_000)
+        step(78, at: 3_000)   // within the hysteresis: still raised
+        #expect(transitions.isEmpty, "raised again after the restart: \(transitions)")
+        step(70, at: 4_000)
+        #expect(transitions.count == 1 && transitions.first?.0 == .clear && transitions.first?.1 == 4_000, "\(transitions)")
+    }
+}
