@@ -8,6 +8,7 @@
 #   make size            firmware sizes and their largest parts
 #   make bench           benchmarks; figures go to BENCHMARKS.md
 #   make fuzz            long fuzz runs
+#   make sanitize        host tests under ASan+LSan(+UBSan for C) and the threaded ones under TSan
 #   make lint            source rules the compilers do not check
 # Every target installs what it needs on a fresh Debian 12 machine (Tools/install-host-deps.sh;
 # the firmware toolchains cache their downloads and builds under build/).
