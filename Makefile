@@ -8,13 +8,15 @@
 #   make size            firmware sizes and their largest parts
 #   make bench           benchmarks; figures go to BENCHMARKS.md
 #   make fuzz            long fuzz runs
+#   make sanitize        host tests under ASan+LSan(+UBSan for C) and the threaded ones under TSan
 #   make lint            source rules the compilers do not check
 # Every target installs what it needs on a fresh Debian 12 machine (Tools/install-host-deps.sh;
 # the firmware toolchains cache their downloads and builds under build/).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: build run test unit-test demo-test ota-firmware-test host-deps lint bench fuzz fuzz-short image config-bundle keygen clean distclean
+.PHONY: build run test unit-test demo-test ota-firmware-test host-deps lint bench fuzz fuzz-short image config-bundle keygen clean distclean \
+        sanitize sanitize-asan sanitize-tsan
 
 BUILD_DIR ?= build
 SWIFT ?= swift
@@ -93,6 +95,20 @@ demo-test: host-deps
 # A short libFuzzer run of the MQTT decoder (the long one is `make fuzz`).
 fuzz-short: host-deps
 	Fuzz/run.sh 20
+
+# The host tests under sanitizers (Tools/sanitize.sh; suppressions with their reasons in
+# Tools/sanitizers/), each build in its own scratch path (.build-asan, .build-tsan): every test
+# module under AddressSanitizer + LeakSanitizer (UndefinedBehaviorSanitizer over the C targets),
+# the threaded suites (bus workers, SPSC queue, wake pipes, the agent loop, the end-to-end suites
+# with a ThreadSanitizer build of edge-agent) under ThreadSanitizer. Fails on any report.
+# SANITIZE_ASAN / SANITIZE_TSAN: swift test --filter patterns, to run fewer.
+SANITIZE_ASAN ?=
+SANITIZE_TSAN ?= FieldBusTests AgentTests
+sanitize: sanitize-asan sanitize-tsan
+sanitize-asan: host-deps
+	Tools/sanitize.sh asan $(SANITIZE_ASAN)
+sanitize-tsan: host-deps
+	Tools/sanitize.sh tsan $(SANITIZE_TSAN)
 
 # Ctrl-C is how the demo ends: its status 130 is not a make error.
 run: build
