@@ -37,7 +37,8 @@ import Testing
         return String(r.output.prefix(64))
     }
 
-    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent && (EndToEndOTATests.binary.host || EndToEndOTATests.testKeyFirmware),
+                   "bundles signed with the test key: a host build given --ota-key, or the firmware built with the test key"))
     func aGoodBundleFromTheCloudIsInstalledDuringABacklogAndNothingIsLost() throws {
         let h = try H()
         try h.writeConfig(intervalMs: 200, extra: H.debugLogging)
@@ -92,7 +93,8 @@ import Testing
         #expect(h.stopAgent(signal: SIGTERM) == 0)
     }
 
-    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent && (EndToEndOTATests.binary.host || EndToEndOTATests.testKeyFirmware),
+                   "bundles signed with the test key: a host build given --ota-key, or the firmware built with the test key"))
     func aBundleThatBreaksTheUplinkIsRolledBackWithinItsDeadlineAndDataFlowsAgain() throws {
         let h = try H()
         try h.writeConfig(intervalMs: 200)
@@ -131,7 +133,8 @@ import Testing
         #expect(h.stopAgent(signal: SIGTERM) == 0)
     }
 
-    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent && (EndToEndOTATests.binary.host || EndToEndOTATests.testKeyFirmware),
+                   "bundles signed with the test key: a host build given --ota-key, or the firmware built with the test key"))
     func refusedBundlesAreAnsweredWithTheReasonAndChangeNothing() throws {
         let h = try H()
         try h.writeConfig(intervalMs: 200)

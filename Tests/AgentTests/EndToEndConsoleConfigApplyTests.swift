@@ -9,7 +9,8 @@ import Testing
     typealias H = EndToEndHarness
     typealias Terminal = EndToEndConsoleTests.Terminal
 
-    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent && (EndToEndOTATests.binary.host || EndToEndOTATests.testKeyFirmware),
+                   "bundles signed with the test key: a host build given --ota-key, or the firmware built with the test key"))
     func aBundleAppliedFromTheConsoleIsInstalledAndATamperedOneRefused() throws {
         let h = try H()
         let tty = try Terminal()
