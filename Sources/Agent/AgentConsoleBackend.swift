@@ -479,6 +479,7 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
     }
 
     mutating func cancelPending() {
+        stopTrace()
         state.clearPending()
     }
 
@@ -500,6 +501,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             return snapshot.figures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
         case .ota:
             return false   // answered by AgentConsole.completeOTA
+        case .trace:
+            return false   // live until Ctrl-C (AgentConsoleBackend+Trace)
         }
     }
 
@@ -533,6 +536,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             if devices { writeDevices(into: &out) } else { writeBuses(into: &out) }
         case .ota:
             out.line("ota: no answer from the OTA code in time")
+        case .trace:
+            break
         }
     }
 

@@ -26,6 +26,8 @@ public final class AgentConsoleState {
         case statistics(devices: Bool, baseline: UInt64)
         /// `ota …`: answered by the OTA code through `AgentConsole.completeOTA`.
         case ota
+        /// `trace`: the watched point's steps up to entry `seen` are shown.
+        case trace(device: Int, point: Int, seen: UInt64)
     }
 
     var pending: Pending? = nil

@@ -44,6 +44,8 @@ public struct AgentSnapshot: Sendable {
     public internal(set) var connectionCount = 0
     /// Each point's TSL model verdict (`ModelCheck`; the console's `points` marks refused ones).
     public internal(set) var modelMarks: PointModelMarks
+    /// The steps of the point the console traces (`PointComputation.trace`).
+    public internal(set) var trace = PointTrace()
 
     /// Room for the uplink's connection lines.
     static var connectionCapacity: Int { 2048 }

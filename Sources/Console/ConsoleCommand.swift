@@ -2,7 +2,7 @@
 /// The session checks the word count against `arguments` before calling the backend, so a
 /// backend sees only plausible calls; deeper checks (is this a device?) are the backend's.
 public enum ConsoleCommand: CaseIterable, Sendable {
-    case help, status, buses, devices, points, read, write, log, mqtt, config, ota, reboot, logout
+    case help, status, buses, devices, points, read, write, trace, log, mqtt, config, ota, reboot, logout
 
     /// The word that runs it.
     public var name: StaticString {
@@ -14,6 +14,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .points: return "points"
         case .read: return "read"
         case .write: return "write"
+        case .trace: return "trace"
         case .log: return "log"
         case .mqtt: return "mqtt"
         case .config: return "config"
@@ -33,6 +34,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .points: return "points [DEVICE]"
         case .read: return "read DEVICE POINT | read DEVICE holding|input|coil|discrete ADDRESS [COUNT]"
         case .write: return "write DEVICE POINT VALUE | write DEVICE holding|coil ADDRESS VALUE"
+        case .trace: return "trace DEVICE POINT"
         case .log: return "log [LINES]"
         case .mqtt: return "mqtt"
         case .config: return "config"
@@ -52,6 +54,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .points: return "latest point values with quality and age"
         case .read: return "read a point or registers from a device now (commissioning)"
         case .write: return "write a point or a register (commissioning)"
+        case .trace: return "follow a point live: decoded, scaled, formula, reported or suppressed and why (Ctrl-C ends)"
         case .log: return "the last log lines"
         case .mqtt: return "MQTT connection, in-flight messages, counters"
         case .config: return "the effective configuration (secrets masked)"
@@ -68,6 +71,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .points: return 0...1
         case .read: return 2...4
         case .write: return 3...4
+        case .trace: return 2...2
         case .log: return 0...1
         case .ota: return 1...2
         case .status, .buses, .devices, .mqtt, .config, .reboot, .logout: return 0...0
@@ -75,7 +79,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
     }
 
     /// Number of commands.
-    public static let count = 13
+    public static let count = 14
 
     /// The command at `index` in `help` order (0 ..< count). A switch rather than an array:
     /// iterating an array of enums allocates in unspecialized (debug) code.
@@ -88,12 +92,13 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case 4: self = .points
         case 5: self = .read
         case 6: self = .write
-        case 7: self = .log
-        case 8: self = .mqtt
-        case 9: self = .config
-        case 10: self = .ota
-        case 11: self = .reboot
-        case 12: self = .logout
+        case 7: self = .trace
+        case 8: self = .log
+        case 9: self = .mqtt
+        case 10: self = .config
+        case 11: self = .ota
+        case 12: self = .reboot
+        case 13: self = .logout
         default: return nil
         }
     }

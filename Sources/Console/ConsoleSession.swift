@@ -382,6 +382,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         case .points: return backend.points(device: rest.count == 1 ? rest[0] : nil, into: &w)
         case .read: return backend.read(rest, into: &w)
         case .write: return backend.write(rest, into: &w)
+        case .trace: return backend.trace(rest, into: &w)
         case .log: return log(rest, &w)
         case .mqtt: return backend.mqtt(into: &w)
         case .config: return backend.config(into: &w)
