@@ -29,4 +29,6 @@ echo "$(get worstErrorPercent) % of the held value; samples outside the deadband
 if [ "$(get outsideDeadband)" != 0 ] || awk -v s="$(get saving)" 'BEGIN { exit !(s < 80) }'; then
     echo
     echo "**Goal missed.**"
+    exit 1
 fi
+echo
