@@ -1,4 +1,5 @@
 import EdgeCompute
+import EdgeCore
 import FieldBus
 import RingLog
 import StoreForward
