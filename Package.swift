@@ -47,6 +47,7 @@ let package = Package(
 
         // -- benchmarks (one line each) --
         .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
+        .executableTarget(name: "DeadbandBench", dependencies: ["EdgeCompute", "EnOS"], path: "Benchmarks/DeadbandBench"),
         .executableTarget(name: "FormulaBench", dependencies: ["EdgeCompute", "EdgeCore", "CShim", "TestSupport", "CMallocCounter"], path: "Benchmarks/FormulaBench"),
         .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
         .executableTarget(name: "MQTTBench", dependencies: ["MQTT", "TLS", "EdgeCore", "CShim", "CMbedTLS", "TestSupport", "CMallocCounter"], path: "Benchmarks/MQTTBench"),

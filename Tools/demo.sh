@@ -139,6 +139,7 @@ if [ -f "$cloud_sim" ]; then
         --gateway demoGatewayPK:demo-gateway:demo-gateway-secret \
         --sub-device demoMeterPK:demo-meter-1:demo-meter-1-secret \
         --sub-device demoInverterPK:demo-inverter-1:demo-inverter-1-secret \
+        --sub-device demoPlantPK:demo-plant:demo-plant-secret \
         --record "$dir/cloud-record.jsonl" --print
     others+=("$started_pid")
     wait_for_line "$dir/cloud.log" 10 '^READY' || fail "the cloud simulator did not start: $(tail -5 "$dir/cloud.log")"
@@ -191,6 +192,9 @@ cat <<EOF
   bus        RS-485 on a pty pair: agent $dir/ttyAgent <-> devices $dir/ttyDevices (19200 8N1)
   devices    Tools/demo/sim_devices.py: unit 1 power meter (SDM630-like), unit 2 PV inverter
              (a simulated day lasts ${DEMO_DAY_SECONDS:-600} s; a status line every 10 s)
+  computed   plant (virtual device): totalPower = meter1.activePower + inverter1.acPower, pvShare;
+             inverter1.acEnergy10s: the AC energy of each 10 s (Wh, integral of acPower);
+             meter1's voltages reported only beyond a 0.5 V deadband (or every 30 s)
   cloud      $cloud_what
   agent      $agent_what
 $write_hint

@@ -17,6 +17,8 @@ public final class AgentCommandPort {
         case write(bus: Int, WriteCommand)
         /// A commissioning read on `bus`, ahead of its polls; answered with its outcome.
         case registerRead(bus: Int, RegisterReadRequest)
+        /// Console `trace`: watch `device`'s `point` (a device of -1: stop watching).
+        case trace(device: Int, point: Int)
     }
 
     /// Requests not handed to the loop yet, oldest first.

@@ -24,7 +24,8 @@ public enum AgentConsoleAction: Equatable, Sendable {
 /// descriptors into the loop's poll(2) and says how long the loop may wait, `serve` handles what
 /// poll reported, runs typed commands and finishes pending ones (a `read` waits for the point's
 /// next sample, a `write` goes through the bus worker's queue, ahead of polls, and shows its
-/// result when it arrives; `buses` and `devices` wait for fresh statistics). Nothing here
+/// result when it arrives; `buses` and `devices` wait for fresh statistics; `trace` shows the
+/// steps of one point as the loop records them, until Ctrl-C). Nothing here
 /// blocks the loop; output the terminal does not take is dropped and counted by the session.
 /// Every registered secret (device secrets, console password, TLS key passphrase) is masked in
 /// everything shown. Without a console in the configuration, or when its terminal cannot be
@@ -199,11 +200,13 @@ public struct AgentConsole<Clock: EdgeClock>: ~Copyable {
         if state.pending != nil {
             if port.hasRequests { answer() }
             if current.state == .pending {
+                if backend.hasTraceSteps { current.notice { out in backend.writeTraceSteps(into: &out) } }
                 if backend.pendingIsAnswered() {
                     current.completePending { out in backend.writePendingAnswer(into: &out) }
                     state.clearPending()
                 }
             } else {
+                backend.stopTrace()
                 state.clearPending()   // Ctrl-C, or the terminal went away
             }
         }

@@ -543,6 +543,7 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
     }
 
     mutating func cancelPending() {
+        stopTrace()
         state.clearPending()
     }
 
@@ -564,6 +565,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             return snapshot.figures.snapshotCount >= baseline + UInt64(fieldBus.buses.count)
         case .ota, .configApply:
             return false   // answered by AgentConsole.completeOTA / completeConfigApply
+        case .trace:
+            return false   // live until Ctrl-C (AgentConsoleBackend+Trace)
         }
     }
 
@@ -599,6 +602,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.line("ota: no answer from the OTA code in time")
         case .configApply:
             out.line("config apply: no answer in time")
+        case .trace:
+            break
         }
     }
 

@@ -28,6 +28,8 @@ public final class AgentConsoleState {
         case ota
         /// `config apply PATH`: answered by the runner through `AgentConsole.completeConfigApply`.
         case configApply
+        /// `trace`: the watched point's steps up to entry `seen` are shown.
+        case trace(device: Int, point: Int, seen: UInt64)
     }
 
     var pending: Pending? = nil

@@ -1,4 +1,5 @@
 import EdgeCompute
+import EdgeCore
 import FieldBus
 import RingLog
 import StoreForward
@@ -18,7 +19,7 @@ extension AgentEventLoop where Device: ~Copyable, Uplink: ~Copyable, Poller: ~Co
 
     /// After a batch of bus events: the held samples and the derived points they feed.
     mutating func flushComputation() {
-        guard computation.isActive else { return }
-        computation.flush { sample, reported in self.deliverSample(sample, reported: reported) }
+        guard computation.isActive || computation.isTracing else { return }
+        computation.flush(now: clock.wallNow().milliseconds) { sample, reported in self.deliverSample(sample, reported: reported) }
     }
 }

@@ -32,6 +32,7 @@ extension AgentLoop where Device: ~Copyable, Uplink: ~Copyable {
         snapshot.writeConnection { uplink.describeConnection(into: &$0) }
         snapshot.modelMarks.copy { uplink.modelVerdict(device: $0, point: $1) }
         if alarms.isActive { snapshot.alarms.copy(from: alarms) }
+        snapshot.trace.copy(from: computation.trace)
         snapshot.fills &+= 1
     }
 
@@ -55,6 +56,8 @@ extension AgentLoop where Device: ~Copyable, Uplink: ~Copyable {
                 if bus < 0 || bus >= workers.count || !workers[bus].submit(read) {
                     port.answer(registerRead: read.id, .busy)
                 }
+            case .trace(let device, let point):
+                computation.watch(device: device, point: point)
             }
         }
         if let id = consoleFigures.arrivedConsoleWrite, let outcome = consoleFigures.takeConsoleWrite(id: id) {

@@ -225,7 +225,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     mutating func busEvent(_ event: BusEvent) {
         if consoleFigures.observe(event) { return }   // a console write's result
         switch event {
-        case .sample(let sample) where computation.isActive:
+        case .sample(let sample) where computation.isActive || computation.isTracing:
             computeSample(sample)
         case .sample(let sample):
             deliverSample(sample, reported: true)

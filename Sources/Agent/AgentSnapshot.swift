@@ -46,6 +46,8 @@ public struct AgentSnapshot: Sendable {
     public internal(set) var modelMarks: PointModelMarks
     /// The alarm rules' states and last transitions (`alarms`).
     public internal(set) var alarms: AlarmConsoleTable
+    /// The steps of the point the console traces (`PointComputation.trace`).
+    public internal(set) var trace = PointTrace()
 
     /// Room for the uplink's connection lines.
     static var connectionCapacity: Int { 2048 }

@@ -19,10 +19,15 @@ public enum SampleRoute: Equatable, Sendable {
 /// arrives; `flush`, after each batch of bus events, scales the held samples and computes every
 /// derived point whose inputs got a fresh sample in the batch, stamped with the newest of those
 /// inputs' times. A bad input or a formula fault gives a bad sample (`Quality.formulaFault`),
-/// never a trap. Buffers are sized at `init`; `take` and `flush` allocate nothing.
+/// never a trap. A derived point with a window (`PointWindow`) feeds each result to its
+/// `WindowAggregator` and is published only when a window closes, with the window's start as its
+/// time: on the first result past the window's end, or, when its inputs stopped, one window
+/// length later (`flush(now:)`). Buffers are sized at `init`; `take` and `flush` allocate nothing.
 ///
-/// A console `trace` would hook into `take` (raw sample and its route), the scaling in `flush`,
-/// `ReportFilter.decide`'s reason in `route` and the `FormulaResult` of each derived point.
+/// The console's `trace DEVICE POINT` watches one slot (`watch`): `route` (every sample that
+/// is published: polled, scaled, derived, a closed window) and `aggregate` (a result kept in a
+/// window) append a `PointTraceEntry` to `trace`, a fixed ring the console's snapshot copies out.
+/// With no slot watched this is one comparison per sample.
 public final class PointComputation {
     public let plan: ComputePlan
     /// False when nothing is derived, scaled or filtered: the loop then skips this altogether.
@@ -43,6 +48,13 @@ public final class PointComputation {
     let offsetOf: [Double]
     var generation: UInt32 = 1
     var dirty = false
+    /// One aggregator per windowed derived point; `windowOf[k]` is derived point k's, or -1.
+    var windows: [WindowAggregator]
+    let windowOf: [Int]
+    /// Wall time (ms) of the next look for windows whose inputs stopped.
+    var nextIdleCheck: Int64 = .min
+    /// The watched point's steps (console `trace`).
+    public internal(set) var trace = PointTrace()
 
     /// Compiles `fieldBus`'s formulas (already checked when the configuration was loaded: one
     /// refused here leaves the plan empty) and sizes every buffer.
@@ -61,6 +73,14 @@ public final class PointComputation {
             }
         }
         let n = filters.count
+        var windows: [WindowAggregator] = []
+        var windowOf: [Int] = []
+        for f in plan.derived {
+            windowOf.append(f.window == nil ? -1 : windows.count)
+            if let w = f.window { windows.append(WindowAggregator(w.operation, lengthMs: w.lengthMs)) }
+        }
+        self.windows = windows
+        self.windowOf = windowOf
         self.filters = filters
         self.filtered = filtered
         self.offsetOf = offsetOf
@@ -133,36 +153,64 @@ public final class PointComputation {
         return route(sample, slot: s)
     }
 
-    /// Report-by-exception for a sample of slot `s`.
-    func route(_ sample: Sample, slot s: Int) -> SampleRoute {
-        guard filtered[s], let x = sample.value.numeric else { return .report }
-        if filters[s].decide(value: x, good: sample.quality.isGood, at: sample.time.milliseconds).isReported { return .report }
+    /// Report-by-exception for a sample of slot `s`, traced as `stage` when `s` is watched
+    /// (`input`: the value before the scale factor of a scaled sample).
+    func route(_ sample: Sample, slot s: Int, stage: PointTraceEntry.Stage = .polled, input: Double? = nil) -> SampleRoute {
+        guard filtered[s], let x = sample.value.numeric else {
+            if s == trace.slot { traceStep(sample, stage, input, decision: nil, reported: true) }
+            return .report
+        }
+        let decision = filters[s].decide(value: x, good: sample.quality.isGood, at: sample.time.milliseconds)
+        if s == trace.slot { traceStep(sample, stage, input, decision: decision, reported: decision.isReported) }
+        if decision.isReported { return .report }
         suppressed &+= 1
         return .suppress
     }
 
+    func traceStep(_ sample: Sample, _ stage: PointTraceEntry.Stage, _ input: Double?, decision: ReportDecision?, reported: Bool) {
+        let value = sample.value.numeric ?? 0
+        trace.append(PointTraceEntry(stage: stage, time: sample.time.milliseconds, input: input ?? value, value: value,
+                                     quality: sample.quality, decision: decision, reported: reported))
+    }
+
+    /// True while the console traces a point: every sample then goes through `take`.
+    public var isTracing: Bool { trace.slot >= 0 }
+
+    /// Traces `device`'s `point` (console `trace`); a device of -1 stops tracing.
+    public func watch(device: Int, point: Int) {
+        guard device >= 0, device < plan.offsets.count, point >= 0 else {
+            trace.watch(-1)
+            return
+        }
+        let s = plan.offsets[device] + point
+        trace.watch(s < values.count ? s : -1)
+    }
+
     /// Ends a batch of samples: scales the held ones, then computes each derived point with a
-    /// fresh input, handing every resulting sample to `emit` with whether it is reported.
-    public func flush(_ emit: (Sample, Bool) -> Void) {
-        guard dirty else { return }
+    /// fresh input, handing every resulting sample to `emit` with whether it is reported. `now`
+    /// (wall time, ms) closes the windows whose inputs stopped (looked at once a second).
+    public func flush(now: Int64, _ emit: (Sample, Bool) -> Void) {
+        let idle = !windows.isEmpty && now >= nextIdleCheck
+        guard dirty || idle else { return }
+        if idle { nextIdleCheck = now + 1_000 }
         dirty = false
         var i = 0
         while i < heldCount {
             let s = heldSlots[i]
             let sample = scaled(held[s], slot: s)
-            emit(sample, route(sample, slot: s) == .report)
+            emit(sample, route(sample, slot: s, stage: .scaled, input: held[s].value.numeric) == .report)
             i += 1
         }
         heldCount = 0
         var k = 0
         while k < plan.derived.count {
-            computeDerived(k, emit)
+            computeDerived(k, now: idle ? now : nil, emit)
             k += 1
         }
         generation = generation == UInt32.max ? 1 : generation + 1
     }
 
-    func computeDerived(_ k: Int, _ emit: (Sample, Bool) -> Void) {
+    func computeDerived(_ k: Int, now: Int64?, _ emit: (Sample, Bool) -> Void) {
         let f = plan.derived[k]
         var fresh = false
         var time: Int64 = 0
@@ -176,8 +224,15 @@ public final class PointComputation {
             }
             r += 1
         }
-        guard fresh else { return }
+        guard fresh else {
+            if let now, windowOf[k] >= 0 { closeIdleWindow(k, now: now, emit) }
+            return
+        }
         let result = f.program.evaluate(values: UnsafeBufferPointer(values), qualities: UnsafeBufferPointer(qualities))
+        if windowOf[k] >= 0 {
+            aggregate(k, result, at: time, emit)
+            return
+        }
         values[f.slot] = result.value
         qualities[f.slot] = result.isGood ? .good : .bad
         times[f.slot] = time
@@ -185,7 +240,7 @@ public final class PointComputation {
         let quality: Quality = result.fault.map { .formulaFault($0.rawValue) } ?? .good
         let sample = Sample(device: f.device, point: f.point, value: .double(result.value), quality: quality,
                             time: WallTime(milliseconds: time))
-        emit(sample, route(sample, slot: f.slot) == .report)
+        emit(sample, route(sample, slot: f.slot, stage: .derived) == .report)
     }
 
     /// A held sample times 10^sf of its scale-factor point (`(value − offset) · 10^sf + offset`);

@@ -28,6 +28,9 @@ public protocol ConsoleBackend {
     mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply
     /// `write …`: the words after `write` (3 or 4; see `ConsoleCommand.write.usage`).
     mutating func write(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply
+    /// `trace DEVICE POINT`: follows one point live (`.pending` until Ctrl-C; the lines go
+    /// through `ConsoleSession.notice`).
+    mutating func trace(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply
     /// `mqtt`: connection state, in-flight window, counters.
     mutating func mqtt(into out: inout TextWriter) -> ConsoleReply
     /// `config`: the effective configuration (secrets are masked by the session as well).
@@ -54,6 +57,7 @@ extension ConsoleBackend {
     public mutating func alarms(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func write(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
+    public mutating func trace(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func mqtt(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func config(into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }
     public mutating func configApply(path: ConsoleToken, into out: inout TextWriter) -> ConsoleReply { Self.unavailable(&out) }

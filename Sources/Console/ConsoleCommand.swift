@@ -2,7 +2,7 @@
 /// The session checks the word count against `arguments` before calling the backend, so a
 /// backend sees only plausible calls; deeper checks (is this a device?) are the backend's.
 public enum ConsoleCommand: CaseIterable, Sendable {
-    case help, status, buses, devices, points, alarms, read, write, log, mqtt, config, ota, reboot, logout
+    case help, status, buses, devices, points, alarms, read, write, trace, log, mqtt, config, ota, reboot, logout
 
     /// The word that runs it.
     public var name: StaticString {
@@ -15,6 +15,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .alarms: return "alarms"
         case .read: return "read"
         case .write: return "write"
+        case .trace: return "trace"
         case .log: return "log"
         case .mqtt: return "mqtt"
         case .config: return "config"
@@ -35,6 +36,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .alarms: return "alarms"
         case .read: return "read DEVICE POINT | read DEVICE holding|input|coil|discrete ADDRESS [COUNT] | read METER di 0xDDDDDDDD"
         case .write: return "write DEVICE POINT VALUE | write DEVICE holding|coil ADDRESS VALUE"
+        case .trace: return "trace DEVICE POINT"
         case .log: return "log [LINES]"
         case .mqtt: return "mqtt"
         case .config: return "config | config apply PATH"
@@ -55,6 +57,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .alarms: return "alarm rules: raised ones and recent raises and clears, with values"
         case .read: return "read a point or registers from a device now (commissioning)"
         case .write: return "write a point or a register (commissioning)"
+        case .trace: return "follow a point live: decoded, scaled, formula, reported or suppressed and why (Ctrl-C ends)"
         case .log: return "the last log lines"
         case .mqtt: return "MQTT connection, in-flight messages, counters"
         case .config: return "the effective configuration (secrets masked); apply a signed bundle (a USB stick)"
@@ -71,6 +74,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case .points: return 0...1
         case .read: return 2...4
         case .write: return 3...4
+        case .trace: return 2...2
         case .log: return 0...1
         case .ota: return 1...2
         case .config: return 0...2
@@ -79,7 +83,7 @@ public enum ConsoleCommand: CaseIterable, Sendable {
     }
 
     /// Number of commands.
-    public static let count = 14
+    public static let count = 15
 
     /// The command at `index` in `help` order (0 ..< count). A switch rather than an array:
     /// iterating an array of enums allocates in unspecialized (debug) code.
@@ -93,12 +97,13 @@ public enum ConsoleCommand: CaseIterable, Sendable {
         case 5: self = .alarms
         case 6: self = .read
         case 7: self = .write
-        case 8: self = .log
-        case 9: self = .mqtt
-        case 10: self = .config
-        case 11: self = .ota
-        case 12: self = .reboot
-        case 13: self = .logout
+        case 8: self = .trace
+        case 9: self = .log
+        case 10: self = .mqtt
+        case 11: self = .config
+        case 12: self = .ota
+        case 13: self = .reboot
+        case 14: self = .logout
         default: return nil
         }
     }

@@ -384,6 +384,7 @@ public struct ConsoleSession<Clock: EdgeClock>: ~Copyable {
         case .alarms: return backend.alarms(into: &w)
         case .read: return backend.read(rest, into: &w)
         case .write: return backend.write(rest, into: &w)
+        case .trace: return backend.trace(rest, into: &w)
         case .log: return log(rest, &w)
         case .mqtt: return backend.mqtt(into: &w)
         case .config:

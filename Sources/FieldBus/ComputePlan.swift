@@ -11,6 +11,8 @@ public struct ComputePlan: Sendable {
         public var point: Int
         public var slot: Int
         public var program: FormulaProgram
+        /// Its window, counter width filled in; nil: every result is published.
+        public var window: PointWindow?
     }
 
     /// Why a formula was refused: the device and point holding it and the compiler's error.
@@ -70,7 +72,8 @@ public struct ComputePlan: Sendable {
                 }
                 do throws(FormulaError) {
                     let program = try FormulaCompiler.compile(formula, limits: limits, resolve: resolve)
-                    derived.append(Derived(device: d, point: p, slot: base + p, program: program))
+                    let window = point.window.map { counterWindow($0, formula: formula, resolve: resolve, fieldBus, offsets) }
+                    derived.append(Derived(device: d, point: p, slot: base + p, program: program, window: window))
                     names.append(device.name + "." + point.identifier)
                 } catch {
                     throw Failure(device: d, point: p, error: error)
@@ -86,6 +89,33 @@ public struct ComputePlan: Sendable {
             throw Failure(device: f.device, point: f.point, error: error)
         }
         return ComputePlan(offsets: offsets, slotCount: total, derived: order.map { derived[$0] }, scaleSlots: scaleSlots)
+    }
+
+    /// `delta` and `rate` over a formula that is just an unsigned, unscaled polled point: a
+    /// counter, whose wrap-around (65535 -> 3 for uint16) counts as a step forward.
+    static func counterWindow(_ window: PointWindow, formula: String, resolve: (String) -> Int?,
+                              _ fieldBus: FieldBusConfiguration, _ offsets: [Int]) -> PointWindow {
+        var out = window
+        var bytes = Array(formula.utf8)
+        while let c = bytes.first, c == 0x20 || c == 0x09 { bytes.removeFirst() }
+        while let c = bytes.last, c == 0x20 || c == 0x09 { bytes.removeLast() }
+        guard let slot = resolve(String(decoding: bytes, as: UTF8.self)),
+              let d = offsets.lastIndex(where: { $0 <= slot }) else { return out }
+        let point = fieldBus.templates[fieldBus.devices[d].template].points[slot - offsets[d]]
+        guard !point.isDerived, point.isUnscaled, point.scalePoint == nil else { return out }
+        let bits: Int
+        switch point.dataType {
+        case .uint16: bits = 16
+        case .uint32: bits = 32
+        case .uint64: bits = 64
+        default: return out
+        }
+        switch window.operation {
+        case .delta: out.operation = .delta(counterBits: bits)
+        case .rate: out.operation = .rate(counterBits: bits)
+        default: break
+        }
+        return out
     }
 
     /// The slot of `device.point` (the device name is everything before the last dot), or nil.

@@ -7,7 +7,7 @@ import EdgeCore
 /// the file, the JSON path, the line and column of the formula and the column inside it.
 extension FieldBusConfiguration {
     static let reportKeys = ["deadband", "deadbandPercent", "minReportMs", "maxReportMs"]
-    static let derivedPointKeys = ["id", "formula"] + reportKeys
+    static let derivedPointKeys = ["id", "formula"] + reportKeys + windowKeys
     static let virtualDeviceKeys = ["name", "type", "points", "productKey", "deviceKey"]
 
     /// A point's report-by-exception settings; nil (and reported) when one is wrong.
@@ -44,7 +44,7 @@ extension FieldBusConfiguration {
         return String(decoding: text.utf8.dropFirst(), as: UTF8.self)
     }
 
-    /// A derived point: `id`, `formula` and the report settings, nothing to poll.
+    /// A derived point: `id`, `formula`, the report settings and its window, nothing to poll.
     static func decodeDerivedPoint(_ o: ConfigObject, at path: JSONPath, _ v: inout ConfigValidator) -> PointDefinition? {
         let before = v.errors.count
         for m in o.members where !derivedPointKeys.contains(m.key) && pointKeys.contains(m.key) {
@@ -54,8 +54,9 @@ extension FieldBusConfiguration {
         let id = v.string(in: o, "id")
         let formula = v.string(in: o, "formula")
         let report = decodeReport(o, at: path, &v)
-        guard v.errors.count == before, let id, let formula, let report else { return nil }
-        return .derived(identifier: id, formula: formula, report: report)
+        let window = decodeWindow(o, at: path, &v)
+        guard v.errors.count == before, let id, let formula, let report, let window else { return nil }
+        return .derived(identifier: id, formula: formula, report: report, window: window)
     }
 
     /// Compiles a template's formulas over its own points and checks its scale references:

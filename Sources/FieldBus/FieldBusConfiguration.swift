@@ -224,7 +224,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
     static let templateKeys = ["name", "protocol", "intervalMs", "maxRegistersPerRead", "maxBitsPerRead", "registerGap", "bitGap",
                                "forbidden", "points", "services"]
     static let pointKeys = ["id", "table", "address", "type", "bit", "length", "order", "scale", "offset", "intervalMs",
-                            "writable", "min", "max", "formula"] + reportKeys
+                            "writable", "min", "max", "formula"] + reportKeys + windowKeys
     static let typeNames = ["bool", "bit", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64", "string"]
     static let tableNames = ["coil", "discrete", "input", "holding"]
 
@@ -325,6 +325,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
         let before = v.errors.count
         let id = v.string(in: o, "id")
         let report = decodeReport(o, at: path, &v)
+        refuseWindowOnPolledPoint(o, at: path, &v)
         let table = v.choice(in: o, "table", tableNames).flatMap { RegisterTable(name: $0) }
         let address = v.integer(in: o, "address", range: 0...65535)
         let typeName = o.member("type") == nil && table?.holdsBits == true ? "bool" : v.choice(in: o, "type", typeNames)

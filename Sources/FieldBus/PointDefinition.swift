@@ -31,6 +31,9 @@ public struct PointDefinition: Equatable, Sendable {
     /// IEC 104: the point's type family, command address and select-before-operate; the
     /// information object address is `objectAddress`. Nil for other protocols.
     public var iec104: IEC104PointSettings? = nil
+    /// A derived point's window (`"window"`, `"aggregate"`): published once per window; nil
+    /// publishes every result.
+    public var window: PointWindow? = nil
 
     public init(identifier: String, table: RegisterTable, address: UInt16, dataType: PointDataType,
                 order: WordOrder = .abcd, scale: Double = 1, offset: Double = 0,
@@ -54,8 +57,11 @@ public struct PointDefinition: Equatable, Sendable {
 
     /// A derived point of `formula`, with nothing to poll.
     public static func derived(identifier: String, formula: String,
-                               report: ReportFilterSettings = ReportFilterSettings()) -> PointDefinition {
-        PointDefinition(identifier: identifier, table: .holdingRegister, address: 0, dataType: .float64, formula: formula, report: report)
+                               report: ReportFilterSettings = ReportFilterSettings(), window: PointWindow? = nil) -> PointDefinition {
+        var point = PointDefinition(identifier: identifier, table: .holdingRegister, address: 0, dataType: .float64,
+                                    formula: formula, report: report)
+        point.window = window
+        return point
     }
 
     /// True for a derived point (computed from a formula, not polled).

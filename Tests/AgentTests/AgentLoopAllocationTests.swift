@@ -21,22 +21,31 @@ import TestSupport
         try countTurns { h in try h.writeConfig(intervalMs: 100) }
     }
 
-    /// The same with derived points, a scale-factor point, deadbands and a virtual device: the
-    /// computations and the report-by-exception filters allocate nothing either.
+    /// The same with derived points, a scale-factor point, deadbands, windows, a virtual device
+    /// and a console trace of a windowed point: the computations, the windows, the trace and the
+    /// report-by-exception filters allocate nothing either.
     @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
     func steadyStateLoopTurnsWithFormulasAndDeadbandsAllocateNothing() throws {
         var suppressed: UInt64 = 0
-        try countTurns(during: { loop in suppressed = loop.store.stats.samplesSuppressed }) { h in
+        var windows = 0
+        try countTurns(prepare: { loop in loop.computation.watch(device: 0, point: 7) },
+                       during: { loop in
+                           suppressed = loop.store.stats.samplesSuppressed
+                           windows = Int(loop.computation.trace.written)
+                       }) { h in
             try h.writeConfig(intervalMs: 100, points: #"""
                 , {"id": "sf", "table": "coil", "address": 0},
                   {"id": "r2", "table": "holding", "address": 2, "type": "uint16", "scale": "@sf", "deadband": 1, "maxReportMs": 1000},
                   {"id": "total", "formula": "r0 + r1 * 2", "deadbandPercent": 0.5},
-                  {"id": "ratio", "formula": "if(r1 != 0, r0 / r1, 0)", "minReportMs": 500}
+                  {"id": "ratio", "formula": "if(r1 != 0, r0 / r1, 0)", "minReportMs": 500},
+                  {"id": "avg", "formula": "r0", "window": "1s", "aggregate": "avg"},
+                  {"id": "energy", "formula": "total / 3600", "window": "500ms", "aggregate": "integral", "deadband": 0.01}
                 """#, devices: #"""
                 , {"name": "site", "type": "virtual", "points": [{"id": "sum", "formula": "m1.r0 + m2.total", "deadband": 10}]}
                 """#)
         }
         #expect(suppressed > 20, "report-by-exception held back too little: \(suppressed)")
+        #expect(windows > 20, "too few traced steps of the windowed point: \(windows)")
     }
 
     /// With alarm rules of every kind evaluated each batch (one raised during the warm-up and
@@ -66,7 +75,8 @@ import TestSupport
         #expect(events >= 1, "no alarm event was sent")
     }
 
-    func countTurns(during check: (inout AgentLoop<MemoryFlashDevice, SystemClock, EnOSUplink<TCPStream, SystemClock>>) -> Void = { _ in },
+    func countTurns(prepare: (inout AgentLoop<MemoryFlashDevice, SystemClock, EnOSUplink<TCPStream, SystemClock>>) -> Void = { _ in },
+                    during check: (inout AgentLoop<MemoryFlashDevice, SystemClock, EnOSUplink<TCPStream, SystemClock>>) -> Void = { _ in },
                     _ configure: (EndToEndHarness) throws -> Void) throws {
         #expect(AllocationCounter.isActive)
         let h = try EndToEndHarness()
@@ -84,6 +94,7 @@ import TestSupport
         var loop = AgentLoop(configuration: config, store: store, uplink: uplink, workers: workers, clock: clock,
                              signalDescriptor: fds[0], log: AgentLog(LoggingSettings(level: .error)))
         try loop.start()
+        prepare(&loop)
         // Warm up: connect, log in, publish and confirm for a while (first-time allocations).
         let warm = Date().addingTimeInterval(4)
         while Date() < warm { _ = loop.turn(maximumWaitMilliseconds: 50) }

@@ -34,6 +34,7 @@ INVERTER_RANGES = {
     "status": (0, 2), "dcVoltage": (0.0, 1000.0), "dcCurrent": (0.0, 30.0), "acPower": (0.0, 10_500.0),
     "dailyEnergy": (0.0, 100.0), "totalEnergy": (1_000.0, 10_000_000.0),
     "heatSinkTemperature": (-20.0, 90.0), "activePowerLimit": (0, 100),
+    "acEnergy10s": (0.0, 30.0),   # Wh in 10 s at up to 10.5 kW
 }
 MONOTONIC = {METER: ["importEnergy"], INVERTER: ["totalEnergy"]}
 RATED_W = 10_000.0

@@ -3,7 +3,7 @@
 (the agent fetches each product's model at login and leaves out of posts what the model does not
 have: cloud.checkModels). Every point of the demo's templates is in its product's model, typed as
 the cloud would type what the agent sends: scaled or float registers FLOAT, whole registers INT,
-coils BOOL, strings STRING.
+coils BOOL, strings STRING, derived points (formulas, the virtual plant's too) DOUBLE.
 
 usage: set_models.py DEMO_CONFIG CONTROL_PORT
 """
@@ -12,10 +12,12 @@ import socket
 import sys
 
 # The demo's devices and the product keys the simulator is started with (Tools/demo.sh).
-PRODUCTS = {"meter-1": "demoMeterPK", "inverter-1": "demoInverterPK"}
+PRODUCTS = {"meter1": "demoMeterPK", "inverter1": "demoInverterPK", "plant": "demoPlantPK"}
 
 
 def tsl_type(point):
+    if "formula" in point:
+        return "DOUBLE"   # a derived point is a double (Sources/Configuration/CONFIG.md)
     kind = str(point.get("type", "uint16"))
     if kind in ("bool", "coil", "bit"):
         return "BOOL"
@@ -35,7 +37,9 @@ def main():
         replies = s.makefile()
         for device in config["devices"]:
             product = PRODUCTS[device["name"]]
-            model = {p["id"]: tsl_type(p) for p in templates[device["template"]]["points"]}
+            # A virtual device has its points itself, a polled one its template's.
+            points = device["points"] if device.get("type") == "virtual" else templates[device["template"]]["points"]
+            model = {p["id"]: tsl_type(p) for p in points}
             s.sendall((json.dumps({"cmd": "set_model", "productKey": product, "measurepoints": model}) + "\n").encode())
             reply = json.loads(replies.readline() or "{}")
             if reply.get("ok") is not True:

@@ -1,0 +1,79 @@
+import EdgeCompute
+import EdgeCore
+import FieldBus
+
+/// One step of the point the console's `trace` watches: a polled sample and what became of it,
+/// a held sample scaled by its scale-factor point, a formula's result, a result going into a
+/// window, or a closed window.
+public struct PointTraceEntry: Equatable, Sendable {
+    public enum Stage: UInt8, Equatable, Sendable {
+        /// A polled sample (the engineering value, after `scale` and `offset`).
+        case polled
+        /// A polled sample scaled by its scale-factor point (`input`: the value before 10^sf).
+        case scaled
+        /// A derived point's formula result.
+        case derived
+        /// A windowed derived point's formula result, kept in the open window (not published).
+        case windowInput
+        /// A window closed: its aggregate, stamped with the window's start.
+        case window
+    }
+
+    public var stage: Stage
+    /// The sample's time stamp (wall ms).
+    public var time: Int64
+    /// `scaled`: the value before the scale factor; otherwise the same as `value`.
+    public var input: Double
+    public var value: Double
+    public var quality: Quality
+    /// The report filter's decision; nil when the point has no filter (reported) or for a
+    /// window input (not published).
+    public var decision: ReportDecision?
+    public var reported: Bool
+
+    static let empty = PointTraceEntry(stage: .polled, time: 0, input: 0, value: 0, quality: .good, decision: nil, reported: false)
+}
+
+/// The steps of one watched point (`slot`, -1: none) in a fixed ring of `capacity` entries that
+/// the console's snapshot copies out. Watching nothing costs one comparison per sample; the
+/// ring is allocated once, with its owner.
+public struct PointTrace: Sendable {
+    public static var capacity: Int { 16 }
+    /// The watched slot (`ComputePlan.offsets[device] + point`), or -1.
+    public private(set) var slot = -1
+    /// Entries written since the watch began; the last `capacity` of them are kept.
+    public private(set) var written: UInt64 = 0
+    var entries: [PointTraceEntry]
+
+    public init() {
+        entries = [PointTraceEntry](repeating: .empty, count: Self.capacity)
+    }
+
+    /// Watches `slot` (-1: nothing), starting an empty ring.
+    mutating func watch(_ slot: Int) {
+        self.slot = slot
+        written = 0
+    }
+
+    mutating func append(_ entry: PointTraceEntry) {
+        entries[Int(written % UInt64(Self.capacity))] = entry
+        written &+= 1
+    }
+
+    /// Entry number `n` (counted from the watch's start), if still in the ring.
+    public func entry(_ n: UInt64) -> PointTraceEntry? {
+        guard n < written, written - n <= UInt64(Self.capacity) else { return nil }
+        return entries[Int(n % UInt64(Self.capacity))]
+    }
+
+    /// Copies `other` into this ring's storage (nothing allocated).
+    mutating func copy(from other: PointTrace) {
+        slot = other.slot
+        written = other.written
+        var i = 0
+        while i < Self.capacity {
+            entries[i] = other.entries[i]
+            i += 1
+        }
+    }
+}
