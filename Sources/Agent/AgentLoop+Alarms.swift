@@ -2,6 +2,7 @@ import CloudLink
 import EdgeAlarms
 import EdgeCore
 import RingLog
+import Configuration
 import StoreForward
 
 /// The loop's side of `AlarmStation`: rules evaluated after each batch of samples (and derived

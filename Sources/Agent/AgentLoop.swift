@@ -6,6 +6,7 @@ import RingLog
 import Configuration
 import StoreForward
 import CloudLink
+import EdgeAlarms
 
 /// What a loop turn asks of its caller.
 public enum LoopOutcome: Equatable, Sendable {

@@ -3,6 +3,7 @@ import FieldBus
 import RingLog
 import Configuration
 import CloudLink
+import OTA
 
 /// A configuration applied from a bundle on trial (BUNDLE.md "Trial and rollback"), as a new
 /// firmware slot is: the run that starts on it (with its `ConfigurationTrialMarker`) passes

@@ -149,7 +149,8 @@ import Testing
         let written = try String(contentsOf: file, encoding: .utf8)
         #expect(written.contains("\"port\": 1503") && written.contains("\"version\": \"7\""))
         #expect(try String(contentsOf: dir.appendingPathComponent("agent.json.previous"), encoding: .utf8) == "{\"old\": true}")
-        #expect(Self.files(dir) == ["agent.json", "agent.json.previous"], "no temporary file left")
+        #expect(Self.files(dir) == ["agent.json", "agent.json.previous", "agent.json.trial"],
+                "no temporary file left; the trial marker (BUNDLE.md \"Trial and rollback\") beside the previous file")
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o640, "the old file's permissions")
         // The revision is the one the agent computes when it loads the file.
