@@ -43,6 +43,11 @@ public struct ControlResponse: Equatable, Sendable {
 
     public var cause: Cause? { Cause(rawValue: causeCode) }
 
+    /// The command was refused: P/N set, or a cause of 44-47 (unknown type, cause, common
+    /// address, object address), which lib60870 outstations send without P/N, and in either
+    /// order with their negative activation confirmation.
+    public var isRefused: Bool { negative || (44...47).contains(causeCode) }
+
     public init(commonAddress: UInt16, address: UInt32, type: TypeIdentification, causeCode: UInt8, negative: Bool,
                 value: ElementValue, qualifier: UInt8) {
         self.commonAddress = commonAddress

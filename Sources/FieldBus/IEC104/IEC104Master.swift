@@ -106,12 +106,12 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
             try start()
             if settings.selectBeforeOperate {
                 let confirmation = try sendCommand(Self.request(settings.kind, raw, select: true), commonAddress: ca, address: address)
-                guard !confirmation.negative, confirmation.isSelect else {
+                guard !confirmation.isRefused, confirmation.isSelect else {
                     return FieldWriteResult(outcome: .failed(.exception(confirmation.causeCode)), touchedWire: true)
                 }
             }
             let confirmation = try sendCommand(Self.request(settings.kind, raw, select: false), commonAddress: ca, address: address)
-            if confirmation.negative {
+            if confirmation.isRefused {
                 return FieldWriteResult(outcome: .failed(.exception(confirmation.causeCode)), touchedWire: true)
             }
             return FieldWriteResult(outcome: .ok, touchedWire: true)
