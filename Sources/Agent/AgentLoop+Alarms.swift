@@ -29,14 +29,17 @@ extension AgentEventLoop where Device: ~Copyable, Uplink: ~Copyable, Poller: ~Co
         log.info("alarm \(name) \(what) (" + levelName + ", condition time \(view.timeMilliseconds) ms)")
     }
 
-    /// Start-up, before the first poll: the alarms the ring log's unacknowledged records leave
-    /// raised are active again (not raised twice; their clear carries the right time).
+    /// Start-up, before the first poll: the alarms the ring log's records leave raised are active
+    /// again (not raised twice; their clear carries the right time). All the records the log
+    /// still holds are replayed, acknowledged ones too: a raise the cloud already confirmed keeps
+    /// its alarm active. Only a raise whose sector the log has since reused (the log wrapped
+    /// while the alarm stayed active) is forgotten, and that alarm is raised again.
     mutating func recoverAlarms() {
         guard alarms.isActive else { return }
         let station = alarms
         var failure: RingLogError? = nil
         let found = station.recover { apply in
-            do throws(RingLogError) { try self.store.forEachUnacknowledged(apply) } catch { failure = error }
+            do throws(RingLogError) { try self.store.forEachRetained(apply) } catch { failure = error }
         }
         if let failure { log.error("alarms: reading the ring log to recover active alarms failed: " + failure.message) }
         if found.active > 0 || found.unmatched > 0 {

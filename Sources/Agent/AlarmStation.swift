@@ -137,7 +137,7 @@ public final class AlarmStation {
         slot.copyMemory(from: bytes)
     }
 
-    /// After a restart: the raises and clears the log still holds (unacknowledged records, oldest
+    /// After a restart: the raises and clears the log still holds (acknowledged or not, oldest
     /// first) put the alarms they leave active back as active, so that they are not raised again
     /// and clear with the right time. Start-up only (may allocate).
     public func recover(_ records: (( UnsafeRawBufferPointer) -> Void) -> Void) -> (active: Int, unmatched: Int) {

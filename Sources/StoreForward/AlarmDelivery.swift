@@ -72,10 +72,21 @@ extension StoreAndForward where Device: ~Copyable {
         return true
     }
 
-    /// Calls `body` with each unacknowledged record of the log, oldest first (start-up: alarm
-    /// recovery). Reads with the store's buffer; allocates nothing itself.
+    /// Calls `body` with each unacknowledged record of the log, oldest first. Reads with the
+    /// store's buffer; allocates nothing itself.
     public mutating func forEachUnacknowledged(_ body: (UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
-        var cursor = RingLogCursor(from: log.acknowledgedSequence + 1)
+        try forEachRecord(from: log.acknowledgedSequence + 1, body)
+    }
+
+    /// Calls `body` with each record the log still holds, acknowledged or not, oldest first
+    /// (start-up: alarm recovery, where a raise the cloud already confirmed still makes its alarm
+    /// active). Reads with the store's buffer; allocates nothing itself.
+    public mutating func forEachRetained(_ body: (UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
+        try forEachRecord(from: log.oldestSequence, body)
+    }
+
+    mutating func forEachRecord(from sequence: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
+        var cursor = RingLogCursor(from: sequence)
         while let read = try log.read(&cursor, into: readBuffer) {
             body(UnsafeRawBufferPointer(rebasing: readBuffer[0..<read.length]))
         }

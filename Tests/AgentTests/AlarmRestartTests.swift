@@ -8,14 +8,56 @@ import TestSupport
 @testable import Configuration
 @testable import StoreForward
 
-/// An alarm raised before a restart, whose record is still in the ring log (not yet delivered),
+/// An alarm raised before a restart, whose record is still in the ring log (delivered or not),
 /// is active again after it: not raised a second time while its condition holds, and cleared
 /// with the time the condition went.
 @Suite struct AlarmRestartTests {
-    @Test func anUndeliveredRaiseIsActiveAgainAfterARestartAndClearsOnce() throws {
-        let c = try AgentConfiguration.parse(Array(AlarmConfigurationTests.config(
+    static func configuration() throws -> AgentConfiguration {
+        try AgentConfiguration.parse(Array(AlarmConfigurationTests.config(
             #"[{"id": "hot", "device": "inverter-1", "high": {"point": "temperature", "limit": 80, "hysteresis": 5}, "eventId": "overTemp"}]"#).utf8),
             file: "agent.json", checkDevicePaths: false)
+    }
+
+    /// The cloud confirmed the raise (the log's acknowledged cursor is past it, checkpointed)
+    /// before the restart: the raise is still in the log, and replaying every retained record
+    /// (as `AgentLoop.recoverAlarms` does) keeps the alarm active; the unacknowledged records
+    /// alone would not.
+    @Test func aDeliveredRaiseIsStillActiveAfterARestart() throws {
+        let c = try Self.configuration()
+        let points = c.fieldBus.templates[c.fieldBus.devices[0].template].points
+        let temperature = try #require(points.firstIndex { $0.identifier == "temperature" })
+        let clock = ManualClock()
+        let device = StoreAndForwardTests.device()
+        do {
+            var store = try StoreAndForwardTests.store(device, clock)
+            let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
+            station.observe(Sample(device: 0, point: temperature, value: .double(90), quality: .good, time: WallTime(milliseconds: 1_000)))
+            station.evaluateIfDue(wallNow: 1_000) { bytes, time in _ = try? store.appendAlarm(bytes, time: time) }
+            try store.sync()
+            let durable = store.log.durableSequence ?? 0
+            try store.log.acknowledge(upTo: durable)
+            try store.log.checkpoint()
+            try store.sync()
+            let acknowledged = store.log.acknowledgedSequence
+            #expect(acknowledged == durable && durable > 0)
+        }
+        var store = try StoreAndForwardTests.store(device, clock)
+        let acknowledged = store.log.acknowledgedSequence
+        #expect(acknowledged > 0)
+        let unacknowledgedOnly = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
+        #expect(unacknowledgedOnly.recover { apply in try? store.forEachUnacknowledged(apply) }.active == 0)
+        let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
+        let recovered = station.recover { apply in try? store.forEachRetained(apply) }
+        #expect(recovered.active == 1 && recovered.unmatched == 0)
+        #expect(station.evaluator.isRaised(0) && station.evaluator.raisedAt(0) == 1_000)
+        var transitions = 0
+        station.observe(Sample(device: 0, point: temperature, value: .double(95), quality: .good, time: WallTime(milliseconds: 2_000)))
+        station.evaluateIfDue(wallNow: 2_000) { _, _ in transitions += 1 }
+        #expect(transitions == 0, "raised again after the restart")
+    }
+
+    @Test func anUndeliveredRaiseIsActiveAgainAfterARestartAndClearsOnce() throws {
+        let c = try Self.configuration()
         let points = c.fieldBus.templates[c.fieldBus.devices[0].template].points
         let temperature = try #require(points.firstIndex { $0.identifier == "temperature" })
         func sample(_ value: Double, at ms: Int64) -> Sample {
