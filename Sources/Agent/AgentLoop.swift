@@ -235,10 +235,10 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             alarms.setOnline(device, true)
             log.info("device \(configuration.fieldBus.devices[device].name) online")
             uplink.setDeviceOnline(device, true)
-        case .deviceOffline(let device, _):
+        case .deviceOffline(let device, _, let cause, let detail):
             devices.setOnline(device, false)
             alarms.setOnline(device, false)
-            log.warning("device \(configuration.fieldBus.devices[device].name) offline")
+            log.warning("device \(configuration.fieldBus.devices[device].name) offline: " + (detail?.description ?? cause.description))
             uplink.setDeviceOnline(device, false)
         case .writeCompleted(let id, let device, let point, let outcome):
             writeCompleted(id: id, device: device, point: point, outcome: outcome)

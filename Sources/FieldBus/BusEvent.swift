@@ -57,7 +57,10 @@ public enum WriteOutcome: Equatable, Sendable {
 public enum BusEvent: Equatable, Sendable {
     case sample(Sample)
     case deviceOnline(device: Int, time: WallTime)
-    case deviceOffline(device: Int, time: WallTime)
+    /// The device stopped answering: `cause` is the failure of the read that took it offline,
+    /// `detail` that failure in the protocol's own terms when it has them (a DL/T 645 error, an
+    /// IEC 104 link closed by T1...).
+    case deviceOffline(device: Int, time: WallTime, cause: ModbusError, detail: FieldFailureDetail?)
     case writeCompleted(id: UInt32, device: Int, point: Int, outcome: WriteOutcome)
     /// The result of a commissioning read (`RegisterReadRequest`).
     case registerReadCompleted(id: UInt32, device: Int, outcome: RegisterReadOutcome)

@@ -198,7 +198,7 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         let took = end.nanoseconds(since: now)
         statistics.transactions.record(nanoseconds: took, error: failure)
         devices[slot].statistics.record(nanoseconds: took, error: failure)
-        if let failure { noteFailureDetail(failure, read: index, sink: &sink) }
+        let detail = failure.flatMap { noteFailureDetail($0, read: index, sink: &sink) }
         let wall = clock.wallNow()
 
         guard let error = failure, error.isFailure else {
@@ -218,7 +218,7 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         }
         if devices[slot].consecutiveFailures >= UInt32(max(bus.offlineAfterFailures, 1)) {
             emitSamples(of: read, quality: error.quality, time: wall, sink: &sink)
-            takeOffline(slot, failedRead: read.request, at: end, wall: wall, sink: &sink)
+            takeOffline(slot, failedRead: read.request, cause: error, detail: detail, at: end, wall: wall, sink: &sink)
             return
         }
         if read.attempts < bus.retries {
@@ -231,14 +231,17 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
 
     /// Keeps the protocol's own cause of a failed read in the statistics and reports it once per
     /// read and cause (a corrupting line or a DI the meter lacks is said once, not every poll).
-    mutating func noteFailureDetail<Sink: BusEventSink>(_ failure: ModbusError, read index: Int, sink: inout Sink) {
+    /// Returns the detail (nil when the protocol has none for this failure).
+    @discardableResult
+    mutating func noteFailureDetail<Sink: BusEventSink>(_ failure: ModbusError, read index: Int, sink: inout Sink) -> FieldFailureDetail? {
         let slot = reads[index].slot
-        guard let detail = transport.failureDetail(failure, of: reads[index].request, device: devices[slot].address) else { return }
+        guard let detail = transport.failureDetail(failure, of: reads[index].request, device: devices[slot].address) else { return nil }
         statistics.transactions.lastFailure = detail
         devices[slot].statistics.lastFailure = detail
-        if let reported = reads[index].reportedFailure, reported.isSameCause(as: detail) { return }
+        if let reported = reads[index].reportedFailure, reported.isSameCause(as: detail) { return detail }
         reads[index].reportedFailure = detail
         sink.deliver(.readFailure(device: devices[slot].device, detail: detail))
+        return detail
     }
 
     /// Moves a read's deadline to its next period after `end`, counting skipped periods.
@@ -255,12 +258,13 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         reads[index].deadline = next
     }
 
-    mutating func takeOffline<Sink: BusEventSink>(_ slot: Int, failedRead: ReadRequest, at end: MonotonicInstant,
+    mutating func takeOffline<Sink: BusEventSink>(_ slot: Int, failedRead: ReadRequest, cause: ModbusError,
+                                                  detail: FieldFailureDetail?, at end: MonotonicInstant,
                                                   wall: WallTime, sink: inout Sink) {
         devices[slot].online = false
         devices[slot].backoffMilliseconds = bus.probeBackoffMinimumMilliseconds
         devices[slot].probeDeadline = end.advanced(byMilliseconds: UInt64(bus.probeBackoffMinimumMilliseconds))
-        sink.deliver(.deviceOffline(device: devices[slot].device, time: wall))
+        sink.deliver(.deviceOffline(device: devices[slot].device, time: wall, cause: cause, detail: detail))
         // Every point of the device is now stale: say so once, rather than leaving the last good
         // values standing (the failed read's own points already carry the failure's quality).
         for i in reads.indices where reads[i].slot == slot {

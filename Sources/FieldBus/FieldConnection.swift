@@ -61,6 +61,7 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
     public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? {
         switch self {
         case .dlt645(let c): return c.failureDetail(error, of: request, device: device)
+        case .iec104(let c): return c.failureDetail(error, of: request, device: device)
         default: return nil
         }
     }

@@ -8,6 +8,8 @@ public enum FieldFailureDetail: Equatable, Sendable {
     /// The DL/T 645 codec refused the exchange with meter `station` (wire byte order, as
     /// `DLT645Address.station`) for data identifier `di`.
     case dlt645(DLT645Error, station: UInt64, di: UInt32)
+    /// The IEC 104 link went down during the read (refused, T0, T1, protocol error, socket).
+    case iec104(IEC104LinkFailure)
 
     /// "meter 000000001234, DI 0x02010100: meter error reply 0x02 (no requested data)" (allocates:
     /// for logs and the console, not for the poll loop).
@@ -15,6 +17,8 @@ public enum FieldFailureDetail: Equatable, Sendable {
         switch self {
         case .dlt645(let error, let station, let di):
             return "meter " + DLT645Address(station: station).text + ", DI " + DLT645DataFormat.text(di) + ": " + error.description
+        case .iec104(let failure):
+            return failure.description
         }
     }
 
@@ -25,6 +29,10 @@ public enum FieldFailureDetail: Equatable, Sendable {
         switch (self, other) {
         case (.dlt645(let a, let s1, let d1), .dlt645(let b, let s2, let d2)):
             return s1 == s2 && d1 == d2 && a.isSameKind(as: b)
+        case (.iec104(let a), .iec104(let b)):
+            return a.isSameCause(as: b)
+        default:
+            return false
         }
     }
 }

@@ -19,7 +19,7 @@ import Testing
     static func online(ttl: Int = 1_000) throws -> LoopHarness {
         var h = try LoopHarness(configText: LoopHarness.configText(commandTtlMs: ttl))
         h.connect()
-        h.buses[0].deliver(.deviceOffline(device: 0, time: h.clock.wallNow()))
+        h.buses[0].deliver(.deviceOffline(device: 0, time: h.clock.wallNow(), cause: .timeout, detail: nil))
         h.buses[1].deliver(.deviceOnline(device: 1, time: h.clock.wallNow()))
         h.turn()
         return h

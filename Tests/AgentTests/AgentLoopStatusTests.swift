@@ -31,7 +31,7 @@ import Testing
     @Test func statusCountsDevicesOnlineAndSubDevicesLoggedIn() throws {
         var h = try LoopHarness(configText: LoopHarness.configText(statusMs: 5_000))
         h.connect()
-        h.buses[0].deliver(.deviceOffline(device: 0, time: h.clock.wallNow()))
+        h.buses[0].deliver(.deviceOffline(device: 0, time: h.clock.wallNow(), cause: .timeout, detail: nil))
         h.buses[1].deliver(.deviceOnline(device: 1, time: h.clock.wallNow()))
         h.loop.uplink.events.append(.loggedIn(device: 0))
         h.loop.uplink.events.append(.loginFailed(device: 1, code: 1_000))

@@ -55,7 +55,7 @@ import Testing
         var h = try LoopHarness()
         h.buses[1].deliver(.deviceOnline(device: 1, time: h.clock.wallNow()))
         h.turn()
-        h.buses[1].deliver(.deviceOffline(device: 1, time: h.clock.wallNow()))
+        h.buses[1].deliver(.deviceOffline(device: 1, time: h.clock.wallNow(), cause: .timeout, detail: nil))
         h.turn()
         #expect(h.loop.uplink.onlineWishes.map(\.device) == [1, 1])
         #expect(h.loop.uplink.onlineWishes.map(\.online) == [true, false])

@@ -157,9 +157,11 @@ import Testing
         let fake = s.transport.field
         var sink = EventRecorder()
         s.run(forMilliseconds: 60_000, sink: &sink)
-        #expect(sink.events.contains(.deviceOffline(device: 1, time: WallTime(milliseconds: 0))) == false)
-        let offline = sink.events.filter { if case .deviceOffline(1, _) = $0 { return true } else { return false } }
+        #expect(sink.events.contains(.deviceOffline(device: 1, time: WallTime(milliseconds: 0), cause: .timeout, detail: nil)) == false)
+        let offline = sink.events.filter { if case .deviceOffline(1, _, _, _) = $0 { return true } else { return false } }
         #expect(offline.count == 1)
+        // The event says why: the read that took it offline timed out (Modbus has no further detail).
+        #expect(offline.allSatisfy { if case .deviceOffline(1, _, .timeout, nil) = $0 { return true } else { return false } })
         // Going offline marks every point of the device once: the failed read's with its
         // timeout, the others as offline; nothing more while it stays dead.
         let deadSamples = sink.samples.filter { $0.device == 1 }

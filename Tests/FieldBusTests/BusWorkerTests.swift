@@ -65,7 +65,7 @@ import TestSupport
                     if s.device == 0 && s.quality == .good { good0 += 1 }
                     if s.device == 2 && s.quality == .timeout { timeout2 = true }
                     if s.device == 1 && s.point == 3 && s.value == .int(-7) { readBack = true }
-                case .deviceOffline(device: 2, _): offline2 = true
+                case .deviceOffline(device: 2, _, _, _): offline2 = true
                 case .writeCompleted(id: 42, _, _, _): written = true
                 default: break
                 }
@@ -102,7 +102,7 @@ import TestSupport
         #expect(good1.contains { $0.point == 2 && $0.value == .double(3.25) })
         #expect(samples.contains { $0.device == 1 && $0.point == 3 && $0.value == .int(-7) })
         #expect(samples.contains { $0.device == 2 && $0.quality == .timeout })
-        #expect(events.contains { if case .deviceOffline(device: 2, _) = $0 { return true } else { return false } })
+        #expect(events.contains { if case .deviceOffline(device: 2, _, _, _) = $0 { return true } else { return false } })
         #expect(events.contains(.writeCompleted(id: 42, device: 1, point: 3, outcome: .ok)))
         #expect(worker.droppedEvents.load(ordering: .relaxed) == 0)
         let stats = worker.withScheduler { $0.statistics }

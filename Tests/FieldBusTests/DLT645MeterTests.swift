@@ -126,7 +126,7 @@ import TestSupport
                     if case .double(let v) = s.value {
                         values["\(s.device)/\(config.templates[0].points[s.point].identifier)"] = v
                     }
-                case .deviceOffline(device: 2, _):
+                case .deviceOffline(device: 2, _, _, _):
                     deadOffline = true
                 default:
                     break

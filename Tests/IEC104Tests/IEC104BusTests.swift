@@ -160,6 +160,19 @@ import TestSupport
             events.events.contains { if case .deviceOffline = $0 { return true } else { return false } }
         }
         #expect(offline, "\(events.events)")
+        // The cause, in the link's terms: the outstation closed the connection, then nothing
+        // listens on the port (the offline event carries the failure that took it offline).
+        let causes = events.events.compactMap { e -> FieldFailureDetail? in
+            switch e {
+            case .readFailure(_, let d): return d
+            case .deviceOffline(_, _, _, let d): return d
+            default: return nil
+            }
+        }
+        #expect(causes.contains { if case .iec104(.connect(_, code: ECONNREFUSED)) = $0 { return true } else { return false } }, "\(causes)")
+        let offlineDetail = events.events.lazy.compactMap { e -> FieldFailureDetail? in
+            if case .deviceOffline(_, _, _, let d) = e { return d } else { return nil } }.first
+        #expect(offlineDetail?.description.hasPrefix("iec104 link: ") == true, "\(String(describing: offlineDetail))")
         events.events = []
         outstation = try OutstationProcess(port: port)
         let back = Self.run(&s, &sink, seconds: 20) {

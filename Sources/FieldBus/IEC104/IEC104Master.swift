@@ -20,8 +20,11 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     var link: IEC104Link<SystemClock>
     let buffer: UnsafeMutableRawBufferPointer
     let table = IEC104PointTable(capacity: 1024)
-    /// Why the link last went down, in words (for the console and the log).
-    public private(set) var lastCloseReason: String? = nil
+    /// Why the link went down during the current read (cleared when a read starts): the read's
+    /// `failureDetail`, for the log and the console.
+    public private(set) var lastFailure: IEC104LinkFailure? = nil
+    /// `lastFailure` in words.
+    public var lastCloseReason: String? { lastFailure?.description }
     var commonAddresses: [UInt16] = []
 
     public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32) {
@@ -69,12 +72,19 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     }
 
     public mutating func read(_ request: ReadRequest, of device: FieldAddress, scratch: FieldScratch) throws(ModbusError) {
+        lastFailure = nil
         try start()
         try service(untilMilliseconds: responseTimeoutMilliseconds, stopWhenStarted: false)
     }
 
     public func decode(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> PointValue {
         .uint(0)
+    }
+
+    /// Why the read that just failed took the link down (refused, T0, T1, a protocol error, a
+    /// socket failure); nil when the link stayed up.
+    public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? {
+        lastFailure.map { .iec104($0) }
     }
 
     public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {
@@ -164,7 +174,7 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     /// Connects and sends STARTDT when the link is not started; returns once STARTDT con came.
     mutating func start() throws(ModbusError) {
         if link.state == .started && table.started { return }
-        drop(reason: nil)
+        drop(nil)
         table.started = false
         link.connecting()
         var timedOut = false
@@ -181,17 +191,17 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
                 established = try stream.advance(revents: revents)
             }
         } catch {
-            drop(reason: "iec104: connect to " + host + ": " + error.description)
+            drop(.connect(error.kind, code: error.code))
             throw .system(error.code != 0 ? error.code : ECONNREFUSED)
         }
         if timedOut {
-            drop(reason: LinkCloseReason.connectTimeout.text)
+            drop(.connectTimeout)
             throw .timeout
         }
         link.connectionOpened()
         try service(untilMilliseconds: parameters.t1Milliseconds + 1, stopWhenStarted: true)
         guard table.started else {
-            drop(reason: LinkCloseReason.acknowledgementTimeout.text)
+            drop(.acknowledgementTimeout)
             throw .timeout
         }
     }
@@ -199,14 +209,14 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     /// Runs the link for up to `milliseconds`: writes what it has to send, waits for input or
     /// its next timer, feeds what arrived. Returns early once STARTDT con came
     /// (`stopWhenStarted`) or once input was taken and no more waits (`returnOnData`); throws
-    /// when the link closed (the reason kept in `lastCloseReason`).
+    /// when the link closed (the reason kept in `lastFailure`).
     mutating func service(untilMilliseconds milliseconds: UInt64, stopWhenStarted: Bool, returnOnData: Bool = true) throws(ModbusError) {
         let deadline = edge_monotonic_ns() &+ milliseconds * 1_000_000
         let table = self.table
         while true {
             let action = link.poll()
             if case .close(let reason) = action {
-                drop(reason: reason.text)
+                drop(IEC104LinkFailure(reason))
                 throw reason == .connectTimeout || reason == .acknowledgementTimeout ? .timeout : .invalidResponse(0)
             }
             do throws(ByteStreamError) {
@@ -216,7 +226,7 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
                     link.outputWritten(n)
                 }
             } catch {
-                drop(reason: "iec104: send: " + error.description)
+                drop(.send(error.kind, code: error.code))
                 throw .system(error.code != 0 ? error.code : EIO)
             }
             if stopWhenStarted && table.started { return }
@@ -234,7 +244,7 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
                 do throws(ByteStreamError) {
                     n = try stream.receive(into: buffer)
                 } catch {
-                    drop(reason: "iec104: receive: " + error.description)
+                    drop(.receive(error.kind, code: error.code))
                     throw error.code != 0 ? .system(error.code) : .system(ECONNRESET)
                 }
                 guard n > 0 else { break }
@@ -243,7 +253,7 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
                 do throws(IEC104Error) {
                     try link.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { event in table.handle(event, now: wall) }
                 } catch {
-                    drop(reason: "iec104: " + error.text)
+                    drop(.protocolError(error))
                     throw .invalidResponse(0)
                 }
             }
@@ -257,7 +267,7 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
                         link.outputWritten(n)
                     }
                 } catch {
-                    drop(reason: "iec104: send: " + error.description)
+                    drop(.send(error.kind, code: error.code))
                     throw .system(error.code != 0 ? error.code : EIO)
                 }
                 return
@@ -265,9 +275,10 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
         }
     }
 
-    /// Closes the socket and resets the link; `reason` (when given) is kept for the console.
-    mutating func drop(reason: String?) {
-        if let reason { lastCloseReason = reason }
+    /// Closes the socket and resets the link; `failure` (when given) is kept for the read's
+    /// `failureDetail`.
+    mutating func drop(_ failure: IEC104LinkFailure?) {
+        if let failure { lastFailure = failure }
         stream.close()
         link.connectionClosed()
         table.started = false
