@@ -191,10 +191,14 @@ cat <<EOF
   broker     mosquitto on 127.0.0.1:$port
   bus        RS-485 on a pty pair: agent $dir/ttyAgent <-> devices $dir/ttyDevices (19200 8N1)
   devices    Tools/demo/sim_devices.py: unit 1 power meter (SDM630-like), unit 2 PV inverter
-             (a simulated day lasts ${DEMO_DAY_SECONDS:-600} s; a status line every 10 s)
+             (a simulated day lasts ${DEMO_DAY_SECONDS:-600} s; a status line every 10 s; the
+             inverter's fan fails for 20 s of every minute, from 10 s after the devices start)
   computed   plant (virtual device): totalPower = meter1.activePower + inverter1.acPower, pvShare;
              inverter1.acEnergy10s: the AC energy of each 10 s (Wh, integral of acPower);
              meter1's voltages reported only beyond a 0.5 V deadband (or every 30 s)
+  alarm      inverter1-over-temperature (major): heatSinkTemperature above 70 degC for 5 s raises it,
+             back to 65 degC or below for 5 s clears it; the agent logs "alarm ... raised/cleared",
+             the cloud prints the TSL event "event overTemperature ... state=1/0" with its time
   cloud      $cloud_what
   agent      $agent_what
 $write_hint

@@ -57,13 +57,21 @@ Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"o
   {"cmd":"set_topo_code","deviceKey":DK,"code":C}    thing.topo.add of that sub-device fails with C (null: ok)
   {"cmd":"topology"}                                 the gateway's topology ["PK/DK", ...]
   {"cmd":"set_topology","devices":["PK/DK",...]}     replace the topology
-  {"cmd":"set_model","productKey":PK,"measurepoints":{ID:TYPE,...}}
+  {"cmd":"set_model","productKey":PK,"measurepoints":{ID:TYPE,...},"events":{EID:{OUT:TYPE,...}}}
                                                      the product's TSL model: thing.tsltemplate.get
                                                      answers {tslModelId, tslAttributeMap {},
                                                      tslMeasurepointMap {ID: {identifier, name,
                                                      dataType: TYPE, hasQuality}}, tslServiceMap {},
-                                                     tslEventMap {}} (the Java SDK sample's reply
-                                                     shape), and posts are checked against it: a
+                                                     tslEventMap {EID: {identifier, name, outputData
+                                                     {OUT: {identifier, name, dataType: TYPE}}}}}
+                                                     (the Java SDK sample's reply shape; "events" is
+                                                     optional, none: tslEventMap {}). An event post
+                                                     (thing.event.EID.post) of a product with a
+                                                     model is checked against its tslEventMap: an
+                                                     event it does not define, an output parameter
+                                                     the event does not have, or a value of another
+                                                     type, refuses it with 1204. Measurepoint posts
+                                                     are checked against the model too: a
                                                      point it does not define, or a value of another
                                                      type (INT/LONG/ENUM/BOOL: integer, FLOAT/DOUBLE:
                                                      number, STRING/TEXT: string), refuses the whole
@@ -74,8 +82,8 @@ Control commands (send a JSON line, get a JSON line back, {"ok":true,...} or {"o
                                                      neither: back to no model. Without a model the
                                                      reply's data is {} (the simulator cannot know the
                                                      product's model: no tslMeasurepointMap, which an
-                                                     agent must report, not guess) and points are
-                                                     not checked.
+                                                     agent must report, not guess) and points and
+                                                     events are not checked.
   {"cmd":"notice","notice":"enable"|"disable"|"delete","devices":["PK/DK",...],"id":"optional"}
                                                      the cloud enables/disables/deletes sub-devices
                                                      (takes effect, then publishes combine.{notice}
@@ -230,6 +238,16 @@ def parse_connect(body):
         password, i = take_string(i)
     return client_id.decode("utf-8", "replace"), \
         username.decode("utf-8", "replace") if username is not None else None, password
+
+
+def type_fits(tsl_type, value):
+    """Whether a posted value fits a TSL data type (INT/LONG/ENUM/BOOL: integer, FLOAT/DOUBLE:
+    number, STRING/TEXT: string; other types are not checked)."""
+    ok = {"INT": lambda x: isinstance(x, int) and not isinstance(x, bool),
+          "FLOAT": lambda x: isinstance(x, (int, float)) and not isinstance(x, bool),
+          "STRING": lambda x: isinstance(x, str)}
+    kind = {"LONG": "INT", "ENUM": "INT", "BOOL": "INT", "INTEGER": "INT", "DOUBLE": "FLOAT", "TEXT": "STRING"}.get(tsl_type, tsl_type)
+    return kind not in ok or ok[kind](value)
 
 
 class MQTTObserverClient:
@@ -462,6 +480,8 @@ class Cloud:
                     problems=problems, replyCode=code)
         if method in DATA_METHODS and self.args.print:
             self.print_data(method, rid, pk, dk, payload, code)
+        elif method.startswith("thing.event.") and self.args.print and isinstance(payload, dict):
+            self.print_event(method, rid, pk, dk, payload, code)
         reply = {"id": rid if rid is not None else "unknown", "code": code, "message": message, "data": data}
         late = self.login_reply_delay_ms if method in ("combine.login", "combine.login.batch") else None
         self.send_reply(topic + "_reply", reply, delay_ms=late)
@@ -620,7 +640,30 @@ class Cloud:
                 for e, k, why in invalid:   # dropped by the cloud (the request is recorded as sent)
                     self.record("skipped_points", point=k, reason=why)
             return 200, "", {}
+        if method.startswith("thing.event.") and method.endswith(".post"):
+            why = self.invalid_event(pk, method[len("thing.event."):-len(".post")], params.get("events"))
+            if why:
+                return 1204, "Model validate failed: " + why, {}
         return 200, "", {}
+
+    def invalid_event(self, pk, event, outputs):
+        """Why the product's model (set_model) refuses an event post, or None (no model: unchecked)."""
+        model = self.models.get(pk)
+        events = model.get("tslEventMap") if isinstance(model, dict) else None
+        if not isinstance(events, dict):
+            return None
+        d = events.get(event)
+        if not isinstance(d, dict):
+            return f"{event} is not an event of product {pk}"
+        declared = d.get("outputData") if isinstance(d.get("outputData"), dict) else {}
+        for k, value in outputs.items():
+            o = declared.get(k)
+            if not isinstance(o, dict):
+                return f"{k} is not an output parameter of event {event} of product {pk}"
+            t = str(o.get("dataType", "")).upper()
+            if not type_fits(t, value):
+                return f"{k} of event {event} is {t} in the model, got {value!r}"
+        return None
 
     def invalid_points(self, entries, pk):
         """Points of `entries` the product's model (set_model) refuses: (entry, id, why)."""
@@ -637,11 +680,7 @@ class Cloud:
                     continue
                 t = str(d.get("dataType", "")).upper()
                 value = v.get("value") if isinstance(v, dict) else v
-                ok = {"INT": lambda x: isinstance(x, int) and not isinstance(x, bool),
-                      "FLOAT": lambda x: isinstance(x, (int, float)) and not isinstance(x, bool),
-                      "STRING": lambda x: isinstance(x, str)}
-                kind = {"LONG": "INT", "ENUM": "INT", "BOOL": "INT", "INTEGER": "INT", "DOUBLE": "FLOAT", "TEXT": "STRING"}.get(t, t)
-                if kind in ok and not ok[kind](value):
+                if not type_fits(t, value):
                     found.append((e, k, f"{k} is {t} in the model, got {value!r}"))
         return found
 
@@ -705,6 +744,15 @@ class Cloud:
             status = "" if code == 200 else f" -> code {code}"
             self.log(f"{short} id={rid} {dev} @{when} " + " ".join(points) + status)
 
+    def print_event(self, method, rid, pk, dk, payload, code):
+        params = payload.get("params") if isinstance(payload.get("params"), dict) else {}
+        t = params.get("time")
+        when = time.strftime("%H:%M:%S", time.localtime(t / 1000)) + f".{t % 1000:03d}" if isinstance(t, int) else "no time"
+        outputs = params.get("events") if isinstance(params.get("events"), dict) else {}
+        shown = " ".join(f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v}" for k, v in outputs.items())
+        status = "" if code == 200 else f" -> code {code}"
+        self.log(f"event {method[len('thing.event.'):-len('.post')]} id={rid} {pk}/{dk} @{when} {shown}{status}")
+
     def send_reply(self, topic, reply, delay_ms=None):
         if self.dropping:
             return
@@ -767,8 +815,13 @@ class Cloud:
             if "data" in r:
                 self.models[pk] = r["data"]
             elif isinstance(r.get("measurepoints"), dict):
+                events = r.get("events") if isinstance(r.get("events"), dict) else {}
                 self.models[pk] = {
-                    "tslModelId": f"model-{pk}", "tslAttributeMap": {}, "tslServiceMap": {}, "tslEventMap": {},
+                    "tslModelId": f"model-{pk}", "tslAttributeMap": {}, "tslServiceMap": {},
+                    "tslEventMap": {e: {"identifier": e, "name": e,
+                                        "outputData": {k: {"identifier": k, "name": k, "dataType": t}
+                                                       for k, t in (outputs or {}).items()}}
+                                    for e, outputs in events.items()},
                     "tslMeasurepointMap": {k: {"identifier": k, "name": k, "dataType": t, "hasQuality": False}
                                            for k, t in r["measurepoints"].items()}}
             else:

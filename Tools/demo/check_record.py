@@ -7,7 +7,18 @@ With --limit PERCENT it also checks the write path: the cloud's measurepoint.set
 inverter's activePowerLimit was answered with code 200, and the inverter's samples taken from 2.5 s
 after that answer report that limit and an AC power within it (10 kW rated).
 
-usage: check_record.py RECORD [--min-samples N] [--limit PERCENT]   exit 0: all good; 1: a check failed
+With --alarms CONFIG it also checks the demo's alarm (the `high` rule on the inverter in CONFIG's
+`alarms`): its TSL event arrived as a raise and then a clear (thing.event.{eventId}.post on the
+inverter's topic, accepted with 200, nothing before the raise, no second raise before the clear),
+each stamped with the time its condition was met or went: the raise within ALARM_TOLERANCE_MS
+after the first inverter sample above the limit, the clear after the first one at or below the
+limit minus the hysteresis that follows, each arriving at least its delay (onDelayMs, offDelayMs)
+after that time; the raise's outputs say the temperature above the limit (and the message the
+same value), level and state 1, the clear's state 0; and a gateway status sample taken while the
+alarm was raised counts it (alarms{Level} = 1).
+
+usage: check_record.py RECORD [--min-samples N] [--limit PERCENT] [--alarms CONFIG]
+                                                     exit 0: all good; 1: a check failed
        check_record.py --self-test                   the checker against good and bad records
 """
 import argparse
@@ -37,7 +48,9 @@ INVERTER_RANGES = {
     "acEnergy10s": (0.0, 30.0),   # Wh in 10 s at up to 10.5 kW
 }
 MONOTONIC = {METER: ["importEnergy"], INVERTER: ["totalEnergy"]}
+GATEWAY = ("demoGatewayPK", "demo-gateway")
 RATED_W = 10_000.0
+ALARM_TOLERANCE_MS = 2_500   # an inverter poll (2 s) and an evaluation's lag (the batch's newest sample)
 SETTLE_MS = 2_500   # an inverter poll (2 s) and a simulator step after the write's reply
 
 
@@ -104,7 +117,79 @@ def check_limit(lines, found, limit):
     return problems
 
 
-def check(lines, min_samples=5, now_ms=None, limit=None):
+def alarm_rule(config):
+    """The demo's alarm: the first `high` rule on the inverter in a configuration's `alarms`."""
+    devices = {d["name"]: (d.get("productKey"), d.get("deviceKey")) for d in config.get("devices", [])}
+    for rule in config.get("alarms", []):
+        if "high" in rule and devices.get(rule.get("device")) == INVERTER:
+            return rule
+    return None
+
+
+def check_alarm(lines, found, rule):
+    """Problems of the alarm's delivery (see the module's text)."""
+    event = rule["eventId"]
+    point, limit = rule["high"]["point"], float(rule["high"]["limit"])
+    back = limit - float(rule["high"].get("hysteresis", 0))
+    outputs = {o.get("point") or o.get("value"): o["id"] for o in rule.get("outputs", [])}
+    method = f"thing.event.{event}.post"
+    topic = "/sys/" + "/".join(INVERTER) + f"/thing/event/{event}/post"
+    posts = []
+    for line in lines:
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        payload = entry.get("payload")
+        if entry.get("kind") == "request" and isinstance(payload, dict) and payload.get("method") == method:
+            if entry.get("topic") != topic:
+                return [f"{method} arrived on {entry.get('topic')}, not on the inverter's {topic}"]
+            if entry.get("replyCode") != 200:
+                return [f"the cloud answered {method} with {entry.get('replyCode')} (is the event in the inverter's TSL model?)"]
+            posts.append((entry.get("time"), payload.get("params") or {}))
+    if not posts:
+        return [f"no {method} arrived (the alarm {rule['id']} was never raised)"]
+    states = [p.get("events", {}).get(outputs.get("state")) for _, p in posts]
+    if len(posts) < 2 or states[:2] != [1, 0]:
+        return [f"the alarm's events did not arrive as a raise then a clear: states {states}"]
+    if any(a == b for a, b in zip(states, states[1:])):
+        return [f"the alarm's events were sent twice in a row: states {states}"]
+    (raise_at, raised), (clear_at, cleared) = posts[0], posts[1]
+    problems = []
+    temps = sorted((t, pts[point]) for d, t, pts in found
+                   if d == INVERTER and isinstance(t, int) and isinstance(pts.get(point), (int, float)))
+    hot = next((t for t, v in temps if v > limit), None)
+    cool = next((t for t, v in temps if hot is not None and t > hot and v <= back), None)
+    for name, params, sample, arrival, delay in (("raise", raised, hot, raise_at, rule.get("onDelayMs", 0)),
+                                                 ("clear", cleared, cool, clear_at, rule.get("offDelayMs", 0))):
+        t = params.get("time")
+        if not isinstance(t, int):
+            problems.append(f"the {name} has no time: {params}")
+        elif sample is None:
+            problems.append(f"the {name} arrived but no inverter sample shows its condition ({point} vs {limit}/{back})")
+        elif not sample <= t <= sample + ALARM_TOLERANCE_MS:
+            problems.append(f"the {name}'s time {t} is not the condition's: the first sample of it was at {sample}")
+        elif not isinstance(arrival, int) or arrival < t + delay:
+            problems.append(f"the {name} (time {t}) arrived at {arrival}, before its delay of {delay} ms had passed")
+    values = raised.get("events", {})
+    temperature = values.get(outputs.get(point))
+    if not isinstance(temperature, (int, float)) or not temperature > limit:
+        problems.append(f"the raise's {outputs.get(point)} is {temperature!r}, not above {limit}")
+    elif "message" in outputs and f"{temperature:.6g}" not in str(values.get(outputs["message"])):
+        problems.append(f"the raise's message {values.get(outputs['message'])!r} does not say {temperature:.6g}")
+    if "level" in outputs and values.get(outputs["level"]) != rule.get("level", "warning"):
+        problems.append(f"the raise's level is {values.get(outputs['level'])!r}, not {rule.get('level', 'warning')}")
+    cleared_temperature = cleared.get("events", {}).get(outputs.get(point))
+    if isinstance(cleared_temperature, (int, float)) and cleared_temperature > back:
+        problems.append(f"the clear's {outputs.get(point)} is {cleared_temperature}, above {back}")
+    counter = "alarms" + rule.get("level", "warning").capitalize()
+    if isinstance(raised.get("time"), int) and isinstance(clear_at, int) and not any(
+            d == GATEWAY and isinstance(t, int) and raised["time"] < t < clear_at and pts.get(counter) == 1
+            for d, t, pts in found):
+        problems.append(f"no gateway status while the alarm was raised counted it ({counter} = 1)")
+    return problems
+
+
+def check(lines, min_samples=5, now_ms=None, limit=None, alarm=None):
     """The problems found, as text (empty: all good)."""
     now_ms = now_ms if now_ms is not None else time.time() * 1000
     problems = []
@@ -147,6 +232,11 @@ def check(lines, min_samples=5, now_ms=None, limit=None):
         try:
             problems += check_limit(lines, found, limit)
         except (ValueError, KeyError, TypeError) as e:
+            problems.append(f"record is not readable: {e}")
+    if alarm is not None:
+        try:
+            problems += check_alarm(lines, found, alarm)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             problems.append(f"record is not readable: {e}")
     return problems
 
@@ -209,10 +299,57 @@ def self_test():
         ("limit not read back", with_write(record(meter, inverter), limit=100), False, 30),
         ("power above the limit", with_write(record(meter, inverter), power=8000.0), False, 30),
     ]
+
+    rule = {"id": "inverter1-over-temperature", "device": "inverter1", "eventId": "overTemperature",
+            "high": {"point": "heatSinkTemperature", "limit": 70, "hysteresis": 5},
+            "onDelayMs": 5000, "offDelayMs": 5000, "level": "major", "message": "heat sink {heatSinkTemperature} °C",
+            "outputs": [{"id": "temperature", "point": "heatSinkTemperature"}, {"id": "desc", "value": "message"},
+                        {"id": "level", "value": "level"}, {"id": "state", "value": "state"}]}
+    base = now - 60_000
+
+    def with_alarm(lines, states=(1, 0), raise_time=base + 2_100, clear_time=base + 20_050, code=200,
+                   message=None, status=1):
+        """`lines` with the inverter heating above 70 degC at base+2 s and back to 64 at base+20 s,
+        the alarm's events (arriving 5.5 s after their times) and a gateway status at base+10 s."""
+        def post(t, pts, owner="/".join(GATEWAY), method="thing.measurepoint.post.batch", params=None):
+            payload = {"id": "x", "version": "1.0", "method": method,
+                       "params": params or [{"productKey": INVERTER[0], "deviceKey": INVERTER[1], "time": t, "measurepoints": pts}]}
+            topic = f"/sys/{owner}/thing/measurepoint/post/batch" if method.startswith("thing.measurepoint") \
+                else f"/sys/{owner}/thing/event/overTemperature/post"
+            return json.dumps({"kind": "request", "replyCode": 200 if method.startswith("thing.measurepoint") else code,
+                               "time": t + 5_500 if params and "events" in params else t + 100,
+                               "topic": topic, "payload": payload})
+        temps = [(0, 40.0), (2_000, 72.0), (4_000, 80.0), (18_000, 79.0), (20_000, 64.0), (22_000, 50.0)]
+        out = list(lines) + [post(base + dt, {"heatSinkTemperature": v}) for dt, v in temps]
+        out.append(json.dumps({"kind": "request", "replyCode": 200, "time": base + 10_100,
+                               "topic": "/sys/demoGatewayPK/demo-gateway/thing/measurepoint/post",
+                               "payload": {"id": "s", "version": "1.0", "method": "thing.measurepoint.post",
+                                           "params": {"time": base + 10_000, "measurepoints": {"alarmsMajor": status}}}}))
+        for state in states:
+            t, v = (raise_time, 72.0) if state == 1 else (clear_time, 64.0)
+            events = {"temperature": v, "desc": message or f"heat sink {v:.6g} °C", "level": "major", "state": state}
+            out.append(post(t, None, owner="/".join(INVERTER), method="thing.event.overTemperature.post",
+                            params={"events": events, "time": t}))
+        return out
+
+    good = record(meter, inverter)
+    cases += [
+        ("alarm raised and cleared", with_alarm(good), True, None, rule),
+        ("no alarm event (the old demo)", good, False, None, rule),
+        ("alarm raised, never cleared", with_alarm(good, states=(1,)), False, None, rule),
+        ("clear before the raise", with_alarm(good, states=(0, 1)), False, None, rule),
+        ("alarm raised twice", with_alarm(good, states=(1, 1, 0)), False, None, rule),
+        ("raise stamped with its sending time", with_alarm(good, raise_time=base + 7_600), False, None, rule),
+        ("clear stamped with its sending time", with_alarm(good, clear_time=base + 25_600), False, None, rule),
+        ("event refused by the cloud", with_alarm(good, code=1204), False, None, rule),
+        ("message without the value", with_alarm(good, message="heat sink hot"), False, None, rule),
+        ("status not counting the alarm", with_alarm(good, status=0), False, None, rule),
+    ]
     failed = 0
     for case in cases:
         name, lines, good = case[:3]
-        problems = check(lines, now_ms=now, limit=case[3] if len(case) > 3 else None)
+        problems = check(lines, now_ms=now, limit=case[3] if len(case) > 3 else None,
+                         alarm=case[4] if len(case) > 4 else None)
         ok = (not problems) == good
         failed += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {problems[:1] if problems else 'no problems'}")
@@ -224,6 +361,8 @@ def main():
     parser.add_argument("record", nargs="?")
     parser.add_argument("--min-samples", type=int, default=5)
     parser.add_argument("--limit", type=int, default=None, help="the power limit (%%) the cloud wrote")
+    parser.add_argument("--alarms", metavar="CONFIG", default=None,
+                        help="the demo's configuration: check its alarm on the inverter")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
     if args.self_test:
@@ -236,7 +375,17 @@ def main():
     except OSError as e:
         print(f"check_record: {e}")
         return 1
-    problems = check(lines, args.min_samples, limit=args.limit)
+    alarm = None
+    if args.alarms:
+        try:
+            alarm = alarm_rule(json.load(open(args.alarms)))
+        except (OSError, ValueError) as e:
+            print(f"check_record: {args.alarms}: {e}")
+            return 1
+        if alarm is None:
+            print(f"check_record: {args.alarms} has no `high` alarm rule on the inverter")
+            return 1
+    problems = check(lines, args.min_samples, limit=args.limit, alarm=alarm)
     for p in problems:
         print(f"check_record: {p}")
     if problems:

@@ -19,9 +19,14 @@ Unit 2, PV inverter: holding registers.
      100 act as 100)
   A day of sun compressed into --day-seconds (default 600: sunrise 06:00, sunset 18:00),
   starting at 09:00, with passing clouds.
+  A failing fan: for --overheat-for seconds (default 20) of every --overheat-every (default 60),
+  starting 10 s into each period, the heat sink heats towards 80 degC (time constant 3 s: above
+  70 degC about 5 s after the fan stops), and cools back to its usual 25-45 degC (below 65 degC
+  about 1-2 s after it runs again). --overheat-every 0: the fan never fails.
 Energies (both devices) count simulated time, so a simulated day yields a real day's kWh.
 
 usage: sim_devices.py --rtu DEVICE [--baud N] | --tcp PORT   [--day-seconds S] [--report S]
+                      [--overheat-every S] [--overheat-for S]
 Prints READY once serving, then (with --report S > 0) a status line every S seconds.
 """
 import argparse
@@ -40,6 +45,9 @@ from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 INPUT, HOLDING = 4, 3          # pymodbus function codes that name the tables
 METER_UNIT, INVERTER_UNIT = 1, 2
 RATED_W = 10_000.0             # the inverter's rated AC power
+OVERHEAT_DEGC = 80.0           # where the heat sink heads while the fan has failed
+OVERHEAT_OFFSET_S = 10.0       # the fan fails this long into each --overheat-every period
+FAN_TIME_CONSTANT_S = 3.0
 LIMIT_REGISTER = 40
 
 
@@ -104,8 +112,9 @@ class Inverter:
         self.cloud = 1.0
         self.last_hour = None
         self.ac_w = 0.0
+        self.overheat = 0.0    # 0: the fan cools the heat sink; 1: it has been off for long
 
-    def update(self, dt, sim_dt, hour, limit_percent):
+    def update(self, dt, sim_dt, hour, limit_percent, fan_failed=False):
         if self.last_hour is not None and hour < self.last_hour:
             self.daily_wh = 0.0                         # midnight
         self.last_hour = hour
@@ -123,13 +132,20 @@ class Inverter:
         self.total_kwh += self.ac_w * sim_dt / 3_600_000.0
         ambient = 12.0 + 10.0 * sun
         self.temperature += (ambient + 30.0 * self.ac_w / RATED_W - self.temperature) * min(1.0, dt / 30.0)
+        self.overheat += ((1.0 if fan_failed else 0.0) - self.overheat) * min(1.0, dt / FAN_TIME_CONSTANT_S)
+        self.heat_sink = self.temperature + (OVERHEAT_DEGC - self.temperature) * self.overheat
         status = 0 if self.ac_w <= 0 else (2 if limited else 1)
         return [status, round(dc_v * 10), round(dc_a * 100)] + uint32_registers(round(self.ac_w)) \
             + uint32_registers(self.daily_wh) + uint32_registers(self.total_kwh * 10) \
-            + [round(self.temperature * 10) & 0xFFFF]
+            + [round(self.heat_sink * 10) & 0xFFFF]
 
 
-async def simulate(context, day_seconds, report_seconds):
+def fan_failed(elapsed, every, duration):
+    """The fan is off for `duration` s of every `every` s, from OVERHEAT_OFFSET_S into each period."""
+    return every > 0 and 0.0 <= (elapsed - OVERHEAT_OFFSET_S) % every < duration
+
+
+async def simulate(context, day_seconds, report_seconds, overheat_every, overheat_for):
     meter, inverter = Meter(), Inverter()
     start = time.monotonic()
     last = start
@@ -143,12 +159,14 @@ async def simulate(context, day_seconds, report_seconds):
         for address, value in meter.update(now, dt, sim_dt, hour).items():
             context[METER_UNIT].setValues(INPUT, address, float_registers(value))
         limit = context[INVERTER_UNIT].getValues(HOLDING, LIMIT_REGISTER, 1)[0]
-        context[INVERTER_UNIT].setValues(HOLDING, 0, inverter.update(dt, sim_dt, hour, limit))
+        fan = fan_failed(now - start, overheat_every, overheat_for)
+        context[INVERTER_UNIT].setValues(HOLDING, 0, inverter.update(dt, sim_dt, hour, limit, fan))
         if report_seconds > 0 and now - last_report >= report_seconds:
             last_report = now
             print(f"sim {int(hour):02d}:{int(hour * 60) % 60:02d}  meter {meter.total_w / 1000:5.1f} kW"
                   f" import {meter.import_kwh:.2f} kWh | inverter {inverter.ac_w / 1000:5.2f} kW"
-                  f" limit {limit}% today {inverter.daily_wh / 1000:.2f} kWh {inverter.temperature:.1f} degC",
+                  f" limit {limit}% today {inverter.daily_wh / 1000:.2f} kWh {inverter.heat_sink:.1f} degC"
+                  + (" (fan failed)" if fan else ""),
                   flush=True)
         await asyncio.sleep(0.2)
 
@@ -167,6 +185,9 @@ async def main():
     parser.add_argument("--baud", type=int, default=19200)
     parser.add_argument("--day-seconds", type=float, default=600.0, help="length of a simulated day")
     parser.add_argument("--report", type=float, default=0.0, help="print a status line every S seconds")
+    parser.add_argument("--overheat-every", type=float, default=60.0,
+                        help="the inverter's fan fails once in every S seconds (0: never)")
+    parser.add_argument("--overheat-for", type=float, default=20.0, help="for this many seconds")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
 
@@ -183,7 +204,7 @@ async def main():
         print("READY", flush=True)
 
     loop = asyncio.get_running_loop()
-    loop.create_task(simulate(context, args.day_seconds, args.report))
+    loop.create_task(simulate(context, args.day_seconds, args.report, args.overheat_every, args.overheat_for))
     loop.create_task(ready())
     await server.serve_forever()
 

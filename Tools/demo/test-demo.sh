@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The demo as a test: runs `make run`'s script for DEMO_SECONDS (default 25); once the inverter's
-# data arrives, the cloud writes its active power limit (30 %) as the banner tells a user to. Fails
-# unless the cloud simulator's record shows measurepoints of both simulated devices with plausible
-# values, the write answered with 200 and the inverter's samples obeying the new limit
-# (Tools/demo/check_record.py). The checker is first run against its own good and bad records, so
-# a checker that cannot fail fails here.
+# The demo as a test: runs `make run`'s script for DEMO_SECONDS (default 55: the inverter's fan
+# first fails 10 s after the devices start, and the alarm clears about 27 s later); once the
+# inverter's data arrives, the cloud writes its active power limit (30 %) as the banner tells a
+# user to. Fails unless the cloud simulator's record shows measurepoints of both simulated devices
+# with plausible values, the write answered with 200 and the inverter's samples obeying the new
+# limit, and the inverter's over-temperature alarm raised and cleared: its TSL event posted twice,
+# raise then clear, each with its condition's time, the gateway status counting it meanwhile
+# (Tools/demo/check_record.py --alarms), and the agent logging both. The checker is first run
+# against its own good and bad records, so a checker that cannot fail fails here.
 #
 # usage: Tools/demo/test-demo.sh <edge-agent binary>
 set -euo pipefail
@@ -24,7 +27,7 @@ failed() {
     exit 1
 }
 
-DEMO_SECONDS="${DEMO_SECONDS:-25}" DEMO_DIR="$dir" "$root/Tools/demo.sh" "$agent" >"$dir/demo.out" 2>&1 &
+DEMO_SECONDS="${DEMO_SECONDS:-55}" DEMO_DIR="$dir" "$root/Tools/demo.sh" "$agent" >"$dir/demo.out" 2>&1 &
 demo=$!
 
 # The write, once the inverter's data flows (its samples before and after it are both checked).
@@ -45,7 +48,14 @@ status=0
 wait "$demo" || status=$?
 [ "$status" = 0 ] || failed "Tools/demo.sh exited with status $status"
 [ "$injected" = 1 ] || failed "the write could not be sent (no inverter data within 15 s, or no control channel)"
-"$python" "$root/Tools/demo/check_record.py" "$dir/cloud-record.jsonl" --limit "$limit" || failed "the cloud record"
+"$python" "$root/Tools/demo/check_record.py" "$dir/cloud-record.jsonl" --limit "$limit" \
+    --alarms "$root/Tools/demo/demo-config.json" || failed "the cloud record"
+# What the operator sees of the alarm: the agent's log lines, and no event refused by the cloud.
+for what in raised cleared; do
+    grep -q "alarm inverter1-over-temperature $what (major" "$dir/demo.out" \
+        || failed "the agent did not log 'alarm inverter1-over-temperature $what'"
+done
+grep -q '\[cloud\] *event overTemperature ' "$dir/demo.out" || failed "the cloud simulator did not print the alarm's event"
 # The products' models (Tools/demo/set_models.py) cover every point: the agent's model check has
 # nothing to warn about (a warning here means a point the demo posts is missing from its model).
 if grep -q 'model check:.*\(left out of posts\|could not be fetched\|does not parse\)' "$dir/demo.out"; then
