@@ -86,8 +86,8 @@ ota-firmware-test: host-deps
 	done
 	@echo "ota-firmware-test: passed"
 
-# The demo (`make run`'s script) for 25 s with the host debug build; the cloud record is checked
-# (Tools/demo/test-demo.sh). firmware-e2e runs the same with the firmware under qemu.
+# The demo (`make run`'s script) for 55 s with the host debug build; the cloud record is checked
+# (Tools/demo/test-demo.sh: data, a write, the inverter's over-temperature alarm raised and cleared). firmware-e2e runs the same with the firmware under qemu.
 demo-test: host-deps
 	$(SWIFT) build
 	Tools/demo/test-demo.sh "$$($(SWIFT) build --show-bin-path)/edge-agent"
