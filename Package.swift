@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Agent", dependencies: ["EdgeCore", "CShim", "RingLog", "EdgeCompute", "EdgeAlarms", "FieldBus", "MQTT", "TLS", "BoardConfig", "EnOS", "OTA", "Logging", "Console", "Configuration", "StoreForward", "CloudLink"], exclude: ["README.md"]),
         .executableTarget(
             name: "EdgeAgent",
-            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "TLS", "Configuration", "StoreForward", "CloudLink", "Agent"]
+            dependencies: ["EdgeCore", "EdgeCrypto", "CShim", "CModbus", "CMbedTLS", "OTA", "RingLog", "BoardConfig", "FieldBus", "IEC104", "TLS", "Configuration", "StoreForward", "CloudLink", "Agent"]
         ),
 
         // Test-only: counts malloc/calloc/realloc/posix_memalign per thread (interposition).

@@ -19,6 +19,7 @@ enum AgentCommand {
           board       board files: board check FILE... | fw-env FILE [--state DIR]
           modbus      commissioning probe: modbus read --port DEV|--tcp HOST:PORT --unit N --holding ADDR --count N
           dlt645      DL/T 645 probe: dlt645 read --port DEV --address NNNNNNNNNNNN --di 0xDDDDDDDD (AAAAAAAAAAAA: find the address)
+          iec104      IEC 104 probe: iec104 interrogate --host HOST [--port 2404] --ca N [--counters] | iec104 command … --ioa N --single 0|1
           help        print this text (also --help, -h)
 
         """
@@ -60,6 +61,8 @@ enum AgentCommand {
             return ModbusCommand.run(Array(arguments.dropFirst(2)))
         case "dlt645":
             return DLT645Command.run(Array(arguments.dropFirst(2)))
+        case "iec104":
+            return IEC104Command.run(Array(arguments.dropFirst(2)))
         case "run":
             return RunCommand.run(Array(arguments.dropFirst(2)))
         default:

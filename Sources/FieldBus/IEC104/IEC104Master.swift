@@ -12,36 +12,25 @@ import IEC104
 /// double, short-float set-point), selected first where the point says so. The link's own
 /// buffers and the sample ring are allocated in `init`/`attach`; a turn allocates nothing.
 public struct IEC104Master: ~Copyable, FieldProtocol {
-    let host: String
-    let port: UInt16
     let responseTimeoutMilliseconds: UInt64
     var parameters: LinkParameters
-    var stream = TCPStream()
-    var link: IEC104Link<SystemClock>
-    let buffer: UnsafeMutableRawBufferPointer
+    var connection: IEC104Connection
     let table = IEC104PointTable(capacity: 1024)
     /// Why the link went down during the current read (cleared when a read starts): the read's
     /// `failureDetail`, for the log and the console.
-    public private(set) var lastFailure: IEC104LinkFailure? = nil
+    public var lastFailure: IEC104LinkFailure? { connection.lastFailure }
     /// `lastFailure` in words.
     public var lastCloseReason: String? { lastFailure?.description }
     var commonAddresses: [UInt16] = []
 
     public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32) {
-        self.host = host
-        self.port = port
         self.parameters = parameters
         self.responseTimeoutMilliseconds = UInt64(responseTimeoutMilliseconds)
-        link = IEC104Link(parameters: parameters, clock: SystemClock())
-        buffer = .allocate(byteCount: 2048, alignment: 8)
-    }
-
-    deinit {
-        buffer.deallocate()   // the stream closes its socket itself
+        connection = IEC104Connection(host: host, port: port, parameters: parameters)
     }
 
     /// The link's counters (frames, acknowledgements, tests, rejected ASDUs, closes).
-    public var linkStatistics: LinkStatistics { link.statistics }
+    public var linkStatistics: LinkStatistics { connection.link.statistics }
     /// Values received for addresses no point names, and values lost to a full sample ring.
     public var unconfiguredValues: UInt64 { table.unconfigured }
     public var droppedValues: UInt64 { table.dropped }
@@ -68,13 +57,13 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
         if !commonAddresses.contains(ca) { commonAddresses.append(ca) }
         // One station: interrogate it; several behind one link: the broadcast address.
         parameters.commonAddress = commonAddresses.count == 1 ? ca : 0xFFFF
-        link = IEC104Link(parameters: parameters, clock: SystemClock())
+        connection.reset(parameters: parameters)
     }
 
     public mutating func read(_ request: ReadRequest, of device: FieldAddress, scratch: FieldScratch) throws(ModbusError) {
-        lastFailure = nil
+        connection.clearFailure()
         try start()
-        try service(untilMilliseconds: responseTimeoutMilliseconds, stopWhenStarted: false)
+        try connection.service(untilMilliseconds: responseTimeoutMilliseconds, stopWhenStarted: false, into: table)
     }
 
     public func decode(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> PointValue {
@@ -159,7 +148,7 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
         while true {
             if !sent {
                 do throws(IEC104Error) {
-                    try link.send(request, commonAddress: commonAddress, address: address)
+                    try connection.link.send(request, commonAddress: commonAddress, address: address)
                     sent = true
                 } catch {
                     if error.kind != .windowFull { throw .invalidRequest }
@@ -167,120 +156,12 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
             }
             if let confirmation = table.confirmation { return confirmation }
             if edge_monotonic_ns() >= deadline { throw .timeout }
-            try service(untilMilliseconds: 50, stopWhenStarted: false, returnOnData: true)
+            try connection.service(untilMilliseconds: 50, stopWhenStarted: false, returnOnData: true, into: table)
         }
     }
 
-    /// Connects and sends STARTDT when the link is not started; returns once STARTDT con came.
+    /// Connects and sends STARTDT when the link is not started (`IEC104Connection.start`).
     mutating func start() throws(ModbusError) {
-        if link.state == .started && table.started { return }
-        drop(nil)
-        table.started = false
-        link.connecting()
-        var timedOut = false
-        do throws(ByteStreamError) {
-            try stream.open(host: host, port: port)
-            let deadline = edge_monotonic_ns() &+ parameters.t0Milliseconds * 1_000_000
-            var established = false
-            while !established && !timedOut {
-                let now = edge_monotonic_ns()
-                if now >= deadline { timedOut = true; break }
-                var revents: Int16 = 0
-                _ = edge_poll_one(stream.descriptor, stream.pollEvents(wantWrite: true),
-                                  Int32(min((deadline - now) / 1_000_000 + 1, 1000)), &revents)
-                established = try stream.advance(revents: revents)
-            }
-        } catch {
-            drop(.connect(error.kind, code: error.code))
-            throw .system(error.code != 0 ? error.code : ECONNREFUSED)
-        }
-        if timedOut {
-            drop(.connectTimeout)
-            throw .timeout
-        }
-        link.connectionOpened()
-        try service(untilMilliseconds: parameters.t1Milliseconds + 1, stopWhenStarted: true)
-        guard table.started else {
-            drop(.acknowledgementTimeout)
-            throw .timeout
-        }
-    }
-
-    /// Runs the link for up to `milliseconds`: writes what it has to send, waits for input or
-    /// its next timer, feeds what arrived. Returns early once STARTDT con came
-    /// (`stopWhenStarted`) or once input was taken and no more waits (`returnOnData`); throws
-    /// when the link closed (the reason kept in `lastFailure`).
-    mutating func service(untilMilliseconds milliseconds: UInt64, stopWhenStarted: Bool, returnOnData: Bool = true) throws(ModbusError) {
-        let deadline = edge_monotonic_ns() &+ milliseconds * 1_000_000
-        let table = self.table
-        while true {
-            let action = link.poll()
-            if case .close(let reason) = action {
-                drop(IEC104LinkFailure(reason))
-                throw reason == .connectTimeout || reason == .acknowledgementTimeout ? .timeout : .invalidResponse(0)
-            }
-            do throws(ByteStreamError) {
-                while link.pendingOutput.count > 0 {
-                    let n = try stream.send(link.pendingOutput)
-                    if n == 0 { break }
-                    link.outputWritten(n)
-                }
-            } catch {
-                drop(.send(error.kind, code: error.code))
-                throw .system(error.code != 0 ? error.code : EIO)
-            }
-            if stopWhenStarted && table.started { return }
-            let now = edge_monotonic_ns()
-            guard now < deadline else { return }
-            var wait = deadline - now
-            if case .wait(let until?) = action, until.nanoseconds > now { wait = min(wait, until.nanoseconds - now) }
-            var revents: Int16 = 0
-            let events: Int16 = link.pendingOutput.count > 0 ? stream.pollEvents(wantWrite: true) : Int16(POLLIN)
-            _ = edge_poll_one(stream.descriptor, events, Int32(min(wait / 1_000_000 + 1, 60_000)), &revents)
-            var received = false
-            // Read while input waits and the sample ring has room for a full ASDU of values.
-            while table.room >= 256 {
-                let n: Int
-                do throws(ByteStreamError) {
-                    n = try stream.receive(into: buffer)
-                } catch {
-                    drop(.receive(error.kind, code: error.code))
-                    throw error.code != 0 ? .system(error.code) : .system(ECONNRESET)
-                }
-                guard n > 0 else { break }
-                received = true
-                let wall = WallTime(milliseconds: edge_realtime_ns() / 1_000_000)
-                do throws(IEC104Error) {
-                    try link.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { event in table.handle(event, now: wall) }
-                } catch {
-                    drop(.protocolError(error))
-                    throw .invalidResponse(0)
-                }
-            }
-            if received && returnOnData && !stopWhenStarted {
-                // Acknowledge and answer at once what the input asked for (S frame after w, TESTFR con).
-                _ = link.poll()
-                do throws(ByteStreamError) {
-                    while link.pendingOutput.count > 0 {
-                        let n = try stream.send(link.pendingOutput)
-                        if n == 0 { break }
-                        link.outputWritten(n)
-                    }
-                } catch {
-                    drop(.send(error.kind, code: error.code))
-                    throw .system(error.code != 0 ? error.code : EIO)
-                }
-                return
-            }
-        }
-    }
-
-    /// Closes the socket and resets the link; `failure` (when given) is kept for the read's
-    /// `failureDetail`.
-    mutating func drop(_ failure: IEC104LinkFailure?) {
-        if let failure { lastFailure = failure }
-        stream.close()
-        link.connectionClosed()
-        table.started = false
+        try connection.start(into: table)
     }
 }

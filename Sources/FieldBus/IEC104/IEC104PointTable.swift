@@ -6,7 +6,7 @@ import IEC104
 /// changes several times between two scheduler turns delivers every change, each with its own
 /// time stamp. A class so that the link's event callback can fill it while the link itself is
 /// being mutated; it allocates only while the table is built.
-final class IEC104PointTable {
+final class IEC104PointTable: IEC104EventReceiver {
     struct Target {
         var device: Int
         var point: Int
@@ -30,7 +30,6 @@ final class IEC104PointTable {
     var awaitingKey: UInt64? = nil
     var awaitingType: TypeIdentification = .singleCommand
     var confirmation: ControlResponse? = nil
-    var started = false
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -63,6 +62,8 @@ final class IEC104PointTable {
     }
 
     var room: Int { capacity - count }
+    /// Room for a full ASDU of values (reading waits for the scheduler otherwise).
+    var hasRoom: Bool { room >= 256 }
 
     /// Handles one event of the link: a value becomes a sample; a command's confirmation is kept.
     func handle(_ event: LinkEvent, now: WallTime) {
@@ -73,9 +74,7 @@ final class IEC104PointTable {
                   Self.key(commonAddress: r.commonAddress, address: r.address) == k,
                   r.causeCode != Cause.activationTermination.rawValue else { return }
             confirmation = r
-        case .started: started = true
-        case .stopped: started = false
-        case .endOfInitialisation, .rejected: break
+        case .started, .stopped, .endOfInitialisation, .rejected: break
         }
     }
 
