@@ -160,7 +160,7 @@ public struct DLT645Master: ~Copyable, FieldProtocol {
     /// frame's time on the wire plus the response timeout's tenth, so that the meters have
     /// taken it before the next request.
     public mutating func syncTime() throws(ModbusError) {
-        var seconds = Int(edge_realtime_ns() / 1_000_000_000)
+        var seconds = time_t(edge_realtime_ns() / 1_000_000_000)   // 64-bit on every board (musl time64 on armv7)
         var local = tm()
         guard localtime_r(&seconds, &local) != nil else { throw .system(edge_errno()) }
         try sendTimeSync(year: Int(local.tm_year) % 100, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday),
