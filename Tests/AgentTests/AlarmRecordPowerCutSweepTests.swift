@@ -15,7 +15,9 @@ import TestSupport
 /// bytes, first byte 1 or 2 like sample records) interleaved with real `AlarmRecord`s (raises and
 /// clears of four rules capturing 0, 2, 5 and 8 points: 20, 38, 65 and 92 bytes, the largest the
 /// codec makes) appended by `StoreAndForward.appendAlarm`, with syncs, acknowledgements,
-/// checkpoints, drops and wrap-around on the 1 KiB device of four 256-byte sectors; the power is
+/// checkpoints, drops and wrap-around on the 1 KiB device of four 256-byte sectors (a record never
+/// straddles two sectors: one that does not fit in the head sector starts the next, so the large
+/// alarm records keep meeting sector ends, rotation and reclaim); the power is
 /// cut after every byte (and between each erase and the next write). After each cut the log is
 /// reopened and checked: (a) the ring log's own promises; (b) every alarm record read back
 /// decodes (`AlarmRecordView`) into the raise or clear appended there, and no sample record reads
@@ -65,9 +67,10 @@ import TestSupport
         return try AgentConfiguration.parse(Array(text.utf8), file: "agent.json", checkDevicePaths: false)
     }
 
-    /// The workload's steps, drawn from `seed`: a third are alarm records (a random rule's raise if
-    /// it is not raised, else its clear; captured values random, a quarter of them bad), the rest
-    /// sample-sized records.
+    /// The workload's steps, drawn from `seed`: after the scripted first raise and clear of each
+    /// rule, a third are alarm records (a rule's raise if it is not raised, else its clear; half
+    /// the time the previous alarm's rule), the rest sample-sized records; captured values random,
+    /// a quarter of them bad.
     static func script(seed: UInt64, _ alarms: AlarmSettings) -> [Step] {
         var random = SeededGenerator(seed: seed)
         let rules = alarms.rules
@@ -83,14 +86,23 @@ import TestSupport
         times.initialize(repeating: 0)
         online.initialize(repeating: true)
         var raised = [Bool](repeating: false, count: rules.count)
+        var previous = 0
+        var alarmCount = 0
         var steps: [Step] = []
         for i in 1...Self.steps {
-            if random.next() % 3 == 0 {
+            // The first eight alarm records (every other step) raise and clear each rule in turn,
+            // so that every size and both kinds are there whatever the seed.
+            let scripted = alarmCount < 2 * rules.count
+            if scripted ? i % 2 == 0 : random.next() % 3 == 0 {
                 for s in 0..<slots {
                     values[s] = Double(Int64(random.next() % 200_001) - 100_000) / 10
                     qualities[s] = random.next() % 4 == 0 ? .bad : .good
                 }
-                let r = Int(random.next() % UInt64(rules.count))
+                // Half the time the previous alarm's rule again, so that a raise and its clear
+                // often sit in the few records the small log keeps.
+                let r = scripted ? alarmCount / 2 : random.next() % 2 == 0 ? previous : Int(random.next() % UInt64(rules.count))
+                previous = r
+                alarmCount += 1
                 let transition = AlarmTransition(rule: r, kind: raised[r] ? .clear : .raise, timeMilliseconds: 1_700_000_000_000 + Int64(i) * 7)
                 raised[r].toggle()
                 let inputs = AlarmInputs(values: UnsafeBufferPointer(values), qualities: UnsafeBufferPointer(qualities),
