@@ -44,6 +44,7 @@ let package = Package(
         // Test-only: counts malloc/calloc/realloc/posix_memalign per thread (interposition).
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .target(name: "TestSupport", dependencies: ["CMallocCounter", "EdgeCore"], path: "Tests/TestSupport"),
+        .target(name: "RingLogTestSupport", dependencies: ["RingLog", "EdgeCore"], path: "Tests/RingLogTestSupport"),
 
         // -- benchmarks (one line each) --
         .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
@@ -58,7 +59,7 @@ let package = Package(
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Logging", "EdgeCore", "CShim", "TestSupport"]),
         .testTarget(name: "BoardConfigTests", dependencies: ["BoardConfig", "EdgeCore", "TestSupport"]),
-        .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"]),
+        .testTarget(name: "RingLogTests", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport", "RingLogTestSupport"]),
         .testTarget(name: "EdgeComputeTests", dependencies: ["EdgeCompute", "EdgeCore", "TestSupport"]),
         .testTarget(name: "FieldBusTests", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport"]),
         .testTarget(name: "IEC104Tests", dependencies: ["IEC104", "FieldBus", "EdgeCore", "CShim", "TestSupport"]),
@@ -66,7 +67,7 @@ let package = Package(
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "TLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
         .testTarget(name: "EdgeAlarmsTests", dependencies: ["EdgeAlarms", "EdgeCompute", "EnOS", "EdgeCore", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "TLS", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "EdgeAlarms", "StoreForward", "CloudLink", "EdgeCompute", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "EdgeAlarms", "StoreForward", "CloudLink", "EdgeCompute", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport", "RingLogTestSupport"]),
         .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 import EdgeCore
 import Testing
 import TestSupport
+import RingLogTestSupport
 @testable import RingLog
 
 /// After open, the hot paths allocate nothing: append, sync, acknowledge (with checkpoints),

@@ -1,6 +1,7 @@
 import EdgeCore
 import Foundation
 import Testing
+import RingLogTestSupport
 @testable import RingLog
 
 /// The flash devices themselves: the rules they enforce, the faults the memory device injects,

@@ -2,6 +2,7 @@ import EdgeCore
 import Foundation
 import Testing
 import TestSupport
+import RingLogTestSupport
 @testable import RingLog
 
 /// A real process appending and syncing to a file-backed log (`edge-agent log stress`), killed

@@ -1,5 +1,6 @@
 import EdgeCore
 import Testing
+import RingLogTestSupport
 @testable import RingLog
 
 /// Random sequences of append, sync, acknowledge, read, tick, crash-and-reopen and clean

@@ -1,5 +1,6 @@
 import EdgeCore
 import Testing
+import RingLogTestSupport
 @testable import RingLog
 
 /// The on-flash framing as a pure codec: headers and records round-trip, and every kind of

@@ -1,5 +1,6 @@
 import EdgeCore
 import Testing
+import RingLogTestSupport
 @testable import RingLog
 
 /// The log's everyday contract: sequence numbers, durability, reading, acknowledging, syncing on

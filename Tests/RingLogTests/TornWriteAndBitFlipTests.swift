@@ -1,5 +1,6 @@
 import EdgeCore
 import Testing
+import RingLogTestSupport
 @testable import RingLog
 
 /// Damage that is not a clean cut: a write torn part-way with half-programmed garbage after it,

@@ -1,13 +1,13 @@
 import EdgeCore
-import Foundation
-@testable import RingLog
+import RingLog
 
-/// Shared helpers: deterministic payloads, a small in-memory log, reading everything back.
-enum LogTestSupport {
-    typealias MemoryLog = RingLog<MemoryFlashDevice, ManualClock>
+/// Shared helpers of the ring log's tests (RingLogTests, and AgentTests' sweep with alarm records):
+/// deterministic payloads, a small in-memory log, reading everything back.
+public enum LogTestSupport {
+    public typealias MemoryLog = RingLog<MemoryFlashDevice, ManualClock>
 
     /// A payload that depends only on (seq, salt): length 1...maxLength, bytes from a hash.
-    static func payload(_ seq: UInt64, salt: UInt64 = 0, maxLength: Int = 60) -> [UInt8] {
+    public static func payload(_ seq: UInt64, salt: UInt64 = 0, maxLength: Int = 60) -> [UInt8] {
         var x = seq &* 0x9E37_79B9_7F4A_7C15 &+ salt &* 0xD1B5_4A32_D192_ED03 &+ 1
         x ^= x >> 29
         let length = 1 + Int(x % UInt64(maxLength))
@@ -19,11 +19,11 @@ enum LogTestSupport {
         return out
     }
 
-    static func device(sectors: Int = 4, sectorSize: Int = 512, unit: Int = 1) -> MemoryFlashDevice {
+    public static func device(sectors: Int = 4, sectorSize: Int = 512, unit: Int = 1) -> MemoryFlashDevice {
         MemoryFlashDevice(geometry: FlashGeometry(size: sectors * sectorSize, sectorSize: sectorSize, programUnit: unit))
     }
 
-    static func options(checkpointEvery: Int = 2, whenFull: FullPolicy = .dropOldest) -> RingLogOptions {
+    public static func options(checkpointEvery: Int = 2, whenFull: FullPolicy = .dropOldest) -> RingLogOptions {
         var o = RingLogOptions()
         o.writeBufferSize = 256
         o.syncIntervalMilliseconds = 0
@@ -34,7 +34,7 @@ enum LogTestSupport {
     }
 
     @discardableResult
-    static func append(_ log: inout MemoryLog, _ bytes: [UInt8]) throws(RingLogError) -> UInt64 {
+    public static func append(_ log: inout MemoryLog, _ bytes: [UInt8]) throws(RingLogError) -> UInt64 {
         let result: Result<UInt64, RingLogError> = bytes.withUnsafeBytes { raw in
             do throws(RingLogError) { return .success(try log.append(raw)) } catch { return .failure(error) }
         }
@@ -42,7 +42,7 @@ enum LogTestSupport {
     }
 
     /// Every durable record from `from`, in order.
-    static func readAll<D: FlashDevice & ~Copyable>(_ log: inout RingLog<D, ManualClock>, from: UInt64 = 1) throws(RingLogError) -> [(UInt64, [UInt8])] {
+    public static func readAll<D: FlashDevice & ~Copyable>(_ log: inout RingLog<D, ManualClock>, from: UInt64 = 1) throws(RingLogError) -> [(UInt64, [UInt8])] {
         var cursor = RingLogCursor(from: from)
         var out: [(UInt64, [UInt8])] = []
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
@@ -55,7 +55,7 @@ enum LogTestSupport {
 }
 
 extension Result where Failure == RingLogError {
-    func get() throws(RingLogError) -> Success {
+    public func get() throws(RingLogError) -> Success {
         switch self {
         case .success(let v): return v
         case .failure(let e): throw e
