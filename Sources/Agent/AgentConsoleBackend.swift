@@ -190,6 +190,8 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             }
             let meters = definition.fieldProtocol == .dlt645
             if meters { out.write(", dlt645") }
+            let station = definition.fieldProtocol == .iec104
+            if station { out.write(", iec104") }
             if figures.busSnapshots[bus] == 0 {
                 out.write(", no statistics yet")
                 out.newline()
@@ -201,29 +203,34 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.write("% utilized")
             out.newline()
             let t = s.transactions
+            if case .iec104(let link)? = s.protocolStatistics { writeIEC104Link(link, into: &out) }
             out.write("  polls ")
             out.write(s.polls)
-            out.write(", requests ")
-            out.write(t.requests)
-            out.write(", responses ")
-            out.write(t.responses)
-            out.write(", timeouts ")
-            out.write(t.timeouts)
-            // DL/T 645's checksum errors and error replies are counted where Modbus' CRC errors
-            // and exceptions are: named in the bus's own words.
-            out.write(meters ? ", checksum errors " : ", crc errors ")
-            out.write(t.crcErrors)
-            out.write(meters ? ", error replies " : ", exceptions ")
-            out.write(t.exceptions)
-            out.write(", other errors ")
-            out.write(t.otherErrors)
-            out.newline()
+            if station {
+                writeIEC104Transactions(s, into: &out)
+            } else {
+                out.write(", requests ")
+                out.write(t.requests)
+                out.write(", responses ")
+                out.write(t.responses)
+                out.write(", timeouts ")
+                out.write(t.timeouts)
+                // DL/T 645's checksum errors and error replies are counted where Modbus' CRC errors
+                // and exceptions are: named in the bus's own words.
+                out.write(meters ? ", checksum errors " : ", crc errors ")
+                out.write(t.crcErrors)
+                out.write(meters ? ", error replies " : ", exceptions ")
+                out.write(t.exceptions)
+                out.write(", other errors ")
+                out.write(t.otherErrors)
+                out.newline()
+            }
             if let cause = t.lastFailure {
                 out.write("  last error: ")
                 out.write(cause.description)
                 out.newline()
             }
-            out.write("  round trip avg ")
+            out.write(station ? "  link turn avg " : "  round trip avg ")
             out.write(durationMilliseconds: t.roundTripAverageNanoseconds / 1_000_000)
             out.write(", max ")
             out.write(durationMilliseconds: t.roundTripMaximumNanoseconds / 1_000_000)
@@ -264,6 +271,10 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
                 out.write(fieldBus.buses[device.bus].name)
                 out.write(" meter ")
                 out.write(DLT645Address(station: device.station).text)
+            } else if isIEC104(device: d) {
+                out.write(fieldBus.buses[device.bus].name)
+                out.write(" station ")
+                out.write(Int(device.station))
             } else {
                 out.write(fieldBus.buses[device.bus].name)
                 out.write(" unit ")
@@ -279,14 +290,21 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
                 out.write(")")
             }
             let t = figures.devices[d]
-            out.write(", requests ")
-            out.write(t.requests)
-            out.write(", timeouts ")
-            out.write(t.timeouts)
-            out.write(meter ? ", error replies " : ", exceptions ")
-            out.write(t.exceptions)
-            out.write(meter ? ", checksum " : ", crc ")
-            out.write(t.crcErrors)
+            if isIEC104(device: d) {
+                out.write(", link turns ")
+                out.write(t.requests)
+                out.write(", T0/T1 timeouts ")
+                out.write(t.timeouts)
+            } else {
+                out.write(", requests ")
+                out.write(t.requests)
+                out.write(", timeouts ")
+                out.write(t.timeouts)
+                out.write(meter ? ", error replies " : ", exceptions ")
+                out.write(t.exceptions)
+                out.write(meter ? ", checksum " : ", crc ")
+                out.write(t.crcErrors)
+            }
             if let cause = t.lastFailure {
                 out.write(", last error: ")
                 out.write(cause.description)
@@ -350,6 +368,7 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
 
     mutating func read(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply {
         guard let d = deviceIndex(arguments[0], &out) else { return .done }
+        if isIEC104(device: d) { return iec104Read(d, arguments, &out) }
         if !fieldBus.devices[d].isVirtual, fieldBus.buses[fieldBus.devices[d].bus].fieldProtocol == .dlt645 {
             if arguments.count > 1 && arguments[1].equals("di") { return dataRead(d, arguments, &out) }
             if Self.table(arguments[1]) != nil {

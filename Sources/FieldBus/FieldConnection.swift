@@ -111,6 +111,13 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
         }
     }
 
+    public var protocolStatistics: ProtocolStatistics? {
+        switch self {
+        case .iec104(let c): return c.protocolStatistics
+        default: return nil
+        }
+    }
+
     public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {
         switch self {
         case .iec104(let c): c.table.drain(into: &sink)

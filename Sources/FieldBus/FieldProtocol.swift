@@ -33,12 +33,16 @@ public protocol FieldProtocol: ~Copyable {
     /// last call (a push protocol's spontaneous and interrogated values, each change with the
     /// device's time stamp and quality), in the order received. Polled protocols deliver none.
     mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink)
+    /// The protocol's own figures for the bus's statistics snapshot (an IEC 104 link's frames,
+    /// values and starts); nil by default: a polled protocol's transactions say it all.
+    var protocolStatistics: ProtocolStatistics? { get }
 }
 
 extension FieldProtocol where Self: ~Copyable {
     public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? { nil }
     public mutating func attach(device: Int, address: FieldAddress, template: DeviceTemplate) {}
     public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {}
+    public var protocolStatistics: ProtocolStatistics? { nil }
 }
 
 /// Where a device is on its bus, in the terms of every protocol: the Modbus unit id, and a

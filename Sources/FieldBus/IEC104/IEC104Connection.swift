@@ -26,6 +26,12 @@ public struct IEC104Connection: ~Copyable {
     let buffer: UnsafeMutableRawBufferPointer
     /// Why the link last went down (nil until it does, or once `clearFailure` is called).
     public internal(set) var lastFailure: IEC104LinkFailure? = nil
+    /// STARTDT confirmations since `init`: the link's starts, restarts included.
+    public private(set) var starts: UInt64 = 0
+    /// Times a started link went down other than by `stop` (a timeout, a protocol error, the
+    /// socket, the outstation closing).
+    public private(set) var losses: UInt64 = 0
+    var wasStarted = false
 
     public init(host: String, port: UInt16, parameters: LinkParameters) {
         self.host = host
@@ -85,6 +91,8 @@ public struct IEC104Connection: ~Copyable {
             drop(.acknowledgementTimeout)
             throw .timeout
         }
+        starts &+= 1
+        wasStarted = true
     }
 
     /// Runs the link for up to `milliseconds`: writes what it has to send, waits for input or
@@ -182,7 +190,11 @@ public struct IEC104Connection: ~Copyable {
 
     /// Closes the socket and resets the link; `failure` (when given) is kept in `lastFailure`.
     public mutating func drop(_ failure: IEC104LinkFailure?) {
-        if let failure { lastFailure = failure }
+        if let failure {
+            lastFailure = failure
+            if wasStarted { losses &+= 1 }
+        }
+        wasStarted = false
         stream.close()
         link.connectionClosed()
     }

@@ -35,6 +35,18 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     public var unconfiguredValues: UInt64 { table.unconfigured }
     public var droppedValues: UInt64 { table.dropped }
 
+    /// The link's and the master's figures for the console (`buses`).
+    public var protocolStatistics: ProtocolStatistics? {
+        var figures = IEC104BusStatistics()
+        figures.link = linkStatistics
+        figures.unconfiguredValues = unconfiguredValues
+        figures.droppedValues = droppedValues
+        figures.starts = connection.starts
+        figures.losses = connection.losses
+        figures.started = connection.isStarted
+        return .iec104(figures)
+    }
+
     // MARK: FieldProtocol
 
     /// One read per device, naming no points: its samples come from `deliverReceived`.
