@@ -203,7 +203,7 @@ struct AgentConsoleBackend<Clock: EdgeClock>: ConsoleBackend {
             out.write("% utilized")
             out.newline()
             let t = s.transactions
-            if case .iec104(let link)? = s.protocolStatistics { writeIEC104Link(link, into: &out) }
+            if case .iec104(let link)? = figures.busProtocols[bus] { writeIEC104Link(link, into: &out) }
             out.write("  polls ")
             out.write(s.polls)
             if station {

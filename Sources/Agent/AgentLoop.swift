@@ -246,7 +246,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             utilization = max(utilization, stats.utilizationPPM(nowNanoseconds: now))
         case .readFailure(let device, let detail):
             log.warning("device \(configuration.fieldBus.devices[device].name): " + detail.description)
-        case .deviceStatistics, .registerReadCompleted:
+        case .deviceStatistics, .protocolStatistics, .registerReadCompleted:
             break   // the console's (ConsoleFigures)
         }
     }

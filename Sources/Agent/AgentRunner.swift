@@ -219,9 +219,9 @@ public enum AgentRunner {
     /// Events a bus worker's queue holds: every sample the
     /// bus's points produce in the next 500 ms (at least one per point, so a whole round of a
     /// slow bus fits), 4 status events per device and 64 to spare, within 256...4096 (4096 was the
-    /// fixed size before; the queue is the largest buffer of the agent, 288 bytes an event on
-    /// 64-bit targets (the largest case: a bus's statistics with an IEC 104 link's figures), and
-    /// every slot becomes resident as the ring turns). The agent loop drains the queue
+    /// fixed size before; the queue is the largest buffer of the agent, `MemoryLayout<BusEvent>`
+    /// bytes an event (the largest case: a bus's statistics; `BusEventSizeTests`), and every slot
+    /// becomes resident as the ring turns). The agent loop drains the queue
     /// whenever it is readable, so it only covers a stall of the loop; an event that does not fit
     /// is counted in `BusWorker.droppedEvents`.
     public static func eventQueueCapacity(bus: Int, _ fieldBus: FieldBusConfiguration) -> Int {

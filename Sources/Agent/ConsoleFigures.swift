@@ -10,6 +10,8 @@ import CloudLink
 public struct ConsoleFigures: Sendable {
     /// Latest statistics of each bus (index as in the configuration).
     public private(set) var buses: [BusStatistics]
+    /// Latest figures of each bus's protocol (nil: a protocol without figures, or none yet).
+    public private(set) var busProtocols: [ProtocolStatistics?]
     /// Snapshots received per bus (0: none yet).
     public private(set) var busSnapshots: [UInt64]
     /// Monotonic time (ns) of each bus's latest snapshot.
@@ -24,6 +26,7 @@ public struct ConsoleFigures: Sendable {
     public private(set) var failures: [UInt64]
     let deviceBus: [Int]
     var heldBus: BusStatistics? = nil
+    var heldProtocol: ProtocolStatistics? = nil
     var heldAt: UInt64 = 0
     var consoleWriteId: UInt32 = 0
     var consoleWriteOutcome: WriteOutcome? = nil
@@ -32,6 +35,7 @@ public struct ConsoleFigures: Sendable {
 
     public init(_ fieldBus: FieldBusConfiguration) {
         buses = [BusStatistics](repeating: BusStatistics(), count: fieldBus.buses.count)
+        busProtocols = [ProtocolStatistics?](repeating: nil, count: fieldBus.buses.count)
         busSnapshots = [UInt64](repeating: 0, count: fieldBus.buses.count)
         busSnapshotAt = [UInt64](repeating: 0, count: fieldBus.buses.count)
         devices = [TransactionStatistics](repeating: TransactionStatistics(), count: fieldBus.devices.count)
@@ -60,6 +64,10 @@ public struct ConsoleFigures: Sendable {
             // The bus is known from the device snapshots that follow it.
             heldBus = stats
             heldAt = now
+            heldProtocol = nil
+            return false
+        case .protocolStatistics(let figures):
+            heldProtocol = figures
             return false
         case .deviceStatistics(let device, _, let stats):
             guard device >= 0, device < devices.count else { return false }
@@ -67,6 +75,7 @@ public struct ConsoleFigures: Sendable {
             if let held = heldBus {
                 let bus = deviceBus[device]
                 buses[bus] = held
+                busProtocols[bus] = heldProtocol
                 busSnapshots[bus] &+= 1
                 busSnapshotAt[bus] = heldAt
                 heldBus = nil
@@ -114,6 +123,7 @@ public struct ConsoleFigures: Sendable {
         var i = 0
         while i < buses.count && i < other.buses.count {
             buses[i] = other.buses[i]
+            busProtocols[i] = other.busProtocols[i]
             busSnapshots[i] = other.busSnapshots[i]
             busSnapshotAt[i] = other.busSnapshotAt[i]
             i += 1

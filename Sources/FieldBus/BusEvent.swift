@@ -67,6 +67,11 @@ public enum BusEvent: Equatable, Sendable {
     /// The bus's statistics, as asked for with `BusWorker.requestStatistics()`; followed by one
     /// `deviceStatistics` per device. `nowNanoseconds` is the monotonic time of the snapshot.
     case busStatistics(BusStatistics, nowNanoseconds: UInt64)
+    /// The bus protocol's own figures (an IEC 104 link's), right after `busStatistics` and before
+    /// its devices' snapshots, from protocols that have them. A case of its own rather than a
+    /// field of `BusStatistics`: every slot of a bus's event queue is as large as the largest
+    /// case, and this one is smaller than `busStatistics`.
+    case protocolStatistics(ProtocolStatistics)
     case deviceStatistics(device: Int, online: Bool, statistics: TransactionStatistics)
     /// A read of `device` failed for a protocol cause not reported before for that read (a
     /// DL/T 645 error reply, checksum…): said once, for the log.

@@ -122,12 +122,11 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         return true
     }
 
-    /// Delivers a snapshot of the bus's (with the protocol's own figures) and every device's
-    /// statistics and state.
+    /// Delivers a snapshot of the bus's statistics, the protocol's own figures (when it has
+    /// them), and every device's statistics and state.
     public func reportStatistics<Sink: BusEventSink>(sink: inout Sink) {
-        var snapshot = statistics
-        snapshot.protocolStatistics = transport.protocolStatistics
-        sink.deliver(.busStatistics(snapshot, nowNanoseconds: clock.monotonicNow().nanoseconds))
+        sink.deliver(.busStatistics(statistics, nowNanoseconds: clock.monotonicNow().nanoseconds))
+        if let figures = transport.protocolStatistics { sink.deliver(.protocolStatistics(figures)) }
         // By index: `for d in devices` allocates an iterator frame per element in debug builds.
         for i in devices.indices {
             sink.deliver(.deviceStatistics(device: devices[i].device, online: devices[i].online, statistics: devices[i].statistics))

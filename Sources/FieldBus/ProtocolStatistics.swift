@@ -3,8 +3,9 @@ import IEC104
 /// A bus protocol's own figures, beside the transaction counters every protocol shares: what the
 /// console's `buses` shows in the protocol's words. The connection gives them
 /// (`FieldProtocol.protocolStatistics`) when the scheduler reports its statistics, and they travel
-/// in `BusStatistics` inside `BusEvent.busStatistics`: a fixed-size value, no String, no
-/// allocation. Polled protocols have none (their transactions say it all).
+/// as `BusEvent.protocolStatistics` right after `busStatistics`: a fixed-size value, no String, no
+/// allocation, no larger than `BusStatistics` (so the event queue's slots do not grow). Polled
+/// protocols have none (their transactions say it all).
 public enum ProtocolStatistics: Equatable, Sendable {
     case iec104(IEC104BusStatistics)
 }

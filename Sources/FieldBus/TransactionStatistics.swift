@@ -57,9 +57,6 @@ public struct BusStatistics: Equatable, Sendable {
     public var writesDropped: UInt64 = 0
     /// When the scheduler started, on the monotonic clock (ns).
     public var startedAtNanoseconds: UInt64 = 0
-    /// The protocol's own figures at the snapshot (an IEC 104 link's frames and values); nil for
-    /// protocols that have none.
-    public var protocolStatistics: ProtocolStatistics? = nil
 
     public init() {}
 

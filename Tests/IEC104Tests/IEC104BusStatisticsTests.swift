@@ -16,9 +16,7 @@ import TestSupport
         let events = B.Events()
         var sink = B.Sink(target: events)
         s.reportStatistics(sink: &sink)
-        for case .busStatistics(let stats, _) in events.events {
-            if case .iec104(let figures)? = stats.protocolStatistics { return figures }
-        }
+        for case .protocolStatistics(.iec104(let figures)) in events.events { return figures }
         return nil
     }
 
