@@ -40,6 +40,10 @@ rules = [
     (re.compile(r"\bthrows\b(?!\s*\()"), "untyped `throws`; use `throws(SomeError)`"),
     (re.compile(r"\bString\(describing:"), "String(describing:) needs reflection"),
     (re.compile(r"\bCommandLine\b"), "CommandLine does not exist in Embedded Swift"),
+    (re.compile(r"\bInt\((UInt32|UInt64|Int64|UInt)\.max\)"),
+     "traps on 32-bit boards (armv7: Int is 32 bits); use UInt32(exactly:) or compare as UInt64"),
+    (re.compile(r"\bInt\(edge_(realtime|monotonic)_ns\(\)"),
+     "nanoseconds do not fit a 32-bit Int (armv7); use Int64/UInt64 or time_t"),
 ]
 
 problems = 0

@@ -30,7 +30,7 @@ public struct AlarmRuleSetBuilder {
             throw AlarmRuleError(.identifier, other == d.identifier ? "duplicate alarm id \"\(d.identifier)\""
                                  : "alarm id \"\(d.identifier)\" has the same fingerprint as \"\(other)\": rename one")
         }
-        guard d.device >= 0, d.device <= Int(UInt32.max) else { throw AlarmRuleError(.identifier, "no such device") }
+        guard UInt32(exactly: d.device) != nil else { throw AlarmRuleError(.identifier, "no such device") }
         var captures: [UInt32] = []
         func capture(_ slot: Int) -> UInt8? {
             if let i = captures.firstIndex(of: UInt32(slot)) { return UInt8(i) }
@@ -53,7 +53,7 @@ public struct AlarmRuleSetBuilder {
             }
         }
         func point(_ name: String) throws(AlarmRuleError) -> Int {
-            guard let s = resolve(name), s >= 0, s <= Int(UInt32.max) else {
+            guard let s = resolve(name), UInt32(exactly: s) != nil else {
                 throw AlarmRuleError(.condition, "unknown point \"\(name)\"")
             }
             return s
@@ -102,7 +102,7 @@ public struct AlarmRuleSetBuilder {
             }
             let name = String(decoding: bytes[(i + 1)..<close], as: UTF8.self)
             guard !name.isEmpty else { throw AlarmRuleError(.message, column: i + 1, "empty placeholder \"{}\"") }
-            guard let s = resolve(name), s >= 0, s <= Int(UInt32.max) else {
+            guard let s = resolve(name), UInt32(exactly: s) != nil else {
                 throw AlarmRuleError(.message, column: i + 2, "unknown point \"\(name)\"")
             }
             guard let k = capture(s) else {
@@ -138,7 +138,7 @@ public struct AlarmRuleSetBuilder {
             var index: UInt8 = 0
             switch o.source {
             case .point(let name):
-                guard let s = resolve(name), s >= 0, s <= Int(UInt32.max) else {
+                guard let s = resolve(name), UInt32(exactly: s) != nil else {
                     throw AlarmRuleError(.output(k), "unknown point \"\(name)\"")
                 }
                 guard let c = capture(s) else {
