@@ -43,7 +43,7 @@ test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz
 # key, so these need a build with the TEST key (Tests/OTAFixtures/build-test-firmware.sh: a copy
 # of Sources/ with that key, built incrementally in OTA_TEST_FIRMWARE_DIR), and its next release:
 # the same build with OTA_TEST_V2_VERSION compiled in (only the main module is recompiled), the
-# payload of the upgrades, which runs after them and reports its own version. Two suites:
+# payload of the upgrades, which runs after them and reports its own version. The suites:
 #   FirmwareBootSimulatorTests  the boot simulator (Debian's fw_printenv/fw_setenv playing U-Boot's
 #                               bootchooser) booting each slot's firmware, `ota upgrade` and
 #                               `ota boot-check` (v1 -> v2 committed, crash and missed deadline
@@ -55,12 +55,17 @@ test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz
 #                               trial boot runs slot B's bytes, the v2 build), and a gateway whose
 #                               boots the boot simulator plays, each slot's bytes run as the agent
 #                               (v1 -> v2 committed, v3 missing its deadline rolled back)
+#   EndToEndCloudConfigTests, EndToEndConfigApplyTests, EndToEndConsoleConfigApplyTests
+#                               configuration bundles signed with the test key (issue 15) applied
+#                               from the cloud, by `config apply` and from the console, on the
+#                               firmware that trusts that key (a host build is given --ota-key)
 # Each suite must run and not skip (a skip means the firmware, qemu or a tool was missing, which
 # proves nothing), and at least one test must have passed. SWIFTPM_FLAGS (e.g. --scratch-path
 # .build-x) are given to swift build/test.
 OTA_TEST_FIRMWARE_DIR ?= $(BUILD_DIR)/ota-test-firmware
 OTA_TEST_V2_VERSION ?= $(shell awk -F. '{ printf "%d.%d.%d", $$1, $$2, $$3 + 1 }' VERSION)
-OTA_FIRMWARE_SUITES ?= OTATests.FirmwareBootSimulatorTests AgentTests.AgentUpgradeTests
+OTA_FIRMWARE_SUITES ?= OTATests.FirmwareBootSimulatorTests AgentTests.AgentUpgradeTests \
+  AgentTests.EndToEndCloudConfigTests AgentTests.EndToEndConfigApplyTests AgentTests.EndToEndConsoleConfigApplyTests
 SWIFTPM_FLAGS ?=
 ota-firmware-test: host-deps
 	@command -v qemu-aarch64 >/dev/null || { echo "FAIL: no qemu-aarch64"; exit 1; }

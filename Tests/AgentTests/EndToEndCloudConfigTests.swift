@@ -10,7 +10,8 @@ import Testing
 @Suite(.serialized) struct EndToEndCloudConfigTests {
     typealias H = EndToEndHarness
     static let keys = H.packageRoot.appendingPathComponent("Tests/OTAFixtures/Keys")
-    static let agentArguments = ["--ota-key", keys.appendingPathComponent("test-signing-key.der").path]
+    /// The test key for a host build; the test-key firmware has it compiled in (and no --ota-key).
+    static let agentArguments = EndToEndOTATests.binary.host ? ["--ota-key", keys.appendingPathComponent("test-signing-key.der").path] : []
 
     /// Signs `config` as `version` (with `key`, a PEM private key; the test key by default).
     func bundle(_ h: H, _ config: String, version: String, key: String = "test-signing-key.pem") throws -> Data {

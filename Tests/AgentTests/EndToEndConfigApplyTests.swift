@@ -43,8 +43,9 @@ import Testing
         try #require(made.status == 0, "\(made.output)")
 
         let beforeApply = h.logMark()
-        let applied = try run(H.binary, ["config", "apply", bundle.path, "--config", h.configFile.path, "--pid-file", pidFile.path,
-                                         "--key", keys.appendingPathComponent("test-signing-key.der").path])
+        // The test key: given to a host build, compiled into the test-key firmware.
+        let key = EndToEndOTATests.binary.host ? ["--key", keys.appendingPathComponent("test-signing-key.der").path] : []
+        let applied = try run(H.binary, ["config", "apply", bundle.path, "--config", h.configFile.path, "--pid-file", pidFile.path] + key)
         #expect(applied.status == 0, "\(applied.output)")
         #expect(applied.output.contains("signalled the agent (pid \(h.agent?.processIdentifier ?? -1)) to reload"), "\(applied.output)")
         let hash = try #require(applied.output.range(of: #"sha256 [0-9a-f]{64}"#, options: .regularExpression)
