@@ -302,6 +302,10 @@ out("stationOverFormula", String(format: "%.2f", median(zip(stationTimes, formul
 out("evaluateOverFormula", String(format: "%.2f", median((0..<rounds).map { (stationTimes[$0] - observeTimes[$0]) / formulaTimes[$0] })))
 out("allocationsPerTurn", String(format: "%.3f", Double(allocations) / Double(countedTurns)))
 out("allocations", allocations)
+// The count means something only with the counting malloc linked in (not under a sanitizer), and
+// only if it sees an allocation made on purpose.
+let probe = AllocationCounter.count { withExtendedLifetime(UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)) { $0.deallocate() } }
+if !AllocationCounter.isActive || probe.allocations == 0 { fail("the malloc counter is not active: allocations cannot be counted") }
 out("transitionsPerTurn", String(format: "%.2f", Double(transitions) / Double(countedTurns)))
 do {
     let c = station.raisedCounts()
