@@ -50,6 +50,7 @@ let package = Package(
         .executableTarget(name: "RingLogBench", dependencies: ["RingLog", "EdgeCore", "CShim", "TestSupport"], path: "Benchmarks/RingLogBench"),
         .executableTarget(name: "DeadbandBench", dependencies: ["EdgeCompute", "EnOS"], path: "Benchmarks/DeadbandBench"),
         .executableTarget(name: "FormulaBench", dependencies: ["EdgeCompute", "EdgeCore", "CShim", "TestSupport", "CMallocCounter"], path: "Benchmarks/FormulaBench"),
+        .executableTarget(name: "AlarmBench", dependencies: ["Agent", "Configuration", "EdgeAlarms", "EdgeCompute", "EdgeCore", "FieldBus", "RingLog", "StoreForward", "TestSupport", "CMallocCounter"], path: "Benchmarks/AlarmBench"),
         .executableTarget(name: "FieldBusBench", dependencies: ["FieldBus", "EdgeCore", "CShim", "CModbus", "TestSupport", "CMallocCounter"], path: "Benchmarks/FieldBusBench"),
         .executableTarget(name: "MQTTBench", dependencies: ["MQTT", "TLS", "EdgeCore", "CShim", "CMbedTLS", "TestSupport", "CMallocCounter"], path: "Benchmarks/MQTTBench"),
         .executableTarget(name: "OTABench", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "TLS", "CShim", "CMallocCounter"], path: "Benchmarks/OTABench"),
