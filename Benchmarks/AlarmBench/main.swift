@@ -320,8 +320,8 @@ out("referenceFlips", refMet)
 /// One inverter (10 points) polled every `poll` ms, one rule `TEMP` high 80/5 with `onDelay`; the
 /// temperature steps from 70 to 90 at `t0` (`phase` ms after a poll). The loop is the agent's:
 /// each poll's samples go to the station and the store (the record flushed after the batch), the
-/// rules are evaluated when due and a raise is appended to the ring log right after the batch;
-/// the store's timers run every millisecond (the agent wakes for the group commit when due).
+/// rules are evaluated when due and a raise is appended to the ring log right after the batch and
+/// synced at once (AgentLoop.evaluateAlarms); the store's timers run every millisecond.
 /// Returns the milliseconds from `t0` to the raise's record being durable, from `t0` to its append,
 /// and the raise's time stamp minus `t0`.
 @MainActor func raiseLatency(poll: Int64, onDelay: UInt32, phase: Int64) -> (durable: Int64, appended: Int64, stamp: Int64) {
@@ -356,12 +356,16 @@ out("referenceFlips", refMet)
             do { try store.flushRecord() } catch { fail("flush: \(error)") }
             nextPoll += poll
         }
+        var raised = false
         station.evaluateIfDue(wallNow: now) { bytes, time in
             do { try store.appendAlarm(bytes, time: time) } catch { fail("appendAlarm: \(error)") }
             alarmSequence = store.log.nextAppendSequence - 1
             appended = now - t0
             stamp = time.milliseconds - t0
+            raised = true
         }
+        // As AgentLoop.evaluateAlarms: a transition is synced at once, not at the group commit.
+        if raised { do { try store.sync() } catch { fail("sync: \(error)") } }
         do { try store.tick() } catch { fail("tick: \(error)") }
         if let s = alarmSequence, (store.log.durableSequence ?? 0) >= s { return (now - t0, appended, stamp) }
         clock.advance(milliseconds: 1)

@@ -9,13 +9,19 @@ import StoreForward
 /// points), their raises and clears appended to the ring log right after the batch's samples.
 extension AgentEventLoop where Device: ~Copyable, Uplink: ~Copyable, Poller: ~Copyable {
     /// After a batch of bus events (and the derived points it fed): evaluates the rules when due
-    /// and appends each raise or clear to the ring log, after the samples before it.
+    /// and appends each raise or clear to the ring log, after the samples before it, then syncs
+    /// at once rather than at the next group commit (`syncIntervalMs`): a raise or clear is
+    /// durable within one poll period plus its delay (issue 14), for one flash write per
+    /// transition (rare by nature; the samples before it become durable with it).
     mutating func evaluateAlarms() {
         guard alarms.isActive else { return }
+        var appended = false
         alarms.evaluateIfDue(wallNow: clock.wallNow().milliseconds) { bytes, time in
             self.storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.appendAlarm(bytes, time: time) }
             self.sayTransition(bytes)
+            appended = true
         }
+        if appended { storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.sync() } }
     }
 
     /// One line per raise or clear (events, not the steady state: the line may allocate).

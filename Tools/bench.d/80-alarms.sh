@@ -86,10 +86,11 @@ echo "Condition true → raise record durable in the ring log, on an injected \`
 echo "1 ms steps): one inverter polled every P ms, one rule TEMP high 80/5 with on-delay D; the temperature"
 echo "steps 70 → 90 at t0, from 1 ms after a poll (seen only at the next poll: the worst case) to on a poll,"
 echo "20 phases. The agent's path: the poll's samples to \`AlarmStation.observe\` and \`StoreAndForward.record\`,"
-echo "\`flushRecord\` after the batch, \`evaluateIfDue\`, the raise appended by \`StoreAndForward.appendAlarm\`,"
-echo "\`tick\` every millisecond; durable when the ring log's durable sequence reaches the record (group"
-echo "commit ${sync} ms, the default \`syncIntervalMs\`; memory flash device). Not included: the bus round trip"
-echo "(the sample time is taken as the delivery time) and flash write time."
+echo "\`flushRecord\` after the batch, \`evaluateIfDue\`, the raise appended by \`StoreAndForward.appendAlarm\`"
+echo "and synced at once (as \`AgentLoop.evaluateAlarms\` does: one flash write per raise or clear; samples"
+echo "wait for the group commit, ${sync} ms), \`tick\` every millisecond; durable when the ring log's durable"
+echo "sequence reaches the record (memory flash device). Not included: the bus round trip (the sample time"
+echo "is taken as the delivery time) and flash write time."
 echo
 echo "| P ms | D ms | phases | best ms | worst ms: durable | worst: appended | worst: stamp − t0 | P + D: durable within? | appended within? |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---|---|"
@@ -104,13 +105,11 @@ echo
 echo "The on-delay runs from the sample that first met the condition (the poll after t0, at most P"
 echo "later, whose time the raise carries); the raise is appended at the first evaluation at least D"
 echo "after it: at P + D when D is a multiple of the evaluation period (the poll period, or 1 s without"
-echo "samples), up to one period more otherwise. It is durable at the group commit of that poll's"
-echo "records, up to ${sync} ms later (the alarm record is appended in the same turn as the samples)."
+echo "samples), up to one period more otherwise. It is durable in the same turn (synced at once)."
 if [ "$overs" = 1 ]; then
-    echo "**Goal as written (durable ≤ P + D) not met** in the rows marked no: the group commit adds up to"
-    echo "${sync} ms, and an on-delay that is not a multiple of the evaluation period up to one period."
-    echo "Syncing the ring log right after appending an alarm record would take the group commit out"
-    echo "(one flash write per raise or clear); not done here. Not counted as a failure of this script."
+    echo "**Goal as written (durable ≤ P + D) not met** in the rows marked no: an on-delay that is not a"
+    echo "multiple of the evaluation period waits for the next evaluation, up to one period more. Not"
+    echo "counted as a failure of this script."
 fi
 if [ ${#missed[@]} -gt 0 ]; then
     echo
