@@ -234,7 +234,6 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
     /// Keeps the protocol's own cause of a failed read in the statistics and reports it once per
     /// read and cause (a corrupting line or a DI the meter lacks is said once, not every poll).
     /// Returns the detail (nil when the protocol has none for this failure).
-    @discardableResult
     mutating func noteFailureDetail<Sink: BusEventSink>(_ failure: ModbusError, read index: Int, sink: inout Sink) -> FieldFailureDetail? {
         let slot = reads[index].slot
         guard let detail = transport.failureDetail(failure, of: reads[index].request, device: devices[slot].address) else { return nil }

@@ -28,25 +28,24 @@ public enum IEC104LinkFailure: Equatable, Sendable {
     /// "iec104 link: connection refused (nothing listens on the port)", "iec104 link: no
     /// acknowledgement within T1 (outstation silent)" (allocates: for logs and the console).
     public var description: String {
-        if case .protocolError(let e) = self { return e.text }   // "iec104: I frame out of sequence at byte…"
-        return "iec104 link: " + {
-            switch self {
-            case .connect(let kind, let code):
-                if kind == .resolve { return ByteStreamError(kind, code: code).description }
-                if code == ECONNREFUSED { return "connection refused (nothing listens on the port)" }
-                if code == ETIMEDOUT { return "timed out connecting (TCP)" }
-                return "cannot connect: " + Errno(rawValue: code).message
-            case .connectTimeout: return "no connection within T0"
-            case .acknowledgementTimeout: return "no acknowledgement within T1 (outstation silent)"
-            case .protocolError: return ""
-            case .send(let kind, let code), .receive(let kind, let code):
-                if kind == .closedByPeer || code == ECONNRESET || code == EPIPE { return "the outstation closed the connection" }
-                return (self.isSend ? "send failed: " : "receive failed: ") + Errno(rawValue: code).message
-            }
-        }()
+        switch self {
+        case .protocolError(let e): return e.text   // "iec104: I frame out of sequence at byte…"
+        case .connect(let kind, let code):
+            if kind == .resolve { return "iec104 link: " + ByteStreamError(kind, code: code).description }
+            if code == ECONNREFUSED { return "iec104 link: connection refused (nothing listens on the port)" }
+            if code == ETIMEDOUT { return "iec104 link: timed out connecting (TCP)" }
+            return "iec104 link: cannot connect: " + Errno(rawValue: code).message
+        case .connectTimeout: return "iec104 link: no connection within T0"
+        case .acknowledgementTimeout: return "iec104 link: no acknowledgement within T1 (outstation silent)"
+        case .send(let kind, let code): return Self.socket("send", kind, code)
+        case .receive(let kind, let code): return Self.socket("receive", kind, code)
+        }
     }
 
-    var isSend: Bool { if case .send = self { return true } else { return false } }
+    static func socket(_ operation: String, _ kind: ByteStreamError.Kind, _ code: Int32) -> String {
+        if kind == .closedByPeer || code == ECONNRESET || code == EPIPE { return "iec104 link: the outstation closed the connection" }
+        return "iec104 link: " + operation + " failed: " + Errno(rawValue: code).message
+    }
 
     /// The same cause for log purposes: the same case and errno, or the same kind of protocol
     /// error (whatever its offset and value), so a link that keeps failing alike is said once.

@@ -19,8 +19,6 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     /// Why the link went down during the current read (cleared when a read starts): the read's
     /// `failureDetail`, for the log and the console.
     public var lastFailure: IEC104LinkFailure? { connection.lastFailure }
-    /// `lastFailure` in words.
-    public var lastCloseReason: String? { lastFailure?.description }
     var commonAddresses: [UInt16] = []
 
     public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32) {
