@@ -23,9 +23,7 @@ import Testing
         let h = try H()
         let tty = try EndToEndConsoleTests.Terminal()
         let port = try H.freePort()
-        let outstation = try h.launch("/usr/bin/env", [H.python, H.packageRoot.appendingPathComponent("Tools/iec104_test_outstation.py").path,
-                                                       "\(port)"], stdout: true, stdin: true)
-        _ = try h.readLine(outstation, containing: "READY")
+        _ = try EndToEndIEC104Tests.launchOutstation(h, port: port)
         let text = """
         {
           "buses": [{"name": "rtu", "type": "tcp", "protocol": "iec104", "host": "127.0.0.1", "port": \(port),

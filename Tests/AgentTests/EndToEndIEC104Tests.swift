@@ -21,6 +21,14 @@ import Testing
         return p.terminationStatus == 0
     }
 
+    /// Starts the c104 outstation (Tools/iec104_test_outstation.py) on `port`, once it says READY.
+    static func launchOutstation(_ h: H, port: UInt16) throws -> Process {
+        let outstation = try h.launch("/usr/bin/env", [H.python, H.packageRoot.appendingPathComponent("Tools/iec104_test_outstation.py").path,
+                                                       "\(port)"], stdout: true, stdin: true)
+        _ = try h.readLine(outstation, containing: "READY")
+        return outstation
+    }
+
     func inject(_ h: H, _ method: String, _ params: Any, id: String) throws -> [String: Any]? {
         let r = try h.cloud(["cmd": "inject", "productKey": "subPK", "deviceKey": "station1", "method": method, "params": params, "id": id])
         #expect(r["ok"] as? Bool == true, "\(r)")
@@ -32,9 +40,7 @@ import Testing
         try #require(Self.outstationInstalled, "c104 is not importable by python3: run Tools/install-host-deps.sh")
         let h = try H()
         let port = try H.freePort()
-        let outstation = try h.launch("/usr/bin/env", [H.python, H.packageRoot.appendingPathComponent("Tools/iec104_test_outstation.py").path,
-                                                       "\(port)"], stdout: true, stdin: true)
-        _ = try h.readLine(outstation, containing: "READY")
+        let outstation = try Self.launchOutstation(h, port: port)
         let text = """
         {
           "buses": [{"name": "rtu", "type": "tcp", "protocol": "iec104", "host": "127.0.0.1", "port": \(port),
