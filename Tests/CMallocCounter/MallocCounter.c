@@ -15,7 +15,10 @@
 
 #ifdef EDGE_MALLOC_COUNTER_HOOKS
 #include <sanitizer/allocator_interface.h>
+#define USABLE_SIZE(p) __sanitizer_get_allocated_size(p)
 #else
+#include <malloc.h>
+#define USABLE_SIZE(p) malloc_usable_size(p)
 // glibc's real allocator entry points: calling them avoids dlsym (which itself allocates).
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -31,7 +34,7 @@ static __thread edge_malloc_counts counts;
 static int interposed;
 
 void edge_malloc_counter_start(void) {
-    edge_malloc_counts zero = {0, 0, 0, 0};
+    edge_malloc_counts zero = {0, 0, 0, 0, 0};
     counts = zero;
     counting = 1;
 }
@@ -55,38 +58,53 @@ static inline void count_alloc(size_t n) {
     if (counting) { counts.allocations++; counts.bytes += n; }
 }
 
+// The block's usable size joins (or leaves) this thread's live count while counting.
+static inline void *count_live(void *p) {
+    if (p != NULL && counting) counts.live += (int64_t)USABLE_SIZE(p);
+    return p;
+}
+
+static inline void count_release(void *p) {
+    if (p != NULL && counting) { counts.frees++; counts.live -= (int64_t)USABLE_SIZE(p); }
+}
+
 #ifdef EDGE_MALLOC_COUNTER_HOOKS
-static void on_malloc(const volatile void *p, size_t n) { (void)p; count_alloc(n); }
-static void on_free(const volatile void *p) { if (p != NULL && counting) counts.frees++; }
+static void on_malloc(const volatile void *p, size_t n) {
+    count_alloc(n);
+    if (p != NULL && counting) counts.live += (int64_t)USABLE_SIZE((const void *)p);
+}
+static void on_free(const volatile void *p) { count_release((void *)p); }
 
 __attribute__((constructor)) static void install_hooks(void) {
     __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
 }
 #else
-void *malloc(size_t n) { count_alloc(n); return __libc_malloc(n); }
+void *malloc(size_t n) { count_alloc(n); return count_live(__libc_malloc(n)); }
 
-void *calloc(size_t n, size_t size) { count_alloc(n * size); return __libc_calloc(n, size); }
+void *calloc(size_t n, size_t size) { count_alloc(n * size); return count_live(__libc_calloc(n, size)); }
 
 void *realloc(void *p, size_t n) {
     if (p == NULL) count_alloc(n);
-    else if (counting) { counts.reallocations++; counts.bytes += n; }
-    return __libc_realloc(p, n);
+    else if (counting) { counts.reallocations++; counts.bytes += n; counts.live -= (int64_t)USABLE_SIZE(p); }
+    void *q = __libc_realloc(p, n);
+    if (q == NULL && p != NULL && n != 0) count_live(p);  // failed: p is still held
+    return count_live(q);
 }
 
 void free(void *p) {
-    if (p != NULL && counting) counts.frees++;
+    count_release(p);
     __libc_free(p);
 }
 
 int posix_memalign(void **out, size_t alignment, size_t n) {
     count_alloc(n);
-    void *p = __libc_memalign(alignment, n);
+    void *p = count_live(__libc_memalign(alignment, n));
     if (p == NULL) return ENOMEM;
     *out = p;
     return 0;
 }
 
-void *aligned_alloc(size_t alignment, size_t n) { count_alloc(n); return __libc_memalign(alignment, n); }
+void *aligned_alloc(size_t alignment, size_t n) { count_alloc(n); return count_live(__libc_memalign(alignment, n)); }
 
-void *memalign(size_t alignment, size_t n) { count_alloc(n); return __libc_memalign(alignment, n); }
+void *memalign(size_t alignment, size_t n) { count_alloc(n); return count_live(__libc_memalign(alignment, n)); }
 #endif

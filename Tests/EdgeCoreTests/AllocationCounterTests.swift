@@ -19,6 +19,19 @@ import TestSupport
         #expect(counted.bytes >= 8000)
     }
 
+    @Test func liveBytesAreWhatTheClosureStillHolds() {
+        var kept: [UInt8] = []
+        let counted = AllocationCounter.count {
+            let freed = [Int](repeating: 7, count: 10_000)
+            #expect(freed.count == 10_000)
+            kept = [UInt8](repeating: 1, count: 5_000)
+        }
+        // The kept array's block (its header and malloc's rounding on top), not the freed one.
+        #expect(counted.liveBytes >= 5_000 && counted.liveBytes < 5_200, "\(counted)")
+        #expect(counted.bytes >= 85_000)
+        withExtendedLifetime(kept) {}
+    }
+
     @Test func crcOverACallerBufferAllocatesNothing() {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
         defer { buffer.deallocate() }

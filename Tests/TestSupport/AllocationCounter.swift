@@ -8,9 +8,12 @@ public struct AllocationCount: Equatable, CustomStringConvertible {
     public var reallocations: UInt64
     public var frees: UInt64
     public var bytes: UInt64
+    /// Usable bytes of the blocks allocated and not freed on this thread: what the closure still
+    /// holds when it returns, with malloc's rounding (other threads' allocations do not count).
+    public var liveBytes: Int64 = 0
 
     public var description: String {
-        "\(allocations) allocations, \(reallocations) reallocations, \(frees) frees, \(bytes) bytes"
+        "\(allocations) allocations, \(reallocations) reallocations, \(frees) frees, \(bytes) bytes, \(liveBytes) live"
     }
 }
 
@@ -29,6 +32,6 @@ public enum AllocationCounter {
         }
         let c = edge_malloc_counter_stop()
         return AllocationCount(allocations: c.allocations, reallocations: c.reallocations,
-                               frees: c.frees, bytes: c.bytes)
+                               frees: c.frees, bytes: c.bytes, liveBytes: c.live)
     }
 }

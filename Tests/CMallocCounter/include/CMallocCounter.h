@@ -11,6 +11,8 @@ typedef struct {
     uint64_t reallocations; // realloc of an existing block
     uint64_t frees;         // free of a non-NULL pointer
     uint64_t bytes;         // bytes requested by all of the above
+    int64_t live;           // usable bytes allocated minus usable bytes freed on this thread:
+                            // what the counted code still holds (its blocks with malloc's rounding)
 } edge_malloc_counts;
 
 /// Starts counting on this thread, from zero.
