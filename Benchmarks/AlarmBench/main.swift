@@ -357,12 +357,13 @@ out("referenceFlips", refMet)
             nextPoll += poll
         }
         var raised = false
-        station.evaluateIfDue(wallNow: now) { bytes, time in
+        station.evaluateAndStoreIfDue(wallNow: now) { bytes, time in
             do { try store.appendAlarm(bytes, time: time) } catch { fail("appendAlarm: \(error)") }
             alarmSequence = store.log.nextAppendSequence - 1
             appended = now - t0
             stamp = time.milliseconds - t0
             raised = true
+            return alarmSequence
         }
         // As AgentLoop.evaluateAlarms: a transition is synced at once, not at the group commit.
         if raised { do { try store.sync() } catch { fail("sync: \(error)") } }

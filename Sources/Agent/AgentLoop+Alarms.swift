@@ -13,15 +13,28 @@ extension AgentEventLoop where Device: ~Copyable, Uplink: ~Copyable, Poller: ~Co
     /// at once rather than at the next group commit (`syncIntervalMs`): a raise or clear is
     /// durable within one poll period plus its delay (issue 14), for one flash write per
     /// transition (rare by nature; the samples before it become durable with it).
+    /// Then keeps each active alarm's raise in the log (`AlarmStation.keepActiveRaises`): a
+    /// "still active" copy goes in before the log reclaims the raise's sector.
     mutating func evaluateAlarms() {
         guard alarms.isActive else { return }
         var appended = false
-        alarms.evaluateIfDue(wallNow: clock.wallNow().milliseconds) { bytes, time in
-            self.storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.appendAlarm(bytes, time: time) }
+        alarms.evaluateAndStoreIfDue(wallNow: clock.wallNow().milliseconds, { bytes, time in
+            let sequence = self.appendAlarmRecord(bytes, time: time)
             self.sayTransition(bytes)
             appended = true
+            return sequence
+        })
+        alarms.keepActiveRaises(horizon: store.log.reclaimHorizon) { bytes, time in
+            appended = true
+            return self.appendAlarmRecord(bytes, time: time)
         }
         if appended { storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in try s.sync() } }
+    }
+
+    mutating func appendAlarmRecord(_ bytes: UnsafeRawBufferPointer, time: WallTime) -> UInt64? {
+        var sequence: UInt64? = nil
+        storeStep { (s: inout StoreAndForward<Device, Clock>) throws(RingLogError) in sequence = try s.appendAlarm(bytes, time: time) }
+        return sequence
     }
 
     /// One line per raise or clear (events, not the steady state: the line may allocate).
@@ -38,15 +51,15 @@ extension AgentEventLoop where Device: ~Copyable, Uplink: ~Copyable, Poller: ~Co
     /// Start-up, before the first poll: the alarms the ring log's records leave raised are active
     /// again (not raised twice; their clear carries the right time). All the records the log
     /// still holds are replayed, acknowledged ones too: a raise the cloud already confirmed keeps
-    /// its alarm active. Only a raise whose sector the log has since reused (the log wrapped
-    /// while the alarm stayed active) is forgotten, and that alarm is raised again.
+    /// its alarm active. A raise whose sector the log has since reused (the log wrapped while the
+    /// alarm stayed active) is found by its "still active" copy (`evaluateAlarms`).
     mutating func recoverAlarms() {
         guard alarms.isActive else { return }
         let station = alarms
         var failure: RingLogError? = nil
-        let found = station.recover { apply in
-            do throws(RingLogError) { try self.store.forEachRetained(apply) } catch { failure = error }
-        }
+        let found = station.recover(sequenced: { apply in
+            do throws(RingLogError) { try self.store.forEachRetainedRecord(apply) } catch { failure = error }
+        })
         if let failure { log.error("alarms: reading the ring log to recover active alarms failed: " + failure.message) }
         if found.active > 0 || found.unmatched > 0 {
             log.info("alarms: \(found.active) active alarms recovered from the ring log"

@@ -32,6 +32,12 @@ public final class AlarmStation {
     /// Per rule: the kind (0 none, 1 raise, 2 clear) and time of its last transition.
     let lastKinds: UnsafeMutableBufferPointer<UInt8>
     let lastTimes: UnsafeMutableBufferPointer<Int64>
+    /// Per rule: the ring-log sequence number of its newest raise (or "still active" copy of it),
+    /// 0 when unknown; the log's `reclaimHorizon` when they were last checked.
+    let raiseSequences: UnsafeMutableBufferPointer<UInt64>
+    var checkedHorizon: UInt64 = 0
+    /// "Still active" copies appended since start.
+    public private(set) var restatements: UInt64 = 0
 
     /// The evaluation period without samples (delays, stale data, offline devices).
     public static let idleIntervalMilliseconds: Int64 = 1_000
@@ -56,6 +62,8 @@ public final class AlarmStation {
         lastKinds.initialize(repeating: 0)
         lastTimes = .allocate(capacity: rules)
         lastTimes.initialize(repeating: 0)
+        raiseSequences = .allocate(capacity: rules)
+        raiseSequences.initialize(repeating: 0)
     }
 
     deinit {
@@ -67,6 +75,7 @@ public final class AlarmStation {
         lastRecords.deallocate()
         lastKinds.deallocate()
         lastTimes.deallocate()
+        raiseSequences.deallocate()
     }
 
     /// True when there are rules at all (otherwise the loop skips this altogether).
@@ -104,6 +113,15 @@ public final class AlarmStation {
     /// Evaluates the rules when due (samples arrived, or a second has passed at `wallNow`); each
     /// raise or clear is encoded (`AlarmRecord`) and handed to `append` with its time.
     public func evaluateIfDue(wallNow: Int64, _ append: (UnsafeRawBufferPointer, WallTime) -> Void) {
+        evaluateAndStoreIfDue(wallNow: wallNow, { bytes, time in
+            append(bytes, time)
+            return nil
+        })
+    }
+
+    /// `evaluateIfDue` where `append` stores the record and returns its ring-log sequence number
+    /// (nil: not stored), which `keepActiveRaises` watches.
+    public func evaluateAndStoreIfDue(wallNow: Int64, _ append: (UnsafeRawBufferPointer, WallTime) -> UInt64?) {
         guard isActive else { return }
         var now: Int64
         if fresh {
@@ -123,7 +141,32 @@ public final class AlarmStation {
             guard let n = AlarmRecord.encode(transition, rules: rules, inputs: inputs, into: record) else { return }
             let bytes = UnsafeRawBufferPointer(rebasing: record[0..<n])
             self.remember(transition, bytes)
-            append(bytes, WallTime(milliseconds: transition.timeMilliseconds))
+            let sequence = append(bytes, WallTime(milliseconds: transition.timeMilliseconds))
+            if transition.kind == .raise { self.raiseSequences[transition.rule] = sequence ?? 0 }
+        }
+    }
+
+    /// Keeps each active alarm's raise in the ring log: when the log is about to reclaim the
+    /// sector of a raise (its sequence number is below `horizon`, the log's `reclaimHorizon`), a
+    /// "still active" copy of it is handed to `append` (with the raise's time), so that a restart
+    /// still finds the alarm active however long it stays raised. Checked when the horizon moved
+    /// (the log changed sectors); allocates nothing.
+    public func keepActiveRaises(horizon: UInt64, _ append: (UnsafeRawBufferPointer, WallTime) -> UInt64?) {
+        guard isActive, horizon != checkedHorizon else { return }
+        checkedHorizon = horizon
+        var r = 0
+        while r < raiseSequences.count && r < evaluator.rules.count {
+            let last = raiseSequences[r]
+            if last != 0, last < horizon, evaluator.isRaised(r), let raise = lastTransition(r), raise.kind == .raise,
+               let n = AlarmRecord.restatement(of: raise.record, into: record) {
+                let sequence = append(UnsafeRawBufferPointer(rebasing: record[0..<n]), WallTime(milliseconds: raise.time))
+                // Refused (full log that refuses appends): tried again when the horizon moves.
+                if let sequence {
+                    raiseSequences[r] = sequence
+                    restatements &+= 1
+                }
+            }
+            r += 1
         }
     }
 
@@ -140,18 +183,32 @@ public final class AlarmStation {
     /// After a restart: the raises and clears the log still holds (acknowledged or not, oldest
     /// first) put the alarms they leave active back as active, so that they are not raised again
     /// and clear with the right time. Start-up only (may allocate).
-    public func recover(_ records: (( UnsafeRawBufferPointer) -> Void) -> Void) -> (active: Int, unmatched: Int) {
-        let rules = evaluator.rules
-        var recovery = AlarmRecovery(rules: rules)
-        records { bytes in
-            recovery.apply(bytes: bytes)
-            if let view = try? AlarmRecordView(bytes), let r = rules.index(fingerprint: view.fingerprint, hint: view.ruleHint) {
-                self.remember(AlarmTransition(rule: r, kind: view.kind, timeMilliseconds: view.timeMilliseconds), bytes)
-                if view.kind == .raise { self.raises &-= 1 } else { self.clears &-= 1 }
-            }
-        }
+    public func recover(_ records: ((UnsafeRawBufferPointer) -> Void) -> Void) -> (active: Int, unmatched: Int) {
+        var recovery = AlarmRecovery(rules: evaluator.rules)
+        records { bytes in self.replay(0, bytes, &recovery) }
         evaluator.restore(recovery)
         return (recovery.activeCount, recovery.unmatchedRecords)
+    }
+
+    /// `recover` from records with their sequence numbers, so that `keepActiveRaises` knows where
+    /// each active alarm's raise (or its newest "still active" copy) is.
+    public func recover(sequenced records: ((UInt64, UnsafeRawBufferPointer) -> Void) -> Void) -> (active: Int, unmatched: Int) {
+        var recovery = AlarmRecovery(rules: evaluator.rules)
+        records { sequence, bytes in self.replay(sequence, bytes, &recovery) }
+        evaluator.restore(recovery)
+        return (recovery.activeCount, recovery.unmatchedRecords)
+    }
+
+    func replay(_ sequence: UInt64, _ bytes: UnsafeRawBufferPointer, _ recovery: inout AlarmRecovery) {
+        recovery.apply(bytes: bytes)
+        guard let view = try? AlarmRecordView(bytes), let r = rules.index(fingerprint: view.fingerprint, hint: view.ruleHint) else { return }
+        remember(AlarmTransition(rule: r, kind: view.kind, timeMilliseconds: view.timeMilliseconds), bytes)
+        if view.kind == .raise {
+            raises &-= 1
+            raiseSequences[r] = sequence
+        } else {
+            clears &-= 1
+        }
     }
 
     /// The kind (nil: none since start) and time of rule `r`'s last transition, and its captured

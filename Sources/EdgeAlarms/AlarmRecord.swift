@@ -16,7 +16,7 @@ public enum AlarmRecordError: Error, Equatable, Sendable {
 
 /// A raise or clear in the ring log, little endian:
 ///
-///     marker u8 (0xA1) | kind u8 (1 raise, 2 clear) | level u8 | value count u8 (≤ 8) |
+///     marker u8 (0xA1) | kind u8 (1 raise, 2 clear, 3 still active) | level u8 | value count u8 (≤ 8) |
 ///     rule fingerprint u32 | rule index u32 | time ms i64 |
 ///     value: f64 | quality u8 (0 good, 1 bad)  × count
 ///
@@ -24,9 +24,14 @@ public enum AlarmRecordError: Error, Equatable, Sendable {
 /// one log. The fingerprint (of the rule's identifier) names the rule across configuration changes;
 /// the index is a hint. The values are the rule's captured points (message placeholders, point
 /// outputs) when the transition happened, so that the event posted after an outage says what
-/// they were then. Pure: encodes into and decodes from caller buffers, never allocates.
+/// they were then. A "still active" record (kind 3) is a copy of an active alarm's raise,
+/// re-appended when the log is about to reclaim the sector of the raise's last copy
+/// (`restatement(of:into:)`): recovery reads it as the raise (same time, same values), and the
+/// uplink never sends it. Pure: encodes into and decodes from caller buffers, never allocates.
 public enum AlarmRecord {
     public static let marker: UInt8 = 0xA1
+    /// The kind byte of a "still active" record.
+    public static let stillActiveKind: UInt8 = 3
     public static let headerSize = 20
     public static let valueSize = 9
     public static let maximumSize = headerSize + AlarmRuleSetBuilder.maximumCaptures * valueSize
@@ -62,6 +67,22 @@ public enum AlarmRecord {
         return size
     }
 
+    /// The "still active" copy of `raise` (a raise record, or a copy of one) in `buffer`: the same
+    /// bytes with kind 3. The byte count, or nil when `raise` is not a raise or its copy, or when
+    /// `buffer` is too small.
+    public static func restatement(of raise: AlarmRecordView, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard raise.kind == .raise, buffer.count >= raise.bytes.count else { return nil }
+        buffer.copyMemory(from: raise.bytes)
+        buffer[1] = stillActiveKind
+        return raise.bytes.count
+    }
+
+    /// True when a stored record is a "still active" copy (never sent to the cloud). Reads only
+    /// the first two bytes.
+    public static func isStillActive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 2 && bytes[0] == marker && bytes[1] == stillActiveKind
+    }
+
     static func put(_ v: UInt64, _ width: Int, at o: Int, _ b: UnsafeMutableRawBufferPointer) {
         for i in 0..<width { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) }
     }
@@ -77,7 +98,10 @@ public enum AlarmRecord {
 /// after that every accessor is in bounds. Allocates nothing.
 public struct AlarmRecordView {
     public let bytes: UnsafeRawBufferPointer
+    /// `.raise` for a raise and for its "still active" copies (`isStillActive`), `.clear`.
     public let kind: AlarmTransition.Kind
+    /// A "still active" copy of a raise (kind byte 3): not an event of its own.
+    public let isStillActive: Bool
     public let level: AlarmLevel
     public let fingerprint: UInt32
     public let ruleHint: Int
@@ -88,7 +112,8 @@ public struct AlarmRecordView {
         guard bytes.count >= 1 else { throw .truncated(offset: 0) }
         guard bytes[0] == AlarmRecord.marker else { throw .notAnAlarmRecord(bytes[0]) }
         guard bytes.count >= AlarmRecord.headerSize else { throw .truncated(offset: bytes.count) }
-        guard let kind = AlarmTransition.Kind(rawValue: bytes[1]) else { throw .badKind(bytes[1]) }
+        let stillActive = bytes[1] == AlarmRecord.stillActiveKind
+        guard let kind = stillActive ? .raise : AlarmTransition.Kind(rawValue: bytes[1]) else { throw .badKind(bytes[1]) }
         guard let level = AlarmLevel(rawValue: bytes[2]) else { throw .badLevel(bytes[2]) }
         let n = Int(bytes[3])
         guard n <= AlarmRuleSetBuilder.maximumCaptures else { throw .tooManyValues(bytes[3]) }
@@ -101,6 +126,7 @@ public struct AlarmRecordView {
         }
         self.bytes = bytes
         self.kind = kind
+        self.isStillActive = stillActive
         self.level = level
         self.valueCount = n
         fingerprint = UInt32(truncatingIfNeeded: AlarmRecord.get(bytes, 4, 4))

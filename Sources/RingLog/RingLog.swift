@@ -129,6 +129,21 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
     public var acknowledgedSequence: UInt64 { acknowledged }
     /// The oldest sequence number still in the log (== nextAppendSequence when empty).
     public var oldestSequence: UInt64 { oldest }
+
+    /// Records before this sequence number will be reclaimed within the next two sector changes
+    /// of the head (the next one, with two sectors): a record that must outlive them (an active
+    /// alarm's raise) is copied forward while there is time. `oldestSequence` until the log is
+    /// about to reclaim anything (free sectors remain); never beyond the head's sector, so a
+    /// record just appended is never at risk.
+    public var reclaimHorizon: UInt64 {
+        guard tail >= 0, head >= 0, sectorCount > 0 else { return oldest }
+        let changes = min(2, sectorCount - 1)
+        let reclaimed = min(max(0, changes - (sectorCount - liveCount)), liveCount - 1)
+        guard reclaimed > 0 else { return oldest }
+        let keptFrom = sectors[(tail + reclaimed) % sectorCount]
+        let base = keptFrom.use == .live ? keptFrom.baseSequence : oldest
+        return max(oldest, min(base, sectors[head].baseSequence))
+    }
     /// When the group commit of what is appended but not yet durable is due (nil: nothing
     /// waiting, or the deadline is set at the next `tick`): for the event loop's poll timeout.
     public var nextSyncDeadline: MonotonicInstant? { unsyncedBytes > 0 ? syncDeadline : nil }

@@ -29,16 +29,20 @@ extension StoreAndForward where Device: ~Copyable {
     /// before it (the record being built is flushed first): durable at the same group commit as
     /// they are, sent in log order with them, live first (`recent` keeps it for the live path).
     /// A refused append (log full with `refuseAppends`) is counted in `alarmRecordsRefused`.
-    public mutating func appendAlarm(_ bytes: UnsafeRawBufferPointer, time: WallTime) throws(RingLogError) {
+    /// Returns the record's sequence number, nil when the full log refused it. A "still active"
+    /// copy (`AlarmRecord.restatement`) is appended the same way; the uplink skips it.
+    @discardableResult
+    public mutating func appendAlarm(_ bytes: UnsafeRawBufferPointer, time: WallTime) throws(RingLogError) -> UInt64? {
         try flushRecord()
         do {
             let sequence = try log.append(bytes, timestamp: time)
             stats.recordsAppended &+= 1
             stats.alarmRecordsAppended &+= 1
             if liveFrom != nil { recent.keep(sequence: sequence, bytes: bytes) }
+            return sequence
         } catch {
             stats.alarmRecordsRefused &+= 1
-            if error.kind == .full { return }
+            if error.kind == .full { return nil }
             throw error
         }
     }
@@ -75,20 +79,25 @@ extension StoreAndForward where Device: ~Copyable {
     /// Calls `body` with each unacknowledged record of the log, oldest first. Reads with the
     /// store's buffer; allocates nothing itself.
     public mutating func forEachUnacknowledged(_ body: (UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
-        try forEachRecord(from: log.acknowledgedSequence + 1, body)
+        try forEachRecord(from: log.acknowledgedSequence + 1) { _, bytes in body(bytes) }
     }
 
     /// Calls `body` with each record the log still holds, acknowledged or not, oldest first
     /// (start-up: alarm recovery, where a raise the cloud already confirmed still makes its alarm
     /// active). Reads with the store's buffer; allocates nothing itself.
     public mutating func forEachRetained(_ body: (UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
+        try forEachRecord(from: log.oldestSequence) { _, bytes in body(bytes) }
+    }
+
+    /// `forEachRetained` with each record's sequence number.
+    public mutating func forEachRetainedRecord(_ body: (UInt64, UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
         try forEachRecord(from: log.oldestSequence, body)
     }
 
-    mutating func forEachRecord(from sequence: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
+    mutating func forEachRecord(from sequence: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) -> Void) throws(RingLogError) {
         var cursor = RingLogCursor(from: sequence)
         while let read = try log.read(&cursor, into: readBuffer) {
-            body(UnsafeRawBufferPointer(rebasing: readBuffer[0..<read.length]))
+            body(read.sequence, UnsafeRawBufferPointer(rebasing: readBuffer[0..<read.length]))
         }
     }
 }

@@ -1,3 +1,4 @@
+import EdgeAlarms
 import EdgeCore
 import FieldBus
 import RingLog
@@ -519,6 +520,11 @@ public struct StoreAndForward<Device: FlashDevice & ~Copyable, Clock: EdgeClock>
             }
             if record.sequence >= end { cursor = before; break }
             let payload = UnsafeRawBufferPointer(rebasing: readBuffer[0..<record.length])
+            if AlarmRecord.isStillActive(payload) {
+                // A copy of an active alarm's raise kept for recovery: nothing for the cloud.
+                records += 1
+                continue
+            }
             if Self.isAlarmRecord(payload) {
                 // Alarms go one per request, in log order: a batch ends before one; one first in
                 // line is left in `readBuffer` for `sendBatch` (a split round has none in range).

@@ -2,12 +2,14 @@ import Agent
 import EdgeAlarms
 import EdgeCore
 import FieldBus
+import RingLog
 import Foundation
 import Testing
 @testable import StoreForward
 
 /// Alarms in the loop, in this process (`LoopHarness`: buses in memory, manual clock): a raise is
-/// durable in the ring log in the turn that evaluates it, not at the next group commit.
+/// durable in the ring log in the turn that evaluates it, not at the next group commit; an alarm
+/// that stays raised while the log wraps is still active after a restart.
 @Suite struct AgentLoopAlarmTests {
     static func config() -> String {
         LoopHarness.configText(statusMs: 60_000, publishing: """
@@ -30,5 +32,44 @@ import Testing
         #expect(lines.contains { $0.contains("alarm high-v raised") }, "\(lines)")
         // The raise (the newest record) and the sample before it are durable already.
         #expect((h.loop.store.log.durableSequence ?? 0) == appended - 1)
+    }
+
+    @Test func anAlarmRaisedWhileTheLogWrapsIsStillActiveAfterARestart() throws {
+        // A small log (8 sectors of 4 KiB) wrapped about five times while the alarm stays raised.
+        let text = Self.config().replacingOccurrences(of: "\"size\": \"1MiB\", \"sectorSize\": \"64KiB\"",
+                                                     with: "\"size\": \"32KiB\", \"sectorSize\": \"4KiB\"")
+        #expect(text.contains("32KiB"))
+        let flash = MemoryFlashDevice(geometry: FlashGeometry(size: 32 * 1024, sectorSize: 4096))
+        var raiseSequence: UInt64 = 0
+        do {
+            var h = try LoopHarness(configText: text, flash: flash)
+            h.connect()
+            h.clock.advance(milliseconds: 1_000)
+            h.turn()
+            h.buses[0].deliver(h.sample(0, 0, 20))
+            h.loop.turn(maximumWaitMilliseconds: 0)
+            raiseSequence = h.loop.store.log.nextAppendSequence - 1
+            #expect(h.lines.contains { $0.contains("alarm high-v raised") }, "\(h.lines)")
+            for k in 0..<6_000 {
+                h.clock.advance(milliseconds: 100)
+                h.buses[0].deliver(h.sample(0, 1, Double(k % 500)))
+                h.loop.turn(maximumWaitMilliseconds: 0)
+            }
+            #expect(h.loop.store.log.oldestSequence > raiseSequence + 1_000, "the log did not wrap past the raise")
+            #expect(h.loop.alarms.evaluator.isRaised(0))
+            #expect(h.loop.alarms.restatements >= 4, "\(h.loop.alarms.restatements) still-active copies")
+            // Only the raise went to the uplink (the copies are for the restart, not the cloud).
+            #expect(h.loop.store.stats.alarmRecordsDropped + h.loop.store.stats.alarmEventsSent == 1,
+                    "\(h.loop.store.stats)")
+            h.loop.shutdown()
+        }
+        var h = try LoopHarness(configText: text, flash: flash)
+        #expect(h.loop.alarms.evaluator.isRaised(0), "\(h.lines)")
+        #expect(h.loop.alarms.evaluator.raisedAt(0) == h.loop.alarms.lastTransition(0)?.time)
+        #expect(h.lines.contains { $0.contains("1 active alarms recovered") }, "\(h.lines)")
+        h.connect()
+        h.buses[0].deliver(h.sample(0, 0, 21))
+        h.loop.turn(maximumWaitMilliseconds: 0)
+        #expect(!h.lines.contains { $0.contains("alarm high-v raised") }, "raised again after the restart: \(h.lines)")
     }
 }

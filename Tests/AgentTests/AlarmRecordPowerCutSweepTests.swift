@@ -138,7 +138,8 @@ import TestSupport
             case .alarm(let transition, let bytes):
                 let result: Result<Void, RingLogError> = bytes.withUnsafeBytes { raw in
                     do throws(RingLogError) {
-                        return .success(try store.appendAlarm(raw, time: WallTime(milliseconds: transition.timeMilliseconds)))
+                        _ = try store.appendAlarm(raw, time: WallTime(milliseconds: transition.timeMilliseconds))
+                        return .success(())
                     } catch { return .failure(error) }
                 }
                 try result.get()

@@ -42,12 +42,13 @@ struct LoopHarness: ~Copyable {
     let history: LogHistory
     var loop: Loop
 
-    init(configText: String = LoopHarness.configText(), file: String = "agent.json") throws {
+    init(configText: String = LoopHarness.configText(), file: String = "agent.json", flash: MemoryFlashDevice? = nil) throws {
         let config = try AgentConfiguration.parse(Array(configText.utf8), file: file, checkDevicePaths: false)
-        try self.init(config)
+        try self.init(config, flash: flash)
     }
 
-    init(_ config: AgentConfiguration) throws {
+    /// `flash`: the ring log's device (a restart passes the one the loop before it wrote).
+    init(_ config: AgentConfiguration, flash: MemoryFlashDevice? = nil) throws {
         // Everything that can fail before the first stored property is set (a noncopyable value
         // cannot be left half-initialized).
         let clock = ManualClock()
@@ -55,7 +56,7 @@ struct LoopHarness: ~Copyable {
         let buses = config.fieldBus.buses.indices.map { MemoryBus(index: $0) }
         poller.buses = buses
         let history = LogHistory(lineCapacity: 256, lineLength: 256)
-        let device = MemoryFlashDevice(geometry: FlashGeometry(size: config.store.size, sectorSize: config.store.sectorSize))
+        let device = flash ?? MemoryFlashDevice(geometry: FlashGeometry(size: config.store.size, sectorSize: config.store.sectorSize))
         let ring = try RingLog(device: device, clock: clock, options: config.store.options)
         let store = StoreAndForward(log: ring, clock: clock, settings: config.publishing,
                                     translation: SampleTranslation(layout: SampleLayout(config)))

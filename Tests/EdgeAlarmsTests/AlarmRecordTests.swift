@@ -27,6 +27,38 @@ import Testing
         }
     }
 
+    @Test func aStillActiveCopyReadsAsItsRaiseAndRecoversIt() throws {
+        var p = try AlarmPlant([overTemperature("x"), overTemperature(onDelay: 0)])
+        _ = p.feed("TEMP", 91.25, at: 1_700_000_000_123)
+        let raiseBytes = AlarmRecordTests.encoded(p, raise(1_700_000_000_000, rule: 1))
+        var copy = [UInt8](repeating: 0, count: AlarmRecord.maximumSize)
+        let n = try raiseBytes.withUnsafeBytes { raw in
+            try copy.withUnsafeMutableBytes { out in AlarmRecord.restatement(of: try AlarmRecordView(raw), into: out) }
+        }
+        #expect(n == raiseBytes.count)
+        let stored = Array(copy[0..<(n ?? 0)])
+        #expect(stored[1] == AlarmRecord.stillActiveKind && Array(stored[2...]) == Array(raiseBytes[2...]))
+        try stored.withUnsafeBytes { raw in
+            #expect(AlarmRecord.isStillActive(raw))
+            let r = try AlarmRecordView(raw)
+            #expect(r.kind == .raise && r.isStillActive && r.timeMilliseconds == 1_700_000_000_000)
+            #expect(r.value(0).value == 91.25)
+            // Recovery takes it as the raise; a copy of a clear is not made.
+            var recovery = AlarmRecovery(rules: p.evaluator.rules)
+            recovery.apply(bytes: raw)
+            #expect(recovery.raisedAt[1] == 1_700_000_000_000 && recovery.activeCount == 1)
+        }
+        let clearBytes = AlarmRecordTests.encoded(p, clear(5, rule: 1))
+        let none = try clearBytes.withUnsafeBytes { raw in
+            try copy.withUnsafeMutableBytes { out in AlarmRecord.restatement(of: try AlarmRecordView(raw), into: out) }
+        }
+        #expect(none == nil)
+        try raiseBytes.withUnsafeBytes { raw in
+            let r = try AlarmRecordView(raw)
+            #expect(!AlarmRecord.isStillActive(raw) && !r.isStillActive)
+        }
+    }
+
     @Test func aBadValueIsRecordedBad() throws {
         var p = try AlarmPlant([overTemperature()])
         p.bad("TEMP")
@@ -73,7 +105,7 @@ import Testing
             }
         }
         check(0, 2, .notAnAlarmRecord(2))  // a sample record's version byte
-        check(1, 3, .badKind(3))
+        check(1, 4, .badKind(4))  // 3 is a "still active" copy
         check(2, 0, .badLevel(0))
         check(3, 9, .tooManyValues(9))
         check(3, 2, .truncated(offset: good.count))
