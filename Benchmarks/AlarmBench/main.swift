@@ -109,10 +109,14 @@ do {
     let outputs = rules.outputs.capacity * MemoryLayout<AlarmOutput>.stride
     let state = station.evaluator.memoryBytes - rules.memoryBytes
     // AlarmStation.init: values, qualities, times per slot; online per device; slotBase; one record
-    // buffer; per rule the last transition's record, kind and time (the console's `alarms`).
+    // buffer; per rule its last transition's record (slots sized to the rule's captures, their
+    // offsets) and the sequence number of its raise ("still active" copies). The console's
+    // snapshot (`AlarmConsoleTable`) copies the records and adds a state and a raise time.
     let inputs = slots * (MemoryLayout<Double>.stride + MemoryLayout<InputQuality>.stride + MemoryLayout<Int64>.stride)
         + devices * (MemoryLayout<Bool>.stride + MemoryLayout<Int>.stride) + AlarmRecord.maximumSize
-    let console = n * (AlarmRecord.maximumSize + MemoryLayout<UInt8>.stride + MemoryLayout<Int64>.stride)
+    let console = station.recordSlots.byteCount + station.recordSlots.offsets.capacity * MemoryLayout<UInt32>.stride
+        + n * MemoryLayout<UInt64>.stride
+    let snapshot = station.recordSlots.byteCount + n * (MemoryLayout<UInt8>.stride + MemoryLayout<Int64>.stride)
     out("rules", n)
     out("ruleBytes", ruleArray)
     out("ruleStride", MemoryLayout<AlarmRule>.stride)
@@ -126,7 +130,8 @@ do {
     out("evaluatorBytes", station.evaluator.memoryBytes)
     out("inputBytes", inputs)
     out("consoleBytes", console)
-    out("totalBytes", station.evaluator.memoryBytes + inputs + console)
+    out("snapshotBytes", snapshot)
+    out("totalBytes", station.evaluator.memoryBytes + inputs + console + snapshot)
     out("heapGrowth", heapGrowth)
     out("residentGrowth", residentGrowth)
 }

@@ -27,11 +27,10 @@ public final class AlarmStation {
     /// Raises and clears recorded since start.
     public private(set) var raises: UInt64 = 0
     public private(set) var clears: UInt64 = 0
-    /// Per rule: the values captured at its last transition, for the console (`AlarmRecord` bytes).
+    /// Per rule: its last raise or clear (the `AlarmRecord`: kind, time and captured values), for
+    /// the console and for "still active" copies; each slot sized to the rule's records.
+    public let recordSlots: AlarmRecordSlots
     let lastRecords: UnsafeMutableRawBufferPointer
-    /// Per rule: the kind (0 none, 1 raise, 2 clear) and time of its last transition.
-    let lastKinds: UnsafeMutableBufferPointer<UInt8>
-    let lastTimes: UnsafeMutableBufferPointer<Int64>
     /// Per rule: the ring-log sequence number of its newest raise (or "still active" copy of it),
     /// 0 when unknown; the log's `reclaimHorizon` when they were last checked.
     let raiseSequences: UnsafeMutableBufferPointer<UInt64>
@@ -57,11 +56,9 @@ public final class AlarmStation {
         online.initialize(repeating: true)
         record = .allocate(byteCount: AlarmRecord.maximumSize, alignment: 8)
         let rules = max(settings.rules.count, 1)
-        lastRecords = .allocate(byteCount: rules * AlarmRecord.maximumSize, alignment: 8)
-        lastKinds = .allocate(capacity: rules)
-        lastKinds.initialize(repeating: 0)
-        lastTimes = .allocate(capacity: rules)
-        lastTimes.initialize(repeating: 0)
+        recordSlots = AlarmRecordSlots(settings.rules)
+        lastRecords = .allocate(byteCount: max(recordSlots.byteCount, 1), alignment: 8)
+        lastRecords.initializeMemory(as: UInt8.self, repeating: 0)
         raiseSequences = .allocate(capacity: rules)
         raiseSequences.initialize(repeating: 0)
     }
@@ -73,8 +70,6 @@ public final class AlarmStation {
         online.deallocate()
         record.deallocate()
         lastRecords.deallocate()
-        lastKinds.deallocate()
-        lastTimes.deallocate()
         raiseSequences.deallocate()
     }
 
@@ -172,12 +167,9 @@ public final class AlarmStation {
 
     func remember(_ transition: AlarmTransition, _ bytes: UnsafeRawBufferPointer) {
         let r = transition.rule
-        guard r >= 0, r < lastKinds.count else { return }
+        guard r >= 0, r < recordSlots.count else { return }
         if transition.kind == .raise { raises &+= 1 } else { clears &+= 1 }
-        lastKinds[r] = transition.kind.rawValue
-        lastTimes[r] = transition.timeMilliseconds
-        let slot = UnsafeMutableRawBufferPointer(rebasing: lastRecords[(r * AlarmRecord.maximumSize)..<((r + 1) * AlarmRecord.maximumSize)])
-        slot.copyMemory(from: bytes)
+        _ = recordSlots.store(bytes, rule: r, in: lastRecords)
     }
 
     /// After a restart: the raises and clears the log still holds (acknowledged or not, oldest
@@ -214,11 +206,8 @@ public final class AlarmStation {
     /// The kind (nil: none since start) and time of rule `r`'s last transition, and its captured
     /// values then.
     public func lastTransition(_ r: Int) -> (kind: AlarmTransition.Kind, time: Int64, record: AlarmRecordView)? {
-        guard r >= 0, r < lastKinds.count, let kind = AlarmTransition.Kind(rawValue: lastKinds[r]) else { return nil }
-        let slot = UnsafeRawBufferPointer(rebasing: lastRecords[(r * AlarmRecord.maximumSize)..<((r + 1) * AlarmRecord.maximumSize)])
-        let n = AlarmRecord.headerSize + Int(slot[3]) * AlarmRecord.valueSize
-        guard let view = try? AlarmRecordView(UnsafeRawBufferPointer(rebasing: slot[0..<n])) else { return nil }
-        return (kind, lastTimes[r], view)
+        guard let view = recordSlots.record(r, in: UnsafeRawBufferPointer(lastRecords)) else { return nil }
+        return (view.kind, view.timeMilliseconds, view)
     }
 
     /// Raised alarms per level (index `AlarmLevel.rawValue` − 1: info … critical).

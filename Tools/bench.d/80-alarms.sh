@@ -63,8 +63,9 @@ echo "| **rule set** | $(get ruleSetBytes) | $(kib "$(get ruleSetBytes)") |"
 echo "| evaluator state ($(get stateStride) B per rule) | $(get stateBytes) | $(kib "$(get stateBytes)") |"
 echo "| **rules + state (\`AlarmEvaluator.memoryBytes\`)** | $(get evaluatorBytes) | $(kib "$(get evaluatorBytes)") |"
 echo "| station inputs: value, quality, time per point (1,000), online + slot base per device, record buffer | $(get inputBytes) | $(kib "$(get inputBytes)") |"
-echo "| station console memory: last transition's record (92 B), kind, time per rule | $(get consoleBytes) | $(kib "$(get consoleBytes)") |"
-echo "| **everything the station sizes at load** | $(get totalBytes) | $(kib "$(get totalBytes)") |"
+echo "| station per rule: last transition's record (sized to the rule's captures) and its offset, raise sequence number | $(get consoleBytes) | $(kib "$(get consoleBytes)") |"
+echo "| console snapshot per rule: the records again, state, raise time | $(get snapshotBytes) | $(kib "$(get snapshotBytes)") |"
+echo "| **everything the station and the console size at load** | $(get totalBytes) | $(kib "$(get totalBytes)") |"
 echo
 echo "Heap growth while building the rules and the station (mallinfo2, after a first build for the"
 echo "runtime's one-time allocations): $(get heapGrowth) bytes ($(kib "$(get heapGrowth)") KiB; computed above: $(get totalBytes): array headers and malloc's"
@@ -76,8 +77,7 @@ if [ "$(get evaluatorBytes)" -le "$budget" ]; then r1="met"; else r1="MISSED"; m
 if [ "$(get totalBytes)" -le "$budget" ]; then r2="within it"; else r2="over it"; fi
 echo
 echo "Budget ≤ 200 KB (204800 B) for 1,000 rules: rules + state $(get evaluatorBytes) B, $r1; with the station's"
-echo "per-point inputs and per-rule console memory $(get totalBytes) B, $r2 (the console keeps a whole"
-echo "92-byte record per rule, \`AlarmRecord.maximumSize\`, whatever the rule captures)."
+echo "per-point inputs, per-rule memory of the last transition and the console's snapshot $(get totalBytes) B, $r2."
 echo
 echo "### Raise latency"
 echo

@@ -1,0 +1,49 @@
+/// Where each rule's last record goes in a buffer that holds one record per rule, each slot
+/// exactly as large as that rule's records (`AlarmRecord.headerSize` + its captured values), not
+/// `AlarmRecord.maximumSize`: the agent's memory of each rule's last raise or clear, and the
+/// console's copy of it. An empty slot starts with 0 (no record marker). Built at load; the
+/// offsets are shared by every copy (an immutable array).
+public struct AlarmRecordSlots: Sendable {
+    /// Slot `r` is `offsets[r] ..< offsets[r + 1]`.
+    public let offsets: [UInt32]
+
+    public init(_ rules: AlarmRuleSet) {
+        var offsets = [UInt32]()
+        offsets.reserveCapacity(rules.count + 1)
+        var at = 0
+        offsets.append(0)
+        for rule in rules.rules {
+            at += AlarmRecord.headerSize + Int(rule.captureCount) * AlarmRecord.valueSize
+            offsets.append(UInt32(truncatingIfNeeded: at))
+        }
+        self.offsets = offsets
+    }
+
+    /// Rules with a slot.
+    public var count: Int { offsets.count - 1 }
+
+    /// Bytes of a buffer holding every slot.
+    public var byteCount: Int { Int(offsets[offsets.count - 1]) }
+
+    /// The byte range of rule `r`'s slot (empty for an unknown rule).
+    public func range(_ r: Int) -> Range<Int> {
+        guard r >= 0, r < count else { return 0..<0 }
+        return Int(offsets[r])..<Int(offsets[r + 1])
+    }
+
+    /// Stores `record` (one of rule `r`'s) in its slot; false when it does not fit (a record of
+    /// another rule layout), and then the slot is left as it was.
+    public func store(_ record: UnsafeRawBufferPointer, rule r: Int, in buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        let slot = range(r)
+        guard record.count == slot.count, slot.upperBound <= buffer.count else { return false }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[slot]).copyMemory(from: record)
+        return true
+    }
+
+    /// Rule `r`'s record in `buffer`, nil when its slot is empty or does not read.
+    public func record(_ r: Int, in buffer: UnsafeRawBufferPointer) -> AlarmRecordView? {
+        let slot = range(r)
+        guard !slot.isEmpty, slot.upperBound <= buffer.count, buffer[slot.lowerBound] == AlarmRecord.marker else { return nil }
+        return try? AlarmRecordView(UnsafeRawBufferPointer(rebasing: buffer[slot]))
+    }
+}
