@@ -2,11 +2,12 @@ import Foundation
 import Testing
 
 /// `edge-agent run` with an alarm rule (issue 14) against a pymodbus slave, mosquitto and the EnOS
-/// cloud simulator: an alarm raised and cleared while the line to the cloud is cut (about 12 s,
-/// not the issue's 5 minutes: the ring log and the resend do not depend on the outage's length)
-/// reaches the cloud after it as two `thing.event.{eventId}.post` requests on the device's topic,
-/// raise then clear, each with the time its condition was met or went (not the time of sending),
-/// each exactly once.
+/// cloud simulator: an alarm raised and cleared while the line to the cloud is cut reaches the
+/// cloud after it as two `thing.event.{eventId}.post` requests on the device's topic, raise then
+/// clear, each with the time its condition was met or went (not the time of sending), each
+/// exactly once. Here the outage lasts about 12 s (this suite also runs on the firmware under
+/// qemu); `AlarmFiveMinuteOutageTests` runs the same scenario with the issue's 5 minutes on the
+/// host build.
 @Suite(.serialized) struct EndToEndAlarmTests {
     typealias H = EndToEndHarness
 
@@ -30,6 +31,12 @@ import Testing
 
     @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
     func alarmRaisedAndClearedDuringOutageArrivesAfterItInOrderOnce() throws {
+        try Self.raiseAndClearDuringAnOutage(lastingMs: 12_000)
+    }
+
+    /// The scenario: cut the line, raise and clear the alarm, restore the line after `lastingMs`
+    /// from the cut, then check what the cloud got.
+    static func raiseAndClearDuringAnOutage(lastingMs: Int64) throws {
         let h = try H()
         try h.writeConfig(intervalMs: 200, extra: Self.alarms)
         try h.startAgent()
@@ -48,8 +55,9 @@ import Testing
         try h.writeSlaveRegister(unit: 1, address: 10, value: 1000)
         let clearedSeen = try h.waitForLog(after: beforeCut, ["alarm m1-limit-high cleared"], timeout: 15)
         #expect(Self.eventPosts(h).isEmpty, "an event went out during the outage")
-        // The outage lasts about 12 s in all.
-        usleep(UInt32(max(0, 12_000 - (H.nowMs() - cutAt))) * 1_000)
+        // The outage lasts `lastingMs` in all; the agent keeps polling (and trying to reconnect).
+        while H.nowMs() - cutAt < lastingMs { usleep(UInt32(min(1_000, max(1, lastingMs - (H.nowMs() - cutAt)))) * 1_000) }
+        #expect(Self.eventPosts(h).isEmpty, "an event went out during the outage")
         try h.relay("restore")
         let restoreAt = H.nowMs()
 
@@ -80,5 +88,15 @@ import Testing
         let codes = h.records(kind: "request").filter { $0["method"] as? String == "thing.event.limitHigh.post" }.map { $0["replyCode"] as? Int }
         #expect(codes.allSatisfy { $0 == 200 }, "\(codes)")
         #expect(h.stopAgent(signal: SIGTERM) == 0)
+    }
+}
+
+/// The issue's outage length: the same scenario as `EndToEndAlarmTests` with the line cut for 5
+/// minutes (host build only: the firmware end-to-end run, `EndToEnd*` under qemu, keeps the
+/// 12-second one; this test waits, it does not load the machine, and runs beside the others).
+@Suite struct AlarmFiveMinuteOutageTests {
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    func alarmRaisedAndClearedDuringAFiveMinuteOutageArrivesAfterItInOrderOnce() throws {
+        try EndToEndAlarmTests.raiseAndClearDuringAnOutage(lastingMs: 300_000)
     }
 }
