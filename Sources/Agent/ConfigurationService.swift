@@ -16,7 +16,8 @@ extension AgentRunner {
     public static func serveConfigurationCalls<Device: FlashDevice & ~Copyable, Clock: EdgeClock,
                                                Uplink: AgentUplink & ConfigurationUplink & ~Copyable, Bus: AgentBus,
                                                Poller: EventPoller & ~Copyable>(
-        _ loop: inout AgentEventLoop<Device, Clock, Uplink, Bus, Poller>, environment: Environment, trial: ConfigurationTrial
+        _ loop: inout AgentEventLoop<Device, Clock, Uplink, Bus, Poller>, environment: Environment, trial: ConfigurationTrial,
+        download: inout ConfigurationDownload
     ) -> Next? {
         while let call = loop.uplink.nextConfigurationCall() {
             if let refusal = call.refusal {
@@ -39,7 +40,15 @@ extension AgentRunner {
                 }
                 loop.log.info("config: getConfiguration: version \(running.version), sha256 \(running.sha256)" + (call.withFile ? " (with the file, secrets masked)" : ""))
                 loop.uplink.replyToConfigurationCall(call, code: ConfigurationReplyCode.success, message: "", result: result)
+            case .apply where !call.fileURI.isEmpty:
+                startDownload(call, &loop, trial: trial, download: &download)
             case .apply:
+                if download.isActive {
+                    let message = "a bundle is being downloaded (applyConfiguration by fileUri): apply again once it was answered"
+                    loop.log.warning("config: applyConfiguration refused: " + message)
+                    loop.uplink.replyToConfigurationCall(call, code: ConfigurationReplyCode.busy, message: message, result: nil)
+                    continue
+                }
                 if let next = apply(call, &loop, environment: environment, trial: trial) { return next }
             }
         }
@@ -98,14 +107,15 @@ extension AgentRunner {
         }
     }
 
-    /// `thing.service.applyConfiguration`: installs, replies (every reason in the message, one a
-    /// line), and after a reply of success ends the run to restart on the new configuration.
+    /// `thing.service.applyConfiguration`: installs (`call`'s inline bundle, or `bundle` read from
+    /// the file `name` after a download), replies (every reason in the message, one a line), and
+    /// after a reply of success ends the run to restart on the new configuration.
     static func apply<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ConfigurationUplink & ~Copyable,
                       Bus: AgentBus, Poller: EventPoller & ~Copyable>(
         _ call: ConfigurationServiceCall, _ loop: inout AgentEventLoop<Device, Clock, Uplink, Bus, Poller>, environment: Environment,
-        trial: ConfigurationTrial
+        trial: ConfigurationTrial, bundle: [UInt8]? = nil, name: String = "applyConfiguration bundle"
     ) -> Next? {
-        switch install(call.bundle, name: "applyConfiguration bundle", from: "applyConfiguration", &loop, environment: environment,
+        switch install(bundle ?? call.bundle, name: name, from: "applyConfiguration", &loop, environment: environment,
                        trial: trial) {
         case .refused(let code, let lines):
             var message = ""
