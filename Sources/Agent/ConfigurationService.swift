@@ -173,19 +173,24 @@ extension AgentRunner {
         }
     }
 
-    /// The configuration file's text with every secret of the running configuration masked
-    /// (the logger's and the console's `SecretRegistry`).
-    static func maskedFile(_ configuration: AgentConfiguration) -> Result<String, FileBytesError> {
+    /// The configuration file's text with every secret masked (`ConfigurationFileMask`: the
+    /// values of secret members whatever their escapes, and the running configuration's secrets
+    /// wherever else they appear, as the logger and the console mask them).
+    static func maskedFile(_ configuration: AgentConfiguration) -> Result<String, ConfigurationMaskError> {
         let bytes: [UInt8]
         do throws(FileBytesError) {
             bytes = try FileBytes.read(path: configuration.file, limit: ConfigurationBundle.maximumConfigurationSize)
         } catch {
-            return .failure(error)
+            return .failure(ConfigurationMaskError(error.description))
         }
         let secrets = AgentSecrets.registry(configuration)
-        var masked: [UInt8] = []
-        masked.reserveCapacity(bytes.count)
-        bytes.withUnsafeBytes { b in secrets.mask(b) { masked.append(contentsOf: $0) } }
-        return .success(String(decoding: masked, as: UTF8.self))
+        return bytes.withUnsafeBytes { b -> Result<String, ConfigurationMaskError> in
+            do throws(ConfigurationMaskError) {
+                let masked = try ConfigurationFileMask.mask(b, name: configuration.file, secrets: secrets)
+                return .success(String(decoding: masked, as: UTF8.self))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 }
