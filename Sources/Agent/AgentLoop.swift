@@ -54,6 +54,9 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
     /// timeout (-1: none) shortens the wait; `extraRevents` is what poll(2) said this turn.
     public var extraPoll: (descriptor: Int32, events: Int16, timeoutMilliseconds: Int) = (-1, 0, -1)
     public private(set) var extraRevents: Int16 = 0
+    /// The same for a configuration bundle's download (`ConfigurationDownload.pollRequest`).
+    public var configurationPoll: (descriptor: Int32, events: Int16, timeoutMilliseconds: Int) = (-1, 0, -1)
+    public private(set) var configurationRevents: Int16 = 0
     let pollSet: UnsafeMutableBufferPointer<pollfd>
     var wasReady = false
     /// Health observations so far (for the OTA start-up check, see `StartupHealth`).
@@ -95,7 +98,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         consoleFigures = ConsoleFigures(configuration.fieldBus)
         computation = PointComputation(configuration.fieldBus)
         alarms = AlarmStation(configuration.alarms, devices: configuration.fieldBus.devices.count)
-        pollSet = .allocate(capacity: workers.count + 5)
+        pollSet = .allocate(capacity: workers.count + 6)
         pollSet.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         control = ControlTable(capacity: configuration.control.commandsInFlight,
                                ttlMilliseconds: configuration.control.commandTTLMilliseconds, readBack: configuration.control.readBack)
@@ -128,6 +131,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         timeout = min(timeout, millisecondsUntil(nextStatus))
         if let due = control.nextDeadline { timeout = min(timeout, millisecondsUntil(due)) }
         if extraPoll.timeoutMilliseconds >= 0 { timeout = min(timeout, extraPoll.timeoutMilliseconds) }
+        if configurationPoll.timeoutMilliseconds >= 0 { timeout = min(timeout, configurationPoll.timeoutMilliseconds) }
         timeout = max(timeout, 0)
 
         var n = 0
@@ -139,6 +143,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         pollSet[n] = consolePoll.output; n += 1
         let extraSlot = n
         pollSet[n] = pollfd(fd: extraPoll.descriptor, events: extraPoll.events, revents: 0); n += 1
+        pollSet[n] = pollfd(fd: configurationPoll.descriptor, events: configurationPoll.events, revents: 0); n += 1
         let firstWorker = n
         // Workers by index here and below: `for w in workers` allocates in debug builds.
         for i in workers.indices {
@@ -185,6 +190,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         consolePoll.input.revents = pollSet[consoleSlot].revents
         consolePoll.output.revents = pollSet[consoleSlot + 1].revents
         extraRevents = pollSet[extraSlot].revents
+        configurationRevents = pollSet[extraSlot + 1].revents
 
         // Group commit, publishing, status.
         let durableBefore = store.log.durableSequence

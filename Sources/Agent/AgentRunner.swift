@@ -263,9 +263,12 @@ public enum AgentRunner {
                                         clock: clock, logger: log, configLines: config.maskedLines())
         console.answersOTA = true
         loop.logOTA(&ota)
+        // One run's: a stop or restart cancels it (answered).
+        var download = ConfigurationDownload()
         if environment.firmwareSlot.isEmpty, let slot = ota.booted?.slot { loop.status.firmwareSlot = slot.letter }
         while true {
             loop.prepareOTA(ota)
+            loop.configurationPoll = download.pollRequest(now: clock.monotonicNow())
             let outcome = loop.turn(maximumWaitMilliseconds: console.prepare(&loop))
             // A loop that stops turning stops the kicks: the device or systemd restarts the agent.
             watchdog.kick(now: clock.monotonicNow(), log: log)
@@ -285,7 +288,8 @@ public enum AgentRunner {
             }
             let otaAction = loop.stepOTA(&ota)
             while let report = ota.nextConsoleReport() { console.notice { OTAConsole.progress(report, into: &$0) } }
-            if let next = serveConfigurationCalls(&loop, environment: environment, trial: trial) { return next }
+            if let next = serveConfigurationCalls(&loop, environment: environment, trial: trial, download: &download) { return next }
+            if let next = stepConfigurationDownload(&download, &loop, environment: environment, trial: trial) { return next }
             if let path = console.takeConfigApplyRequest(),
                let next = applyFromConsole(path, &loop, console: &console, environment: environment, trial: trial) {
                 return next
@@ -305,6 +309,7 @@ public enum AgentRunner {
                 loop.shutdown()
                 return .exit(OTAExitStatus.healthCheckFailed)
             }
+            if outcome != .running { cancelConfigurationDownload(&download, &loop, why: outcome == .terminate ? "the agent is stopping" : "the configuration is reloaded (SIGHUP)") }
             if let next = settle(outcome, &loop, ota: &ota, environment: environment) {
                 // Only a clean stop disarms the watchdog; a failed exit leaves it to reset the board.
                 if case .exit(0) = next { watchdog.stop(log: log) }

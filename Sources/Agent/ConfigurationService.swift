@@ -16,7 +16,8 @@ extension AgentRunner {
     public static func serveConfigurationCalls<Device: FlashDevice & ~Copyable, Clock: EdgeClock,
                                                Uplink: AgentUplink & ConfigurationUplink & ~Copyable, Bus: AgentBus,
                                                Poller: EventPoller & ~Copyable>(
-        _ loop: inout AgentEventLoop<Device, Clock, Uplink, Bus, Poller>, environment: Environment, trial: ConfigurationTrial
+        _ loop: inout AgentEventLoop<Device, Clock, Uplink, Bus, Poller>, environment: Environment, trial: ConfigurationTrial,
+        download: inout ConfigurationDownload
     ) -> Next? {
         while let call = loop.uplink.nextConfigurationCall() {
             if let refusal = call.refusal {
@@ -39,7 +40,15 @@ extension AgentRunner {
                 }
                 loop.log.info("config: getConfiguration: version \(running.version), sha256 \(running.sha256)" + (call.withFile ? " (with the file, secrets masked)" : ""))
                 loop.uplink.replyToConfigurationCall(call, code: ConfigurationReplyCode.success, message: "", result: result)
+            case .apply where !call.fileURI.isEmpty:
+                startDownload(call, &loop, trial: trial, download: &download)
             case .apply:
+                if download.isActive {
+                    let message = "a bundle is being downloaded (applyConfiguration by fileUri): apply again once it was answered"
+                    loop.log.warning("config: applyConfiguration refused: " + message)
+                    loop.uplink.replyToConfigurationCall(call, code: ConfigurationReplyCode.busy, message: message, result: nil)
+                    continue
+                }
                 if let next = apply(call, &loop, environment: environment, trial: trial) { return next }
             }
         }
@@ -98,14 +107,15 @@ extension AgentRunner {
         }
     }
 
-    /// `thing.service.applyConfiguration`: installs, replies (every reason in the message, one a
-    /// line), and after a reply of success ends the run to restart on the new configuration.
+    /// `thing.service.applyConfiguration`: installs (`call`'s inline bundle, or `bundle` read from
+    /// the file `name` after a download), replies (every reason in the message, one a line), and
+    /// after a reply of success ends the run to restart on the new configuration.
     static func apply<Device: FlashDevice & ~Copyable, Clock: EdgeClock, Uplink: AgentUplink & ConfigurationUplink & ~Copyable,
                       Bus: AgentBus, Poller: EventPoller & ~Copyable>(
         _ call: ConfigurationServiceCall, _ loop: inout AgentEventLoop<Device, Clock, Uplink, Bus, Poller>, environment: Environment,
-        trial: ConfigurationTrial
+        trial: ConfigurationTrial, bundle: [UInt8]? = nil, name: String = "applyConfiguration bundle"
     ) -> Next? {
-        switch install(call.bundle, name: "applyConfiguration bundle", from: "applyConfiguration", &loop, environment: environment,
+        switch install(bundle ?? call.bundle, name: name, from: "applyConfiguration", &loop, environment: environment,
                        trial: trial) {
         case .refused(let code, let lines):
             var message = ""
@@ -163,19 +173,24 @@ extension AgentRunner {
         }
     }
 
-    /// The configuration file's text with every secret of the running configuration masked
-    /// (the logger's and the console's `SecretRegistry`).
-    static func maskedFile(_ configuration: AgentConfiguration) -> Result<String, FileBytesError> {
+    /// The configuration file's text with every secret masked (`ConfigurationFileMask`: the
+    /// values of secret members whatever their escapes, and the running configuration's secrets
+    /// wherever else they appear, as the logger and the console mask them).
+    static func maskedFile(_ configuration: AgentConfiguration) -> Result<String, ConfigurationMaskError> {
         let bytes: [UInt8]
         do throws(FileBytesError) {
             bytes = try FileBytes.read(path: configuration.file, limit: ConfigurationBundle.maximumConfigurationSize)
         } catch {
-            return .failure(error)
+            return .failure(ConfigurationMaskError(error.description))
         }
         let secrets = AgentSecrets.registry(configuration)
-        var masked: [UInt8] = []
-        masked.reserveCapacity(bytes.count)
-        bytes.withUnsafeBytes { b in secrets.mask(b) { masked.append(contentsOf: $0) } }
-        return .success(String(decoding: masked, as: UTF8.self))
+        return bytes.withUnsafeBytes { b -> Result<String, ConfigurationMaskError> in
+            do throws(ConfigurationMaskError) {
+                let masked = try ConfigurationFileMask.mask(b, name: configuration.file, secrets: secrets)
+                return .success(String(decoding: masked, as: UTF8.self))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 }

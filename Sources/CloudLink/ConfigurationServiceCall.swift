@@ -12,8 +12,17 @@ public struct ConfigurationServiceCall: Sendable {
     }
 
     public var kind: Kind
-    /// `.apply`: the bundle's bytes (decoded from the `bundle` parameter's base64).
+    /// `.apply`: the bundle's bytes (decoded from the `bundle` parameter's base64); empty for a
+    /// bundle by file reference.
     public var bundle: [UInt8]
+    /// `.apply` by file reference: where to download the bundle (`fileUri`: http(s)://,
+    /// `enos-connect://…` or a relative EnOS file path), its size in bytes (`size`), and
+    /// optionally its digest (`sign`, hex) with the digest's method (`signMethod`, default md5,
+    /// as an OTA order's). Empty `fileURI`: the bundle is inline.
+    public var fileURI: String = ""
+    public var size: UInt64 = 0
+    public var sign: String? = nil
+    public var signMethod: String = "md5"
     /// `.get`: the configuration file is wanted too (`"file": true`), its secrets masked.
     public var withFile: Bool
     /// Why the parameters are refused (nil: they are fine): the reply's code and message.
@@ -41,17 +50,26 @@ public struct ConfigurationServiceCall: Sendable {
     static func decode(_ command: EnOSCommand, kind: Kind) -> ConfigurationServiceCall {
         var call = ConfigurationServiceCall(kind: kind, replyHandle: command.replyHandle)
         var bundle: EnOSReceivedValue? = nil
-        var fileUri = false
+        var fileUri: EnOSReceivedValue? = nil
+        var size: EnOSReceivedValue? = nil
+        var sign: EnOSReceivedValue? = nil
+        var signMethod: EnOSReceivedValue? = nil
         for parameter in command.parameters() {
             if parameter.name.equals("bundle") { bundle = parameter.value }
-            else if parameter.name.equals("fileUri") { fileUri = true }
+            else if parameter.name.equals("fileUri") { fileUri = parameter.value }
+            else if parameter.name.equals("size") { size = parameter.value }
+            else if parameter.name.equals("sign") { sign = parameter.value }
+            else if parameter.name.equals("signMethod") { signMethod = parameter.value }
             else if parameter.name.equals("file"), case .bool(let b) = parameter.value { call.withFile = b }
         }
         guard kind == .apply else { return call }
+        if bundle == nil, let fileUri {
+            call.refusal = call.decodeReference(fileUri: fileUri, size: size, sign: sign, signMethod: signMethod)
+            return call
+        }
         guard let bundle else {
-            call.refusal = fileUri
-                ? (ConfigurationReplyCode.badParameter, "fileUri: bundles by file reference are not supported yet; send the bundle inline as {\"bundle\": base64}")
-                : (ConfigurationReplyCode.missingParameter, "bundle: missing (the signed configuration bundle, base64)")
+            call.refusal = (ConfigurationReplyCode.missingParameter,
+                            "bundle: missing (the signed configuration bundle, base64; or fileUri and size to download it)")
             return call
         }
         guard case .text(let text) = bundle else {
@@ -65,6 +83,34 @@ public struct ConfigurationServiceCall: Sendable {
         }
         call.bundle = bytes
         return call
+    }
+
+    /// The parameters of a bundle by file reference: `fileUri` (string) and `size` (positive
+    /// integer) required, `sign` (hex string) and `signMethod` (string) optional. The refusal, or nil.
+    mutating func decodeReference(fileUri: EnOSReceivedValue, size: EnOSReceivedValue?, sign: EnOSReceivedValue?,
+                                  signMethod: EnOSReceivedValue?) -> (code: Int, message: String)? {
+        guard case .text(let uri) = fileUri, !uri.string.isEmpty else {
+            return (ConfigurationReplyCode.badParameter, "fileUri: not a non-empty string (an http(s):// URL, enos-connect:// URI or EnOS file path)")
+        }
+        fileURI = uri.string
+        guard let size else {
+            return (ConfigurationReplyCode.missingParameter, "size: missing (the bundle's size in bytes)")
+        }
+        guard case .integer(let bytes) = size, bytes > 0 else {
+            return (ConfigurationReplyCode.badParameter, "size: not a positive integer (the bundle's size in bytes)")
+        }
+        self.size = UInt64(bytes)
+        if let sign {
+            guard case .text(let hex) = sign else { return (ConfigurationReplyCode.badParameter, "sign: not a string (the bundle's hex digest)") }
+            self.sign = hex.string
+        }
+        if let signMethod {
+            guard case .text(let method) = signMethod else {
+                return (ConfigurationReplyCode.badParameter, "signMethod: not a string (md5, sha1 or sha256)")
+            }
+            self.signMethod = method.string
+        }
+        return nil
     }
 }
 
@@ -82,8 +128,12 @@ public enum ConfigurationReplyCode {
     public static let configurationInvalid = 2102
     /// The configuration file could not be replaced (the old one stays).
     public static let writeFailed = 2103
-    /// Another configuration is being applied or tried (try again once it settled).
+    /// Another configuration is being applied, downloaded or tried (try again once it settled).
     public static let busy = 2104
+    /// A bundle by file reference could not be fetched: the download failed (the cause in
+    /// words), the file's size or digest is not the announced one, or its `size` is above the
+    /// largest bundle (refused before downloading).
+    public static let downloadFailed = 2105
 }
 
 /// Configuration service calls queued by `EnOSEventSink` inside the gateway's callback for the
