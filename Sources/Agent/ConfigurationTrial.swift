@@ -24,6 +24,9 @@ public struct ConfigurationTrial: Sendable {
     var notice: String? = nil
     /// Said at the start of a trial run, then cleared.
     var announcement: String? = nil
+    /// Set when this start is one too many (`configTrial.maximumStarts`): the trial fails at
+    /// its first step.
+    var tooManyStarts: String? = nil
 
     public init() {}
 
@@ -38,9 +41,21 @@ public struct ConfigurationTrial: Sendable {
             notice = "config: removed a stale trial marker (version \(m.version) is not the configuration running)"
             return
         }
-        marker = m
+        // This start counts before anything else can crash: written back at once.
+        var counted = m
+        counted.starts += 1
+        var countFailure: String? = nil
+        do throws(ConfigurationWriteError) { try counted.write(for: config.file) } catch {
+            countFailure = "config: cannot count this start in \(ConfigurationTrialMarker.path(for: config.file)) (\(error.description)): a configuration that keeps crashing the agent is not caught by configTrial.maximumStarts"
+        }
+        marker = counted
         deadlineMilliseconds = config.configTrial.deadlineMilliseconds
-        announcement = "config: version \(m.version) is on trial: the uplink must come up and every bus poll successfully within \(deadlineMilliseconds / 1000) s, else \(config.file).previous is restored"
+        let maximum = config.configTrial.maximumStarts
+        tooManyStarts = counted.starts > maximum
+            ? "the agent started \(counted.starts) times on it without passing (configTrial.maximumStarts \(maximum)): it crashed, hung or was killed"
+            : nil
+        announcement = "config: version \(m.version) is on trial (start \(counted.starts) of at most \(maximum)): the uplink must come up and every bus poll successfully within \(deadlineMilliseconds / 1000) s, else \(config.file).previous is restored"
+        if let countFailure { notice = countFailure }
         polled = [Bool](repeating: false, count: config.fieldBus.buses.count)
         report = "on trial: version \(m.version)"
     }
@@ -56,6 +71,7 @@ public struct ConfigurationTrial: Sendable {
     /// has a good sample now); the deadline runs from the first call.
     public mutating func step(now: MonotonicInstant, uplinkUp: Bool, busPolled: (Int) -> Bool) -> Verdict {
         guard marker != nil else { return .undecided }
+        if let tooManyStarts { return .failed(tooManyStarts) }
         let end = deadline ?? now.advanced(byMilliseconds: deadlineMilliseconds)
         deadline = end
         var allPolled = true

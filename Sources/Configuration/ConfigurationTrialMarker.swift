@@ -13,10 +13,15 @@ public struct ConfigurationTrialMarker: Equatable, Sendable {
     public var sha256: String
     /// Its `version`.
     public var version: String
+    /// Runs started on it so far (each start or restart of the agent on the configuration on
+    /// trial counts one, before it does anything else): a configuration that crashes the agent,
+    /// or gets it killed, again and again, fails its trial after `configTrial.maximumStarts`.
+    public var starts: Int
 
-    public init(sha256: String, version: String) {
+    public init(sha256: String, version: String, starts: Int = 0) {
         self.sha256 = sha256
         self.version = version
+        self.starts = starts
     }
 
     /// `<config>.trial`.
@@ -24,7 +29,7 @@ public struct ConfigurationTrialMarker: Equatable, Sendable {
 
     /// Writes the marker for `configFile`, whole or not at all.
     public func write(for configFile: String) throws(ConfigurationWriteError) {
-        let text = Array("sha256 \(sha256)\nversion \(version)\n".utf8)
+        let text = Array("sha256 \(sha256)\nversion \(version)\nstarts \(starts)\n".utf8)
         let path = Self.path(for: configFile)
         let temporary = path + ".tmp"
         let failed = text.withUnsafeBytes { b -> ConfigurationWriteError? in
@@ -51,13 +56,15 @@ public struct ConfigurationTrialMarker: Equatable, Sendable {
         do throws(FileBytesError) { bytes = try FileBytes.read(path: path(for: configFile), limit: 4096) } catch { return nil }
         var sha: String? = nil
         var version: String? = nil
+        var starts = 0
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             let text = String(decoding: line, as: UTF8.self)
             if text.hasPrefix("sha256 ") { sha = String(text.dropFirst(7)) }
             else if text.hasPrefix("version ") { version = String(text.dropFirst(8)) }
+            else if text.hasPrefix("starts ") { starts = Int(text.dropFirst(7)) ?? 0 }
         }
         guard let sha, sha.utf8.count == 64 else { return nil }
-        return ConfigurationTrialMarker(sha256: sha, version: version ?? "")
+        return ConfigurationTrialMarker(sha256: sha, version: version ?? "", starts: max(0, starts))
     }
 
     /// Removes the marker of `configFile` (and syncs the directory); true if there is none now.

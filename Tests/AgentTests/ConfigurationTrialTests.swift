@@ -6,7 +6,8 @@ import Testing
 
 /// A configuration on trial (its marker names the running file) passes once the uplink is up and
 /// every bus polled, fails with what was missing when the deadline passes first; a marker that
-/// names another file is stale and removed without a trial.
+/// names another file is stale and removed without a trial; each start on trial is counted in
+/// the marker, and the start after `configTrial.maximumStarts` fails the trial at once.
 @Suite struct ConfigurationTrialTests {
     static let config = """
         {"version": "7",
@@ -54,6 +55,35 @@ import Testing
         _ = late.step(now: t0, uplinkUp: false, busPolled: { $0 == 0 })
         #expect(late.step(now: t0.advanced(byMilliseconds: 10_000), uplinkUp: false, busPolled: { $0 == 0 })
                 == .failed("the uplink never came up and bus 1 never polled successfully within 10 s"))
+    }
+
+    @Test func aConfigurationThatKeepsTheAgentFromPassingFailsAfterItsMaximumStarts() throws {
+        let (dir, config) = try site(); defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(config.configTrial.maximumStarts == 3)
+        try ConfigurationTrialMarker(sha256: config.revision.sha256, version: "7").write(for: config.file)
+        let t0 = MonotonicInstant(nanoseconds: 1_000_000_000)
+        // Three starts that crash (or are killed) before the trial is decided.
+        for start in 1...3 {
+            var trial = ConfigurationTrial()
+            trial.begin(config)
+            #expect(ConfigurationTrialMarker.read(for: config.file)?.starts == start, "counted before anything can crash")
+            #expect(trial.step(now: t0, uplinkUp: false, busPolled: { _ in false }) == .undecided)
+        }
+        var fourth = ConfigurationTrial()
+        fourth.begin(config)
+        #expect(fourth.step(now: t0, uplinkUp: false, busPolled: { _ in false })
+                == .failed("the agent started 4 times on it without passing (configTrial.maximumStarts 3): it crashed, hung or was killed"))
+    }
+
+    @Test func maximumStartsIsValidated() throws {
+        let bad = Self.config.replacingOccurrences(of: "{\"deadlineMs\": 10000}", with: "{\"deadlineMs\": 10000, \"maximumStarts\": 0}")
+        #expect(bad != Self.config)
+        #expect(throws: ConfigErrors.self) { try AgentConfiguration.parse(Array(bad.utf8), file: "agent.json", checkDevicePaths: false) }
+        do {
+            _ = try AgentConfiguration.parse(Array(bad.utf8), file: "agent.json", checkDevicePaths: false)
+        } catch {
+            #expect(error.description.contains("configTrial.maximumStarts"), "\(error.description)")
+        }
     }
 
     @Test func aMarkerNamingAnotherFileIsRemovedWithoutATrial() throws {
