@@ -4,7 +4,11 @@
 // (EnOSMeasurepointMessage) in an MQTT QoS 1 PUBLISH; the cloud holds the last value it got, and
 // every second that value is compared with the true one. Deterministic (a fixed PRNG seed).
 //
-// usage: DeadbandBench [SAMPLES] [DEADBAND_PERCENT]   prints "key<TAB>value" lines
+// The fleet case (Fleet.swift): 10 devices × 100 points (voltages, currents, powers,
+// temperatures) at 1 Hz for SECONDS s, grouped into thing.measurepoint.post.batch requests as the
+// agent groups them; its keys start with "fleet".
+//
+// usage: DeadbandBench [SAMPLES] [DEADBAND_PERCENT] [FLEET_SECONDS]   prints "key<TAB>value" lines
 import EdgeCompute
 import EnOS
 import Foundation
@@ -12,6 +16,8 @@ import Foundation
 let arguments = ProcessInfo.processInfo.arguments
 let count = arguments.count > 1 ? Int(arguments[1]) ?? 1_000 : 1_000
 let percent = arguments.count > 2 ? Double(arguments[2]) ?? 0.5 : 0.5
+
+let fleetSeconds = arguments.count > 3 ? Int(arguments[3]) ?? 1_000 : 1_000
 
 /// xorshift64*, and Box-Muller for a normal deviate: the same trace on every run.
 struct Noise {
@@ -89,3 +95,19 @@ print("deadbandBytes\t\(filteredBytes)")
 print("saving\t\(String(format: "%.1f", 100 * (1 - Double(filteredBytes) / Double(everyBytes))))")
 print("worstErrorPercent\t\(String(format: "%.3f", worst))")
 print("outsideDeadband\t\(outside)")
+
+let fleet = runFleet(devices: 10, points: 100, seconds: fleetSeconds, percent: percent)
+let fleetPoints = 1_000
+print("fleetPoints\t\(fleetPoints)")
+print("fleetSeconds\t\(fleetSeconds)")
+print("fleetEveryMessages\t\(fleet.every.messages)")
+print("fleetEveryBytes\t\(fleet.every.bytes)")
+print("fleetEverySamples\t\(fleet.every.samples)")
+print("fleetEveryBytesPerPointSecond\t\(String(format: "%.2f", Double(fleet.every.bytes) / Double(fleetPoints * fleetSeconds)))")
+print("fleetDeadbandMessages\t\(fleet.deadband.messages)")
+print("fleetDeadbandBytes\t\(fleet.deadband.bytes)")
+print("fleetDeadbandSamples\t\(fleet.deadband.samples)")
+print("fleetDeadbandBytesPerPointSecond\t\(String(format: "%.2f", Double(fleet.deadband.bytes) / Double(fleetPoints * fleetSeconds)))")
+print("fleetSaving\t\(String(format: "%.1f", 100 * (1 - Double(fleet.deadband.bytes) / Double(max(1, fleet.every.bytes)))))")
+print("fleetWorstErrorPercent\t\(String(format: "%.3f", fleet.worstErrorPercent))")
+print("fleetOutsideDeadband\t\(fleet.outside)")

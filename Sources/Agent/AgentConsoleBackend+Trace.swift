@@ -5,8 +5,8 @@ import FieldBus
 
 /// `trace DEVICE POINT`: the loop watches the point (`PointComputation.watch`, through the
 /// command port) and records each step in a fixed ring; each turn the console shows the steps
-/// that arrived since, one line each: time, the polled value (and the raw one before `scale` and
-/// `offset`), the scale factor, the formula's result, the window, and whether it was reported or
+/// that arrived since, one line each: time, the register words of a polled Modbus point (as
+/// received, `BusScheduler.watch`), the polled value (and the raw one before `scale` and `offset`), the scale factor, the formula's result, the window, and whether it was reported or
 /// suppressed and why. Ctrl-C stops the watch.
 extension AgentConsoleBackend {
     mutating func trace(_ arguments: ConsoleArguments, into out: inout TextWriter) -> ConsoleReply {
@@ -20,7 +20,7 @@ extension AgentConsoleBackend {
         state.pendingDeadline = nil
         out.write("tracing ")
         writeName(d, p, &out)
-        out.line(" (Ctrl-C ends): each sample, decoded -> scaled -> formula -> window -> reported or suppressed")
+        out.line(" (Ctrl-C ends): each sample, registers -> decoded -> scaled -> formula -> window -> reported or suppressed")
         return .pending
     }
 
@@ -69,12 +69,13 @@ extension AgentConsoleBackend {
         out.write(fieldBus.templates[fieldBus.devices[d].template].points[p].identifier)
     }
 
-    /// `12:00:05.000Z inv1.W decoded 1234 (raw 12340) -> reported: changed beyond the deadband`.
+    /// `12:00:05.000Z inv1.W registers 0x3034 -> decoded 1234 (raw 12340) -> reported: changed beyond the deadband`.
     func writeStep(_ e: PointTraceEntry, _ d: Int, _ p: Int, _ out: inout TextWriter) {
         let point = fieldBus.templates[fieldBus.devices[d].template].points[p]
         out.write(utc: WallTime(milliseconds: e.time))
         out.write(" ")
         writeName(d, p, &out)
+        writeRegisters(e.raw, of: point, &out)
         switch e.stage {
         case .polled:
             out.write(" decoded ")
@@ -118,6 +119,21 @@ extension AgentConsoleBackend {
             }
         }
         out.newline()
+    }
+
+    /// ` registers 0x4348 0x0000 ->`: the words as received; `...` when the point has more than
+    /// a sample carries (a string). Nothing when there are none.
+    func writeRegisters(_ raw: RawWords, of point: PointDefinition, _ out: inout TextWriter) {
+        guard raw.count > 0 else { return }
+        out.write(" registers")
+        var i = 0
+        while i < Int(raw.count) {
+            out.write(" 0x")
+            out.write(hex: UInt64(raw[i]), width: 4)
+            i += 1
+        }
+        if point.dataType.registerCount > UInt16(raw.count) { out.write(" ...") }
+        out.write(" ->")
     }
 
     static func aggregateName(_ operation: WindowOperator) -> StaticString {

@@ -58,6 +58,11 @@ extension AgentLoop where Device: ~Copyable, Uplink: ~Copyable {
                 }
             case .trace(let device, let point):
                 computation.watch(device: device, point: point)
+                var i = 0
+                while i < workers.count {
+                    workers[i].watch(device: device, point: point)
+                    i += 1
+                }
             }
         }
         if let id = consoleFigures.arrivedConsoleWrite, let outcome = consoleFigures.takeConsoleWrite(id: id) {

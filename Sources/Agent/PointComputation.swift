@@ -169,8 +169,10 @@ public final class PointComputation {
 
     func traceStep(_ sample: Sample, _ stage: PointTraceEntry.Stage, _ input: Double?, decision: ReportDecision?, reported: Bool) {
         let value = sample.value.numeric ?? 0
-        trace.append(PointTraceEntry(stage: stage, time: sample.time.milliseconds, input: input ?? value, value: value,
-                                     quality: sample.quality, decision: decision, reported: reported))
+        var entry = PointTraceEntry(stage: stage, time: sample.time.milliseconds, input: input ?? value, value: value,
+                                    quality: sample.quality, decision: decision, reported: reported)
+        entry.raw = sample.raw
+        trace.append(entry)
     }
 
     /// True while the console traces a point: every sample then goes through `take`.

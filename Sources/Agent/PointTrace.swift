@@ -30,6 +30,9 @@ public struct PointTraceEntry: Equatable, Sendable {
     /// window input (not published).
     public var decision: ReportDecision?
     public var reported: Bool
+    /// `polled`, `scaled`: the register words the sample was decoded from, as received (none for
+    /// bits, formulas and protocols without registers).
+    public var raw = RawWords()
 
     static let empty = PointTraceEntry(stage: .polled, time: 0, input: 0, value: 0, quality: .good, decision: nil, reported: false)
 }

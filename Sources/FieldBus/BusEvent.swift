@@ -1,13 +1,15 @@
 import EdgeCore
 
 /// One decoded point reading: which device (index in the configuration) and point (index in
-/// its template), the value, its quality and when it was read.
+/// its template), the value, its quality and when it was read. `raw`: the register words the
+/// value was decoded from, only for the point the console traces (`BusScheduler.watch`).
 public struct Sample: Equatable, Sendable {
     public var device: Int
     public var point: Int
     public var value: PointValue
     public var quality: Quality
     public var time: WallTime
+    public var raw = RawWords()
 
     public init(device: Int, point: Int, value: PointValue, quality: Quality, time: WallTime) {
         self.device = device

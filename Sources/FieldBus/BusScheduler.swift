@@ -37,6 +37,9 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
     let registers: UnsafeMutableBufferPointer<UInt16>
     let bits: UnsafeMutableBufferPointer<UInt8>
     let verifyRegisters: UnsafeMutableBufferPointer<UInt16>
+    /// The point whose samples carry their raw words (`watch`); -1: none.
+    public private(set) var watchedDevice = -1
+    public private(set) var watchedPoint = -1
 
     /// Plans the reads of the devices on bus `busIndex` (their index in `devices` is what events
     /// name). Throws the first planning error; configuration validation reports them all earlier.
@@ -96,6 +99,13 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
             self.transport.attach(device: self.devices[i].device, address: self.devices[i].address,
                                   template: templates[self.devices[i].template])
         }
+    }
+
+    /// Puts the raw words of `device`'s `point` (index in the configuration, in its template) in
+    /// each of its samples (`Sample.raw`, for the console's `trace`); -1 watches nothing.
+    public mutating func watch(device: Int, point: Int) {
+        watchedDevice = device
+        watchedPoint = point
     }
 
     /// The buffers lent to the connection for each transaction.
@@ -293,13 +303,19 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         for i in first..<(first + read.request.pointCount) {
             let planned = plannedPoints[i]
             let value: PointValue
+            var raw = RawWords()
             if quality.isGood {
                 let point = templates[templateIndex].points[planned.point]
                 value = transport.decode(point, at: planned.offset, of: read.request, scratch: scratch)
+                if device == watchedDevice && planned.point == watchedPoint {
+                    raw = transport.rawWords(point, at: planned.offset, of: read.request, scratch: scratch)
+                }
             } else {
                 value = .uint(0)
             }
-            sink.deliver(.sample(Sample(device: device, point: planned.point, value: value, quality: quality, time: time)))
+            var sample = Sample(device: device, point: planned.point, value: value, quality: quality, time: time)
+            sample.raw = raw
+            sink.deliver(.sample(sample))
         }
     }
 

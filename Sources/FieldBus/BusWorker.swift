@@ -20,6 +20,8 @@ public final class BusWorker<Transport: FieldProtocol & ~Copyable, Clock: EdgeCl
     let commands: SPSCQueue<WriteCommand>
     let registerReads: SPSCQueue<RegisterReadRequest>
     let statisticsWanted = Atomic<Bool>(false)
+    /// The traced point, `device << 16 | point`, or -1 (`watch`).
+    let watched = Atomic<Int>(-1)
     let eventWake: WakePipe
     let commandWake: WakePipe
     let stopping = Atomic<Bool>(false)
@@ -88,6 +90,14 @@ public final class BusWorker<Transport: FieldProtocol & ~Copyable, Clock: EdgeCl
         commandWake.signal()
     }
 
+    /// Agent side: the samples of `device`'s `point` carry their raw words from the next read on
+    /// (the console's `trace`); a device of -1 stops it.
+    public func watch(device: Int, point: Int) {
+        let valid = device >= 0 && device < Int.max >> 16 && point >= 0 && point < 1 << 16
+        watched.store(valid ? device << 16 | point : -1, ordering: .relaxed)
+        commandWake.signal()
+    }
+
     /// Agent side: hands every waiting event to `body`, in order.
     ///
     /// The pipe is emptied BEFORE the flag is cleared: cleared first, a push landing between the
@@ -123,6 +133,11 @@ public final class BusWorker<Transport: FieldProtocol & ~Copyable, Clock: EdgeCl
     override func run() {
         var sink = QueueSink(worker: self)
         while !stopping.load(ordering: .acquiring) {
+            let w = watched.load(ordering: .relaxed)
+            let device = w < 0 ? -1 : w >> 16, point = w < 0 ? -1 : w & 0xFFFF
+            if device != scheduler.watchedDevice || point != scheduler.watchedPoint {
+                scheduler.watch(device: device, point: point)
+            }
             if statisticsWanted.exchange(false, ordering: .acquiring) {
                 scheduler.reportStatistics(sink: &sink)
             }

@@ -58,6 +58,14 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
         }
     }
 
+    public func rawWords(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> RawWords {
+        switch self {
+        case .modbus(let c): return c.rawWords(point, at: offset, of: request, scratch: scratch)
+        case .dlt645(let c): return c.rawWords(point, at: offset, of: request, scratch: scratch)
+        case .iec104(let c): return c.rawWords(point, at: offset, of: request, scratch: scratch)
+        }
+    }
+
     public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? {
         switch self {
         case .dlt645(let c): return c.failureDetail(error, of: request, device: device)

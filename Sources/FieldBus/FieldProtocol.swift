@@ -17,6 +17,8 @@ public protocol FieldProtocol: ~Copyable {
     mutating func read(_ request: ReadRequest, of device: FieldAddress, scratch: FieldScratch) throws(ModbusError)
     /// The value of `point`, planned at `offset` in `request`, from the last successful read.
     func decode(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> PointValue
+    /// The words `decode` read for `point` (the console's `trace`); none by default.
+    func rawWords(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> RawWords
     /// Encodes and sends one write (and its read-back when `command.verify`).
     mutating func write(_ command: WriteCommand, point: PointDefinition, of device: FieldAddress,
                         scratch: FieldScratch) -> FieldWriteResult
@@ -40,6 +42,9 @@ public protocol FieldProtocol: ~Copyable {
 
 extension FieldProtocol where Self: ~Copyable {
     public func failureDetail(_ error: ModbusError, of request: ReadRequest, device: FieldAddress) -> FieldFailureDetail? { nil }
+    public func rawWords(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> RawWords {
+        RawWords()
+    }
     public mutating func attach(device: Int, address: FieldAddress, template: DeviceTemplate) {}
     public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {}
     public var protocolStatistics: ProtocolStatistics? { nil }

@@ -24,6 +24,12 @@ extension ModbusTransport where Self: ~Copyable {
         return PointCodec.decode(point, registers: UnsafeBufferPointer(scratch.registers), at: Int(offset))
     }
 
+    /// The point's registers as received (a bit of the coil or discrete tables has none).
+    public func rawWords(_ point: PointDefinition, at offset: UInt16, of request: ReadRequest, scratch: FieldScratch) -> RawWords {
+        if request.table.holdsBits { return RawWords() }
+        return RawWords(UnsafeBufferPointer(scratch.registers), at: Int(offset), count: Int(point.dataType.registerCount))
+    }
+
     public mutating func write(_ command: WriteCommand, point: PointDefinition, of device: FieldAddress,
                                scratch: FieldScratch) -> FieldWriteResult {
         let unit = device.unit

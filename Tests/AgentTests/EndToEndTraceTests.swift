@@ -2,9 +2,9 @@ import Foundation
 import Testing
 
 /// The console's `trace DEVICE POINT` in `edge-agent run` against pymodbus and the cloud
-/// simulator: live lines for each sample of one point (decoded and raw value, the formula and
-/// its result, reported or suppressed with the reason) until Ctrl-C, after which the prompt is
-/// back and no more lines come.
+/// simulator: live lines for each sample of one point (its register words as received, the
+/// decoded and raw value, the formula and its result, reported or suppressed with the reason)
+/// until Ctrl-C, after which the prompt is back and no more lines come.
 @Suite(.serialized) struct EndToEndTraceTests {
     typealias H = EndToEndHarness
     typealias Terminal = EndToEndConsoleTests.Terminal
@@ -19,7 +19,8 @@ import Testing
             """, points: #"""
             , {"id": "total", "formula": "r0 + r1 * 2"},
               {"id": "tenth", "table": "holding", "address": 0, "type": "uint16", "scale": 0.1},
-              {"id": "r2", "table": "holding", "address": 2, "type": "uint16", "deadband": 5, "maxReportMs": 2000}
+              {"id": "r2", "table": "holding", "address": 2, "type": "uint16", "deadband": 5, "maxReportMs": 2000},
+              {"id": "pair", "table": "holding", "address": 0, "type": "uint32", "order": "CDAB"}
             """#)
         try h.startAgent()
         defer { h.stopAgent(signal: SIGKILL) }
@@ -30,9 +31,9 @@ import Testing
         tty.type("trace m1 r2\r")
         let started = tty.waitFor("(Ctrl-C ends)", timeout: 10)
         #expect(started?.contains("tracing m1.r2") == true, "\(started ?? tty.screen)")
-        let suppressed = tty.waitFor("m1.r2 decoded 1002 -> suppressed: within the deadband", timeout: 15)
+        let suppressed = tty.waitFor("m1.r2 registers 0x03ea -> decoded 1002 -> suppressed: within the deadband", timeout: 15)
         #expect(suppressed != nil, "no suppressed sample: \(tty.screen)")
-        let heartbeat = tty.waitFor("m1.r2 decoded 1002 -> reported: heartbeat", timeout: 15)
+        let heartbeat = tty.waitFor("m1.r2 registers 0x03ea -> decoded 1002 -> reported: heartbeat", timeout: 15)
         #expect(heartbeat != nil, "no heartbeat: \(tty.screen)")
         #expect(heartbeat?.contains("m1.r0") == false, "another point in the trace: \(heartbeat ?? "")")
         tty.send([0x03])
@@ -48,10 +49,17 @@ import Testing
         tty.send([0x03])
         #expect(tty.waitFor("edge> ", timeout: 10) != nil)
 
-        // A scaled point: the raw value before the scale.
+        // A scaled point: the register, and the raw value before the scale.
         tty.type("trace m1 tenth\r")
-        let tenth = tty.waitFor("m1.tenth decoded 100 (raw 1000) -> reported", timeout: 15)
+        let tenth = tty.waitFor("m1.tenth registers 0x03e8 -> decoded 100 (raw 1000) -> reported", timeout: 15)
         #expect(tenth != nil, "\(tty.screen)")
+        tty.send([0x03])
+        #expect(tty.waitFor("edge> ", timeout: 10) != nil)
+
+        // Two registers in wire order, low word first (CDAB): 1001 · 65536 + 1000.
+        tty.type("trace m1 pair\r")
+        let pair = tty.waitFor("m1.pair registers 0x03e8 0x03e9 -> decoded 65602536 -> reported", timeout: 15)
+        #expect(pair != nil, "\(tty.screen)")
         tty.send([0x03])
         #expect(tty.waitFor("edge> ", timeout: 10) != nil)
 

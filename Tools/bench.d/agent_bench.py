@@ -3,7 +3,11 @@
 
   slave --tcp PORT --units N     pymodbus TCP slave: units 1..N, 100 holding registers each, values
                                  changing every 0.2 s (a bench stand-in for N field devices)
-  config --out FILE ...          an agent config polling N*100 points from that slave
+  config --out FILE ...          an agent config polling N*100 points from that slave (--derived K: and
+                                 K formula points a device over its polled ones)
+  points RECORD --since MS --until MS
+                                 live samples in a `mosquitto_sub -F '%U %t %p'` record, split into
+                                 derived points (ids d…) and polled ones; prints one JSON object
   latency RECORD [--since MS] [--until MS]
                                  sample-to-broker latency from a `mosquitto_sub -F '%U %t %p'` record:
                                  per stream (post = live, resume = backlog) the samples, p50/p99/max
@@ -60,6 +64,30 @@ def run_slave(args):
         pass
 
 
+# Realistic formulas over a device's polled points p0…p99 (sums, averages, scale and offset, guards,
+# magnitudes, EnOS built-ins); derived point k uses pattern k % len and inputs from k on.
+DERIVED_PATTERNS = [
+    "p{a} + p{b}",
+    "p{a} * 0.1 + 2.5",
+    "if(p{a} > 30000, p{a} - 30000, p{a})",
+    "abs(p{a} - p{b})",
+    "(p{a} + p{b} + p{c}) / 3",
+    "max(p{a}, p{b}) * 0.01",
+    "sqrt(p{a} * p{a} + p{b} * p{b})",
+    "sum(p{a}, p{b}, p{c}, p{d}) / 1000",
+    "if(p{b} != 0, p{a} / p{b}, 0)",
+    "bits_m_to_n(p{a}, 7, 4) + bit_n(p{a}, 0)",
+]
+
+
+def derived_points(count):
+    points = []
+    for k in range(count):
+        inputs = {name: (k + j * 7) % POINTS_PER_DEVICE for j, name in enumerate("abcd")}
+        points.append({"id": f"d{k}", "formula": DERIVED_PATTERNS[k % len(DERIVED_PATTERNS)].format(**inputs)})
+    return points
+
+
 def write_config(args):
     devices = args.points // POINTS_PER_DEVICE
     # Several buses (connections, each with its own bus thread) to the same slave: parallel round
@@ -69,7 +97,7 @@ def write_config(args):
                    "responseTimeoutMs": 1000} for b in range(args.buses)],
         "templates": [{"name": "block", "intervalMs": args.interval_ms,
                        "points": [{"id": f"p{i}", "table": "holding", "address": i, "type": "uint16"}
-                                  for i in range(POINTS_PER_DEVICE)]}],
+                                  for i in range(POINTS_PER_DEVICE)] + derived_points(args.derived)}],
         "devices": [{"name": f"dev-{u}", "template": "block", "unit": u, "bus": f"bench-{u % args.buses}",
                      "productKey": "benchPK", "deviceKey": f"bench-dev-{u}"} for u in range(1, devices + 1)],
         "cloud": {"host": "127.0.0.1", "port": args.mqtt_port, "keepAliveSeconds": 30,
@@ -165,6 +193,32 @@ def replay(args):
     print(json.dumps({"resume": resume, "live_during": figures(during), "timed_out": time.time() >= deadline}))
 
 
+def points(args):
+    """Live samples between --since and --until, derived (ids d…) and polled."""
+    derived = polled = 0
+    with open(args.record, "rb") as f:
+        for raw in f:
+            parts = raw.decode("utf-8", "replace").split(" ", 2)
+            if len(parts) < 3:
+                continue
+            try:
+                received_ms = float(parts[0]) * 1000
+                payload = json.loads(parts[2])
+            except ValueError:
+                continue
+            if not isinstance(payload, dict) or not payload.get("method", "").startswith("thing.measurepoint.post") \
+                    or not args.since <= received_ms <= args.until:
+                continue
+            params = payload.get("params")
+            for p in params if isinstance(params, list) else [params]:
+                for key in (p.get("measurepoints", {}) if isinstance(p, dict) else {}):
+                    if key.startswith("d"):
+                        derived += 1
+                    else:
+                        polled += 1
+    print(json.dumps({"derived": derived, "polled": polled}))
+
+
 def floor(args):
     """mosquitto_pub -> mosquitto_sub latency for a small payload on the same broker (reference):
     one publisher connection (mosquitto_pub -l, a line a message), its send time in the payload."""
@@ -205,6 +259,11 @@ def main():
     c.add_argument("--live-ms", type=int, default=100)
     c.add_argument("--resume-rate", type=int, default=200_000)
     c.add_argument("--defaults", action="store_true", help="the agent's default publishing and ring-log sync settings")
+    c.add_argument("--derived", type=int, default=0, help="formula points a device, over its polled points")
+    pts = sub.add_parser("points")
+    pts.add_argument("record")
+    pts.add_argument("--since", type=float, required=True)
+    pts.add_argument("--until", type=float, required=True)
     lat = sub.add_parser("latency")
     lat.add_argument("record")
     lat.add_argument("--since", type=float, default=0.0, help="ignore arrivals before this epoch ms")
@@ -219,7 +278,7 @@ def main():
     f.add_argument("--count", type=int, default=20)
     args = parser.parse_args()
     {"slave": run_slave, "config": write_config, "latency": latency, "replay": replay,
-     "floor": floor}[args.command](args)
+     "floor": floor, "points": points}[args.command](args)
 
 
 if __name__ == "__main__":
