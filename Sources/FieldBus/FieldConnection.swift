@@ -21,7 +21,8 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
         case .iec104:
             guard case .tcp(let tcp) = bus.transport else { throw .invalidRequest }
             self = .iec104(IEC104Master(host: tcp.host, port: tcp.port, parameters: bus.iec104Link ?? IEC104LinkSettings(),
-                                        responseTimeoutMilliseconds: bus.responseTimeoutMilliseconds))
+                                        responseTimeoutMilliseconds: bus.responseTimeoutMilliseconds,
+                                        tls: bus.iec104TLS?.configuration))
         case .modbusRTU, .modbusTCP:
             self = .modbus(try ModbusConnection(bus: bus))
         }

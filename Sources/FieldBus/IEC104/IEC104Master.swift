@@ -1,6 +1,7 @@
 import CShim
 import EdgeCore
 import IEC104
+import TLS
 
 /// An IEC 60870-5-104 master on one TCP connection, as a `FieldProtocol` (a push protocol: see
 /// the FieldBus README). The scheduler's one read per device keeps the link running: it
@@ -21,10 +22,12 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     public var lastFailure: IEC104LinkFailure? { connection.lastFailure }
     var commonAddresses: [UInt16] = []
 
-    public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32) {
+    /// `tls`: the link runs over TLS (IEC 62351-3, the bus's `"tls"`); nil: plain TCP.
+    public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32,
+                tls: TLSConfiguration? = nil) {
         self.parameters = parameters
         self.responseTimeoutMilliseconds = UInt64(responseTimeoutMilliseconds)
-        connection = IEC104Connection(host: host, port: port, parameters: parameters)
+        connection = IEC104Connection(host: host, port: port, parameters: parameters, tls: tls)
     }
 
     /// The link's counters (frames, acknowledgements, tests, rejected ASDUs, closes).
