@@ -17,6 +17,7 @@ Station 47 has these points (the tests expect exactly these values and qualities
   IOA 21  C_SC_NA_1  select-before-operate, prints "COMMAND 21 <value> <cot>" on execute
 Prints READY when listening. Reads lines from stdin:
   spont IOA VALUE   set the float point IOA to VALUE and send it spontaneously
+  clockrefuse       answer every later clock synchronisation with a negative confirmation
 Prints CONNECTED / DISCONNECTED for the master's connection, and "CLOCK <seconds since 1970>"
 for each clock synchronisation command (C_CS_NA_1) received.
 """
@@ -64,9 +65,11 @@ def main() -> None:
 
     server.on_connect(callable=on_connect)
 
+    refuse_clock = [False]
+
     def on_clock_sync(server: c104.Server, ip: str, date_time: datetime.datetime) -> c104.ResponseState:
         print(f"CLOCK {date_time.timestamp():.3f}", flush=True)
-        return c104.ResponseState.SUCCESS
+        return c104.ResponseState.FAILURE if refuse_clock[0] else c104.ResponseState.SUCCESS
 
     server.on_clock_sync(callable=on_clock_sync)
     server.start()
@@ -78,6 +81,9 @@ def main() -> None:
             point.value = float(words[2])
             point.transmit(cause=c104.Cot.SPONTANEOUS)
             print(f"SENT {words[1]}", flush=True)
+        elif words == ["clockrefuse"]:
+            refuse_clock[0] = True
+            print("REFUSING", flush=True)
     server.stop()
 
 

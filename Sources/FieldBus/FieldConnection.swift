@@ -121,7 +121,7 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
 
     public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {
         switch self {
-        case .iec104(let c): c.table.drain(into: &sink)
+        case .iec104(let c): c.deliverReceived(into: &sink)
         default: break
         }
     }

@@ -22,6 +22,9 @@ public enum IEC104LinkFailure: Equatable, Sendable {
     /// T1: STARTDT, an I frame or TESTFR was not acknowledged in time.
     case acknowledgementTimeout
     case protocolError(IEC104Error)
+    /// The station refused the clock synchronisation (C_CS_NA_1): the cause of its answer (7
+    /// with P/N set, or 44-47). The link stays up; said once per cause.
+    case clockSyncRefused(causeCode: UInt8)
     /// Plain TCP: the outstation closed the connection before confirming STARTDT (what an
     /// outstation that speaks TLS only does with plain IEC 104 bytes).
     case closedBeforeStart
@@ -54,6 +57,10 @@ public enum IEC104LinkFailure: Equatable, Sendable {
         case .tlsHandshake(let code, let flags):
             if flags != 0 { return "iec104 link: TLS handshake failed: outstation certificate rejected: " + TLSErrorText.verification(flags) }
             return "iec104 link: TLS handshake failed: " + TLSErrorText.text(code)
+        case .clockSyncRefused(let code):
+            return "iec104: the station refused the clock synchronisation (C_CS_NA_1): "
+                + (code == Cause.activationConfirmation.rawValue ? "negative activation confirmation" : Cause.text(code))
+                + " (COT \(code))"
         case .closedBeforeStart:
             return "iec104 link: the outstation closed the connection before confirming STARTDT (does it expect TLS? see the bus's \"tls\")"
         case .tlsHandshakeTimeout: return "iec104 link: TLS handshake not complete within T0"
