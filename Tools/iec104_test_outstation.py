@@ -2,7 +2,10 @@
 """An IEC 60870-5-104 outstation for the IEC104 interop tests, made with c104 (which wraps
 lib60870-C): an independent implementation to check the Swift master against.
 
-  iec104_test_outstation.py PORT
+  iec104_test_outstation.py PORT [--tls CERT KEY CA]
+
+With --tls the outstation speaks IEC 104 over TLS (IEC 62351-3) only: its certificate CERT with
+key KEY, and it requires a client certificate signed by CA.
 
 Station 47 has these points (the tests expect exactly these values and qualities):
   IOA 11  M_ME_NC_1  12.5             good
@@ -14,7 +17,9 @@ Station 47 has these points (the tests expect exactly these values and qualities
   IOA 21  C_SC_NA_1  select-before-operate, prints "COMMAND 21 <value> <cot>" on execute
 Prints READY when listening. Reads lines from stdin:
   spont IOA VALUE   set the float point IOA to VALUE and send it spontaneously
-Prints CONNECTED / DISCONNECTED for the master's connection.
+  clockrefuse       answer every later clock synchronisation with a negative confirmation
+Prints CONNECTED / DISCONNECTED for the master's connection, and "CLOCK <seconds since 1970>"
+for each clock synchronisation command (C_CS_NA_1) received.
 """
 import datetime
 import sys
@@ -24,7 +29,13 @@ import c104
 
 def main() -> None:
     port = int(sys.argv[1])
-    server = c104.Server(ip="127.0.0.1", port=port, tick_rate_ms=50, select_timeout_ms=5000, max_connections=1)
+    security = None
+    if len(sys.argv) == 6 and sys.argv[2] == "--tls":
+        security = c104.TransportSecurity(validate=True, only_known=False)
+        security.set_certificate(cert=sys.argv[3], key=sys.argv[4])
+        security.set_ca_certificate(cert=sys.argv[5])
+    server = c104.Server(ip="127.0.0.1", port=port, tick_rate_ms=50, select_timeout_ms=5000, max_connections=1,
+                         transport_security=security)
     station = server.add_station(common_address=47)
     measured = station.add_point(io_address=11, type=c104.Type.M_ME_NC_1)
     measured.value = 12.5
@@ -53,6 +64,14 @@ def main() -> None:
         return True
 
     server.on_connect(callable=on_connect)
+
+    refuse_clock = [False]
+
+    def on_clock_sync(server: c104.Server, ip: str, date_time: datetime.datetime) -> c104.ResponseState:
+        print(f"CLOCK {date_time.timestamp():.3f}", flush=True)
+        return c104.ResponseState.FAILURE if refuse_clock[0] else c104.ResponseState.SUCCESS
+
+    server.on_clock_sync(callable=on_clock_sync)
     server.start()
     print("READY", flush=True)
     for line in sys.stdin:
@@ -62,6 +81,9 @@ def main() -> None:
             point.value = float(words[2])
             point.transmit(cause=c104.Cot.SPONTANEOUS)
             print(f"SENT {words[1]}", flush=True)
+        elif words == ["clockrefuse"]:
+            refuse_clock[0] = True
+            print("REFUSING", flush=True)
     server.stop()
 
 

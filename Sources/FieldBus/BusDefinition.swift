@@ -27,6 +27,8 @@ public struct BusDefinition: Equatable, Sendable {
     /// IEC 104: the link's k/w windows, T0-T3 and interrogation schedules (`"iec104"` of the bus;
     /// the common address is the devices'); nil on other protocols.
     public var iec104Link: IEC104LinkSettings? = nil
+    /// IEC 104 over TLS (IEC 62351-3, the bus's `"tls"`); nil: plain TCP.
+    public var iec104TLS: IEC104TLSSettings? = nil
     public var responseTimeoutMilliseconds: UInt32
     public var byteTimeoutMilliseconds: UInt32
     /// Overrides the 3.5-character gap between frames (serial), in microseconds.

@@ -128,7 +128,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
 
     // MARK: - Buses
 
-    static let busKeys = ["name", "type", "protocol", "timeSyncIntervalS", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port", "iec104",
+    static let busKeys = ["name", "type", "protocol", "timeSyncIntervalS", "device", "baud", "parity", "dataBits", "stopBits", "rs485", "host", "port", "iec104", "tls",
                           "responseTimeoutMs", "byteTimeoutMs", "interFrameGapUs", "retries", "offlineAfterFailures",
                           "probeBackoffMinMs", "probeBackoffMaxMs"]
 
@@ -196,6 +196,7 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                      o.member("timeSyncIntervalS")?.keyLocation)
         }
         let link = decodeIEC104Link(o, at: path, &v, onIEC104: fieldProtocol == .iec104)
+        let tls = decodeIEC104TLS(o, at: path, &v, onIEC104: fieldProtocol == .iec104)
         let response = v.integer(in: o, "responseTimeoutMs", required: false, range: 1...60_000) ?? 500
         let byte = v.integer(in: o, "byteTimeoutMs", required: false, range: 1...60_000) ?? 50
         let gap = v.integer(in: o, "interFrameGapUs", required: false, range: 0...1_000_000)
@@ -214,7 +215,10 @@ public struct FieldBusConfiguration: Equatable, Sendable {
                              probeBackoffMinimumMilliseconds: UInt32(backoffMin), probeBackoffMaximumMilliseconds: UInt32(backoffMax),
                              fieldProtocol: fieldProtocol)
         bus.timeSyncIntervalSeconds = timeSync.map { UInt32($0) }
-        if fieldProtocol == .iec104 { bus.iec104Link = link }
+        if fieldProtocol == .iec104 {
+            bus.iec104Link = link
+            bus.iec104TLS = tls
+        }
         return bus
     }
 

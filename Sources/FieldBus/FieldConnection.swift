@@ -21,7 +21,8 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
         case .iec104:
             guard case .tcp(let tcp) = bus.transport else { throw .invalidRequest }
             self = .iec104(IEC104Master(host: tcp.host, port: tcp.port, parameters: bus.iec104Link ?? IEC104LinkSettings(),
-                                        responseTimeoutMilliseconds: bus.responseTimeoutMilliseconds))
+                                        responseTimeoutMilliseconds: bus.responseTimeoutMilliseconds,
+                                        tls: bus.iec104TLS?.configuration))
         case .modbusRTU, .modbusTCP:
             self = .modbus(try ModbusConnection(bus: bus))
         }
@@ -128,7 +129,7 @@ public enum FieldConnection: ~Copyable, FieldProtocol {
 
     public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {
         switch self {
-        case .iec104(let c): c.table.drain(into: &sink)
+        case .iec104(let c): c.deliverReceived(into: &sink)
         default: break
         }
     }

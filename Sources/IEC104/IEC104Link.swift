@@ -4,7 +4,8 @@ import EdgeCore
 /// from the injected `Clock`). The driver feeds received bytes to `receive`, writes
 /// `pendingOutput` to the socket, and calls `poll()` after either and when the instant it returned
 /// comes. The link does the STARTDT handshake, keeps the k/w windows and the T0-T3 timers,
-/// acknowledges with S frames, tests an idle link, interrogates at start and on schedule, and
+/// acknowledges with S frames, tests an idle link, interrogates at start and on schedule,
+/// synchronises the station's clock at start and on schedule when configured, and
 /// closes itself (through `poll()`) on T1 expiry or a broken frame stream. Buffers are allocated
 /// once in `init`; nothing allocates afterwards.
 public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
@@ -45,6 +46,8 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
     var counterInterrogationPending = false
     var nextInterrogationAt: MonotonicInstant?
     var nextCounterInterrogationAt: MonotonicInstant?
+    var clockSyncPending = false
+    var nextClockSyncAt: MonotonicInstant?
 
     public init(parameters: LinkParameters, clock: Clock) {
         self.parameters = parameters
@@ -120,6 +123,8 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
         counterInterrogationPending = false
         nextInterrogationAt = nil
         nextCounterInterrogationAt = nil
+        clockSyncPending = false
+        nextClockSyncAt = nil
         closeReason = nil
     }
 
@@ -181,10 +186,12 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
         statistics.informationFramesSent += 1
     }
 
-    /// Sends C_CS_NA_1 with the clock's wall time to the configured station.
+    /// Sends C_CS_NA_1 with the clock's wall time (at the moment of sending) to the configured
+    /// station; counted in `statistics.clockSynchronisationsSent`.
     public mutating func synchroniseClock() throws(IEC104Error) {
         let time = CP56Time2a(milliseconds: clock.wallNow().milliseconds)
         try send(.clockSynchronisation(time), commonAddress: parameters.commonAddress)
+        statistics.clockSynchronisationsSent += 1
     }
 
     /// Asks for a station interrogation at the next `poll()` (when the window allows).
@@ -225,6 +232,14 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
             uFramePendingSince = now
         }
         if state == .started {
+            if let at = nextClockSyncAt, now >= at {
+                clockSyncPending = true
+                nextClockSyncAt = Self.nextRun(after: at, now: now, period: parameters.clockSyncPeriodMilliseconds)
+            }
+            // Before the interrogation: the station stamps what it answers with the new time.
+            if clockSyncPending, (try? synchroniseClock()) != nil {
+                clockSyncPending = false
+            }
             if let at = nextInterrogationAt, now >= at {
                 interrogationPending = true
                 nextInterrogationAt = Self.nextRun(after: at, now: now, period: parameters.interrogationPeriodMilliseconds)
@@ -264,6 +279,7 @@ public struct IEC104Link<Clock: EdgeClock>: ~Copyable {
         if state == .started {
             next = Self.earlier(next, nextInterrogationAt)
             next = Self.earlier(next, nextCounterInterrogationAt)
+            next = Self.earlier(next, nextClockSyncAt)
         }
         return next
     }

@@ -86,6 +86,10 @@ extension IEC104Link {
             if parameters.counterInterrogationPeriodMilliseconds > 0 {
                 nextCounterInterrogationAt = now.advanced(byMilliseconds: parameters.counterInterrogationPeriodMilliseconds)
             }
+            if parameters.clockSyncPeriodMilliseconds > 0 {
+                clockSyncPending = true
+                nextClockSyncAt = now.advanced(byMilliseconds: parameters.clockSyncPeriodMilliseconds)
+            }
             onEvent(.started)
         case .stopConfirmation:
             guard state == .stopping else { throw IEC104Error(.unexpectedFrame, offset: 2, value: Int(function.rawValue)) }

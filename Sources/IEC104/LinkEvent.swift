@@ -116,6 +116,8 @@ public struct LinkStatistics: Equatable, Sendable {
     public var informationFramesSent: UInt64 = 0
     public var supervisoryFramesSent: UInt64 = 0
     public var testFramesSent: UInt64 = 0
+    /// C_CS_NA_1 sent (at start and on schedule, `LinkParameters.clockSyncPeriodMilliseconds`).
+    public var clockSynchronisationsSent: UInt64 = 0
     public var pointsDecoded: UInt64 = 0
     public var asdusRejected: UInt64 = 0
     public var unknownTypes: UInt64 = 0

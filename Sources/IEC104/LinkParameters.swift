@@ -1,5 +1,6 @@
 /// The parameters of one IEC 104 link (defaults as IEC 60870-5-104 gives them): the k and w
-/// windows, the T0-T3 timers, the station to interrogate and the interrogation schedules.
+/// windows, the T0-T3 timers, the station to interrogate, the interrogation and clock
+/// synchronisation schedules.
 public struct LinkParameters: Equatable, Sendable {
     /// k: unacknowledged I frames sent before sending stops (1-32767).
     public var k: Int = 12
@@ -23,6 +24,9 @@ public struct LinkParameters: Equatable, Sendable {
     public var interrogationPeriodMilliseconds: UInt64 = 0
     /// Counter interrogation every this many milliseconds after start (0: never by schedule).
     public var counterInterrogationPeriodMilliseconds: UInt64 = 0
+    /// Clock synchronisation (C_CS_NA_1 with the clock's wall time) right after STARTDT con and
+    /// then every this many milliseconds (0: never, the default).
+    public var clockSyncPeriodMilliseconds: UInt64 = 0
     /// Bytes of the output buffer (frames waiting for the socket), allocated once.
     public var outputBufferBytes = 4096
 

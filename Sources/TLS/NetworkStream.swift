@@ -23,6 +23,14 @@ public enum NetworkStream: ByteStream, ~Copyable {
         }
     }
 
+    /// True once the TCP connection is made (for TLS: the handshake may still be under way).
+    public var isConnected: Bool {
+        switch self {
+        case .tcp(let t): return t.isEstablished
+        case .tls(let t): return t.isConnected
+        }
+    }
+
     public var hasBufferedInput: Bool {
         switch self {
         case .tcp(let t): return t.hasBufferedInput

@@ -133,6 +133,8 @@ public struct TLSStream: ByteStream, ~Copyable {
 
     public var descriptor: Int32 { tcp.descriptor }
     public var isEstablished: Bool { handshakeDone }
+    /// True once the TCP connection is made (the handshake may still be under way).
+    public var isConnected: Bool { tcp.isEstablished }
     public var hasBufferedInput: Bool { handshakeDone && mbedtls_ssl_get_bytes_avail(ssl) > 0 }
 
     public mutating func open(host: String, port: UInt16) throws(ByteStreamError) {

@@ -55,6 +55,10 @@ import Testing
         #expect(link.k == 12 && link.w == 8 && link.t0Milliseconds == 30_000 && link.t1Milliseconds == 15_000)
         #expect(link.t2Milliseconds == 10_000 && link.t3Milliseconds == 20_000 && link.interrogationPeriodMilliseconds == 600_000)
         #expect(config.buses[1].iec104Link == nil)
+        #expect(link.clockSyncPeriodMilliseconds == 0)
+        let synchronised = try FieldBusConfiguration.parse(Array(Self.replacing("\"k\": 12", with: "\"k\": 12, \"clockSyncIntervalMs\": 600000").utf8),
+                                                           file: "fieldbus.json")
+        #expect(synchronised.buses[0].iec104Link?.clockSyncPeriodMilliseconds == 600_000)
         let points = config.templates[0].points
         #expect(config.templates[0].fieldProtocol == .iec104)
         #expect(points.map(\.objectAddress) == [11, 13, 20, 30, 40])
@@ -70,6 +74,7 @@ import Testing
             ("\"type\": \"tcp\", \"protocol\": \"iec104\"", "\"type\": \"serial\", \"device\": \"/dev/null\", \"protocol\": \"iec104\"",
              "buses[0].protocol: protocol \"iec104\" runs on a tcp bus, not a serial one"),
             ("\"k\": 12", "\"k\": 0", "buses[0].iec104.k"),
+            ("\"k\": 12", "\"k\": 12, \"clockSyncIntervalMs\": 999", "buses[0].iec104.clockSyncIntervalMs"),
             ("\"k\": 12", "\"k\": 12, \"t2Ms\": 20000", "buses[0].iec104.t2Ms: t2Ms (20000) must be shorter than t1Ms (15000)"),
             ("\"w\": 8", "\"w\": 9", "buses[0].iec104.w: w (9) must be at most two thirds of k (12)"),
             ("\"k\": 12", "\"k\": 12, \"tx\": 1", "buses[0].iec104"),

@@ -31,11 +31,13 @@ final class OutstationProcess {
 
     enum OutstationError: Error { case notReady(String) }
 
-    /// Starts the outstation on `port` (a random one by default: a restarted outstation takes its predecessor's).
-    init(port: UInt16 = UInt16.random(in: 20000...45000)) throws {
+    /// Starts the outstation on `port` (a random one by default: a restarted outstation takes its
+    /// predecessor's); `tls`: (certificate, key, CA of the clients) to speak TLS only.
+    init(port: UInt16 = UInt16.random(in: 20000...45000), tls: (certificate: String, key: String, ca: String)? = nil) throws {
         self.port = port
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [Self.python, Self.packageRoot.appendingPathComponent("Tools/iec104_test_outstation.py").path, "\(port)"]
+            + (tls.map { ["--tls", $0.certificate, $0.key, $0.ca] } ?? [])
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output

@@ -3,12 +3,13 @@ import IEC104
 
 extension FieldBusConfiguration {
     static let iec104LinkKeys = ["k", "w", "t0Ms", "t1Ms", "t2Ms", "t3Ms", "interrogationIntervalS",
-                                 "counterInterrogationIntervalS", "originator"]
+                                 "counterInterrogationIntervalS", "originator", "clockSyncIntervalMs"]
     static let iec104PointKeys = ["id", "ioa", "type", "scale", "offset", "writable", "select", "commandIoa", "min", "max"]
 
     /// The `"iec104"` object of a bus (every member optional, the standard's defaults): k, w,
     /// T0-T3 in milliseconds, the general and counter interrogation periods in seconds (0: at
-    /// start only / never), the originator address. Reported on a bus of another protocol.
+    /// start only / never), the originator address, the clock synchronisation period in
+    /// milliseconds (absent: none; else at start and then on that period). Reported on a bus of another protocol.
     static func decodeIEC104Link(_ o: ConfigObject, at path: JSONPath, _ v: inout ConfigValidator, onIEC104: Bool) -> LinkParameters {
         var p = LinkParameters()
         guard let member = o.member("iec104") else { return p }
@@ -32,6 +33,9 @@ extension FieldBusConfiguration {
             p.counterInterrogationPeriodMilliseconds = UInt64(s) * 1000
         }
         if let a = v.integer(in: l, "originator", required: false, range: 0...255) { p.originator = UInt8(a) }
+        if let t = v.integer(in: l, "clockSyncIntervalMs", required: false, range: 1000...604_800_000) {
+            p.clockSyncPeriodMilliseconds = UInt64(t)
+        }
         guard v.errors.count == before else { return p }
         if p.t2Milliseconds >= p.t1Milliseconds {
             v.report("t2Ms (\(p.t2Milliseconds)) must be shorter than t1Ms (\(p.t1Milliseconds)): received frames are acknowledged before the outstation gives up",

@@ -1,6 +1,7 @@
 import CShim
 import EdgeCore
 import IEC104
+import TLS
 
 /// Takes what an `IEC104Connection` reads: every event of the link, with the wall time it came,
 /// and whether there is room for another ASDU's worth of values (reading stops while there is
@@ -11,9 +12,10 @@ public protocol IEC104EventReceiver: AnyObject {
     func handle(_ event: LinkEvent, now: WallTime)
 }
 
-/// One IEC 104 link on one TCP connection: the socket driver shared by `IEC104Master` (the
+/// One IEC 104 link on one TCP connection, or on TLS over it (IEC 62351-3, through the same
+/// `TLSStream` as the cloud link): the socket driver shared by `IEC104Master` (the
 /// field bus) and the `edge-agent iec104` probe, so that both connect, start and run the link
-/// alike. It connects within T0 and sends STARTDT (`start`), runs the pure `IEC104Link`
+/// alike. It connects (TCP, then the TLS handshake) within T0 and sends STARTDT (`start`), runs the pure `IEC104Link`
 /// (`service`: write what the link has to send, wait for input or its next timer, feed what
 /// arrived), and closes on the link's or the socket's failure, keeping why in `lastFailure`. Its
 /// buffers are allocated in `init`; running it allocates nothing.
@@ -21,7 +23,11 @@ public struct IEC104Connection: ~Copyable {
     public let host: String
     public let port: UInt16
     public private(set) var parameters: LinkParameters
-    var stream = TCPStream()
+    var stream: NetworkStream
+    /// Why the TLS client could not be set up (its files changed since the configuration was
+    /// checked): every start fails with it.
+    let tlsSetupFailure: Int32?
+    let usesTLS: Bool
     public internal(set) var link: IEC104Link<SystemClock>
     let buffer: UnsafeMutableRawBufferPointer
     /// Why the link last went down (nil until it does, or once `clearFailure` is called).
@@ -33,10 +39,24 @@ public struct IEC104Connection: ~Copyable {
     public private(set) var losses: UInt64 = 0
     var wasStarted = false
 
-    public init(host: String, port: UInt16, parameters: LinkParameters) {
+    /// `tls`: the link runs over TLS with this configuration; nil: plain TCP.
+    public init(host: String, port: UInt16, parameters: LinkParameters, tls: TLSConfiguration? = nil) {
         self.host = host
         self.port = port
         self.parameters = parameters
+        var setupFailure: Int32? = nil
+        if let tls {
+            do throws(ByteStreamError) {
+                stream = .tls(try TLSStream(tls))
+            } catch {
+                stream = .tcp(TCPStream())
+                setupFailure = error.code
+            }
+        } else {
+            stream = .tcp(TCPStream())
+        }
+        tlsSetupFailure = setupFailure
+        usesTLS = tls != nil
         link = IEC104Link(parameters: parameters, clock: SystemClock())
         buffer = .allocate(byteCount: 2048, alignment: 8)
     }
@@ -57,12 +77,18 @@ public struct IEC104Connection: ~Copyable {
     /// True once STARTDT con came, until the link stops or closes.
     public var isStarted: Bool { link.state == .started }
 
-    /// Connects (within T0) and sends STARTDT when the link is not started; returns once STARTDT
+    /// Connects (TCP and, over TLS, the handshake: both within T0, IEC 104's connection
+    /// establishment timeout) and sends STARTDT when the link is not started; returns once STARTDT
     /// con came (within T1). Throws `.system(errno)` when the connection fails (ECONNREFUSED for
-    /// a refused one) and `.timeout` for T0 or T1, the reason kept in `lastFailure`.
+    /// a refused one; EPROTO for a failed handshake) and `.timeout` for T0 or T1, the reason kept
+    /// in `lastFailure`.
     public mutating func start<Receiver: IEC104EventReceiver>(into receiver: Receiver) throws(ModbusError) {
         if isStarted { return }
         drop(nil)
+        if let code = tlsSetupFailure {
+            drop(.tlsSetup(code: code))
+            throw .system(EPROTO)
+        }
         link.connecting()
         var timedOut = false
         do throws(ByteStreamError) {
@@ -78,11 +104,15 @@ public struct IEC104Connection: ~Copyable {
                 established = try stream.advance(revents: revents)
             }
         } catch {
+            if error.kind == .tls {
+                drop(.tlsHandshake(code: error.code, verifyFlags: error.detail))
+                throw .system(EPROTO)
+            }
             drop(.connect(error.kind, code: error.code))
             throw .system(error.code != 0 ? error.code : ECONNREFUSED)
         }
         if timedOut {
-            drop(.connectTimeout)
+            drop(stream.isConnected ? .tlsHandshakeTimeout : .connectTimeout)
             throw .timeout
         }
         link.connectionOpened()
@@ -115,8 +145,10 @@ public struct IEC104Connection: ~Copyable {
             var wait = deadline - now
             if case .wait(let until?) = action, until.nanoseconds > now { wait = min(wait, until.nanoseconds - now) }
             var revents: Int16 = 0
-            let events: Int16 = link.pendingOutput.count > 0 ? stream.pollEvents(wantWrite: true) : Int16(POLLIN)
-            _ = edge_poll_one(stream.descriptor, events, Int32(min(wait / 1_000_000 + 1, 60_000)), &revents)
+            let events = stream.pollEvents(wantWrite: link.pendingOutput.count > 0)
+            // TLS may hold decrypted input the socket no longer shows: read it without waiting.
+            let timeout = stream.hasBufferedInput && receiver.hasRoom ? 0 : Int32(min(wait / 1_000_000 + 1, 60_000))
+            _ = edge_poll_one(stream.descriptor, events, timeout, &revents)
             var received = false
             // Read while input waits and the receiver has room for a full ASDU of values.
             while receiver.hasRoom {
@@ -124,7 +156,8 @@ public struct IEC104Connection: ~Copyable {
                 do throws(ByteStreamError) {
                     n = try stream.receive(into: buffer)
                 } catch {
-                    drop(.receive(error.kind, code: error.code))
+                    let refusedPlain = !usesTLS && link.state == .starting && (error.kind == .closedByPeer || error.code == ECONNRESET)
+                    drop(refusedPlain ? .closedBeforeStart : .receive(error.kind, code: error.code))
                     throw error.code != 0 ? .system(error.code) : .system(ECONNRESET)
                 }
                 guard n > 0 else { break }

@@ -1,6 +1,7 @@
 import CShim
 import EdgeCore
 import IEC104
+import TLS
 
 /// An IEC 60870-5-104 master on one TCP connection, as a `FieldProtocol` (a push protocol: see
 /// the FieldBus README). The scheduler's one read per device keeps the link running: it
@@ -20,11 +21,15 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
     /// `failureDetail`, for the log and the console.
     public var lastFailure: IEC104LinkFailure? { connection.lastFailure }
     var commonAddresses: [UInt16] = []
+    /// The device of each common address in `commonAddresses`.
+    var stationDevices: [Int] = []
 
-    public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32) {
+    /// `tls`: the link runs over TLS (IEC 62351-3, the bus's `"tls"`); nil: plain TCP.
+    public init(host: String, port: UInt16, parameters: LinkParameters, responseTimeoutMilliseconds: UInt32,
+                tls: TLSConfiguration? = nil) {
         self.parameters = parameters
         self.responseTimeoutMilliseconds = UInt64(responseTimeoutMilliseconds)
-        connection = IEC104Connection(host: host, port: port, parameters: parameters)
+        connection = IEC104Connection(host: host, port: port, parameters: parameters, tls: tls)
     }
 
     /// The link's counters (frames, acknowledgements, tests, rejected ASDUs, closes).
@@ -64,7 +69,10 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
             table.add(key: IEC104PointTable.key(commonAddress: ca, address: point.objectAddress),
                       target: .init(device: device, point: i, kind: settings.kind, scale: point.scale, offset: point.offset))
         }
-        if !commonAddresses.contains(ca) { commonAddresses.append(ca) }
+        if !commonAddresses.contains(ca) {
+            commonAddresses.append(ca)
+            stationDevices.append(device)
+        }
         // One station: interrogate it; several behind one link: the broadcast address.
         parameters.commonAddress = commonAddresses.count == 1 ? ca : 0xFFFF
         connection.reset(parameters: parameters)
@@ -86,8 +94,25 @@ public struct IEC104Master: ~Copyable, FieldProtocol {
         lastFailure.map { .iec104($0) }
     }
 
-    public mutating func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {
+    /// The samples received, then a refused clock synchronisation (changes only the table: the
+    /// connection calls it on a borrowed master).
+    public func deliverReceived<Sink: BusEventSink>(into sink: inout Sink) {
         table.drain(into: &sink)
+        // A refused clock synchronisation: said once per cause (the log's warning), as the
+        // station's read failure; the link stays up.
+        if let refusal = table.clockSyncRefusal {
+            table.clockSyncRefusal = nil
+            if table.clockSyncRefusalSaid != refusal.causeCode, !stationDevices.isEmpty {
+                table.clockSyncRefusalSaid = refusal.causeCode
+                let device = commonAddresses.firstIndex(of: refusal.commonAddress).map { stationDevices[$0] } ?? stationDevices[0]
+                sink.deliver(.readFailure(device: device, detail: .iec104(.clockSyncRefused(causeCode: refusal.causeCode))))
+            }
+        }
+    }
+
+    /// Clock synchronisations sent, confirmed and refused by the station.
+    public var clockSynchronisations: (sent: UInt64, confirmed: UInt64, refused: UInt64) {
+        (connection.link.statistics.clockSynchronisationsSent, table.clockSyncsConfirmed, table.clockSyncsRefused)
     }
 
     public mutating func write(_ command: WriteCommand, point: PointDefinition, of device: FieldAddress,

@@ -30,6 +30,13 @@ final class IEC104PointTable: IEC104EventReceiver {
     var awaitingKey: UInt64? = nil
     var awaitingType: TypeIdentification = .singleCommand
     var confirmation: ControlResponse? = nil
+    /// Clock synchronisations the station confirmed, and refused; the latest refusal not yet
+    /// reported (`IEC104Master.deliverReceived` says it once per cause).
+    var clockSyncsConfirmed: UInt64 = 0
+    var clockSyncsRefused: UInt64 = 0
+    var clockSyncRefusal: ControlResponse? = nil
+    /// Cause code of the refusal last reported; nil once a synchronisation is confirmed again.
+    var clockSyncRefusalSaid: UInt8? = nil
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -69,6 +76,14 @@ final class IEC104PointTable: IEC104EventReceiver {
     func handle(_ event: LinkEvent, now: WallTime) {
         switch event {
         case .data(let p): store(p, now: now)
+        case .response(let r) where r.type == .clockSynchronisation:
+            if r.isRefused {
+                clockSyncsRefused &+= 1
+                clockSyncRefusal = r
+            } else if r.causeCode == Cause.activationConfirmation.rawValue {
+                clockSyncsConfirmed &+= 1
+                clockSyncRefusalSaid = nil
+            }
         case .response(let r):
             guard let k = awaitingKey, r.type == awaitingType,
                   Self.key(commonAddress: r.commonAddress, address: r.address) == k,
