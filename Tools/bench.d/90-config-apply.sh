@@ -158,9 +158,10 @@ echo "Per apply, call → first new sample (its stream): $(sed -n 's/^per-run //
 echo "Target ≤ $goal_ms ms (median): **$verdict**."
 echo
 echo "The sample's own time stamp is the new configuration's first poll (the device's reply). The run"
-echo "restarts before its uplink is ready, so those first samples go through the ring log and reach the"
-echo "cloud as backlog (\`thing.measurepoint.resume.batch\`, marked \"resume\" above) at the default resume"
-echo "pace; the later devices' first samples follow them (the \"all 10 devices\" row)."
+echo "restarts before its uplink is ready, so its first samples usually go through the ring log and reach"
+echo "the cloud as backlog (\`thing.measurepoint.resume.batch\`, \"resume\" above) at the default resume"
+echo "pace, the later devices' after the first (the \"all 10 devices\" row); when the uplink is ready"
+echo "first they go live (\"post\")."
 echo
 json '"Samples lost across the applies: %d of %d polls numbered by the slave (%d samples arrived, %d duplicates); longest interval between a device'"'"'s consecutive samples: %d ms (poll period 1000 ms)." % (d["missing"], d["expected"], d["samples"], d["duplicates"], d["longest_interval_ms"])' <<<"$losses"
 echo "Goal 0 lost: **$lost**."
