@@ -55,7 +55,8 @@ test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz
 #                               trial boot runs slot B's bytes, the v2 build), and a gateway whose
 #                               boots the boot simulator plays, each slot's bytes run as the agent
 #                               (v1 -> v2 committed, v3 missing its deadline rolled back)
-#   EndToEndCloudConfigTests, EndToEndConfigApplyTests, EndToEndConsoleConfigApplyTests
+#   EndToEndCloudConfig(File)Tests, EndToEndConfigApplyTests, EndToEndConsoleConfigApplyTests,
+#   EndToEndConfigTrialStartsTests
 #                               configuration bundles signed with the test key (issue 15) applied
 #                               from the cloud, by `config apply` and from the console, on the
 #                               firmware that trusts that key (a host build is given --ota-key)
@@ -65,7 +66,8 @@ test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz
 OTA_TEST_FIRMWARE_DIR ?= $(BUILD_DIR)/ota-test-firmware
 OTA_TEST_V2_VERSION ?= $(shell awk -F. '{ printf "%d.%d.%d", $$1, $$2, $$3 + 1 }' VERSION)
 OTA_FIRMWARE_SUITES ?= OTATests.FirmwareBootSimulatorTests AgentTests.AgentUpgradeTests \
-  AgentTests.EndToEndCloudConfigTests AgentTests.EndToEndConfigApplyTests AgentTests.EndToEndConsoleConfigApplyTests
+  AgentTests.EndToEndCloudConfigTests AgentTests.EndToEndCloudConfigFileTests AgentTests.EndToEndConfigApplyTests \
+  AgentTests.EndToEndConsoleConfigApplyTests AgentTests.EndToEndConfigTrialStartsTests
 SWIFTPM_FLAGS ?=
 ota-firmware-test: host-deps
 	@command -v qemu-aarch64 >/dev/null || { echo "FAIL: no qemu-aarch64"; exit 1; }

@@ -132,6 +132,7 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
         if let due = control.nextDeadline { timeout = min(timeout, millisecondsUntil(due)) }
         if extraPoll.timeoutMilliseconds >= 0 { timeout = min(timeout, extraPoll.timeoutMilliseconds) }
         if configurationPoll.timeoutMilliseconds >= 0 { timeout = min(timeout, configurationPoll.timeoutMilliseconds) }
+        if let due = alarms.millisecondsUntilDue(wallNow: clock.wallNow().milliseconds) { timeout = min(timeout, due) }
         timeout = max(timeout, 0)
 
         var n = 0

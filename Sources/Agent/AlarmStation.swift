@@ -8,9 +8,9 @@ import FieldBus
 /// and good-sample time of each slot, each device's online state), kept from the samples as
 /// they are delivered, derived points included; the evaluator; and the record buffer. `evaluate`
 /// runs after each batch of bus events that brought samples (at the newest sample's time, so a
-/// raise carries the time its condition was met), and at least once a second otherwise (delays,
-/// stale data, offline devices), at the wall clock. Sized at init; `observe` and `evaluate`
-/// allocate nothing.
+/// raise carries the time its condition was met), and otherwise at the wall clock when an on- or
+/// off-delay ends (`millisecondsUntilDue`, which the loop waits for) and at least once a second
+/// (stale data, offline devices). Sized at init; `observe` and `evaluate` allocate nothing.
 public final class AlarmStation {
     public private(set) var evaluator: AlarmEvaluator
     let slotBase: [Int]
@@ -122,7 +122,8 @@ public final class AlarmStation {
         if fresh {
             now = newestSample == Int64.min ? wallNow : newestSample
         } else {
-            guard lastEvaluation == Int64.min || wallNow &- lastEvaluation >= Self.idleIntervalMilliseconds else { return }
+            guard lastEvaluation == Int64.min || wallNow &- lastEvaluation >= Self.idleIntervalMilliseconds
+                    || wallNow >= evaluator.nextDeadline else { return }
             now = wallNow
         }
         now = max(now, lastEvaluation)
@@ -139,6 +140,17 @@ public final class AlarmStation {
             let sequence = append(bytes, WallTime(milliseconds: transition.timeMilliseconds))
             if transition.kind == .raise { self.raiseSequences[transition.rule] = sequence ?? 0 }
         }
+    }
+
+    /// Milliseconds from `wallNow` until an on- or off-delay ends (0: now), nil when none runs:
+    /// the loop wakes then, so that a raise is appended when its delay ends, not at the next
+    /// sample (an on-delay that is not a multiple of the poll period).
+    public func millisecondsUntilDue(wallNow: Int64) -> Int? {
+        let deadline = evaluator.nextDeadline
+        // A deadline an evaluation has already reached (it moves when the rule leaves its
+        // pending or clearing state) never makes the loop wake at once again: no spinning.
+        guard isActive, deadline != Int64.max, lastEvaluation == Int64.min || deadline > lastEvaluation else { return nil }
+        return deadline <= wallNow ? 0 : Int(clamping: deadline &- wallNow)
     }
 
     /// Keeps each active alarm's raise in the ring log: when the log is about to reclaim the

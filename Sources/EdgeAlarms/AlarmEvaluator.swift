@@ -39,11 +39,24 @@ public struct AlarmEvaluator {
     /// When the raised alarm's condition was met.
     public func raisedAt(_ rule: Int) -> Int64? { isRaised(rule) ? states[rule].raisedAt : nil }
 
+    /// After `evaluate`: the earliest time (ms) at which a pending rule's on-delay or a clearing
+    /// rule's off-delay ends, `Int64.max` when none runs. Evaluating then (with the same inputs)
+    /// raises or clears on time instead of at the next sample.
+    public private(set) var nextDeadline: Int64 = Int64.max
+
     /// Evaluates every rule at `now`, calling `transition` for each raise or clear.
     public mutating func evaluate(at now: WallTime, inputs: AlarmInputs, _ transition: (AlarmTransition) -> Void) {
+        var next = Int64.max
         for r in 0..<states.count {
             if let t = step(r, at: now, inputs: inputs) { transition(t) }
+            let s = states[r]
+            if s.state == .pending {
+                next = min(next, s.since &+ Int64(rules.rules[r].onDelayMilliseconds))
+            } else if s.state == .clearing {
+                next = min(next, s.since &+ Int64(rules.rules[r].offDelayMilliseconds))
+            }
         }
+        nextDeadline = next
     }
 
     /// Evaluates rule `r` at `now`; the raise or clear this causes, if any.

@@ -72,4 +72,30 @@ import Testing
         h.loop.turn(maximumWaitMilliseconds: 0)
         #expect(!h.lines.contains { $0.contains("alarm high-v raised") }, "raised again after the restart: \(h.lines)")
     }
+
+    @Test func aRaiseIsAppendedWhenItsOnDelayEndsNotAtTheNextSample() throws {
+        // Polled every 10 s (the harness's buses deliver only what the test gives them), an
+        // on-delay of 2.5 s: the raise must not wait for the next sample.
+        let text = Self.config().replacingOccurrences(of: "\"eventId\": \"overV\"}", with: "\"eventId\": \"overV\", \"onDelayMs\": 2500}")
+        #expect(text.contains("onDelayMs"))
+        var h = try LoopHarness(configText: text)
+        h.connect()
+        h.clock.advance(milliseconds: 1_000)
+        h.turn()
+        let metAt = h.clock.wallNow().milliseconds
+        h.buses[0].deliver(h.sample(0, 0, 20))
+        h.loop.turn(maximumWaitMilliseconds: 0)
+        #expect(!h.lines.contains { $0.contains("alarm high-v raised") }, "raised before its on-delay")
+        var raisedAt: Int64? = nil
+        var turns = 0
+        while raisedAt == nil && h.clock.wallNow().milliseconds < metAt + 10_000 && turns < 1_000 {
+            h.loop.turn(maximumWaitMilliseconds: 10_000)   // the poller spends the whole wait at once
+            turns += 1
+            if h.lines.contains(where: { $0.contains("alarm high-v raised") }) { raisedAt = h.clock.wallNow().milliseconds }
+        }
+        #expect(turns < 1_000, "the loop keeps waking without time passing (spinning)")
+        let at = try #require(raisedAt, "never raised: \(h.lines)")
+        #expect(at >= metAt + 2_500 && at <= metAt + 2_600, "raised \(at - metAt) ms after the condition was met")
+        #expect(h.lines.contains { $0.contains("condition time \(metAt) ms") }, "\(h.lines)")
+    }
 }
