@@ -60,8 +60,8 @@ json.dump({
   "templates": [{"name": "station", "protocol": "iec104", "intervalMs": interval,
                  "points": [{"id": "v%d" % i, "ioa": i, "type": "float"} for i in range(1, 101)]}],
   "devices": [{"name": "s1", "template": "station", "bus": "rtu", "commonAddress": 1, "productKey": "pk", "deviceKey": "station1"}],
-  "cloud": {"host": "127.0.0.1", "port": 9, "gateway": {"productKey": "gwPK", "deviceKey": "gw1", "deviceSecret": "x"},
-            "subDevices": [{"device": "s1", "deviceSecret": "s1"}]},
+  "cloud": {"host": "127.0.0.1", "port": 9, "gateway": {"productKey": "gwPK", "deviceKey": "gw1", "deviceSecret": "gateway-secret"},
+            "subDevices": [{"device": "s1", "deviceSecret": "station-secret"}]},
   "ringLog": {"path": ring, "size": "128MiB"}}, open(out, "w"), indent=1)
 PY
 }
