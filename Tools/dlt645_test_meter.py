@@ -14,10 +14,16 @@ meter except the forward active energy 0x00010000 = 12345.67 + the meter's last 
 communication address 0x04000401 answers with the meter's own address (its discovery, sent to
 the wildcard AAAAAAAAAAAA).
 
-usage: dlt645_test_meter.py DEVICE [--quiet] --meter ADDRESS[:FAULT] [--meter ...]
+usage: dlt645_test_meter.py DEVICE [--quiet] [--wire-baud BAUD [--turnaround-ms MS]] [--stamp]
+                           --meter ADDRESS[:FAULT] [--meter ...]
 FAULT: checksum (CS + 1), error (every read gets error reply 0x01), silent (never answers),
        fe (11 wake-up bytes, reply written in two pieces), wrongaddr (answers as address + 1),
        wrongdi (echoes another DI).
+--wire-baud BAUD: answer as a real line at BAUD would (the benchmark's wire-speed meters): a reply
+leaves once the request would have crossed the wire (its bytes, wake-up bytes included, at 11 bits
+a character, 8E1), the meter's turnaround (--turnaround-ms, default 20: the standard's least
+response delay) and the reply's own bytes have passed. --stamp prefixes each READ line with the
+monotonic time in seconds.
 Prints READY when serving, then one line per request: "READ <address> <DI hex>" and
 "TIMESYNC <YYMMDDhhmmss>" (with --quiet only READY, for a reader that stops reading).
 """
@@ -133,22 +139,28 @@ def main():
     device = args[0]
     meters = [Meter(args[i + 1]) for i in range(1, len(args) - 1) if args[i] == "--meter"]
     quiet = "--quiet" in args
+    stamp = "--stamp" in args
+    baud = float(args[args.index("--wire-baud") + 1]) if "--wire-baud" in args else None
+    turnaround = float(args[args.index("--turnaround-ms") + 1]) / 1000 if "--turnaround-ms" in args else 0.020
     fd = os.open(device, os.O_RDWR | os.O_NOCTTY)
     tty.setraw(fd)
     print("READY", flush=True)
     buffer = bytearray()
+    dropped = 0  # wake-up bytes (and noise) before the frame being read: on the wire too
     while True:
         select.select([fd], [], [])
         buffer += os.read(fd, 512)
         while True:
             while buffer and buffer[0] != 0x68:
                 del buffer[0]  # wake-up bytes and line noise before a frame
+                dropped += 1
             if len(buffer) < 10:
                 break
             length = buffer[9]
             if len(buffer) < 12 + length:
                 break
             raw, buffer = bytes(buffer[:12 + length]), buffer[12 + length:]
+            arrived, request_chars, dropped = time.monotonic(), dropped + len(raw), 0
             if raw[7] != 0x68 or raw[-1] != 0x16 or sum(raw[:-2]) & 0xFF != raw[-2]:
                 print("BADFRAME " + raw.hex(), flush=True)
                 continue
@@ -163,9 +175,14 @@ def main():
             for meter in meters:
                 if matches(asked, meter.address):
                     if not quiet:
-                        print("READ %s %08X" % (meter.text, di), flush=True)
+                        print("%sREAD %s %08X" % ("%.6f " % arrived if stamp else "", meter.text, di), flush=True)
                     reply = meter.answer(di)
-                    if reply:
+                    if reply and baud:
+                        # The request on the wire, the meter's turnaround, the reply on the wire.
+                        due = arrived + (request_chars + len(reply)) * 11 / baud + turnaround
+                        time.sleep(max(0.0, due - time.monotonic()))
+                        os.write(fd, reply)
+                    elif reply:
                         time.sleep(0.002)
                         half = len(reply) // 2 if meter.fault == "fe" else len(reply)
                         os.write(fd, reply[:half])
