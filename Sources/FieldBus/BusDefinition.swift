@@ -63,9 +63,14 @@ public struct BusDefinition: Equatable, Sendable {
         self.probeBackoffMaximumMilliseconds = probeBackoffMaximumMilliseconds
     }
 
-    /// The silence the scheduler keeps between the end of one transaction and the next request.
+    /// The silence the scheduler keeps between the end of one transaction and the next request:
+    /// `interFrameGapUs` when set; else Modbus RTU's 3.5 characters on a serial bus, none on TCP
+    /// and none for DL/T 645, whose frames are delimited by their own bytes (0x68 … 0x16, with
+    /// wake-up 0xFE bytes in front), not by silence: the 3.5-character gap cost 16 ms a read at
+    /// 2400 baud, 8 % of a 32-meter round (BENCHMARKS.md "DL/T 645").
     public var interFrameGapNanoseconds: UInt64 {
         if let gap = interFrameGapMicroseconds { return UInt64(gap) * 1000 }
+        if fieldProtocol == .dlt645 { return 0 }
         switch transport {
         case .serial(let s): return s.interFrameGapNanoseconds
         case .tcp: return 0

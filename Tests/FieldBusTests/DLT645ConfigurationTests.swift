@@ -41,6 +41,16 @@ import Testing
         return valid.replacingOccurrences(of: old, with: new)
     }
 
+    @Test func aDLT645BusKeepsNoModbusGapBetweenFramesUnlessOneIsSet() {
+        let serial = BusTransportSettings.serial(SerialSettings(path: "/dev/null", baud: 2400, parity: .even))
+        let meters = BusDefinition(name: "meters", transport: serial, fieldProtocol: .dlt645)
+        #expect(meters.interFrameGapNanoseconds == 0)
+        let modbus = BusDefinition(name: "rtu", transport: serial)
+        #expect(modbus.interFrameGapNanoseconds > 10_000_000, "Modbus RTU keeps its 3.5 characters (16 ms at 2400 8E1)")
+        let set = BusDefinition(name: "meters", transport: serial, interFrameGapMicroseconds: 2_000, fieldProtocol: .dlt645)
+        #expect(set.interFrameGapNanoseconds == 2_000_000)
+    }
+
     @Test func validDocumentBuildsMetersAndKeepsModbusDefaults() throws {
         let config = try FieldBusConfiguration.parse(Array(Self.valid.utf8), file: "fieldbus.json")
         #expect(config.buses.map(\.fieldProtocol) == [.dlt645, .modbusRTU, .modbusTCP])
