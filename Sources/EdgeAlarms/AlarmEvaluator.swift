@@ -48,19 +48,21 @@ public struct AlarmEvaluator {
     public mutating func evaluate(at now: WallTime, inputs: AlarmInputs, _ transition: (AlarmTransition) -> Void) {
         var next = Int64.max
         for r in 0..<states.count {
-            if let t = step(r, at: now, inputs: inputs) { transition(t) }
-            let s = states[r]
-            if s.state == .pending {
-                next = min(next, s.since &+ Int64(rules.rules[r].onDelayMilliseconds))
-            } else if s.state == .clearing {
-                next = min(next, s.since &+ Int64(rules.rules[r].offDelayMilliseconds))
-            }
+            if let t = advance(r, at: now, inputs: inputs, deadline: &next) { transition(t) }
         }
         nextDeadline = next
     }
 
     /// Evaluates rule `r` at `now`; the raise or clear this causes, if any.
     public mutating func step(_ r: Int, at now: WallTime, inputs: AlarmInputs) -> AlarmTransition? {
+        var unused = Int64.max
+        return advance(r, at: now, inputs: inputs, deadline: &unused)
+    }
+
+    /// `step`, lowering `deadline` to the end of the rule's on- or off-delay when it is left
+    /// pending or clearing.
+    @inline(__always)
+    mutating func advance(_ r: Int, at now: WallTime, inputs: AlarmInputs, deadline: inout Int64) -> AlarmTransition? {
         guard r >= 0, r < states.count else { return nil }
         let rule = rules.rules[r]
         var s = states[r]
@@ -121,6 +123,11 @@ public struct AlarmEvaluator {
             }
         }
         if s.state != .unknown { s.heldWhileUnknown = false }
+        if s.state == .pending {
+            deadline = min(deadline, s.since &+ Int64(rule.onDelayMilliseconds))
+        } else if s.state == .clearing {
+            deadline = min(deadline, s.since &+ Int64(rule.offDelayMilliseconds))
+        }
         states[r] = s
         return out
     }

@@ -103,9 +103,9 @@ while IFS=$'\t' read -r _ p d phases best worst appended stamp; do
 done < <(grep '^latency' <<<"$out")
 echo
 echo "The on-delay runs from the sample that first met the condition (the poll after t0, at most P"
-echo "later, whose time the raise carries); the raise is appended at the first evaluation at least D"
-echo "after it: at P + D when D is a multiple of the evaluation period (the poll period, or 1 s without"
-echo "samples), up to one period more otherwise. It is durable in the same turn (synced at once)."
+echo "later, whose time the raise carries); the raise is appended D after it (P + D after t0 at worst),"
+echo "whatever D is: the station evaluates when an on-delay ends (\`AlarmEvaluator.nextDeadline\`),"
+echo "not only at the next poll (since a5b4102). It is durable in the same turn (synced at once)."
 if [ "$overs" = 1 ]; then
     echo "**Goal as written (durable ≤ P + D) not met** in the rows marked no: an on-delay that is not a"
     echo "multiple of the evaluation period waits for the next evaluation, up to one period more. Not"
