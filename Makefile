@@ -19,6 +19,11 @@ SHELL := /bin/bash
         sanitize sanitize-asan sanitize-tsan
 
 BUILD_DIR ?= build
+# The Python packages of the tests, the demo and the benchmarks live in a virtual environment
+# under the build directory, made by Tools/install-host-deps.sh (host-deps); its bin/ comes first
+# on PATH for every recipe, so `python3` is the environment's wherever a script or test starts it.
+export EDGE_VENV := $(abspath $(BUILD_DIR))/venv
+export PATH := $(EDGE_VENV)/bin:$(PATH)
 SWIFT ?= swift
 GIT_REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 VERSION := $(shell cat VERSION)

@@ -39,6 +39,9 @@ FW_SUBMAKE = $(MAKE) --no-print-directory -C $(FW_ROOT) -f firmware.mk FW_INNER=
 firmware:
 	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-all
 
+# The firmware tests start python3 (pymodbus, the cloud simulator): from the host's environment.
+firmware-test test-firmware firmware-e2e: host-deps
+
 firmware-deps:
 	@$(FW_SUBMAKE) BOARD=$(BOARD) fw-deps
 

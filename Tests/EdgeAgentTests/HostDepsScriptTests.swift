@@ -1,47 +1,36 @@
 import Foundation
 import Testing
 
-/// Tools/install-host-deps.sh on a stock Debian 12 (what `make test` and `make run` run first):
-/// the system python3 comes without pip and is "externally managed" (PEP 668), so the script
-/// installs python3-pip (and python3-cryptography for the OTA tools) with apt and passes
-/// --break-system-packages to pip for that interpreter only. Run against a recording stand-in
-/// for pip and dpkg-query (nothing is installed), with the real interpreters answering the
-/// PEP 668 question.
+/// Tools/install-host-deps.sh (what `make test` and `make run` run first) on a stock Debian 12,
+/// whose python3 has neither pip nor venv and is "externally managed" (PEP 668): the script asks
+/// apt for python3-venv and puts the pinned Python packages into a virtual environment under the
+/// build directory (EDGE_VENV), never into the system's python3. Run for real (the real
+/// interpreter, venv and pip) with a stand-in dpkg-query that reports every Debian package
+/// installed and records which were asked about.
 @Suite(.serialized) struct HostDepsScriptTests {
     struct Run {
-        var pipArguments: [String]
         var aptChecked: [String]
         var status: Int32
         var output: String
     }
 
-    /// Runs the script with PYTHON = a wrapper around `python` that records `-m pip` calls and
-    /// reports every pip package missing, and a dpkg-query that reports every package installed.
-    static func run(python: String) throws -> Run {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostdeps-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let pipRecord = dir.appendingPathComponent("pip.txt"), aptRecord = dir.appendingPathComponent("apt.txt")
-        let fakePython = dir.appendingPathComponent("python")
-        try """
-        #!/bin/bash
-        if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then shift 2; printf '%s\\n' "$@" > '\(pipRecord.path)'; exit 0; fi
-        case "$2" in *importlib.metadata*) exit 1;; esac
-        exec '\(python)' "$@"
-        """.write(to: fakePython, atomically: true, encoding: .utf8)
+    static func run(venv: URL, in dir: URL) throws -> Run {
+        let aptRecord = dir.appendingPathComponent("apt.txt")
         let fakeDpkg = dir.appendingPathComponent("dpkg-query")
         try """
         #!/bin/bash
         echo "${@: -1}" >> '\(aptRecord.path)'
         echo "install ok installed"
         """.write(to: fakeDpkg, atomically: true, encoding: .utf8)
-        for f in [fakePython, fakeDpkg] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: f.path) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fakeDpkg.path)
+        try? FileManager.default.removeItem(at: aptRecord)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = [AgentBinaryTests.packageRoot.appendingPathComponent("Tools/install-host-deps.sh").path]
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = dir.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-        env["PYTHON"] = fakePython.path
+        env["EDGE_VENV"] = venv.path
+        env["EDGE_BASE_PYTHON"] = "/usr/bin/python3"
         p.environment = env
         let pipe = Pipe()
         p.standardOutput = pipe
@@ -49,32 +38,63 @@ import Testing
         try p.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        let lines = { (url: URL) in ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-        return Run(pipArguments: lines(pipRecord), aptChecked: lines(aptRecord), status: p.terminationStatus, output: output)
+        let apt = ((try? String(contentsOf: aptRecord, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        return Run(aptChecked: apt, status: p.terminationStatus, output: output)
     }
 
-    /// Debian 12's /usr/bin/python3 carries the EXTERNALLY-MANAGED marker (the supported host).
-    @Test func debiansOwnPythonGetsPipWithBreakSystemPackages() throws {
-        let r = try Self.run(python: "/usr/bin/python3")
-        #expect(r.status == 0, "\(r.output)")
-        #expect(r.pipArguments.first == "install", "\(r.pipArguments)")
-        #expect(r.pipArguments.contains("--break-system-packages"), "\(r.pipArguments)")
-        #expect(r.pipArguments.contains("pymodbus==3.6.9"), "\(r.pipArguments)")
-        #expect(r.aptChecked.contains("python3-pip") && r.aptChecked.contains("python3-cryptography"), "\(r.aptChecked)")
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostdeps-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
     }
 
-    @Test func aVirtualEnvironmentIsNotForcedPastPEP668() throws {
-        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("hostdeps-venv-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: venv) }
-        let made = Process()
-        made.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        made.arguments = ["-m", "venv", "--without-pip", venv.path]
-        try made.run()
-        made.waitUntilExit()
-        try #require(made.terminationStatus == 0, "python3 -m venv failed (python3-venv missing?)")
-        let r = try Self.run(python: venv.appendingPathComponent("bin/python").path)
-        #expect(r.status == 0, "\(r.output)")
-        #expect(r.pipArguments.first == "install", "\(r.pipArguments)")
-        #expect(!r.pipArguments.contains("--break-system-packages"), "\(r.pipArguments)")
+    @Test func thePythonPackagesGoIntoAVirtualEnvironmentOnceAndImportThere() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let venv = dir.appendingPathComponent("build/venv")
+        let first = try Self.run(venv: venv, in: dir)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.aptChecked.contains("python3-venv") && first.aptChecked.contains("python3-cryptography"), "\(first.aptChecked)")
+        #expect(first.output.contains("python3 -m venv \(venv.path)"), "\(first.output)")
+        #expect(first.output.contains("pip install") && first.output.contains("pymodbus==3.6.9") && first.output.contains("(into \(venv.path))"),
+                "\(first.output)")
+        #expect(!first.output.contains("--break-system-packages"), "\(first.output)")
+
+        // Every package the tests import is the environment's own, at its pinned version.
+        let check = Process()
+        check.executableURL = venv.appendingPathComponent("bin/python3")
+        check.arguments = ["-c", """
+            import sys, importlib.metadata as m
+            import pymodbus, serial, c104, paho.mqtt.client, cryptography, certifi
+            assert sys.prefix != sys.base_prefix, "not a virtual environment"
+            assert pymodbus.__file__.startswith(sys.prefix), pymodbus.__file__
+            print(m.version("pymodbus"), m.version("c104"), m.version("enos-mqtt-sdk-python"))
+            """]
+        let out = Pipe()
+        check.standardOutput = out
+        check.standardError = out
+        try check.run()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "\(printed)")
+        #expect(printed.hasPrefix("3.6.9 2.2.1 0.1.1"), "\(printed)")
+
+        // A second run finds everything in place and installs nothing.
+        let second = try Self.run(venv: venv, in: dir)
+        #expect(second.status == 0, "\(second.output)")
+        #expect(!second.output.contains("pip install") && !second.output.contains("-m venv"), "\(second.output)")
+    }
+
+    @Test func aDirectoryThatIsNotAVirtualEnvironmentIsRefusedAndLeftAlone() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let venv = dir.appendingPathComponent("notes")
+        try FileManager.default.createDirectory(at: venv, withIntermediateDirectories: true)
+        let kept = venv.appendingPathComponent("keep.txt")
+        try "mine".write(to: kept, atomically: true, encoding: .utf8)
+        let r = try Self.run(venv: venv, in: dir)
+        #expect(r.status != 0, "\(r.output)")
+        #expect(r.output.contains("\(venv.path) exists and is not a virtual environment"), "\(r.output)")
+        #expect(FileManager.default.fileExists(atPath: kept.path))
     }
 }
