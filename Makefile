@@ -129,7 +129,7 @@ run: build
 # Source rules that the host compiler cannot check: Sources/ is compiled as Embedded Swift for
 # the firmware, so no Foundation, Dispatch or Glibc there (the firmware build would catch it, but
 # this names the file at once).
-lint:
+lint: host-deps
 	@python3 Tools/lint.py
 	@python3 Tools/layout.py --check
 
