@@ -146,9 +146,7 @@ public enum AgentRunner {
         let transport: NetworkStream
         if let tls = config.cloud.tls {
             do throws(ByteStreamError) {
-                transport = .tls(try TLSStream(TLSConfiguration(caFile: tls.caFile, verifyHostName: tls.verifyHostName,
-                                                                   serverName: tls.serverName, clientCertificateFile: tls.certificateFile,
-                                                                   clientKeyFile: tls.keyFile, clientKeyPassword: tls.keyPassword)))
+                transport = .tls(try TLSStream(tls.configuration))
             } catch {
                 log.error("cloud.tls: " + error.tlsDescription)
                 return .exit(1)

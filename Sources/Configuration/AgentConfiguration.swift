@@ -3,6 +3,7 @@ import EdgeCore
 import FieldBus
 import Logging
 import RingLog
+import TLS
 
 /// The agent's whole configuration, from one JSON file (format in Sources/Configuration/CONFIG.md): the
 /// field buses, templates and devices (decoded by `FieldBusConfiguration`, the same rules as its
@@ -122,8 +123,6 @@ public struct AgentConfiguration: Equatable, Sendable {
         config.revision.version = version ?? ""
         return config
     }
-
-    static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// The effective configuration for the console's `config` command and the start-up log, one
     /// line per setting, with every secret (device secrets, console password) masked.

@@ -1,4 +1,5 @@
 import Logging
+import TLS
 
 /// Registers every secret of a configuration in the registry the logger and the console mask
 /// with: the gateway's and each sub-device's `deviceSecret`, the console password and the TLS

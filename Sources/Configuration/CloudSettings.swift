@@ -29,35 +29,13 @@ public struct SubDeviceCredentials: Equatable, Sendable {
     }
 }
 
-/// TLS towards the broker: the CA that signs the broker's certificate, an optional client
-/// certificate and key (mutual TLS), and whether the broker's host name is checked.
-public struct CloudTLSSettings: Equatable, Sendable {
-    public var caFile: String
-    public var certificateFile: String?
-    public var keyFile: String?
-    /// Passphrase of an encrypted `keyFile` (a secret: masked in logs and on the console).
-    public var keyPassword: String?
-    public var verifyHostName: Bool
-    /// The name checked against the broker's certificate (default: the host).
-    public var serverName: String?
-
-    public init(caFile: String, certificateFile: String? = nil, keyFile: String? = nil,
-                verifyHostName: Bool = true, serverName: String? = nil, keyPassword: String? = nil) {
-        self.caFile = caFile
-        self.keyPassword = keyPassword
-        self.certificateFile = certificateFile
-        self.keyFile = keyFile
-        self.verifyHostName = verifyHostName
-        self.serverName = serverName
-    }
-}
-
 /// The `cloud` section: where the broker is, how to reach it (TCP or TLS), the gateway's own
 /// identity, the sub-devices' secrets, keepalive and reconnect back-off.
 public struct CloudSettings: Equatable, Sendable {
     public var host: String
     public var port: UInt16
-    public var tls: CloudTLSSettings?
+    /// TLS towards the broker (`cloud.tls`); nil: plain TCP. Its `keyPassword` is a secret (`AgentSecrets`).
+    public var tls: TLSFileSettings?
     public var keepAliveSeconds: UInt16
     public var reconnectMinimumMilliseconds: UInt64
     public var reconnectMaximumMilliseconds: UInt64
@@ -77,7 +55,7 @@ public struct CloudSettings: Equatable, Sendable {
     /// `fileUrl` is `enos-connect://…` or a relative path is fetched (`fileBroker`). nil: none.
     public var httpBroker: String? = nil
 
-    public init(host: String, port: UInt16, tls: CloudTLSSettings? = nil, keepAliveSeconds: UInt16 = 60,
+    public init(host: String, port: UInt16, tls: TLSFileSettings? = nil, keepAliveSeconds: UInt16 = 60,
                 reconnectMinimumMilliseconds: UInt64 = 30_000, reconnectMaximumMilliseconds: UInt64 = 300_000,
                 connectWindowMilliseconds: UInt64 = 120_000,
                 gateway: CloudCredentials, subDevices: [SubDeviceCredentials] = []) {
@@ -119,7 +97,7 @@ public struct CloudSettings: Equatable, Sendable {
     static func decode(_ o: ConfigObject, _ v: inout ConfigValidator, devices: [(name: String, productKey: String?, deviceKey: String?)]) -> CloudSettings? {
         let before = v.errors.count
         let host = v.string(in: o, "host")
-        let tls = o.member("tls").flatMap { decodeTLS($0.value, at: o.path.key("tls"), &v) }
+        let tls = o.member("tls").flatMap { TLSFileSettings.decode($0.value, at: o.path.key("tls"), &v) }
         let port = v.integer(in: o, "port", required: false, range: 1...65535) ?? (o.member("tls") != nil ? 18883 : 11883)
         let keepAlive = v.integer(in: o, "keepAliveSeconds", required: false, range: 5...300) ?? 60
         let reconnectMin = v.integer(in: o, "reconnectMinMs", required: false, range: 100...3_600_000) ?? 30_000
@@ -201,43 +179,5 @@ public struct CloudSettings: Equatable, Sendable {
             v.report(key + " " + problem + "; it is part of every MQTT topic of the device, which allows no \"/\", \"+\", \"#\" or control characters",
                      at: path.key(key), value: value)
         }
-    }
-
-    static func decodeTLS(_ value: JSONValue, at path: JSONPath, _ v: inout ConfigValidator) -> CloudTLSSettings? {
-        guard let t = v.object(value, at: path, allowedKeys: ["caFile", "certFile", "keyFile", "keyPassword", "verifyHostName", "serverName"]) else { return nil }
-        let before = v.errors.count
-        let ca = v.string(in: t, "caFile")
-        let cert = v.string(in: t, "certFile", required: false)
-        let key = v.string(in: t, "keyFile", required: false)
-        let keyPassword = v.string(in: t, "keyPassword", required: false)
-        if keyPassword != nil && key == nil {
-            v.report("keyPassword applies only with keyFile", at: path.key("keyPassword"), t.member("keyPassword")?.value.location)
-        }
-        let verify = v.bool(in: t, "verifyHostName", required: false) ?? true
-        let serverName = v.string(in: t, "serverName", required: false)
-        if (cert == nil) != (key == nil), t.member("certFile") != nil || t.member("keyFile") != nil {
-            v.report("give both certFile and keyFile (mutual TLS), or neither", at: path, t.location)
-        }
-        for (key, file) in [("caFile", ca), ("certFile", cert), ("keyFile", key)] {
-            if let file, !AgentConfiguration.fileExists(file) {
-                v.report("file \"\(file)\" does not exist", at: path.key(key), t.member(key)?.value.location)
-            }
-        }
-        // Parsed now, as the TLS transport will parse them: a garbage file is refused at load
-        // (and on SIGHUP), naming it, not reported after start-up.
-        if v.errors.count == before {
-            for (name, file) in [("caFile", ca), ("certFile", cert)] {
-                if let file, let problem = TLSFileCheck.certificates(file) {
-                    v.report(problem, at: path.key(name), t.member(name)?.value.location)
-                }
-            }
-            if v.errors.count == before, let key,
-               let problem = TLSFileCheck.privateKey(key, password: keyPassword, certificatePath: cert) {
-                v.report(problem, at: path.key("keyFile"), t.member("keyFile")?.value.location)
-            }
-        }
-        guard v.errors.count == before, let ca else { return nil }
-        return CloudTLSSettings(caFile: ca, certificateFile: cert, keyFile: key, verifyHostName: verify, serverName: serverName,
-                                keyPassword: keyPassword)
     }
 }

@@ -112,14 +112,8 @@ public enum ConfigurationFileReplacement {
 
     /// fsync of the directory holding `path`, so that a rename in it is on the device.
     static func synchronizeDirectory(of path: String) throws(ConfigurationWriteError) {
-        var directory = "."
-        if let slash = path.lastIndex(of: "/") { directory = slash == path.startIndex ? "/" : String(path[..<slash]) }
-        do throws(Errno) {
-            let fd = try FileDescriptor.open(directory, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            try fd.synchronize()
-            fd.close()
-        } catch {
-            throw ConfigurationWriteError(path: directory, operation: "fsync directory", errno: error)
+        do throws(Errno) { try FileDescriptor.synchronizeDirectory(containing: path) } catch {
+            throw ConfigurationWriteError(path: FileDescriptor.directory(containing: path), operation: "fsync directory", errno: error)
         }
     }
 }

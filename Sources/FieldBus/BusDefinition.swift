@@ -1,3 +1,5 @@
+import TLS
+
 /// Where a bus is: a serial port (RTU) or a TCP endpoint.
 public enum BusTransportSettings: Equatable, Sendable {
     case serial(SerialSettings)
@@ -28,7 +30,7 @@ public struct BusDefinition: Equatable, Sendable {
     /// the common address is the devices'); nil on other protocols.
     public var iec104Link: IEC104LinkSettings? = nil
     /// IEC 104 over TLS (IEC 62351-3, the bus's `"tls"`); nil: plain TCP.
-    public var iec104TLS: IEC104TLSSettings? = nil
+    public var iec104TLS: TLSFileSettings? = nil
     public var responseTimeoutMilliseconds: UInt32
     public var byteTimeoutMilliseconds: UInt32
     /// Overrides the 3.5-character gap between frames (serial), in microseconds.

@@ -1,4 +1,5 @@
 import IEC104
+import TLS
 
 /// The connection of any configured bus, chosen by its `"protocol"`: one concrete type, so the
 /// agent runs every bus through one specialisation of `BusWorker`/`BusScheduler` (no

@@ -159,13 +159,9 @@ public struct FileDownloadJob<Transport: ByteStream & ~Copyable>: ~Copyable {
         do throws(Errno) { try file?.synchronize() } catch { throw .write(operation: "fsync", path: temporary, error) }
         file = nil
         guard rename(temporary, path) == 0 else { throw .write(operation: "rename to \(path)", path: temporary, Errno.current) }
-        var directory = "."
-        if let slash = path.lastIndex(of: "/") { directory = slash == path.startIndex ? "/" : String(path[..<slash]) }
-        do throws(Errno) {
-            let fd = try FileDescriptor.open(directory, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            try fd.synchronize()
-            fd.close()
-        } catch { throw .write(operation: "fsync", path: directory, error) }
+        do throws(Errno) { try FileDescriptor.synchronizeDirectory(containing: path) } catch {
+            throw .write(operation: "fsync", path: FileDescriptor.directory(containing: path), error)
+        }
     }
 
     /// Abandons the job: the connection closed, `<path>.tmp` removed.

@@ -55,8 +55,8 @@ struct IEC104TLSConfigurationTests {
             """
         let config = try FieldBusConfiguration.parse(Array(Self.document(bus: bus).utf8), file: "fieldbus.json")
         let tls = try #require(config.buses[0].iec104TLS)
-        #expect(tls == IEC104TLSSettings(caFile: files.path("ca.crt"), certificateFile: files.path("ca.crt"), keyFile: files.path("ca.key"),
-                                         verifyHostName: true, serverName: "rtu.example"))
+        #expect(tls == .init(caFile: files.path("ca.crt"), certificateFile: files.path("ca.crt"), keyFile: files.path("ca.key"),
+                             verifyHostName: true, serverName: "rtu.example"))
         #expect(tls.configuration.clientKeyFile == files.path("ca.key") && tls.configuration.serverName == "rtu.example")
         #expect(config.buses[1].iec104TLS == nil)
     }
