@@ -21,8 +21,8 @@ public protocol AgentBus: AnyObject {
     func submit(_ read: RegisterReadRequest) -> Bool
     /// Asks for a statistics snapshot, delivered later as events.
     func requestStatistics()
-    /// Puts the raw register words in the samples of `device`'s `point` (the console's `trace`);
-    /// a device of -1 stops it.
+    /// Sends the register words of `device`'s `point` before its samples (`BusEvent.traceWords`,
+    /// the console's `trace`); a device of -1 stops it.
     func watch(device: Int, point: Int)
     /// Events the bus had to drop because the loop's queue was full (for the console).
     var droppedEventCount: UInt64 { get }

@@ -237,6 +237,8 @@ public struct AgentEventLoop<Device: FlashDevice & ~Copyable, Clock: EdgeClock, 
             computeSample(sample)
         case .sample(let sample):
             deliverSample(sample, reported: true)
+        case .traceWords(let device, let point, let time, let words):
+            computation.noteWords(words, device: device, point: point, time: time)
         case .deviceOnline(let device, _):
             devices.setOnline(device, true)
             alarms.setOnline(device, true)

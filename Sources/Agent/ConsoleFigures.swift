@@ -91,7 +91,7 @@ public struct ConsoleFigures: Sendable {
             registerReadId = id
             registerReadOutcome = outcome
             return true
-        case .deviceOnline, .deviceOffline, .readFailure:
+        case .deviceOnline, .deviceOffline, .readFailure, .traceWords:
             return false
         }
     }

@@ -144,6 +144,7 @@ public final class PointComputation {
         times[s] = sample.time.milliseconds
         stamps[s] = generation
         dirty = true
+        if s == trace.slot { trace.pair(time: sample.time.milliseconds) }
         if isHeld[s] {
             held[s] = sample
             heldSlots[heldCount] = s
@@ -171,8 +172,16 @@ public final class PointComputation {
         let value = sample.value.numeric ?? 0
         var entry = PointTraceEntry(stage: stage, time: sample.time.milliseconds, input: input ?? value, value: value,
                                     quality: sample.quality, decision: decision, reported: reported)
-        entry.raw = sample.raw
+        if stage == .polled || stage == .scaled { entry.raw = trace.sampleWords }
         trace.append(entry)
+    }
+
+    /// The register words of the sample of `device`'s `point` stamped `time`, which comes next
+    /// (`BusEvent.traceWords`): kept for its trace entry when that point is watched.
+    public func noteWords(_ words: RawWords, device: Int, point: Int, time: WallTime) {
+        guard trace.slot >= 0, device >= 0, device < plan.offsets.count, point >= 0,
+              plan.offsets[device] + point == trace.slot else { return }
+        trace.note(words, time: time.milliseconds)
     }
 
     /// True while the console traces a point: every sample then goes through `take`.

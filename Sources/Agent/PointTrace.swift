@@ -30,8 +30,8 @@ public struct PointTraceEntry: Equatable, Sendable {
     /// window input (not published).
     public var decision: ReportDecision?
     public var reported: Bool
-    /// `polled`, `scaled`: the register words the sample was decoded from, as received (none for
-    /// bits, formulas and protocols without registers).
+    /// `polled`, `scaled`: the register words the sample was decoded from, as received
+    /// (`BusEvent.traceWords`; none for bits, formulas and protocols without registers).
     public var raw = RawWords()
 
     static let empty = PointTraceEntry(stage: .polled, time: 0, input: 0, value: 0, quality: .good, decision: nil, reported: false)
@@ -47,6 +47,13 @@ public struct PointTrace: Sendable {
     /// Entries written since the watch began; the last `capacity` of them are kept.
     public private(set) var written: UInt64 = 0
     var entries: [PointTraceEntry]
+    /// The words of the watched slot's next polled sample, and that sample's time stamp (wall ms;
+    /// `.min`: none): what `BusEvent.traceWords` brought just before it.
+    var pendingWords = RawWords()
+    var pendingTime: Int64 = .min
+    /// The words of the watched slot's latest polled sample (`pair`), for its `polled` entry, or
+    /// its `scaled` one when the sample is held until `flush`.
+    var sampleWords = RawWords()
 
     public init() {
         entries = [PointTraceEntry](repeating: .empty, count: Self.capacity)
@@ -56,6 +63,25 @@ public struct PointTrace: Sendable {
     mutating func watch(_ slot: Int) {
         self.slot = slot
         written = 0
+        pendingWords = RawWords()
+        pendingTime = .min
+        sampleWords = RawWords()
+    }
+
+    /// Keeps the register words of the watched slot's sample stamped `time`, until it comes.
+    mutating func note(_ words: RawWords, time: Int64) {
+        pendingWords = words
+        pendingTime = time
+    }
+
+    /// A polled sample of the watched slot, stamped `time`, arrived: its words are the noted
+    /// ones when they were noted for it (same time), none otherwise (a bad read sends none; the
+    /// sample of noted words may have been dropped from a full bus queue). Either way the noted
+    /// words are used up.
+    mutating func pair(time: Int64) {
+        sampleWords = pendingTime == time ? pendingWords : RawWords()
+        pendingWords = RawWords()
+        pendingTime = .min
     }
 
     mutating func append(_ entry: PointTraceEntry) {

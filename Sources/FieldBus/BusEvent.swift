@@ -1,15 +1,14 @@
 import EdgeCore
 
 /// One decoded point reading: which device (index in the configuration) and point (index in
-/// its template), the value, its quality and when it was read. `raw`: the register words the
-/// value was decoded from, only for the point the console traces (`BusScheduler.watch`).
+/// its template), the value, its quality and when it was read. The register words of the one
+/// point the console traces travel apart, in `BusEvent.traceWords`, so that no sample carries them.
 public struct Sample: Equatable, Sendable {
     public var device: Int
     public var point: Int
     public var value: PointValue
     public var quality: Quality
     public var time: WallTime
-    public var raw = RawWords()
 
     public init(device: Int, point: Int, value: PointValue, quality: Quality, time: WallTime) {
         self.device = device
@@ -58,6 +57,11 @@ public enum WriteOutcome: Equatable, Sendable {
 /// What a bus scheduler reports to the rest of the agent.
 public enum BusEvent: Equatable, Sendable {
     case sample(Sample)
+    /// The register words of the point the console traces (`BusScheduler.watch`), as they came
+    /// off the wire, delivered just before the sample decoded from them (same `device`, `point`
+    /// and `time`, which pair the two). Only for that one point, after a good read, from a
+    /// protocol with registers.
+    case traceWords(device: Int, point: Int, time: WallTime, words: RawWords)
     case deviceOnline(device: Int, time: WallTime)
     /// The device stopped answering: `cause` is the failure of the read that took it offline,
     /// `detail` that failure in the protocol's own terms when it has them (a DL/T 645 error, an

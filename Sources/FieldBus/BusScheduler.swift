@@ -37,7 +37,7 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
     let registers: UnsafeMutableBufferPointer<UInt16>
     let bits: UnsafeMutableBufferPointer<UInt8>
     let verifyRegisters: UnsafeMutableBufferPointer<UInt16>
-    /// The point whose samples carry their raw words (`watch`); -1: none.
+    /// The point whose register words are sent before its samples (`watch`); -1: none.
     public private(set) var watchedDevice = -1
     public private(set) var watchedPoint = -1
 
@@ -101,8 +101,9 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         }
     }
 
-    /// Puts the raw words of `device`'s `point` (index in the configuration, in its template) in
-    /// each of its samples (`Sample.raw`, for the console's `trace`); -1 watches nothing.
+    /// Sends the register words of `device`'s `point` (index in the configuration, in its
+    /// template) before each of its good samples (`BusEvent.traceWords`, for the console's
+    /// `trace`); -1 watches nothing. Every other point's samples go out alone.
     public mutating func watch(device: Int, point: Int) {
         watchedDevice = device
         watchedPoint = point
@@ -303,19 +304,18 @@ public struct BusScheduler<Transport: FieldProtocol & ~Copyable, Clock: EdgeCloc
         for i in first..<(first + read.request.pointCount) {
             let planned = plannedPoints[i]
             let value: PointValue
-            var raw = RawWords()
             if quality.isGood {
                 let point = templates[templateIndex].points[planned.point]
                 value = transport.decode(point, at: planned.offset, of: read.request, scratch: scratch)
                 if device == watchedDevice && planned.point == watchedPoint {
-                    raw = transport.rawWords(point, at: planned.offset, of: read.request, scratch: scratch)
+                    // Before the sample: the loop pairs the words with the sample that follows.
+                    let words = transport.rawWords(point, at: planned.offset, of: read.request, scratch: scratch)
+                    if words.count > 0 { sink.deliver(.traceWords(device: device, point: planned.point, time: time, words: words)) }
                 }
             } else {
                 value = .uint(0)
             }
-            var sample = Sample(device: device, point: planned.point, value: value, quality: quality, time: time)
-            sample.raw = raw
-            sink.deliver(.sample(sample))
+            sink.deliver(.sample(Sample(device: device, point: planned.point, value: value, quality: quality, time: time)))
         }
     }
 

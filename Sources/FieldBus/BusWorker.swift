@@ -90,8 +90,8 @@ public final class BusWorker<Transport: FieldProtocol & ~Copyable, Clock: EdgeCl
         commandWake.signal()
     }
 
-    /// Agent side: the samples of `device`'s `point` carry their raw words from the next read on
-    /// (the console's `trace`); a device of -1 stops it.
+    /// Agent side: from the next read on, `device`'s `point` has its register words sent before
+    /// each sample (`BusEvent.traceWords`, the console's `trace`); a device of -1 stops it.
     public func watch(device: Int, point: Int) {
         let valid = device >= 0 && device < Int.max >> 16 && point >= 0 && point < 1 << 16
         watched.store(valid ? device << 16 | point : -1, ordering: .relaxed)

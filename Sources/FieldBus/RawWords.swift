@@ -1,8 +1,8 @@
 /// Up to four 16-bit words of a point as they came off the wire, in wire order (before word and
 /// byte order are applied): what the console's `trace` shows before the decoded value. Inline
-/// storage, so a sample can carry it through the bus queue without an allocation; `count` 0 means
-/// none (not watched, a bit, a protocol without registers). A longer point (a string) keeps its
-/// first four words.
+/// storage, so `BusEvent.traceWords` carries it through the bus queue without an allocation;
+/// `count` 0 means none (a bit, a protocol without registers). A longer point (a string) keeps
+/// its first four words.
 public struct RawWords: Equatable, Sendable {
     public static var capacity: Int { 4 }
     public private(set) var words: (UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0)

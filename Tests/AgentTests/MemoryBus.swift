@@ -48,7 +48,7 @@ final class MemoryBus: AgentBus {
 
     func requestStatistics() { statisticsRequests += 1 }
 
-    /// The point whose samples carry raw words (console `trace`), as the loop last asked.
+    /// The point whose register words go before its samples (console `trace`), as the loop last asked.
     private(set) var watched = (device: -1, point: -1)
     func watch(device: Int, point: Int) { watched = (device, point) }
 }
