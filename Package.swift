@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "EnOSTests", dependencies: ["EnOS", "MQTT", "TLS", "EdgeCore", "EdgeCrypto", "CShim", "TestSupport"]),
         .testTarget(name: "EdgeAlarmsTests", dependencies: ["EdgeAlarms", "EdgeCompute", "EnOS", "EdgeCore", "TestSupport"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "EdgeCore", "EdgeCrypto", "CShim", "TLS", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "EdgeAlarms", "StoreForward", "CloudLink", "EdgeCompute", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TestSupport", "RingLogTestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Configuration", "EdgeAlarms", "StoreForward", "CloudLink", "EdgeCompute", "EdgeCore", "CShim", "RingLog", "FieldBus", "EnOS", "MQTT", "OTA", "TLS", "TestSupport", "RingLogTestSupport"]),
         .testTarget(name: "EdgeAgentTests", dependencies: ["EdgeCore", "TestSupport"]),
     ]
 )

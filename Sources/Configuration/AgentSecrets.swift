@@ -3,7 +3,7 @@ import TLS
 
 /// Registers every secret of a configuration in the registry the logger and the console mask
 /// with: the gateway's and each sub-device's `deviceSecret`, the console password and the TLS
-/// key passphrase. Sized from the configuration, so registering never runs out of room.
+/// key passphrases (the cloud's and each IEC 104 bus's). Sized from the configuration, so registering never runs out of room.
 public enum AgentSecrets {
     /// The strings that must never be shown, in the order registered.
     public static func all(_ config: AgentConfiguration) -> [String] {
@@ -11,6 +11,7 @@ public enum AgentSecrets {
         for s in config.cloud.subDevices { secrets.append(s.credentials.deviceSecret) }
         if let password = config.console.password { secrets.append(password) }
         if let pass = config.cloud.tls?.keyPassword { secrets.append(pass) }
+        for bus in config.fieldBus.buses { if let pass = bus.iec104TLS?.keyPassword { secrets.append(pass) } }
         return secrets.filter { !$0.isEmpty }
     }
 

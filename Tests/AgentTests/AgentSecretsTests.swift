@@ -2,6 +2,7 @@ import Agent
 import EdgeCore
 import Foundation
 import Testing
+import TLS
 @testable import Configuration
 
 /// The console and logging sections of the agent's config, and the secrets registered from a
@@ -68,6 +69,23 @@ import Testing
         #expect(registry.count == 4)
         let shown = config.maskedLines().joined(separator: "\n")
         for secret in AgentSecrets.all(config) { #expect(!shown.contains(secret), "\(secret) in maskedLines") }
+    }
+
+    /// An IEC 104 bus's TLS key passphrase (IEC 62351-3) is a secret like the cloud's: before,
+    /// only `cloud.tls.keyPassword` was registered, so the bus's could reach the log.
+    @Test func anIEC104BusKeyPassphraseIsMaskedToo() throws {
+        let (text, dir) = try Self.withTLS(console: #"{"input": "stdin"}"#, logging: "{}")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = try Self.config(text)
+        config.fieldBus.buses[0].iec104TLS = TLSFileSettings(caFile: dir.appendingPathComponent("ca.pem").path,
+                                                             certificateFile: dir.appendingPathComponent("c.pem").path,
+                                                             keyFile: dir.appendingPathComponent("k.pem").path,
+                                                             keyPassword: "bus-passphrase-3")
+        #expect(AgentSecrets.all(config).contains("bus-passphrase-3"))
+        let registry = AgentSecrets.registry(config)
+        var masked: [UInt8] = []
+        Array("tls key bus-passphrase-3 refused".utf8).withUnsafeBytes { bytes in registry.mask(bytes) { masked += $0 } }
+        #expect(String(decoding: masked, as: UTF8.self) == "tls key *** refused")
     }
 
     @Test func badValuesAreRefusedWithTheirPath() {
