@@ -181,7 +181,9 @@ public final class AlarmStation {
         let r = transition.rule
         guard r >= 0, r < recordSlots.count else { return }
         if transition.kind == .raise { raises &+= 1 } else { clears &+= 1 }
-        _ = recordSlots.store(bytes, rule: r, in: lastRecords)
+        // A replayed record of the rule's layout before a configuration change is kept without
+        // its values (`AlarmRecordSlots.store`): the slot still holds the last transition.
+        recordSlots.store(bytes, rule: r, in: lastRecords)
     }
 
     /// After a restart: the raises and clears the log still holds (acknowledged or not, oldest
