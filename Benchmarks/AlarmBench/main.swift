@@ -4,7 +4,7 @@
 // 1. Evaluation: 1,000 rules (10 per inverter × 100 inverters of 10 points: high/low limits with
 //    hysteresis, EdgeCompute expressions, rate of change, state change, stale data, offline) in the
 //    agent's `AlarmStation`; each turn one batch of 1,000 samples (`observe`) then one evaluation
-//    (`evaluateIfDue`, records encoded), beside two references run alternately in the same process:
+//    (`evaluateAndStoreIfDue`, records encoded), beside two references run alternately in the same process:
 //    the same 1,000 samples stored into plain arrays with 1,000 plain comparisons, and with 1,000
 //    EdgeCompute formula evaluations of the rules' conditions. Processor time (clock()).
 // 2. RAM: the rule set, the evaluator's state and the station's arrays as sized at load, from their
@@ -192,7 +192,7 @@ var transitions = 0
                                        value: .double(t[base + s]), quality: .good, time: time))
             }
             if evaluate {
-                station.evaluateIfDue(wallNow: time.milliseconds) { _, _ in transitions += 1 }
+                station.evaluateAndStoreIfDue(wallNow: time.milliseconds) { _, _ in transitions += 1; return nil }
             }
             turn += 1
         }

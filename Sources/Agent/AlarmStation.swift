@@ -106,16 +106,9 @@ public final class AlarmStation {
     }
 
     /// Evaluates the rules when due (samples arrived, or a second has passed at `wallNow`); each
-    /// raise or clear is encoded (`AlarmRecord`) and handed to `append` with its time.
-    public func evaluateIfDue(wallNow: Int64, _ append: (UnsafeRawBufferPointer, WallTime) -> Void) {
-        evaluateAndStoreIfDue(wallNow: wallNow, { bytes, time in
-            append(bytes, time)
-            return nil
-        })
-    }
-
-    /// `evaluateIfDue` where `append` stores the record and returns its ring-log sequence number
-    /// (nil: not stored), which `keepActiveRaises` watches.
+    /// raise or clear is encoded (`AlarmRecord`) and handed to `append` with its time, which
+    /// stores it and returns its ring-log sequence number (nil: not stored), which
+    /// `keepActiveRaises` watches.
     public func evaluateAndStoreIfDue(wallNow: Int64, _ append: (UnsafeRawBufferPointer, WallTime) -> UInt64?) {
         guard isActive else { return }
         var now: Int64
@@ -181,21 +174,16 @@ public final class AlarmStation {
         let r = transition.rule
         guard r >= 0, r < recordSlots.count else { return }
         if transition.kind == .raise { raises &+= 1 } else { clears &+= 1 }
-        _ = recordSlots.store(bytes, rule: r, in: lastRecords)
+        // A replayed record of the rule's layout before a configuration change is kept without
+        // its values (`AlarmRecordSlots.store`): the slot still holds the last transition.
+        recordSlots.store(bytes, rule: r, in: lastRecords)
     }
 
     /// After a restart: the raises and clears the log still holds (acknowledged or not, oldest
-    /// first) put the alarms they leave active back as active, so that they are not raised again
-    /// and clear with the right time. Start-up only (may allocate).
-    public func recover(_ records: ((UnsafeRawBufferPointer) -> Void) -> Void) -> (active: Int, unmatched: Int) {
-        var recovery = AlarmRecovery(rules: evaluator.rules)
-        records { bytes in self.replay(0, bytes, &recovery) }
-        evaluator.restore(recovery)
-        return (recovery.activeCount, recovery.unmatchedRecords)
-    }
-
-    /// `recover` from records with their sequence numbers, so that `keepActiveRaises` knows where
-    /// each active alarm's raise (or its newest "still active" copy) is.
+    /// first, each with its sequence number, 0 when unknown) put the alarms they leave active back
+    /// as active, so that they are not raised again and clear with the right time; the sequence
+    /// numbers tell `keepActiveRaises` where each active alarm's raise (or its newest "still
+    /// active" copy) is. Start-up only (may allocate).
     public func recover(sequenced records: ((UInt64, UnsafeRawBufferPointer) -> Void) -> Void) -> (active: Int, unmatched: Int) {
         var recovery = AlarmRecovery(rules: evaluator.rules)
         records { sequence, bytes in self.replay(sequence, bytes, &recovery) }

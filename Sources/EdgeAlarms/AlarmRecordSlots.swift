@@ -31,13 +31,44 @@ public struct AlarmRecordSlots: Sendable {
         return Int(offsets[r])..<Int(offsets[r + 1])
     }
 
-    /// Stores `record` (one of rule `r`'s) in its slot; false when it does not fit (a record of
-    /// another rule layout), and then the slot is left as it was.
-    public func store(_ record: UnsafeRawBufferPointer, rule r: Int, in buffer: UnsafeMutableRawBufferPointer) -> Bool {
+    /// What `store` did with a record.
+    public enum Stored: Equatable, Sendable {
+        /// Copied as it is (the rule's layout).
+        case asIs
+        /// Of another size (written before a configuration change altered the rule's captured
+        /// values): its kind, level, rule and time are kept, with the slot's number of values,
+        /// each marked bad (shown as n/a).
+        case withoutValues
+        /// Not stored, the slot left as it was: not an alarm record, an unknown rule, or a
+        /// buffer too small for the slots.
+        case refused
+    }
+
+    /// Stores `record` (one of rule `r`'s) in its slot. A record of the rule's current layout is
+    /// copied; one of another size (a raise or clear written before a configuration change
+    /// altered the rule's captured values, read back by recovery) is stored without its values:
+    /// which points they were is not in the record, so none of them is shown under the new
+    /// captures, but the slot still says what happened last and when (the console, "still
+    /// active" copies) instead of keeping an older record. Allocates nothing.
+    @discardableResult
+    public func store(_ record: UnsafeRawBufferPointer, rule r: Int, in buffer: UnsafeMutableRawBufferPointer) -> Stored {
         let slot = range(r)
-        guard record.count == slot.count, slot.upperBound <= buffer.count else { return false }
-        UnsafeMutableRawBufferPointer(rebasing: buffer[slot]).copyMemory(from: record)
-        return true
+        guard !slot.isEmpty, slot.upperBound <= buffer.count else { return .refused }
+        let to = UnsafeMutableRawBufferPointer(rebasing: buffer[slot])
+        if record.count == slot.count {
+            to.copyMemory(from: record)
+            return .asIs
+        }
+        guard (try? AlarmRecordView(record)) != nil else { return .refused }
+        to.copyMemory(from: UnsafeRawBufferPointer(rebasing: record[0..<AlarmRecord.headerSize]))
+        let n = (slot.count - AlarmRecord.headerSize) / AlarmRecord.valueSize
+        to[3] = UInt8(truncatingIfNeeded: n)
+        for k in 0..<n {
+            let o = AlarmRecord.headerSize + k * AlarmRecord.valueSize
+            for i in 0..<8 { to[o + i] = 0 }
+            to[o + 8] = 1
+        }
+        return .withoutValues
     }
 
     /// Rule `r`'s record in `buffer`, nil when its slot is empty or does not read.

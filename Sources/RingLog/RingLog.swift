@@ -134,14 +134,19 @@ public struct RingLog<Device: FlashDevice & ~Copyable, Clock: EdgeClock>: ~Copya
     /// of the head (the next one, with two sectors): a record that must outlive them (an active
     /// alarm's raise) is copied forward while there is time. `oldestSequence` until the log is
     /// about to reclaim anything (free sectors remain); never beyond the head's sector, so a
-    /// record just appended is never at risk.
+    /// record just appended is never at risk. A damaged sector where the first kept one would be
+    /// counts as lost: the horizon is then the next readable sector's base.
     public var reclaimHorizon: UInt64 {
         guard tail >= 0, head >= 0, sectorCount > 0 else { return oldest }
         let changes = min(2, sectorCount - 1)
         let reclaimed = min(max(0, changes - (sectorCount - liveCount)), liveCount - 1)
         guard reclaimed > 0 else { return oldest }
-        let keptFrom = sectors[(tail + reclaimed) % sectorCount]
-        let base = keptFrom.use == .live ? keptFrom.baseSequence : oldest
+        // The first kept sector may be unreadable (a damaged header kept in the ring): its
+        // records are lost anyway, and everything before the next sector that can be read is
+        // at risk, so the horizon is that sector's base (the head's, at the latest).
+        var kept = (tail + reclaimed) % sectorCount
+        while sectors[kept].use != .live && kept != head { kept = (kept + 1) % sectorCount }
+        let base = sectors[kept].use == .live ? sectors[kept].baseSequence : nextSequence
         return max(oldest, min(base, sectors[head].baseSequence))
     }
     /// When the group commit of what is appended but not yet durable is due (nil: nothing

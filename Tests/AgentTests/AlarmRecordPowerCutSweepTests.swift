@@ -215,9 +215,9 @@ import TestSupport
                                                                                       resumeSamplesPerSecond: 1_000_000))
         var readFailure: RingLogError?
         let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
-        let recovered = station.recover { apply in
-            do throws(RingLogError) { try store.forEachRetained(apply) } catch { readFailure = error }
-        }
+        let recovered = station.recover(sequenced: { apply in
+            do throws(RingLogError) { try store.forEachRetainedRecord(apply) } catch { readFailure = error }
+        })
         var recovery = AlarmRecovery(rules: rules)
         do throws(RingLogError) { try store.forEachRetained { recovery.apply(bytes: $0) } } catch { readFailure = error }
         if let readFailure { problem("replaying the retained records failed: \(readFailure.message)") }

@@ -32,7 +32,7 @@ import TestSupport
             var store = try StoreAndForwardTests.store(device, clock)
             let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
             station.observe(Sample(device: 0, point: temperature, value: .double(90), quality: .good, time: WallTime(milliseconds: 1_000)))
-            station.evaluateIfDue(wallNow: 1_000) { bytes, time in _ = try? store.appendAlarm(bytes, time: time) }
+            station.evaluateAndStoreIfDue(wallNow: 1_000) { bytes, time in (try? store.appendAlarm(bytes, time: time)) ?? nil }
             try store.sync()
             let durable = store.log.durableSequence ?? 0
             try store.log.acknowledge(upTo: durable)
@@ -45,14 +45,14 @@ import TestSupport
         let acknowledged = store.log.acknowledgedSequence
         #expect(acknowledged > 0)
         let unacknowledgedOnly = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
-        #expect(unacknowledgedOnly.recover { apply in try? store.forEachUnacknowledged(apply) }.active == 0)
+        #expect(unacknowledgedOnly.recover(sequenced: { apply in try? store.forEachUnacknowledged { apply(0, $0) } }).active == 0)
         let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
-        let recovered = station.recover { apply in try? store.forEachRetained(apply) }
+        let recovered = station.recover(sequenced: { apply in try? store.forEachRetainedRecord(apply) })
         #expect(recovered.active == 1 && recovered.unmatched == 0)
         #expect(station.evaluator.isRaised(0) && station.evaluator.raisedAt(0) == 1_000)
         var transitions = 0
         station.observe(Sample(device: 0, point: temperature, value: .double(95), quality: .good, time: WallTime(milliseconds: 2_000)))
-        station.evaluateIfDue(wallNow: 2_000) { _, _ in transitions += 1 }
+        station.evaluateAndStoreIfDue(wallNow: 2_000) { _, _ in transitions += 1; return nil }
         #expect(transitions == 0, "raised again after the restart")
     }
 
@@ -71,8 +71,10 @@ import TestSupport
             let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
             var appended = 0
             station.observe(sample(90, at: 1_000))
-            station.evaluateIfDue(wallNow: 1_000) { bytes, time in
-                if (try? store.appendAlarm(bytes, time: time)) != nil { appended += 1 }
+            station.evaluateAndStoreIfDue(wallNow: 1_000) { bytes, time in
+                let sequence = (try? store.appendAlarm(bytes, time: time)) ?? nil
+                if sequence != nil { appended += 1 }
+                return sequence
             }
             #expect(appended == 1 && station.evaluator.isRaised(0))
             try store.sync()
@@ -82,15 +84,16 @@ import TestSupport
         var store = try StoreAndForwardTests.store(device, clock)
         let station = AlarmStation(c.alarms, devices: c.fieldBus.devices.count)
         var recovered: (active: Int, unmatched: Int) = (0, 0)
-        recovered = station.recover { apply in try? store.forEachUnacknowledged(apply) }
+        recovered = station.recover(sequenced: { apply in try? store.forEachUnacknowledged { apply(0, $0) } })
         #expect(recovered.active == 1 && recovered.unmatched == 0)
         #expect(station.evaluator.isRaised(0) && station.evaluator.raisedAt(0) == 1_000)
 
         var transitions: [(AlarmTransition.Kind, Int64)] = []
         func step(_ value: Double, at ms: Int64) {
             station.observe(sample(value, at: ms))
-            station.evaluateIfDue(wallNow: ms) { bytes, _ in
+            station.evaluateAndStoreIfDue(wallNow: ms) { bytes, _ in
                 if let view = try? AlarmRecordView(bytes) { transitions.append((view.kind, view.timeMilliseconds)) }
+                return nil
             }
         }
         step(95, at: 2_000)

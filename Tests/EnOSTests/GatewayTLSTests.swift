@@ -3,12 +3,13 @@ import EnOS
 import Foundation
 import MQTT
 import TLS
+import TestSupport
 import Testing
 
 /// The gateway over `TLSStream` (EnOS port 18883 style): the simulator's proxy terminates TLS
 /// with a certificate made here by openssl and requires a client certificate; the gateway
 /// verifies the server chain and host name, presents its certificate, and still signs CONNECT.
-@Suite(.serialized, .enabled(if: CloudHarness.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+@Suite(.serialized, .enabled(if: CloudHarness.isAvailable && CertificateDirectory.isAvailable))
 struct GatewayTLSTests {
     @Test func mutualTLSConnectPublishAndReply() throws {
         let pki = try TLSFiles()
@@ -40,15 +41,11 @@ struct GatewayTLSTests {
 }
 
 /// A CA, a server certificate for DNS:localhost and a client certificate, made with openssl.
-final class TLSFiles {
-    let directory: URL
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+final class TLSFiles: CertificateDirectory {
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("enos-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try "subjectAltName=DNS:localhost\n".write(toFile: path("san.ext"), atomically: true, encoding: .utf8)
-        try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
+        try super.init(prefix: "enos-tls")
+        try write("san.ext", "subjectAltName=DNS:localhost\n")
+        try write("client.ext", "extendedKeyUsage=clientAuth\n")
         try openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.crt"),
                     "-days", "2", "-subj", "/CN=enos test ca")
         try openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost")
@@ -58,18 +55,5 @@ final class TLSFiles {
         try openssl("req", "-new", "-key", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=gwDK")
         try openssl("x509", "-req", "-in", path("client.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
                     "-out", path("client.crt"), "-days", "2", "-extfile", path("client.ext"))
-    }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
-
-    func openssl(_ arguments: String...) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw POSIXError(.EINVAL) }
     }
 }

@@ -3,6 +3,7 @@ import EdgeCore
 import Foundation
 import MQTT
 import TLS
+import TestSupport
 import Testing
 
 typealias TLSClient = MQTTClient<TLSStream, SystemClock, SplitMix64>
@@ -12,7 +13,7 @@ typealias TLSClient = MQTTClient<TLSStream, SystemClock, SplitMix64>
 /// wrong CA, an expired broker certificate, a host name mismatch and a missing client
 /// certificate are refused with the reason, in words, naming the certificate; a broker given by
 /// IP address is verified against the certificate's IP address SANs.
-@Suite(.serialized, .enabled(if: MosquittoBroker.isInstalled && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+@Suite(.serialized, .enabled(if: MosquittoBroker.isInstalled && CertificateDirectory.isAvailable))
 struct TLSClientTests {
     static func client(port: UInt16, host: String, tls: TLSConfiguration) throws -> TLSClient {
         let config = MQTTSessionConfiguration(

@@ -1,16 +1,13 @@
 import Foundation
+import TestSupport
 
 /// Certificates made with openssl for the TLS tests, in a temporary directory: a CA, a second
 /// (untrusted) CA, a broker certificate for DNS:localhost (no IP address), the same broker key
 /// in an expired certificate, the same key in certificates for IP:127.0.0.1 and IP:127.0.0.2 (no
 /// DNS name), and client certificates with RSA-2048 and EC P-256 keys.
-final class TestCertificates {
-    let directory: URL
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+final class TestCertificates: CertificateDirectory {
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.init(prefix: "mqtt-tls")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
         try write("san.ext", "subjectAltName=DNS:localhost\n")
         try write("client.ext", "extendedKeyUsage=clientAuth\n")
@@ -56,28 +53,6 @@ final class TestCertificates {
         // mosquitto drops root for its own user: let it read the (test-only) keys.
         for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
             try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path(file))
-        }
-    }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
-
-    func write(_ name: String, _ text: String) throws {
-        try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
-    }
-
-    func openssl(_ arguments: String...) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        p.standardError = errors
-        try p.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 {
-            throw NSError(domain: "openssl", code: Int(p.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ") + ": " + String(decoding: message, as: UTF8.self)])
         }
     }
 

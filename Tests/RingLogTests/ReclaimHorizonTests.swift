@@ -41,4 +41,43 @@ import RingLogTestSupport
             }
         }
     }
+
+    /// A damaged sector header where the first kept sector would be: its records are lost, and
+    /// everything before the next readable sector goes with the next two sector changes, so the
+    /// horizon is that sector's base, not `oldestSequence` (which would say nothing is at risk).
+    @Test func aDamagedFirstKeptSectorPutsTheHorizonAtTheNextReadableSector() throws {
+        let device = LogTestSupport.device(sectors: 4)
+        var damaged = -1
+        do {
+            var log = try Log(device: device, clock: ManualClock(), options: LogTestSupport.options())
+            var i: UInt64 = 1
+            while log.liveCount < 4 {
+                try LogTestSupport.append(&log, LogTestSupport.payload(i)); i += 1
+            }
+            try log.sync()
+            damaged = (log.tail + 2) % 4
+            #expect(damaged != log.head)
+        }
+        device.flipBit(at: damaged * 512 + 30, bit: 3)  // that sector's header: its CRC fails
+        var log = try Log(device: device, clock: ManualClock(), options: LogTestSupport.options())
+        #expect(log.statistics().corruptSectors == 1)
+        #expect(log.liveCount == 4 && log.sectors[damaged].use == .corrupt)
+        let oldest = log.oldestSequence
+        let nextReadable = log.sectors[(damaged + 1) % 4].baseSequence
+        #expect(log.reclaimHorizon == nextReadable)
+        #expect(nextReadable > oldest)
+        // After two sector changes of the head, the records before it are gone: the old answer
+        // (`oldestSequence`) promised they would stay.
+        var changes = 0
+        var previous = log.head
+        var i: UInt64 = 10_000
+        while changes < 2 {
+            try LogTestSupport.append(&log, LogTestSupport.payload(i)); i += 1
+            if log.head != previous { changes += 1; previous = log.head }
+        }
+        #expect(log.oldestSequence > oldest)
+        #expect(log.oldestSequence <= nextReadable)
+        let first = try LogTestSupport.readAll(&log, from: oldest).first?.0 ?? 0
+        #expect(first == nextReadable, "the damaged sector's records are unreadable, the ones after it kept")
+    }
 }

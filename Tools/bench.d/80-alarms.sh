@@ -27,7 +27,7 @@ echo
 echo "### Evaluation cost"
 echo
 echo "One turn = one batch of $samples samples (a deterministic plant: slow waves per inverter plus noise)"
-echo "given to \`observe\`, then \`evaluateIfDue\` over the $n rules (raises and clears encoded as ring-log"
+echo "given to \`observe\`, then \`evaluateAndStoreIfDue\` over the $n rules (raises and clears encoded as ring-log"
 echo "records, not appended). Beside it in the same process, alternating with it ($rounds rounds of $turns turns,"
 echo "median, processor time): the same samples stored into plain arrays, then per rule one plain comparison"
 echo "\`value > limit\` (floor), or per rule the EdgeCompute program of its condition (\`TEMP > 80\`, the"
@@ -86,7 +86,7 @@ echo "Condition true → raise record durable in the ring log, on an injected \`
 echo "1 ms steps): one inverter polled every P ms, one rule TEMP high 80/5 with on-delay D; the temperature"
 echo "steps 70 → 90 at t0, from 1 ms after a poll (seen only at the next poll: the worst case) to on a poll,"
 echo "20 phases. The agent's path: the poll's samples to \`AlarmStation.observe\` and \`StoreAndForward.record\`,"
-echo "\`flushRecord\` after the batch, \`evaluateIfDue\`, the raise appended by \`StoreAndForward.appendAlarm\`"
+echo "\`flushRecord\` after the batch, \`evaluateAndStoreIfDue\`, the raise appended by \`StoreAndForward.appendAlarm\`"
 echo "and synced at once (as \`AgentLoop.evaluateAlarms\` does: one flash write per raise or clear; samples"
 echo "wait for the group commit, ${sync} ms), \`tick\` every millisecond; durable when the ring log's durable"
 echo "sequence reaches the record (memory flash device). Not included: the bus round trip (the sample time"
