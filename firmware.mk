@@ -28,6 +28,17 @@ FW_ROOT := $(patsubst %/,%,$(dir $(FW_MK)))
 BOARD ?= qemu-aarch64
 FIRMWARE_TEST_BOARDS ?= qemu-aarch64 qemu-armv7
 
+# Size budgets, stripped bytes, checked by firmware-test (so by `make test`). The product's goal
+# is 1 MiB (1,048,576 bytes) on aarch64 with TLS (issue 17), and the firmware does NOT meet it:
+# the second wave's features (formulas, alarms, remote configuration, DL/T 645, IEC 104 with
+# TLS) took it from 1,080,808 to 1,622,752 bytes (at --lto-O2, 2026-12-07); see BENCHMARKS.md
+# "Firmware size". Until the goal is met, each budget is a ratchet: the last measured size plus
+# about 1 %, so that growth fails the test and becomes a decision (raise the budget here, with
+# its reason, in the same commit) instead of an accident; every saving lowers it.
+FIRMWARE_SIZE_GOAL_qemu-aarch64 ?= 1048576
+FIRMWARE_SIZE_BUDGET_qemu-aarch64 ?= 1640000
+FIRMWARE_SIZE_BUDGET_qemu-armv7 ?= 1990000
+
 ifndef FW_INNER
 # ---------------------------------------------------------------------------------------------
 # Entry points (parsed by every make invocation of the top-level Makefile: keep them cheap).
@@ -391,6 +402,13 @@ fw-test: $(FW_BIN) $(FW_PROBE)
 	rc=0; out=$$($$run selftest) || rc=$$?; echo "$$out" | sed 's/^/  selftest> /'; \
 	[ $$rc -eq 0 ] || { echo "FAIL: selftest exited $$rc"; exit 1; }; \
 	echo "$$out" | grep -qx 'selftest: ok' || { echo "FAIL: no 'selftest: ok' line"; exit 1; }; \
+	size=$$(stat -c %s $$bin); budget="$(FIRMWARE_SIZE_BUDGET_$(BOARD))"; goal="$(FIRMWARE_SIZE_GOAL_$(BOARD))"; \
+	if [ -n "$$budget" ]; then \
+	  if [ $$size -gt $$budget ]; then \
+	    echo "FAIL: $$bin is $$size bytes stripped, over its budget of $$budget (FIRMWARE_SIZE_BUDGET_$(BOARD) in firmware.mk)"; exit 1; fi; \
+	  note=""; if [ -n "$$goal" ] && [ $$size -gt $$goal ]; then note=" (NOT within the goal of $$goal bytes: $$(( size - goal )) over)"; fi; \
+	  echo "$(BOARD): $$size bytes stripped, within its budget of $$budget$$note"; \
+	fi; \
 	rc=0; out=$$($(QEMU) $(FW_PROBE)) || rc=$$?; echo "$$out" | sed 's/^/  libc-probe> /'; \
 	[ $$rc -eq 0 ] && echo "$$out" | grep -qx 'libc-probe: ok' || { echo "FAIL: libc probe (Dictionary/Set/random on musl)"; exit 1; }; \
 	echo "$(BOARD): firmware test passed"

@@ -3,6 +3,7 @@ import FieldBus
 import Configuration
 import StoreForward
 import CloudLink
+import TLS
 
 /// The figures the console shows, copied out of the running agent by the loop
 /// (`AgentLoop.fillSnapshot`) on the turns the console needs them: gateway status, ring-log

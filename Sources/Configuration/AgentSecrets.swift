@@ -1,3 +1,4 @@
+import FieldBus
 import Logging
 import TLS
 

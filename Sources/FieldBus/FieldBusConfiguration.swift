@@ -2,6 +2,7 @@ import CShim
 import EdgeCompute
 import EdgeCore
 import IEC104
+import TLS
 
 /// The field-bus part of the agent's configuration: buses, device templates and devices, all
 /// cross-checked. Built only by `FieldBusConfiguration.decode`/`parse`, which return all of it
