@@ -77,6 +77,25 @@ public enum AlarmRecord {
         return raise.bytes.count
     }
 
+    /// `record` (any alarm record) with `count` values, each 0 and marked bad, in `buffer`: its
+    /// kind, level, fingerprint, rule and time kept. For a record written before a configuration
+    /// change altered its rule's captured values (`AlarmRecordSlots.store`): which points its
+    /// values were is not in the record. The byte count, or nil when `buffer` is too small or
+    /// `count` is over the maximum.
+    public static func withoutValues(of record: AlarmRecordView, count: Int,
+                                     into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        let size = headerSize + count * valueSize
+        guard count >= 0, count <= AlarmRuleSetBuilder.maximumCaptures, buffer.count >= size else { return nil }
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: record.bytes[0..<headerSize]))
+        buffer[3] = UInt8(count)
+        for k in 0..<count {
+            let o = headerSize + k * valueSize
+            put(0, 8, at: o, buffer)
+            buffer[o + 8] = 1
+        }
+        return size
+    }
+
     /// True when a stored record is a "still active" copy (never sent to the cloud). Reads only
     /// the first two bytes.
     public static func isStillActive(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -59,15 +59,9 @@ public struct AlarmRecordSlots: Sendable {
             to.copyMemory(from: record)
             return .asIs
         }
-        guard (try? AlarmRecordView(record)) != nil else { return .refused }
-        to.copyMemory(from: UnsafeRawBufferPointer(rebasing: record[0..<AlarmRecord.headerSize]))
-        let n = (slot.count - AlarmRecord.headerSize) / AlarmRecord.valueSize
-        to[3] = UInt8(truncatingIfNeeded: n)
-        for k in 0..<n {
-            let o = AlarmRecord.headerSize + k * AlarmRecord.valueSize
-            for i in 0..<8 { to[o + i] = 0 }
-            to[o + 8] = 1
-        }
+        guard let view = try? AlarmRecordView(record),
+              AlarmRecord.withoutValues(of: view, count: (slot.count - AlarmRecord.headerSize) / AlarmRecord.valueSize,
+                                        into: to) != nil else { return .refused }
         return .withoutValues
     }
 
