@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Tools/install-host-deps.sh (what `make test` and `make run` run first) on a stock Debian 12,
 /// whose python3 has neither pip nor venv and is "externally managed" (PEP 668): the script asks
@@ -24,22 +25,14 @@ import Testing
         """.write(to: fakeDpkg, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fakeDpkg.path)
         try? FileManager.default.removeItem(at: aptRecord)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [AgentBinaryTests.packageRoot.appendingPathComponent("Tools/install-host-deps.sh").path]
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = dir.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
         env["EDGE_VENV"] = venv.path
         env["EDGE_BASE_PYTHON"] = "/usr/bin/python3"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (status, output) = try ChildProcess.run(
+            "/bin/bash", [ChildProcess.packageRoot.appendingPathComponent("Tools/install-host-deps.sh").path], environment: env)
         let apt = ((try? String(contentsOf: aptRecord, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-        return Run(aptChecked: apt, status: p.terminationStatus, output: output)
+        return Run(aptChecked: apt, status: status, output: output)
     }
 
     static func temporaryDirectory() throws -> URL {
@@ -61,22 +54,15 @@ import Testing
         #expect(!first.output.contains("--break-system-packages"), "\(first.output)")
 
         // Every package the tests import is the environment's own, at its pinned version.
-        let check = Process()
-        check.executableURL = venv.appendingPathComponent("bin/python3")
-        check.arguments = ["-c", """
+        let check = try ChildProcess.run(venv.appendingPathComponent("bin/python3").path, ["-c", """
             import sys, importlib.metadata as m
             import pymodbus, serial, c104, paho.mqtt.client, cryptography, certifi
             assert sys.prefix != sys.base_prefix, "not a virtual environment"
             assert pymodbus.__file__.startswith(sys.prefix), pymodbus.__file__
             print(m.version("pymodbus"), m.version("c104"), m.version("enos-mqtt-sdk-python"))
-            """]
-        let out = Pipe()
-        check.standardOutput = out
-        check.standardError = out
-        try check.run()
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 0, "\(printed)")
+            """])
+        let printed = check.output
+        #expect(check.status == 0, "\(printed)")
         #expect(printed.hasPrefix("3.6.9 2.2.1 0.1.1"), "\(printed)")
 
         // A second run finds everything in place and installs nothing.

@@ -18,12 +18,14 @@ public enum ChildProcess {
         return packageRoot.appendingPathComponent(".build/debug/edge-agent").path
     }
 
-    /// Runs `program` with `arguments` to its end; its exit status and its standard output and
-    /// error together (in the order written).
-    public static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `program` with `arguments` to its end, in `environment` (nil: this process's); its
+    /// exit status and its standard output and error together (in the order written).
+    public static func run(_ program: String, _ arguments: [String],
+                           environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: program)
         p.arguments = arguments
+        if let environment { p.environment = environment }
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
