@@ -44,10 +44,10 @@ unit-test: host-deps
 test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz-short
 	@echo "make test: all passed"
 
-# OTA upgrades of the real firmware under qemu-aarch64. The firmware trusts only its compiled-in
-# key, so these need a build with the TEST key (Tests/OTAFixtures/build-test-firmware.sh: a copy
-# of Sources/ with that key, built incrementally in OTA_TEST_FIRMWARE_DIR), and its next release:
-# the same build with OTA_TEST_V2_VERSION compiled in (only the main module is recompiled), the
+# OTA upgrades of the real firmware under qemu-aarch64. The firmware trusts only the key linked
+# into it, so these need a firmware with the TEST key (Tests/OTAFixtures/build-test-firmware.sh:
+# `make firmware OTA_KEY=<test key>` into OTA_TEST_FIRMWARE_DIR, a relink of the board's firmware
+# build), and its next release: the same with OTA_TEST_V2_VERSION linked in (another relink), the
 # payload of the upgrades, which runs after them and reports its own version. The suites:
 #   FirmwareBootSimulatorTests  the boot simulator (Debian's fw_printenv/fw_setenv playing U-Boot's
 #                               bootchooser) booting each slot's firmware, `ota upgrade` and

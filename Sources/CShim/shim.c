@@ -145,11 +145,6 @@ int edge_wait_exit_status(int status) { return WEXITSTATUS(status); }
 int edge_wait_signaled(int status) { return WIFSIGNALED(status); }
 int edge_wait_term_signal(int status) { return WTERMSIG(status); }
 
-#ifndef EDGE_GIT_REVISION
-#define EDGE_GIT_REVISION "unknown"
-#endif
-const char *edge_build_revision(void) { return EDGE_GIT_REVISION; }
-
 #include <mtd/mtd-user.h>
 
 int edge_mtd_get_info(int fd, edge_mtd_info *info) {

@@ -22,7 +22,7 @@ for board in $boards; do
     echo "| $board | $size | $(( size / 1024 )) | $verdict |"
 done
 for board in $boards; do
-    map=build/firmware/$board/edge-agent.map
+    map=out/$board/edge-agent.map
     [ -f "$map" ] || continue
     echo
     echo "### Largest parts: $board"

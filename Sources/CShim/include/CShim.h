@@ -73,8 +73,18 @@ int edge_wait_exit_status(int status);
 int edge_wait_signaled(int status);
 int edge_wait_term_signal(int status);
 
-/// The git revision this binary was built from (the EDGE_GIT_REVISION define, or "unknown").
+/// The binary's identity. The host build defines it in host_identity.c (the revision from the
+/// EDGE_GIT_REVISION define, or "unknown"; no OTA key). The firmware links the one firmware.mk
+/// generates per output (Tools/make-image.py c-identity), so another version, revision or key
+/// relinks the firmware without recompiling a Swift module.
+/// The git revision this binary was built from.
 const char *edge_build_revision(void);
+/// The firmware's version ("0.1.0") and board ("qemu-aarch64"); firmware only.
+const char *edge_build_version(void);
+const char *edge_build_board(void);
+/// The OTA public key compiled in (DER SubjectPublicKeyInfo, ECDSA P-256): its bytes, and their
+/// number in *count; none (count 0) means every image is refused.
+const unsigned char *edge_trusted_firmware_key(size_t *count);
 
 /// Linux MTD character devices (ring log on raw flash): geometry from MEMGETINFO.
 typedef struct {
