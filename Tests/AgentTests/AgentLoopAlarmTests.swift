@@ -24,7 +24,7 @@ import Testing
         h.turn()
         let before = h.loop.store.log.nextAppendSequence
         h.buses[0].deliver(.sample(Sample(device: 0, point: 0, value: .uint(20), quality: .good, time: h.clock.wallNow())))
-        h.loop.turn(maximumWaitMilliseconds: 0)   // no time passes: no group commit can run
+        _ = h.loop.turn(maximumWaitMilliseconds: 0)   // no time passes: no group commit can run
         let appended = h.loop.store.log.nextAppendSequence
         #expect(appended > before, "nothing appended")
         var lines: [String] = []
@@ -47,13 +47,13 @@ import Testing
             h.clock.advance(milliseconds: 1_000)
             h.turn()
             h.buses[0].deliver(h.sample(0, 0, 20))
-            h.loop.turn(maximumWaitMilliseconds: 0)
+            _ = h.loop.turn(maximumWaitMilliseconds: 0)
             raiseSequence = h.loop.store.log.nextAppendSequence - 1
             #expect(h.lines.contains { $0.contains("alarm high-v raised") }, "\(h.lines)")
             for k in 0..<6_000 {
                 h.clock.advance(milliseconds: 100)
                 h.buses[0].deliver(h.sample(0, 1, Double(k % 500)))
-                h.loop.turn(maximumWaitMilliseconds: 0)
+                _ = h.loop.turn(maximumWaitMilliseconds: 0)
             }
             #expect(h.loop.store.log.oldestSequence > raiseSequence + 1_000, "the log did not wrap past the raise")
             #expect(h.loop.alarms.evaluator.isRaised(0))
@@ -69,7 +69,7 @@ import Testing
         #expect(h.lines.contains { $0.contains("1 active alarms recovered") }, "\(h.lines)")
         h.connect()
         h.buses[0].deliver(h.sample(0, 0, 21))
-        h.loop.turn(maximumWaitMilliseconds: 0)
+        _ = h.loop.turn(maximumWaitMilliseconds: 0)
         #expect(!h.lines.contains { $0.contains("alarm high-v raised") }, "raised again after the restart: \(h.lines)")
     }
 
@@ -84,12 +84,12 @@ import Testing
         h.turn()
         let metAt = h.clock.wallNow().milliseconds
         h.buses[0].deliver(h.sample(0, 0, 20))
-        h.loop.turn(maximumWaitMilliseconds: 0)
+        _ = h.loop.turn(maximumWaitMilliseconds: 0)
         #expect(!h.lines.contains { $0.contains("alarm high-v raised") }, "raised before its on-delay")
         var raisedAt: Int64? = nil
         var turns = 0
         while raisedAt == nil && h.clock.wallNow().milliseconds < metAt + 10_000 && turns < 1_000 {
-            h.loop.turn(maximumWaitMilliseconds: 10_000)   // the poller spends the whole wait at once
+            _ = h.loop.turn(maximumWaitMilliseconds: 10_000)   // the poller spends the whole wait at once
             turns += 1
             if h.lines.contains(where: { $0.contains("alarm high-v raised") }) { raisedAt = h.clock.wallNow().milliseconds }
         }

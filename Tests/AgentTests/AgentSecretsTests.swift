@@ -2,6 +2,7 @@ import Agent
 import EdgeCore
 import Foundation
 import Testing
+import TestSupport
 import TLS
 @testable import Configuration
 
@@ -13,39 +14,27 @@ import TLS
         try AgentConfiguration.parse(Array(text.utf8), file: "agent.json", checkDevicePaths: false)
     }
 
-    static func withTLS(console: String, logging: String) throws -> (String, URL) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agent-secrets-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        // Real files: the configuration parses them at load. The key is encrypted with the
-        // passphrase (PEM encryption, which mbedTLS reads) and belongs to the certificate.
-        let k = dir.appendingPathComponent("k.pem").path, c = dir.appendingPathComponent("c.pem").path
-        try Self.openssl(["ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", k + ".plain"])
-        try Self.openssl(["ec", "-in", k + ".plain", "-aes256", "-passout", "pass:key-passphrase-7", "-out", k])
-        try Self.openssl(["req", "-x509", "-key", k + ".plain", "-out", c, "-days", "2", "-subj", "/CN=secrets test"])
-        try FileManager.default.copyItem(atPath: c, toPath: dir.appendingPathComponent("ca.pem").path)
-        let tls = #""tls": {"caFile": "\#(dir.path)/ca.pem", "certFile": "\#(dir.path)/c.pem", "keyFile": "\#(dir.path)/k.pem", "keyPassword": "key-passphrase-7"},"#
+    /// The minimal configuration with the given console and logging sections and `cloud.tls`
+    /// files made here, parsed (the configuration reads the files at load), and the directory
+    /// of the files: `ca.pem`, `c.pem` and `k.pem`, the key encrypted with the passphrase.
+    static func withTLS(console: String, logging: String) throws -> (AgentConfiguration, CertificateDirectory) {
+        let files = try CertificateDirectory(prefix: "agent-secrets")
+        // PEM encryption (`openssl ec -aes256`), which mbedTLS reads; the key belongs to the certificate.
+        let k = files.path("k.pem"), c = files.path("c.pem")
+        try files.openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", k + ".plain")
+        try files.openssl("ec", "-in", k + ".plain", "-aes256", "-passout", "pass:key-passphrase-7", "-out", k)
+        try files.openssl("req", "-x509", "-key", k + ".plain", "-out", c, "-days", "2", "-subj", "/CN=secrets test")
+        try FileManager.default.copyItem(atPath: c, toPath: files.path("ca.pem"))
+        let tls = #""tls": {"caFile": "\#(files.path("ca.pem"))", "certFile": "\#(c)", "keyFile": "\#(k)", "keyPassword": "key-passphrase-7"},"#
         let text = AgentConfigurationTests.minimal
             .replacingOccurrences(of: #""port": 1883,"#, with: tls)
             .replacingOccurrences(of: #""ringLog""#, with: #""console": \#(console), "logging": \#(logging), "ringLog""#)
-        return (text, dir)
-    }
-
-    static func openssl(_ arguments: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { throw CocoaError(.fileWriteUnknown) }
+        return (try Self.config(text), files)
     }
 
     @Test func consoleAndLoggingSettingsAreRead() throws {
-        let (text, dir) = try Self.withTLS(console: #"{"input": "tty", "device": "/dev/ttyS9", "password": "pw-123", "idleLogoutSeconds": 30}"#,
+        let (config, _) = try Self.withTLS(console: #"{"input": "tty", "device": "/dev/ttyS9", "password": "pw-123", "idleLogoutSeconds": 30}"#,
                                            logging: #"{"level": "debug", "output": "syslog", "historyLines": 50}"#)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try Self.config(text)
         #expect(config.console == ConsoleSettings(input: .tty(device: "/dev/ttyS9"), password: "pw-123", idleLogoutMilliseconds: 30_000))
         #expect(config.logging == LoggingSettings(level: .debug, output: .syslog, historyLines: 50))
         #expect(config.cloud.tls?.keyPassword == "key-passphrase-7")
@@ -55,9 +44,7 @@ import TLS
     }
 
     @Test func everySecretOfTheConfigurationIsMasked() throws {
-        let (text, dir) = try Self.withTLS(console: #"{"input": "stdin", "password": "pw-123"}"#, logging: "{}")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try Self.config(text)
+        let (config, _) = try Self.withTLS(console: #"{"input": "stdin", "password": "pw-123"}"#, logging: "{}")
         #expect(AgentSecrets.all(config) == ["gsecret", "s1", "pw-123", "key-passphrase-7"])
         let registry = AgentSecrets.registry(config)
         let line = Array("login gsecret, d1 s1, console pw-123, key key-passphrase-7.".utf8)
@@ -74,12 +61,10 @@ import TLS
     /// An IEC 104 bus's TLS key passphrase (IEC 62351-3) is a secret like the cloud's: before,
     /// only `cloud.tls.keyPassword` was registered, so the bus's could reach the log.
     @Test func anIEC104BusKeyPassphraseIsMaskedToo() throws {
-        let (text, dir) = try Self.withTLS(console: #"{"input": "stdin"}"#, logging: "{}")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var config = try Self.config(text)
-        config.fieldBus.buses[0].iec104TLS = TLSFileSettings(caFile: dir.appendingPathComponent("ca.pem").path,
-                                                             certificateFile: dir.appendingPathComponent("c.pem").path,
-                                                             keyFile: dir.appendingPathComponent("k.pem").path,
+        let (loaded, files) = try Self.withTLS(console: #"{"input": "stdin"}"#, logging: "{}")
+        var config = loaded
+        config.fieldBus.buses[0].iec104TLS = TLSFileSettings(caFile: files.path("ca.pem"), certificateFile: files.path("c.pem"),
+                                                             keyFile: files.path("k.pem"),
                                                              keyPassword: "bus-passphrase-3")
         #expect(AgentSecrets.all(config).contains("bus-passphrase-3"))
         let registry = AgentSecrets.registry(config)

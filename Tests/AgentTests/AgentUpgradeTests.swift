@@ -1,5 +1,6 @@
 import CShim
 import Foundation
+import TestSupport
 import Testing
 
 /// Cloud-ordered upgrades through `edge-agent run` on the qemu board's board file (helpers in
@@ -249,33 +250,19 @@ import Testing
         #expect(E.steps(h).isEmpty, "a technician's install reports to the console, not to the cloud: \(E.steps(h))")
     }
 
-    /// A test CA and a server certificate for localhost, made by openssl in `dir`.
-    static func certificates(_ dir: URL) throws {
-        func openssl(_ args: [String]) throws {
-            let r = try E.run("/usr/bin/openssl", args)
-            guard r.status == 0 else { throw H.HarnessError.notReady("openssl \(args): \(r.output)") }
-        }
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-        try "subjectAltName=DNS:localhost\n".write(to: dir.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
-        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                     "-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "30", "-subj", "/CN=agent ota test ca"])
-        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("server.key"),
-                     "-out", path("server.csr"), "-subj", "/CN=localhost"])
-        try openssl(["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-                     "-CAcreateserial", "-out", path("server.crt"), "-days", "30", "-extfile", path("san.ext")])
-    }
-
-    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    @Test(.enabled(if: EndToEndOTATests.hostPrerequisitesPresent && CertificateDirectory.isAvailable))
     func anHTTPSOrderIsVerifiedAgainstTheConfiguredCA() throws {
         let h = try H()
-        try Self.certificates(h.directory)
-        let ca = h.directory.appendingPathComponent("ca.crt").path
+        let certs = try CertificateDirectory(prefix: "agent-ota-tls")
+        defer { withExtendedLifetime(certs) {} }   // the agent reads ca.crt when the download starts
+        try certs.makeCA(subject: "/CN=agent ota test ca", key: .p256)
+        try certs.makeCertificate("server", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost\n", key: .p256)
+        let ca = certs.path("ca.crt")
         try h.writeConfig(extra: #", "ota": {"caFile": "\#(ca)", "rebootDelayMs": 10000}"#)
         let board = try E.Board(h, vars: ["BOOT_ORDER=A B", "BOOT_A_LEFT=3", "BOOT_B_LEFT=3"])
         let payload = E.payload(200_000)
         let image = try E.image(h, name: "fw-tls.img", version: "2.0.1", payload: payload)
-        let port = try E.fileServer(h, extra: ["--cert", h.directory.appendingPathComponent("server.crt").path,
-                                                  "--key", h.directory.appendingPathComponent("server.key").path])
+        let port = try E.fileServer(h, extra: ["--cert", certs.path("server.crt"), "--key", certs.path("server.key")])
         try E.startAgent(h, slot: "A", version: "1.0.0")
         try #require(h.waitFor(20) { !$0.isEmpty }, "no data: \(E.log(h))")
         let reply = try E.order(h, id: "tls-1", version: "2.0.1", url: "https://localhost:\(port)/fw-tls.img", md5: image.md5,

@@ -116,7 +116,7 @@ final class EndToEndHarness {
     /// test's own.
     func startAgent(environment: [String: String] = [:], arguments: [String] = []) throws {
         let log = FileHandle(forWritingAtPath: agentLog.path) ?? {
-            FileManager.default.createFile(atPath: agentLog.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: agentLog.path, contents: nil)
             return FileHandle(forWritingAtPath: agentLog.path)!
         }()
         log.seekToEndOfFile()
@@ -260,7 +260,7 @@ final class EndToEndHarness {
         p.arguments = args
         p.standardOutput = stdout ? Pipe() : FileHandle.nullDevice
         let errorFile = directory.appendingPathComponent("process-\(processes.count).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         p.standardError = FileHandle(forWritingAtPath: errorFile.path)
         if stdin { p.standardInput = Pipe() }
         try Self.unblockingSignals { try p.run() }

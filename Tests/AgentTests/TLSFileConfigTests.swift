@@ -1,26 +1,25 @@
 import Agent
 import Foundation
+import TestSupport
 import Testing
 
 /// The TLS files of `cloud.tls` are parsed when the configuration is loaded: a file that is not
 /// a certificate or a key, a wrong keyPassword, a key of another certificate, or an encrypted
 /// PKCS#8 key that mbedTLS 2.28 cannot decrypt is refused then, naming the setting and the file
 /// (not reported after start-up as a bare mbedTLS number).
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+@Suite(.enabled(if: CertificateDirectory.isAvailable))
 struct TLSFileConfigTests {
-    final class Files {
-        let dir: URL
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    /// A self-signed certificate and its key, another key, the key encrypted as PKCS#8
+    /// (openssl's default), and a file that is neither.
+    final class Files: CertificateDirectory {
         init() throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("tls-config-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try "not a certificate\n".write(toFile: path("garbage.pem"), atomically: true, encoding: .utf8)
-            try AgentSecretsTests.openssl(["ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", path("k.pem")])
-            try AgentSecretsTests.openssl(["req", "-x509", "-key", path("k.pem"), "-out", path("c.pem"), "-days", "2", "-subj", "/CN=t"])
-            try AgentSecretsTests.openssl(["ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", path("other.pem")])
-            try AgentSecretsTests.openssl(["pkey", "-in", path("k.pem"), "-aes256", "-passout", "pass:right", "-out", path("k8.pem")])
+            try super.init(prefix: "tls-config")
+            try write("garbage.pem", "not a certificate\n")
+            try openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", path("k.pem"))
+            try openssl("req", "-x509", "-key", path("k.pem"), "-out", path("c.pem"), "-days", "2", "-subj", "/CN=t")
+            try openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", path("other.pem"))
+            try openssl("pkey", "-in", path("k.pem"), "-aes256", "-passout", "pass:right", "-out", path("k8.pem"))
         }
-        deinit { try? FileManager.default.removeItem(at: dir) }
     }
 
     static func errors(_ tls: String) -> [String] {

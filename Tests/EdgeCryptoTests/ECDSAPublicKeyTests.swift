@@ -1,6 +1,7 @@
 import EdgeCore
 import EdgeCrypto
 import Foundation
+import TestSupport
 import Testing
 
 /// Keys and signatures are made here by openssl, an independent implementation.
@@ -11,28 +12,15 @@ import Testing
         var message: [UInt8]
     }
 
-    static func run(_ args: [String], in dir: URL) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
-    }
-
     static func makeFixture(curve: String = "prime256v1") throws -> Fixture {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecdsa-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = try CertificateDirectory(prefix: "ecdsa")
         let message = Array("firmware image header and payload digest".utf8)
-        try Data(message).write(to: dir.appendingPathComponent("msg"))
-        try run(["ecparam", "-name", curve, "-genkey", "-noout", "-out", "key.pem"], in: dir)
-        try run(["ec", "-in", "key.pem", "-pubout", "-outform", "DER", "-out", "pub.der"], in: dir)
-        try run(["dgst", "-sha256", "-sign", "key.pem", "-out", "sig.der", "msg"], in: dir)
-        return Fixture(publicKeyDER: Array(try Data(contentsOf: dir.appendingPathComponent("pub.der"))),
-                       signatureDER: Array(try Data(contentsOf: dir.appendingPathComponent("sig.der"))),
+        try Data(message).write(to: URL(fileURLWithPath: files.path("msg")))
+        try files.openssl("ecparam", "-name", curve, "-genkey", "-noout", "-out", files.path("key.pem"))
+        try files.openssl("ec", "-in", files.path("key.pem"), "-pubout", "-outform", "DER", "-out", files.path("pub.der"))
+        try files.openssl("dgst", "-sha256", "-sign", files.path("key.pem"), "-out", files.path("sig.der"), files.path("msg"))
+        return Fixture(publicKeyDER: Array(try Data(contentsOf: URL(fileURLWithPath: files.path("pub.der")))),
+                       signatureDER: Array(try Data(contentsOf: URL(fileURLWithPath: files.path("sig.der")))),
                        message: message)
     }
 

@@ -44,16 +44,8 @@ struct GatewayTLSTests {
 final class TLSFiles: CertificateDirectory {
     init() throws {
         try super.init(prefix: "enos-tls")
-        try write("san.ext", "subjectAltName=DNS:localhost\n")
-        try write("client.ext", "extendedKeyUsage=clientAuth\n")
-        try openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.crt"),
-                    "-days", "2", "-subj", "/CN=enos test ca")
-        try openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost")
-        try openssl("x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("server.crt"), "-days", "2", "-extfile", path("san.ext"))
-        try openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", path("client.key"))
-        try openssl("req", "-new", "-key", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=gwDK")
-        try openssl("x509", "-req", "-in", path("client.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("client.crt"), "-days", "2", "-extfile", path("client.ext"))
+        try makeCA(subject: "/CN=enos test ca", key: .rsa2048, days: 2)
+        try makeCertificate("server", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost\n", key: .rsa2048, days: 2)
+        try makeCertificate("client", subject: "/CN=gwDK", extensions: "extendedKeyUsage=clientAuth\n", key: .p256, days: 2)
     }
 }

@@ -1,31 +1,22 @@
 import EdgeCore
 import FieldBus
 import Foundation
+import TestSupport
 import Testing
 
 /// The `"tls"` object of an IEC 104 bus (IEC 62351-3): the names of `cloud.tls` (caFile,
 /// certFile, keyFile, keyPassword, verifyHostName, serverName), the files checked when the
 /// configuration is loaded, each mistake named with its file, path, line and column.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+@Suite(.enabled(if: CertificateDirectory.isAvailable))
 struct IEC104TLSConfigurationTests {
-    final class Files {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iec104-tls-config-\(UUID().uuidString)")
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+    /// A self-signed CA (its certificate and key serve as any of the three files) and a file
+    /// that is not a certificate.
+    final class Files: CertificateDirectory {
         init() throws {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            p.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.crt"),
-                           "-days", "30", "-subj", "/CN=iec104 config test"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            try "not a certificate\n".write(toFile: path("garbage.crt"), atomically: true, encoding: .utf8)
+            try super.init(prefix: "iec104-tls-config")
+            try makeCA(subject: "/CN=iec104 config test", key: .rsa2048)
+            try write("garbage.crt", "not a certificate\n")
         }
-
-        deinit { try? FileManager.default.removeItem(at: directory) }
     }
 
     static func document(bus: String) -> String {

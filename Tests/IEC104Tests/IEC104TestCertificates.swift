@@ -8,16 +8,9 @@ import TestSupport
 final class IEC104TestCertificates: CertificateDirectory {
     init() throws {
         try super.init(prefix: "iec104-tls")
-        try write("server.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-        try write("client.ext", "extendedKeyUsage=clientAuth\n")
-        for ca in ["ca", "otherca"] {
-            try openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("\(ca).key"), "-out", path("\(ca).crt"),
-                        "-days", "30", "-subj", "/CN=edge-agent iec104 test \(ca)")
-        }
-        for (name, subject) in [("server", "/CN=outstation"), ("client", "/CN=gateway")] {
-            try openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject)
-            try openssl("x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                        "-out", path("\(name).crt"), "-days", "30", "-extfile", path("\(name).ext"))
-        }
+        for ca in ["ca", "otherca"] { try makeCA(ca, subject: "/CN=edge-agent iec104 test \(ca)", key: .rsa2048) }
+        try makeCertificate("server", subject: "/CN=outstation", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+                            key: .rsa2048)
+        try makeCertificate("client", subject: "/CN=gateway", extensions: "extendedKeyUsage=clientAuth\n", key: .rsa2048)
     }
 }

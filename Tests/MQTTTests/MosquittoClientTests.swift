@@ -64,7 +64,7 @@ struct MosquittoClientTests {
     @Test func brokerRestartMidStreamLosesNoQoS1MessageAndKeepsOrder() throws {
         let broker = try MosquittoBroker()
         let output = broker.directory.appendingPathComponent("sub.out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let sub = Process()
         sub.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
         // Persistent session (-c) with a fixed id: the broker keeps the subscription and queues

@@ -2,32 +2,21 @@ import EdgeCore
 import Foundation
 import TLS
 import OTA
+import TestSupport
 import Testing
 
 /// HTTPS downloads through mbedTLS (TLS.TLSStream) from the local Range server wrapped
 /// in Python's ssl, with a test CA made here by openssl: resumed after a drop, refused (and not
 /// retried) when the server's certificate is not from the configured CA.
 @Suite(.serialized) struct HTTPSDownloadTests {
-    final class Certificates {
-        let dir: URL
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-
+    /// A CA and a second (untrusted) CA, and a server certificate for DNS:localhost signed by the
+    /// first, all with P-256 keys.
+    final class Certificates: CertificateDirectory {
         init() throws {
-            dir = try TestFiles.scratchDirectory("tls")
-            try "subjectAltName=DNS:localhost\n".write(to: dir.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
-            for ca in ["ca", "otherca"] {
-                try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                             "-keyout", path("\(ca).key"), "-out", path("\(ca).crt"), "-days", "30", "-subj", "/CN=ota test \(ca)"])
-            }
-            try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("server.key"),
-                         "-out", path("server.csr"), "-subj", "/CN=localhost"])
-            try openssl(["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-                         "-CAcreateserial", "-out", path("server.crt"), "-days", "30", "-extfile", path("san.ext")])
+            try super.init(prefix: "ota-tls")
+            for ca in ["ca", "otherca"] { try makeCA(ca, subject: "/CN=ota test \(ca)", key: .p256) }
+            try makeCertificate("server", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost\n", key: .p256)
         }
-
-        deinit { TestFiles.remove(dir) }
-
-        func openssl(_ args: [String]) throws { try TestFiles.check("/usr/bin/openssl", args, in: dir) }
     }
 
     static func download(_ url: String, ca: String) throws -> HTTPDownload<TLSStream> {
