@@ -15,7 +15,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: build run test unit-test unit-long-wait demo-test ota-firmware-test host-deps lint bench fuzz fuzz-short image config-bundle keygen clean distclean \
+.PHONY: build run test unit-test unit-long-wait sanitize-ci-start sanitize-ci-wait demo-test ota-firmware-test host-deps lint bench fuzz fuzz-short image config-bundle keygen clean distclean \
         sanitize sanitize-asan sanitize-tsan
 
 BUILD_DIR ?= build
@@ -37,38 +37,60 @@ build: host-deps
 
 # Unit and integration tests of the host build (the tests start their own mosquitto, pymodbus,
 # socat pairs on loopback).
+# Background jobs of make test, so that a long wait or a second build overlaps the firmware's:
+# $(call bg_start,NAME,COMMAND) runs COMMAND in the background, its output in BUILD_DIR/NAME.log
+# ending with its exit status ("rc=N"), while holding a lock on BUILD_DIR/NAME.lock (flock; the
+# COMMAND does not inherit it, so a process it leaves behind cannot hold it).
+# $(call bg_wait,NAME) waits for that lock, prints the log, and fails unless COMMAND exited 0.
+bg_start = mkdir -p $(BUILD_DIR); rm -f $(BUILD_DIR)/$(1).log; exec 9>$(BUILD_DIR)/$(1).lock; \
+  flock -n -x 9 || { echo "FAIL: $(BUILD_DIR)/$(1).lock is held: another run's $(1) is still going"; exit 1; }; \
+  echo "$(1): started in the background (log: $(BUILD_DIR)/$(1).log)"; \
+  ( { $(2) 9>&-; echo "rc=$$?"; } > $(BUILD_DIR)/$(1).log 2>&1 ) > /dev/null 2>&1 & exec 9>&-
+bg_wait = exec 9>$(BUILD_DIR)/$(1).lock; flock -x 9; \
+  test -f $(BUILD_DIR)/$(1).log || { echo "FAIL: no $(BUILD_DIR)/$(1).log: $(1) was not started"; exit 1; }; \
+  sed 's/^/  $(1)> /' $(BUILD_DIR)/$(1).log; \
+  grep -qx 'rc=0' $(BUILD_DIR)/$(1).log || { echo "FAIL: $(1)"; exit 1; }
+
 # The tests that wait for minutes on an idle agent (UNIT_LONG_TESTS: an alarm across the issue's
-# 5-minute outage) run in the background beside the others, logged to UNIT_LONG_LOG, while a lock
-# (flock on UNIT_LONG_LOCK) is held; unit-long-wait waits for that lock and checks the log.
-# `make unit-test` waits at its end; under `make test` they go on while the firmware is built and
-# `make test` collects them last, so their wait adds nothing to CI's time. The foreground run
+# 5-minute outage) run in the background beside the others (unit-long-tests.log);
+# `make unit-test` waits for them at its end; under `make test` they go on while the firmware is
+# built and are collected last, so their wait adds nothing to CI's time. The foreground run
 # passes --ignore-lock: SwiftPM holds its .build lock while tests run, and neither run builds.
 UNIT_LONG_TESTS ?= AlarmFiveMinuteOutageTests
-UNIT_LONG_LOG   := $(BUILD_DIR)/unit-long-tests.log
-UNIT_LONG_LOCK  := $(BUILD_DIR)/unit-long-tests.lock
 UNIT_LONG_LATER ?=
 UNIT_TEST_ENV = EDGE_AGENT_BINARY="$$($(SWIFT) build --show-bin-path)/edge-agent"
 unit-test: host-deps
 	$(SWIFT) build --build-tests
-	@mkdir -p $(BUILD_DIR); rm -f $(UNIT_LONG_LOG); exec 9>$(UNIT_LONG_LOCK); \
-	flock -n -x 9 || { echo "FAIL: $(UNIT_LONG_LOCK) is held: another run's long tests are still running"; exit 1; }; \
-	echo "unit-test: $(UNIT_LONG_TESTS) started in the background (log: $(UNIT_LONG_LOG))"; \
-	( { $(UNIT_TEST_ENV) $(SWIFT) test --skip-build --filter '$(UNIT_LONG_TESTS)' 9>&- 2>&1; echo "rc=$$?"; } > $(UNIT_LONG_LOG) ) & \
-	exec 9>&-; \
+	@$(call bg_start,unit-long-tests,$(UNIT_TEST_ENV) $(SWIFT) test --skip-build --filter '$(UNIT_LONG_TESTS)'); \
 	$(UNIT_TEST_ENV) $(SWIFT) test --skip-build --ignore-lock --skip '$(UNIT_LONG_TESTS)'
 	@$(if $(UNIT_LONG_LATER),echo "unit-test: $(UNIT_LONG_TESTS) still running: make test collects them at its end",$(MAKE) --no-print-directory unit-long-wait)
 
 unit-long-wait:
-	@exec 9>$(UNIT_LONG_LOCK); flock -x 9; \
-	test -f $(UNIT_LONG_LOG) || { echo "FAIL: no $(UNIT_LONG_LOG): $(UNIT_LONG_TESTS) were not started (make unit-test starts them)"; exit 1; }; \
-	sed 's/^/  long tests> /' $(UNIT_LONG_LOG); \
-	grep -qx 'rc=0' $(UNIT_LONG_LOG) || { echo "FAIL: $(UNIT_LONG_TESTS)"; exit 1; }; \
-	if grep -q ' skipped' $(UNIT_LONG_LOG); then echo "FAIL: $(UNIT_LONG_TESTS) skipped"; exit 1; fi; \
-	grep -Eq 'Test run with [1-9][0-9]* tests? (in [0-9]+ suites? )?passed' $(UNIT_LONG_LOG) || { echo "FAIL: $(UNIT_LONG_TESTS) did not run"; exit 1; }; \
+	@$(call bg_wait,unit-long-tests); log=$(BUILD_DIR)/unit-long-tests.log; \
+	if grep -q ' skipped' $$log; then echo "FAIL: $(UNIT_LONG_TESTS) skipped"; exit 1; fi; \
+	grep -Eq 'Test run with [1-9][0-9]* tests? (in [0-9]+ suites? )?passed' $$log || { echo "FAIL: $(UNIT_LONG_TESTS) did not run"; exit 1; }; \
 	echo "unit-test: $(UNIT_LONG_TESTS) passed"
 
+# ThreadSanitizer in make test (issue 17): the threaded suites of SANITIZE_CI_TSAN (the bus
+# workers, their queues and wake pipes; the agent loop and the end-to-end runs with a TSan build of
+# edge-agent) under Tools/sanitize.sh tsan, built into .build-tsan. It starts in the background
+# when the firmware build does (that build compiles one module at a time, a core stays free) and
+# is waited for before the firmware's end-to-end tests, which time qemu. `make sanitize` runs all
+# of it, ASan+UBSan included.
+# The allocation test preloads its own malloc (sanitize.sh skips it); the 5-minute wait ran above.
+SANITIZE_CI_TSAN ?= FieldBusTests AgentTests
+SANITIZE_CI_SKIP ?= AgentRunAllocationTests|$(UNIT_LONG_TESTS)
+sanitize-ci-start: host-deps
+	@$(call bg_start,sanitize-ci,SANITIZE_SKIP='$(SANITIZE_CI_SKIP)' Tools/sanitize.sh tsan $(SANITIZE_CI_TSAN))
+
+sanitize-ci-wait:
+	@$(call bg_wait,sanitize-ci); \
+	for f in $(SANITIZE_CI_TSAN); do \
+	  if grep -q ' skipped' $(BUILD_DIR)/sanitize/tsan/$$f.log; then echo "FAIL: $$f skipped tests under TSan"; exit 1; fi; \
+	done; echo "sanitize-ci: $(SANITIZE_CI_TSAN) under ThreadSanitizer: 0 reports"
+
 test: UNIT_LONG_LATER := 1
-test: lint unit-test firmware-test firmware-e2e ota-firmware-test demo-test fuzz-short
+test: lint unit-test sanitize-ci-start firmware-test sanitize-ci-wait firmware-e2e ota-firmware-test demo-test fuzz-short
 	@$(MAKE) --no-print-directory unit-long-wait
 	@echo "make test: all passed"
 
