@@ -26,7 +26,6 @@ import struct
 import sys
 
 
-
 def load_crypto():
     """Imports the `cryptography` package for the commands that sign or check keys."""
     global hashes, serialization, ec, utils
@@ -125,8 +124,8 @@ def cmd_public(a):
 
 
 def c_string(text: str, what: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9._+-]{1,64}", text):
-        raise SystemExit(f"make-image: {what} {text!r}: 1 to 64 of A-Z a-z 0-9 . _ + -")
+    if not re.fullmatch(r"[A-Za-z0-9._+/-]{1,64}", text):
+        raise SystemExit(f"make-image: {what} {text!r}: 1 to 64 of A-Z a-z 0-9 . _ + / -")
     return '"' + text + '"'
 
 
