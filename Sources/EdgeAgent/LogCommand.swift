@@ -77,31 +77,28 @@ enum LogCommand {
             StandardOutput.write(usage, fd: 2)
             return 2
         }
-        if o.device.hasPrefix("/dev/mtd") {
-            do throws(FlashError) {
-                return perform(verb, try MTDFlashDevice(path: o.device), o)
-            } catch {
-                StandardOutput.errorLine("edge-agent log: \(error.description)")
-                return 1
-            }
-        }
         let creating = verb == "format" || verb == "stress"
-        guard let geometry = fileGeometry(o, creating: creating) else { return 1 }
+        var device: FileFlashDevice
         do throws(FlashError) {
-            var device = try FileFlashDevice(path: o.device, geometry: geometry, createOrResize: creating)
-            if verb == "stress" && blank(device) {
-                do throws(RingLogError) {
-                    try RingLog<FileFlashDevice, SystemClock>.format(&device, wall: SystemClock().wallNow())
-                } catch {
-                    StandardOutput.errorLine("edge-agent log: \(error.message)")
-                    return 1
-                }
+            if o.device.hasPrefix("/dev/mtd") {
+                device = try FileFlashDevice(mtd: o.device)
+            } else {
+                guard let geometry = fileGeometry(o, creating: creating) else { return 1 }
+                device = try FileFlashDevice(path: o.device, geometry: geometry, createOrResize: creating)
             }
-            return perform(verb, device, o)
         } catch {
             StandardOutput.errorLine("edge-agent log: \(error.description)")
             return 1
         }
+        if verb == "stress" && blank(device) {
+            do throws(RingLogError) {
+                try RingLog<FileFlashDevice, SystemClock>.format(&device, wall: SystemClock().wallNow())
+            } catch {
+                StandardOutput.errorLine("edge-agent log: \(error.message)")
+                return 1
+            }
+        }
+        return perform(verb, device, o)
     }
 
     /// 123, 64K, 8M.
@@ -175,11 +172,12 @@ enum LogCommand {
         return true
     }
 
-    static func perform<D: FlashDevice & ~Copyable>(_ verb: String, _ device: consuming D, _ o: Options) -> Int32 {
+    /// One device type for files and MTD, so this and the ring log behind it exist once in the firmware.
+    static func perform(_ verb: String, _ device: consuming FileFlashDevice, _ o: Options) -> Int32 {
         if verb == "format" {
             var d = device
             do throws(RingLogError) {
-                try RingLog<D, SystemClock>.format(&d, wall: SystemClock().wallNow())
+                try RingLog<FileFlashDevice, SystemClock>.format(&d, wall: SystemClock().wallNow())
             } catch {
                 StandardOutput.errorLine("edge-agent log format: \(error.message)")
                 return 1
@@ -190,7 +188,7 @@ enum LogCommand {
         }
         var options = RingLogOptions()
         options.writeBufferSize = 64 * 1024
-        var log: RingLog<D, SystemClock>
+        var log: RingLog<FileFlashDevice, SystemClock>
         do throws(RingLogError) {
             log = try RingLog(device: device, clock: SystemClock(), options: options)
         } catch {

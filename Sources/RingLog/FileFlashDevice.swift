@@ -1,16 +1,29 @@
 import CShim
 import EdgeCore
 
-/// A regular file or block device of fixed size used as flash: pwrite to program, fdatasync to
-/// sync, an erase writes 0xFF over the sector. The flash rules are enforced cheaply: a per-sector
-/// write watermark refuses any program below the highest byte programmed since the sector's last
-/// erase (in this process), and debug builds also check that the target bytes read 0xFF.
-/// Opening never changes the contents unless `createOrResize` is asked for.
+/// A flash device over a file descriptor: a regular file or block device of fixed size (an erase
+/// writes 0xFF over the sector, a sync is fdatasync), or a Linux MTD character device (see
+/// `init(mtd:)`: the kernel erases, and writes complete before they return). One type for every
+/// medium, so the ring log and the `log` command exist once in the firmware, not once per medium.
+/// The flash rules are enforced cheaply: a per-sector write watermark refuses any program below
+/// the highest byte programmed since the sector's last erase (in this process), and debug builds
+/// also check that the target bytes read 0xFF. Opening never changes the contents unless
+/// `createOrResize` is asked for.
 public struct FileFlashDevice: FlashDevice, ~Copyable {
+    /// What the descriptor is open on.
+    public enum Medium: Equatable, Sendable {
+        /// A regular file or block device.
+        case file
+        /// An MTD character device; `type` is MTD_NORFLASH, MTD_NANDFLASH… as the kernel reports it.
+        case mtd(type: UInt32)
+    }
+
     public let name: String
     public let geometry: FlashGeometry
+    public let medium: Medium
     let fd: FileDescriptor
     let watermarks: UnsafeMutableBufferPointer<Int>
+    /// 0xFF bytes an erase of a file writes from (empty on MTD, where the kernel erases).
     let erasedChunk: UnsafeMutableRawBufferPointer
     #if DEBUG
     let checkChunk: UnsafeMutableRawBufferPointer
@@ -42,15 +55,21 @@ public struct FileFlashDevice: FlashDevice, ~Copyable {
                                  detail: "cannot resize from \(end) to \(geometry.size) bytes")
             }
         }
-        name = path
+        self.init(name: path, geometry: geometry, medium: .file, fd: opened)
+    }
+
+    /// Takes an open descriptor on a checked geometry and allocates the write watermarks (and, for
+    /// a file, the erase chunk: resident for the device's lifetime, so at most 16 KiB, not a whole
+    /// 64 KiB sector; an erase writes it several times).
+    init(name: String, geometry: FlashGeometry, medium: Medium, fd: consuming FileDescriptor) {
+        self.name = name
         self.geometry = geometry
-        fd = opened
+        self.medium = medium
+        self.fd = fd
         watermarks = UnsafeMutableBufferPointer<Int>.allocate(capacity: geometry.sectorCount)
         for i in 0..<geometry.sectorCount { watermarks.initializeElement(at: i, to: i * geometry.sectorSize) }
-        // Erasing writes 0xFF from this chunk (several writes per sector when it is smaller): it is
-        // resident for the device's lifetime, so 16 KiB, not a whole 64 KiB sector.
         let chunk = min(geometry.sectorSize, 16384)
-        erasedChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        erasedChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: medium == .file ? chunk : 0, alignment: 16)
         erasedChunk.initializeMemory(as: UInt8.self, repeating: 0xFF)
         #if DEBUG
         checkChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
@@ -85,7 +104,7 @@ public struct FileFlashDevice: FlashDevice, ~Copyable {
     }
 
     public mutating func program(at offset: Int, from bytes: UnsafeRawBufferPointer) throws(FlashError) {
-        guard offset >= 0, bytes.count <= geometry.size - offset else {
+        guard offset >= 0, bytes.count <= geometry.size - offset, offset % geometry.programUnit == 0 else {
             throw FlashError(device: name, operation: .program, offset: offset, kind: .outOfRange)
         }
         guard bytes.count > 0 else { return }
@@ -114,24 +133,33 @@ public struct FileFlashDevice: FlashDevice, ~Copyable {
     }
 
     public mutating func erase(sector: Int) throws(FlashError) {
-        let start = sector * geometry.sectorSize
+        let start = sector &* geometry.sectorSize
         guard sector >= 0, sector < geometry.sectorCount else {
             throw FlashError(device: name, operation: .erase, offset: start, kind: .outOfRange)
         }
-        var done = 0
-        while done < geometry.sectorSize {
-            let n = min(erasedChunk.count, geometry.sectorSize - done)
-            do throws(Errno) {
-                try fd.write(UnsafeRawBufferPointer(rebasing: erasedChunk[0..<n]), at: Int64(start + done))
-            } catch {
-                throw FlashError(device: name, operation: .erase, offset: start + done, kind: .system(error))
+        if case .mtd = medium {
+            // Below `size`, which came from a UInt32.
+            if edge_mtd_erase(fd.rawValue, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: geometry.sectorSize)) != 0 {
+                throw FlashError(device: name, operation: .erase, offset: start, kind: .system(Errno.current))
             }
-            done += n
+        } else {
+            var done = 0
+            while done < geometry.sectorSize {
+                let n = min(erasedChunk.count, geometry.sectorSize - done)
+                do throws(Errno) {
+                    try fd.write(UnsafeRawBufferPointer(rebasing: erasedChunk[0..<n]), at: Int64(start + done))
+                } catch {
+                    throw FlashError(device: name, operation: .erase, offset: start + done, kind: .system(error))
+                }
+                done += n
+            }
         }
         watermarks[sector] = start
     }
 
+    /// fdatasync for a file; nothing on MTD, whose writes and erases complete before they return.
     public mutating func sync() throws(FlashError) {
+        if case .mtd = medium { return }
         do throws(Errno) { try fd.synchronizeData() } catch {
             throw FlashError(device: name, operation: .sync, offset: 0, kind: .system(error))
         }

@@ -97,12 +97,30 @@ import RingLogTestSupport
         try device.sync()
     }
 
+    @Test func fileDeviceRefusesAProgramOffItsProgramUnit() throws {
+        let path = Self.temporaryPath("unit")
+        defer { unlink(path) }
+        var device = try FileFlashDevice(path: path, geometry: FlashGeometry(size: 1024, sectorSize: 512, programUnit: 16),
+                                         createOrResize: true)
+        #expect(device.medium == .file)
+        try device.erase(sector: 0)
+        let bytes = [UInt8](repeating: 7, count: 16)
+        let off: FlashError? = bytes.withUnsafeBytes { raw in
+            do throws(FlashError) { try device.program(at: 8, from: raw); return nil } catch { return error }
+        }
+        #expect(off?.kind == .outOfRange)
+        let on: FlashError? = bytes.withUnsafeBytes { raw in
+            do throws(FlashError) { try device.program(at: 32, from: raw); return nil } catch { return error }
+        }
+        #expect(on == nil)
+    }
+
     @Test func mtdDeviceOnAPlainFileIsAClearError() throws {
         let path = Self.temporaryPath("mtd")
         defer { unlink(path) }
         _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 0xFF, count: 4096))
         do {
-            _ = try MTDFlashDevice(path: path)
+            _ = try FileFlashDevice(mtd: path)
             Issue.record("a plain file passed as MTD")
         } catch {
             #expect(error.kind == .wrongDeviceType)
@@ -110,7 +128,7 @@ import RingLogTestSupport
             #expect(error.description.contains("not an MTD character device"))
         }
         do {
-            _ = try MTDFlashDevice(path: "/nonexistent/mtd9")
+            _ = try FileFlashDevice(mtd: "/nonexistent/mtd9")
             Issue.record("a missing device opened")
         } catch {
             #expect(error.kind == .system(Errno.noSuchFile))
