@@ -31,13 +31,14 @@ FIRMWARE_TEST_BOARDS ?= qemu-aarch64 qemu-armv7
 # Size budgets, stripped bytes, checked by firmware-test (so by `make test`). The product's goal
 # is 1 MiB (1,048,576 bytes) on aarch64 with TLS (issue 17), and the firmware does NOT meet it:
 # the second wave's features (formulas, alarms, remote configuration, DL/T 645, IEC 104 with
-# TLS) took it from 1,080,808 to 1,622,752 bytes (at --lto-O2, 2026-12-07); see BENCHMARKS.md
+# TLS) took it from 1,080,808 to 1,622,752 bytes (at --lto-O2, 2026-12-07; 1,588,008 with one
+# ring-log specialisation, 2026-12-08; armv7 1,940,416); see BENCHMARKS.md
 # "Firmware size". Until the goal is met, each budget is a ratchet: the last measured size plus
 # about 1 %, so that growth fails the test and becomes a decision (raise the budget here, with
 # its reason, in the same commit) instead of an accident; every saving lowers it.
 FIRMWARE_SIZE_GOAL_qemu-aarch64 ?= 1048576
-FIRMWARE_SIZE_BUDGET_qemu-aarch64 ?= 1640000
-FIRMWARE_SIZE_BUDGET_qemu-armv7 ?= 1990000
+FIRMWARE_SIZE_BUDGET_qemu-aarch64 ?= 1604000
+FIRMWARE_SIZE_BUDGET_qemu-armv7 ?= 1960000
 
 ifndef FW_INNER
 # ---------------------------------------------------------------------------------------------

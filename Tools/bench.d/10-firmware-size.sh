@@ -27,14 +27,22 @@ for board in $boards; do
     echo
     echo "### Largest parts: $board"
     echo
-    echo "Bytes in allocated sections per input (link map; Swift modules are one object each, the"
-    echo "main module EdgeAgent.o holds the generic code specialised for it), and the largest symbols."
+    echo "Bytes in allocated sections per input (link map; with LTO, the default, every Swift module is in"
+    echo "one object, edge-agent.debug.lto.o), the same by module, and the largest symbols."
     echo
     echo "| input | bytes | share |"
     echo "|---|---:|---:|"
     python3 Toolchain/map-summary.py "$map" | awk 'NR == 1 { total = $1; next }
         NR <= 13 { printf "| %s | %d | %.1f%% |\n", $2, $1, 100 * $1 / total }
         END { printf "| (all, %d inputs) | %d | 100%% |\n", NR - 1, total }'
+    echo
+    echo "By module (symbol sizes: \`nm -S\` on edge-agent.debug, a Swift symbol counted for the module its"
+    echo "mangled name starts in, a C symbol for its library; Tools/bench.d/module_sizes.py). With LTO the"
+    echo "link map sees one object, so this is where a feature's size shows (EdgeCompute: the formulas)."
+    echo
+    echo "| module | bytes | share |"
+    echo "|---|---:|---:|"
+    python3 Tools/bench.d/module_sizes.py "$NM" out/$board/edge-agent.debug
     echo
     echo "| symbol | bytes |"
     echo "|---|---:|"

@@ -10,6 +10,7 @@
 // sent; then the heap in use is read, and the peaks. Prints one `tls-memory:` line per run with
 // bytes relative to the heap before the transport was created.
 import CShim
+import EdgeCore
 import MQTT
 import TLS
 
