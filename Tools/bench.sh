@@ -17,6 +17,7 @@ start=$(date +%s)
     echo "- machine: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); shared with other builds (noisy)"
     echo "- command: \`make bench\` (Tools/bench.sh) at revision $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
     echo "- Swift: $(swift --version 2>/dev/null | head -n1)"
+    echo "- earlier runs and figures measured by hand (size cuts, before/after comparisons): Benchmarks/HISTORY.md"
     echo
 } > "$tmp/head.md"
 : > "$tmp/body.md"

@@ -42,7 +42,10 @@ for board in $boards; do
     echo
     echo "| module | bytes | share |"
     echo "|---|---:|---:|"
-    python3 Tools/bench.d/module_sizes.py "$NM" out/$board/edge-agent.debug
+    python3 Tools/bench.d/module_sizes.py "$NM" out/$board/edge-agent.debug \
+        --feature "Edge computing (issue 13; goal: at most 40 KB on aarch64)" EdgeCompute \
+        'ComputePlan|PointComputation|PointTrace|PointWindow|DerivedPoint|Formula|Computation|Window|Deadband' \
+        pow,exp,log,__pow_log_data,__exp_data,__log_data
     echo
     echo "| symbol | bytes |"
     echo "|---|---:|"

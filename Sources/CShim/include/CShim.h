@@ -73,10 +73,11 @@ int edge_wait_exit_status(int status);
 int edge_wait_signaled(int status);
 int edge_wait_term_signal(int status);
 
-/// The binary's identity. The host build defines it in host_identity.c (the revision from the
-/// EDGE_GIT_REVISION define, or "unknown"; no OTA key). The firmware links the one firmware.mk
-/// generates per output (Tools/make-image.py c-identity), so another version, revision or key
-/// relinks the firmware without recompiling a Swift module.
+// The binary's identity. The host build defines it in host_identity.c (the revision from the
+// EDGE_GIT_REVISION define, or "unknown"; no OTA key). The firmware links the one firmware.mk
+// generates per output (Tools/make-image.py c-identity), so another version, revision or key
+// relinks the firmware without recompiling a Swift module.
+
 /// The git revision this binary was built from.
 const char *edge_build_revision(void);
 /// The firmware's version ("0.1.0") and board ("qemu-aarch64"); firmware only.
