@@ -37,7 +37,8 @@ fi
 [ -f "$log" ] || { echo "15-ci-duration: no file $log" >&2; exit 1; }
 took="$(sed -n 's/^ci: make test took \([0-9]*\) s$/\1/p' "$log" | tail -1)"
 [ -n "$took" ] || { echo "15-ci-duration: no 'ci: make test took N s' line in $log (a failed run?)" >&2; exit 1; }
-echo "\`bash .ci/run\` (\`make test\`) in a fresh \`git clone\`, from $how, on this machine ($(nproc) cores,"
+revision="$(sed -n 's/^ci: revision \(.*\)$/\1/p' "$log" | head -1)"
+echo "\`bash .ci/run\` (\`make test\`) in a fresh \`git clone\`${revision:+ of $revision}, from $how, on this machine ($(nproc) cores,"
 echo "shared with other work while it ran): **$((took / 60)) min $((took % 60)) s** of CI's 90-minute budget"
 echo "($(( took * 100 / 5400 )) %). It includes building the firmware toolchains' dependencies from Debian's source"
 echo "packages, unless a cached \`build/toolchain\` was there (a fresh clone has none)."
