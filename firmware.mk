@@ -168,11 +168,10 @@ FW_CFLAGS := --target=$(CLANG_TARGET) --sysroot=$(FW_SYSROOT) $(FW_C_INCLUDES) \
 #   1,186,528 -> 1,080,808 bytes (qemu-armv7 1,326,344 -> 1,304,532). The link optimises the
 #   whole program again at lld's default level (--lto-O2, FIRMWARE_LTO_LEVEL): 1,682,952 ->
 #   1,623,032 bytes at b6da518. History: an --lto-O2 firmware of early 2026-12 died of SIGSEGV
-#   in `run` at start-up (a String concatenation inlined into AgentRunner.runOnce) and the link
-#   ran --lto-O0 since. That crash has not reproduced since (2026-12-07, on two heads), the host
-#   tests ran clean under ASan+UBSan and TSan (`make sanitize`), and the end-to-end suites pass
-#   on --lto-O2 firmware of both boards; firmware-e2e and ota-firmware-test run on it, so every
-#   CI run checks it again. The old crash's cause was not found (it was never bisected).
+#   in `run` at start-up, and the link ran --lto-O0 until 2026-12-07. Its cause, found on
+#   2026-12-08: the Embedded runtime's swift_bridgeObjectRetain returns a masked pointer instead
+#   of its argument, which corrupts a small String wherever the optimiser uses the result; the
+#   --wrap flags below work around it (Toolchain/README.md, "Known toolchain defects").
 #   FIRMWARE_LTO_LEVEL=0 gives the old link back.
 #   `make size`'s bytes per input file then show all Swift code as one LTO object.
 FIRMWARE_LTO ?= 1
@@ -193,7 +192,10 @@ FW_LIBS := $(FW_PREFIX)/lib/libmodbus.a $(FW_PREFIX)/lib/libmbedtls.a \
   $(FW_PREFIX)/lib/libmbedx509.a $(FW_PREFIX)/lib/libmbedcrypto.a \
   $(SWIFT_EMBEDDED_LIBS)/$(SWIFT_TARGET)/libswiftUnicodeDataTables.a
 
+# --wrap: the Embedded runtime's swift_bridgeObjectRetain(_n) return a masked pointer, not their
+# argument; Sources/CShim/embedded_runtime.c wraps them (the --lto-O2 start-up crash, issue 17).
 FW_LDFLAGS := --target=$(CLANG_TARGET) -fuse-ld=lld -static -nostdlib $(FW_LTO_LDFLAGS) \
+  -Wl,--wrap=swift_bridgeObjectRetain -Wl,--wrap=swift_bridgeObjectRetain_n \
   -Wl,--gc-sections -Wl,--no-eh-frame-hdr -Wl,-T,Toolchain/no-eh-frame.ld -Wl,-Map=$(FW_MAP) -Wl,--build-id=none
 
 # --- identity: version, revision, board, OTA key -------------------------------------------------

@@ -5,8 +5,9 @@ import EdgeCrypto
 
 /// `edge-agent selftest`: proves on the device itself that the linked C libraries and the core
 /// primitives work: SHA-256 and an ECDSA P-256 verification through mbedTLS, a libmodbus RTU
-/// transaction over a pseudo-terminal, both CRCs and both clocks. Prints one line per check and
-/// `selftest: ok` when all pass.
+/// transaction over a pseudo-terminal, both CRCs and both clocks, and on the firmware that
+/// swift_bridgeObjectRetain returns its argument (CShim/embedded_runtime.c). Prints one line per
+/// check and `selftest: ok` when all pass.
 enum SelfTest {
     static func run() -> Bool {
         var failures = 0
@@ -16,6 +17,9 @@ enum SelfTest {
         check("ecdsa-p256-verify", ecdsa(), &failures)
         check("modbus-rtu-pty", modbusOverPseudoTerminal(), &failures)
         check("clock", clock(), &failures)
+        #if EDGE_FIRMWARE
+        check("runtime-bridge-object-retain", bridgeObjectRetain(), &failures)
+        #endif
         if failures == 0 {
             StandardOutput.line("selftest: ok")
             return true
@@ -32,6 +36,17 @@ enum SelfTest {
             StandardOutput.line("ok   \(name)")
         }
     }
+
+    #if EDGE_FIRMWARE
+    /// The Embedded runtime's swift_bridgeObjectRetain must return its argument (a small String's
+    /// bits intact), or an optimised call site corrupts the string (CShim/embedded_runtime.c).
+    static func bridgeObjectRetain() -> String? {
+        switch edge_bridge_object_retain_returns_argument() {
+        case 1, -1: return nil   // -1: a 32-bit target, where no String holds a bridge object
+        default: return "swift_bridgeObjectRetain changed a small String's bits (the firmware must link with --wrap=swift_bridgeObjectRetain, see CShim/embedded_runtime.c)"
+        }
+    }
+    #endif
 
     static func crc() -> String? {
         let value = CRC32.checksum("123456789")

@@ -256,6 +256,23 @@ import TestSupport
         #expect(agentLog(h).contains("console: reboot: syncing the ring log"))
     }
 
+    /// `status` shows a short configuration version. On the aarch64 firmware such a version is a
+    /// small String, and `status` crashed the agent on it (SIGSEGV) until the Embedded runtime's
+    /// swift_bridgeObjectRetain was wrapped (CShim/embedded_runtime.c): it returned a masked
+    /// pointer, which the optimised console code kept as the string.
+    @Test(.enabled(if: EndToEndHarness.prerequisitesPresent))
+    func statusShowsAShortConfigurationVersion() throws {
+        let h = try H()
+        let tty = try Terminal()
+        try h.writeConfig(extra: #", "version": "v1", "console": {"input": "tty", "device": "\#(tty.slavePath)"}"#)
+        try h.startAgent()
+        defer { h.stopAgent(signal: SIGKILL) }
+        try #require(tty.waitFor("edge> ") != nil, "no prompt")
+        let status = tty.run("status")
+        #expect(status.range(of: #"config: v1, sha256 [0-9a-f]{64}\s"#, options: .regularExpression) != nil, "\(status)")
+        #expect(h.agentIsRunning, "the agent stopped on status: \(agentLog(h).suffix(1000))")
+    }
+
     /// With everything logged (debug: the effective configuration, commands, events), no secret
     /// of the configuration appears in the agent's stderr: not the gateway's or sub-devices'
     /// device secrets, not the console password.

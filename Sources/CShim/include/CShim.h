@@ -87,6 +87,13 @@ const char *edge_build_board(void);
 /// number in *count; none (count 0) means every image is refused.
 const unsigned char *edge_trusted_firmware_key(size_t *count);
 
+#ifdef EDGE_FIRMWARE
+/// Firmware only: 1 when swift_bridgeObjectRetain returns its argument unchanged, as Swift's ARC
+/// optimiser assumes (embedded_runtime.c wraps the Embedded runtime's, which does not); 0 when it
+/// does not; -1 on a 32-bit target, which makes no bridge-object calls.
+int edge_bridge_object_retain_returns_argument(void);
+#endif
+
 /// Linux MTD character devices (ring log on raw flash): geometry from MEMGETINFO.
 typedef struct {
     uint32_t type;       // MTD_NORFLASH, MTD_NANDFLASH, ...
