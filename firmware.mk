@@ -451,7 +451,10 @@ fw-e2e-suites: $(FW_BIN)
 	@grep -qx 'rc=0' $(FW_E2E_LOG).more || { echo "FAIL: $(BOARD): end-to-end tests under $(QEMU)"; exit 1; }
 	@echo "$(BOARD): end-to-end suites passed"
 
-fw-e2e: fw-e2e-suites $(FW_COUNTING)
+# The firmware benchmarks (Tools/firmware-bench) are built here too, not run: only `make bench`
+# runs them, and a program that no longer compiles (TLSMemory.swift lost an import once) would
+# otherwise go unnoticed until then.
+fw-e2e: fw-e2e-suites $(FW_COUNTING) $(FW_BENCH_BINS)
 	@echo "$(BOARD): AgentRunAllocationTests with the counting firmware ($(FW_COUNTING))"
 	@{ $(FW_E2E_ENV) EDGE_COUNTING_FIRMWARE=$(abspath $(FW_COUNTING)) $(SWIFT) test --skip-build --filter 'AgentTests\.AgentRunAllocation' 2>&1; echo "rc=$$?"; } | tee $(FW_E2E_LOG).alloc
 	@grep -qx 'rc=0' $(FW_E2E_LOG).alloc || { echo "FAIL: $(BOARD): allocation test on the counting firmware"; exit 1; }
